@@ -1,0 +1,17 @@
+//! Domain types and pure logic of tocsin.
+//!
+//! This crate owns the vocabulary every other crate speaks: regions and their history, stations
+//! and the metrics they measure, observations and their validation, units, access scopes, and the
+//! `Clock` through which time enters the system. It performs no IO, starts no threads and never
+//! reads the wall clock: callers pass time in, so the same inputs always give the same results.
+
+pub mod access;
+pub mod clock;
+pub mod geo;
+pub mod observation;
+pub mod region;
+pub mod station;
+pub mod text;
+pub mod units;
+
+pub use clock::Clock;
