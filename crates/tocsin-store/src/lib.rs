@@ -1,1 +1,229 @@
-//! placeholder
+//! The tocsin store: one `Store` interface over the durable state, and its SQLite backend.
+//!
+//! This is the only crate that knows SQL. Callers (the engine) speak in domain types from
+//! `tocsin-core`; a PostgreSQL backend implements the same trait without changing them.
+//! Every read that returns registry or observation data takes a [`RegionFilter`], so access
+//! scopes are enforced where the data is read, not only in screens.
+
+mod schema;
+mod sqlite;
+
+pub use sqlite::{Durability, SqliteStore};
+
+use jiff::civil::Date;
+use tocsin_core::access::Role;
+use tocsin_core::observation::Observation;
+use tocsin_core::region::{Region, Succession};
+use tocsin_core::station::{Domain, Station};
+
+/// A store failure. Input problems are caught before the store; these are IO, corruption or
+/// conflicts the caller must report.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The part of the region tree (and domains) a read may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionFilter {
+    pub root: FilterRoot,
+    /// Domains a station read may return; empty means all.
+    pub domains: Vec<Domain>,
+}
+
+/// The root of a filter's region subtree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterRoot {
+    Nation,
+    Province(String),
+    /// A commune, with the province it lies in (visible as its ancestor).
+    Commune { commune: String, province: String },
+}
+
+impl RegionFilter {
+    /// Everything.
+    pub fn all() -> RegionFilter {
+        RegionFilter { root: FilterRoot::Nation, domains: Vec::new() }
+    }
+}
+
+/// A region as imported: the unit, its boundary and the current provinces it belongs to.
+#[derive(Debug, Clone)]
+pub struct RegionRecord {
+    pub region: Region,
+    /// The boundary as a GeoJSON geometry (Polygon or MultiPolygon), if known.
+    pub boundary: Option<String>,
+    /// The current provinces the unit lies in (its own code for a province; for a retired unit,
+    /// those of its successors) — what access scopes are checked against.
+    pub provinces: Vec<String>,
+}
+
+/// A succession: the unit `from` (read as of the day before `on`) passed into `to` (read as of `on`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuccessionRecord {
+    pub from: String,
+    pub to: String,
+    pub on: Date,
+    pub relation: Succession,
+    pub note: String,
+}
+
+/// A current region reached from a retired one, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuccessorLink {
+    pub region: Region,
+    /// `partial` when any step of the chain was a partial merge.
+    pub relation: Succession,
+    /// The dates of the changes passed through.
+    pub changes: Vec<Date>,
+}
+
+/// One metric of one station: the unit of storage and query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow {
+    pub series: i64,
+    pub station: String,
+    pub metric: String,
+    pub unit: String,
+    pub min: f64,
+    pub max: f64,
+    pub station_active: bool,
+    pub province: Option<String>,
+    pub domain: Domain,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// New rows written (first versions and corrections).
+    pub stored: u64,
+    /// Records already stored with the same value, time and issue time.
+    pub duplicates: u64,
+}
+
+/// Aggregates of one step of a series query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub start_ms: i64,
+    pub count: u64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+}
+
+/// The newest observed value of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatestValue {
+    pub station: String,
+    pub metric: String,
+    pub unit: String,
+    pub commune: Option<String>,
+    pub time_ms: i64,
+    pub value: f64,
+}
+
+/// One stored version of an observation (corrections keep every version).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationVersion {
+    pub time_ms: i64,
+    pub issued_ms: i64,
+    pub value: f64,
+    /// Ingest order; the highest is the current version.
+    pub seq: i64,
+    pub received_ms: Option<i64>,
+}
+
+/// A stored API token (only the hash of the secret is kept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// A short public identifier, shown in logs and audits.
+    pub id: String,
+    /// SHA-256 of the secret, hex.
+    pub hash: String,
+    pub name: String,
+    pub role: Role,
+    pub scope_region: String,
+    pub domains: Vec<Domain>,
+    pub stations: Vec<String>,
+    pub created_ms: i64,
+    pub revoked: bool,
+}
+
+/// Which series a query reads and how.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesQuery {
+    pub series: i64,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub step_ms: i64,
+    /// Observed values (the current version of each), or forecasts (the newest issue for each
+    /// valid time).
+    pub forecast: bool,
+}
+
+/// The durable state of a tocsin node.
+pub trait Store: Send + Sync {
+    // --- regions ---
+    /// Replaces the region registry with `regions` and `successions`, in one transaction.
+    fn import_regions(&self, regions: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()>;
+    /// Records a later change (a recode, a rename, a merge): retires `from` units on `on`
+    /// (when still current), inserts the new units and links them.
+    fn record_region_change(&self, new_units: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()>;
+    /// How many units of `kind` are valid on `at`.
+    fn count_regions(&self, kind: tocsin_core::region::RegionKind, at: Date) -> Result<u64>;
+    /// The unit with `code` valid on `at`, if visible through `filter`.
+    fn region(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<Region>>;
+    /// The units whose parent is `code`, valid on `at`.
+    fn children(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Vec<Region>>;
+    /// The current units that took over the unit `code` valid on `at` (itself if still current).
+    fn successors(&self, code: &str, at: Date, today: Date, filter: &RegionFilter) -> Result<Vec<SuccessorLink>>;
+    /// Units whose search key contains `key` (see `tocsin_core::text::search_key`), current ones
+    /// first, at most `limit`.
+    fn search_regions(&self, key: &str, at: Option<Date>, limit: usize, filter: &RegionFilter) -> Result<Vec<Region>>;
+    /// The boundary of `code` valid on `at`, as GeoJSON geometry text.
+    fn boundary(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<String>>;
+    /// `(code, GeoJSON geometry)` of every unit of `kind` valid on `at` that has a boundary.
+    fn boundaries(&self, kind: tocsin_core::region::RegionKind, at: Date) -> Result<Vec<(String, String)>>;
+    /// Pre-2025 communes the conversion table does not cover, as recorded by the import.
+    fn uncovered_units(&self) -> Result<Vec<Region>>;
+
+    // --- stations ---
+    /// Creates or replaces stations (and their series) in one transaction.
+    fn upsert_stations(&self, stations: &[Station], provinces: &[Option<String>]) -> Result<()>;
+    fn station(&self, id: &str, filter: &RegionFilter) -> Result<Option<Station>>;
+    fn stations(&self, filter: &RegionFilter) -> Result<Vec<Station>>;
+    /// Every series with what validation and scoping need.
+    fn series_catalog(&self) -> Result<Vec<SeriesRow>>;
+
+    // --- observations ---
+    /// Appends validated observations durably in one transaction; exact duplicates are skipped.
+    fn append(&self, observations: &[Observation], received_ms: i64) -> Result<AppendOutcome>;
+    /// Aggregates per step over `[from, to)`.
+    fn series_buckets(&self, query: &SeriesQuery) -> Result<Vec<Bucket>>;
+    /// Every stored version of one series at one time.
+    fn versions(&self, series: i64, time_ms: i64) -> Result<Vec<ObservationVersion>>;
+    /// The newest observed value of every series visible through `filter` (optionally of one province or commune).
+    fn latest(&self, filter: &RegionFilter) -> Result<Vec<LatestValue>>;
+    /// The number of stored observation rows (all versions).
+    fn observation_count(&self) -> Result<u64>;
+
+    // --- tokens ---
+    fn insert_token(&self, token: &TokenRecord) -> Result<()>;
+    fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>>;
+
+    // --- operations ---
+    /// Writes a consistent snapshot of the whole store to `path` while it keeps running.
+    fn backup_to(&self, path: &std::path::Path) -> Result<()>;
+    /// The schema version after migrations.
+    fn schema_version(&self) -> Result<i64>;
+}

@@ -1,0 +1,97 @@
+//! The SQLite schema as an ordered list of migrations; `PRAGMA user_version` records how many
+//! have run. A migration is never edited once released: changes are new entries.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: registry, stations, observations, tokens.
+    r#"
+    CREATE TABLE regions (
+        uid INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_en TEXT NOT NULL,
+        division_type TEXT NOT NULL,
+        parent_code TEXT,
+        valid_from TEXT,
+        valid_to TEXT,
+        lon REAL, lat REAL,
+        min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
+        boundary TEXT,
+        source TEXT NOT NULL,
+        search_key TEXT NOT NULL,
+        provinces TEXT NOT NULL
+    );
+    CREATE INDEX regions_code ON regions(code, valid_from);
+    CREATE INDEX regions_parent ON regions(parent_code);
+    CREATE TABLE successions (
+        from_uid INTEGER NOT NULL REFERENCES regions(uid),
+        to_uid INTEGER NOT NULL REFERENCES regions(uid),
+        relation TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (from_uid, to_uid)
+    ) WITHOUT ROWID;
+    CREATE INDEX successions_to ON successions(to_uid);
+
+    CREATE TABLE stations (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        commune TEXT,
+        province TEXT,
+        attributes TEXT NOT NULL,
+        retired TEXT
+    );
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        station TEXT NOT NULL REFERENCES stations(id),
+        metric TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        interval_s INTEGER NOT NULL,
+        active INTEGER NOT NULL,
+        UNIQUE (station, metric)
+    );
+
+    -- Observations are keyed by hour bucket first so that time-ordered ingest writes to the
+    -- right edge of the tree (few pages per commit), and by series next so a series query
+    -- seeks once per hour. The value is part of the key: the same record twice is one row,
+    -- a different value for the same time is a second row (a correction; highest seq wins).
+    CREATE TABLE observations (
+        bucket INTEGER NOT NULL,
+        series INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        issued_ms INTEGER NOT NULL,
+        value REAL NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (bucket, series, time_ms, issued_ms, value)
+    ) WITHOUT ROWID;
+    CREATE TABLE ingest_commits (
+        first_seq INTEGER PRIMARY KEY,
+        last_seq INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        stored INTEGER NOT NULL,
+        duplicates INTEGER NOT NULL
+    );
+    CREATE TABLE series_latest (
+        series INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        value REAL NOT NULL
+    );
+
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        scope_region TEXT NOT NULL,
+        domains TEXT NOT NULL,
+        stations TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    "#,
+];

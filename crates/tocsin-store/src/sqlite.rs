@@ -1,0 +1,663 @@
+//! The SQLite backend: one writer connection (WAL mode, group commits driven by the engine)
+//! and a pool of reader connections that never block the writer.
+
+use crate::schema::MIGRATIONS;
+use crate::*;
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tocsin_core::geo::BBox;
+use tocsin_core::region::RegionKind;
+use tocsin_core::station::{AttributeValue, MetricSpec};
+
+/// Milliseconds in one observation bucket (one hour).
+const BUCKET_MS: i64 = 3_600_000;
+
+/// When a commit counts as durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: the WAL is fsynced at every commit; survives power loss.
+    Full,
+    /// `synchronous=NORMAL`: survives a crash of the process, not of the machine.
+    Normal,
+}
+
+/// A store in one SQLite database file.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Writer>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+struct Writer {
+    conn: Connection,
+    next_seq: i64,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path, durability: Durability) -> Result<SqliteStore> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        migrate(&conn)?;
+        let next_seq: i64 = conn.query_row("SELECT coalesce(max(last_seq), 0) + 1 FROM ingest_commits", [], |r| r.get(0))?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(Writer { conn, next_seq }),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Runs `f` on a pooled read connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                conn.busy_timeout(std::time::Duration::from_secs(30))?;
+                conn.pragma_update(None, "cache_size", -16384)?;
+                conn
+            }
+        };
+        let result = f(&conn);
+        self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        result
+    }
+
+    /// Runs `f` inside one write transaction.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction, &mut i64) -> Result<T>) -> Result<T> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let Writer { conn, next_seq } = &mut *writer;
+        let tx = conn.transaction()?;
+        let mut seq = *next_seq;
+        let out = f(&tx, &mut seq)?;
+        tx.commit()?;
+        *next_seq = seq;
+        Ok(out)
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn date_text(date: Date) -> String {
+    date.to_string()
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `SQL` condition limiting region rows to the filter.
+fn region_condition(filter: &RegionFilter) -> String {
+    match &filter.root {
+        FilterRoot::Nation => "1".into(),
+        FilterRoot::Province(p) => format!("(code = 'VN' OR instr(provinces, {}) > 0)", quote(&format!(",{p},"))),
+        FilterRoot::Commune { commune, province } => format!("(code IN ('VN', {}, {}))", quote(commune), quote(province)),
+    }
+}
+
+/// `SQL` condition limiting station rows (table alias `s`) to the filter.
+fn station_condition(filter: &RegionFilter) -> String {
+    let region = match &filter.root {
+        FilterRoot::Nation => "1".into(),
+        FilterRoot::Province(p) => format!("s.province = {}", quote(p)),
+        FilterRoot::Commune { commune, .. } => format!("s.commune = {}", quote(commune)),
+    };
+    if filter.domains.is_empty() {
+        return region;
+    }
+    let domains: Vec<String> = filter.domains.iter().map(|d| quote(d.as_str())).collect();
+    format!("{region} AND s.domain IN ({})", domains.join(","))
+}
+
+const VALID_ON: &str = "(valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR ?2 < valid_to)";
+const REGION_COLUMNS: &str = "code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, lon, lat, min_lon, min_lat, max_lon, max_lat, source";
+
+fn region_from_row(row: &Row) -> rusqlite::Result<Region> {
+    let parse_date = |text: Option<String>| text.and_then(|t| t.parse::<Date>().ok());
+    let kind: String = row.get(1)?;
+    let lon: Option<f64> = row.get(8)?;
+    let lat: Option<f64> = row.get(9)?;
+    let bbox = match (row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?) {
+        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => Some(BBox { min_lon, min_lat, max_lon, max_lat }),
+        _ => None,
+    };
+    Ok(Region {
+        code: row.get(0)?,
+        kind: RegionKind::parse(&kind).unwrap_or(RegionKind::Commune),
+        name: row.get(2)?,
+        name_en: row.get(3)?,
+        division_type: row.get(4)?,
+        parent: row.get(5)?,
+        valid_from: parse_date(row.get(6)?),
+        valid_to: parse_date(row.get(7)?),
+        centroid: lon.zip(lat).map(|(lon, lat)| [lon, lat]),
+        bbox,
+        source: row.get(14)?,
+    })
+}
+
+fn insert_region(tx: &rusqlite::Transaction, record: &RegionRecord) -> Result<i64> {
+    let r = &record.region;
+    let provinces = if record.provinces.is_empty() { String::new() } else { format!(",{},", record.provinces.join(",")) };
+    let key = tocsin_core::text::search_key(&format!("{} {} {}", r.name, r.division_type, r.name_en));
+    tx.prepare_cached(
+        "INSERT INTO regions (code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, lon, lat, \
+         min_lon, min_lat, max_lon, max_lat, boundary, source, search_key, provinces) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+    )?
+    .execute(params![
+        r.code,
+        r.kind.as_str(),
+        r.name,
+        r.name_en,
+        r.division_type,
+        r.parent,
+        r.valid_from.map(date_text),
+        r.valid_to.map(date_text),
+        r.centroid.map(|c| c[0]),
+        r.centroid.map(|c| c[1]),
+        r.bbox.map(|b| b.min_lon),
+        r.bbox.map(|b| b.min_lat),
+        r.bbox.map(|b| b.max_lon),
+        r.bbox.map(|b| b.max_lat),
+        record.boundary,
+        r.source,
+        key,
+        provinces,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The uid of the unit `code` valid on `date`.
+fn uid_on(conn: &Connection, code: &str, date: Date) -> Result<Option<i64>> {
+    let sql = format!("SELECT uid FROM regions WHERE code = ?1 AND {VALID_ON} ORDER BY valid_from DESC LIMIT 1");
+    Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(date)], |r| r.get(0)).optional()?)
+}
+
+fn insert_successions(tx: &rusqlite::Transaction, successions: &[SuccessionRecord]) -> Result<()> {
+    for s in successions {
+        let before = s.on.yesterday().map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let from = uid_on(tx, &s.from, before)?
+            .ok_or_else(|| StoreError::NotFound(format!("succession {} → {}: no unit {} on {before}", s.from, s.to, s.from)))?;
+        let to = uid_on(tx, &s.to, s.on)?
+            .ok_or_else(|| StoreError::NotFound(format!("succession {} → {}: no unit {} on {}", s.from, s.to, s.to, s.on)))?;
+        tx.prepare_cached(
+            "INSERT INTO successions (from_uid, to_uid, relation, on_date, note) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (from_uid, to_uid) DO UPDATE SET relation = CASE WHEN relation = 'partial' OR excluded.relation = 'partial' THEN 'partial' ELSE excluded.relation END",
+        )?
+        .execute(params![from, to, s.relation.as_str(), date_text(s.on), s.note])?;
+    }
+    Ok(())
+}
+
+fn region_by_uid(conn: &Connection, uid: i64) -> Result<Region> {
+    let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE uid = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([uid], region_from_row)?)
+}
+
+impl Store for SqliteStore {
+    fn import_regions(&self, regions: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()> {
+        self.write(|tx, _| {
+            tx.execute_batch("DELETE FROM successions; DELETE FROM regions;")?;
+            for record in regions {
+                insert_region(tx, record)?;
+            }
+            insert_successions(tx, successions)
+        })
+    }
+
+    fn record_region_change(&self, new_units: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()> {
+        self.write(|tx, _| {
+            for s in successions {
+                let before = s.on.yesterday().map_err(|e| StoreError::Conflict(e.to_string()))?;
+                let from = uid_on(tx, &s.from, before)?
+                    .ok_or_else(|| StoreError::NotFound(format!("no unit {} on {before}", s.from)))?;
+                tx.execute("UPDATE regions SET valid_to = ?2 WHERE uid = ?1 AND valid_to IS NULL", params![from, date_text(s.on)])?;
+            }
+            for record in new_units {
+                if uid_on(tx, &record.region.code, record.region.valid_from.unwrap_or(REFORM_FALLBACK))?.is_some() {
+                    return Err(StoreError::Conflict(format!("unit {} already exists on its start date", record.region.code)));
+                }
+                insert_region(tx, record)?;
+            }
+            insert_successions(tx, successions)
+        })
+    }
+
+    fn count_regions(&self, kind: RegionKind, at: Date) -> Result<u64> {
+        self.read(|conn| {
+            let sql = format!("SELECT count(*) FROM regions WHERE kind = ?1 AND {VALID_ON}");
+            Ok(conn.query_row(&sql, params![kind.as_str(), date_text(at)], |r| r.get(0))?)
+        })
+    }
+
+    fn region(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<Region>> {
+        self.read(|conn| {
+            let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1", region_condition(filter));
+            Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(at)], region_from_row).optional()?)
+        })
+    }
+
+    fn children(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Vec<Region>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT {REGION_COLUMNS} FROM regions WHERE parent_code = ?1 AND {VALID_ON} AND {} ORDER BY code",
+                region_condition(filter)
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![code, date_text(at)], region_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn successors(&self, code: &str, at: Date, today: Date, filter: &RegionFilter) -> Result<Vec<SuccessorLink>> {
+        self.read(|conn| {
+            let Some(start) = uid_on(conn, code, at)? else { return Ok(Vec::new()) };
+            let mut found: Vec<(i64, Succession, Vec<Date>)> = Vec::new();
+            let mut frontier = vec![(start, Succession::Renamed, Vec::new())];
+            while let Some((uid, relation, changes)) = frontier.pop() {
+                let region = region_by_uid(conn, uid)?;
+                if region.valid_on(today) {
+                    merge_found(&mut found, uid, relation, changes);
+                    continue;
+                }
+                let next = next_units(conn, uid, &region)?;
+                for (to, step, on) in next {
+                    let mut chain = changes.clone();
+                    chain.push(on);
+                    frontier.push((to, combine(relation, step), chain));
+                }
+            }
+            let visible = region_condition(filter);
+            let mut links = Vec::new();
+            for (uid, relation, changes) in found {
+                let sql = format!("SELECT count(*) FROM regions WHERE uid = ?1 AND {visible}");
+                let shown: i64 = conn.query_row(&sql, [uid], |r| r.get(0))?;
+                if shown > 0 {
+                    links.push(SuccessorLink { region: region_by_uid(conn, uid)?, relation, changes });
+                }
+            }
+            links.sort_by(|a, b| a.region.code.cmp(&b.region.code));
+            Ok(links)
+        })
+    }
+
+    fn search_regions(&self, key: &str, at: Option<Date>, limit: usize, filter: &RegionFilter) -> Result<Vec<Region>> {
+        self.read(|conn| {
+            let validity = match at {
+                Some(_) => VALID_ON.to_string(),
+                None => "(?2 IS NULL)".to_string(),
+            };
+            let sql = format!(
+                "SELECT {REGION_COLUMNS} FROM regions WHERE instr(search_key, ?1) > 0 AND {validity} AND {} \
+                 ORDER BY (valid_to IS NOT NULL), (search_key = ?1) DESC, (substr(search_key, 1, length(?1)) = ?1) DESC, \
+                 CASE kind WHEN 'nation' THEN 0 WHEN 'province' THEN 1 WHEN 'district' THEN 2 ELSE 3 END, length(search_key), code LIMIT ?3",
+                region_condition(filter)
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![key, at.map(date_text), limit as i64], region_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn boundary(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<String>> {
+        self.read(|conn| {
+            let sql = format!("SELECT boundary FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1", region_condition(filter));
+            Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(at)], |r| r.get(0)).optional()?.flatten())
+        })
+    }
+
+    fn boundaries(&self, kind: RegionKind, at: Date) -> Result<Vec<(String, String)>> {
+        self.read(|conn| {
+            let sql = format!("SELECT code, boundary FROM regions WHERE kind = ?1 AND {VALID_ON} AND boundary IS NOT NULL ORDER BY code");
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![kind.as_str(), date_text(at)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn uncovered_units(&self) -> Result<Vec<Region>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT {REGION_COLUMNS} FROM regions r WHERE kind = 'commune' AND valid_to IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM successions s WHERE s.from_uid = r.uid) ORDER BY code"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], region_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn upsert_stations(&self, stations: &[Station], provinces: &[Option<String>]) -> Result<()> {
+        self.write(|tx, _| {
+            for (station, province) in stations.iter().zip(provinces) {
+                upsert_station(tx, station, province.as_deref())?;
+            }
+            Ok(())
+        })
+    }
+
+    fn station(&self, id: &str, filter: &RegionFilter) -> Result<Option<Station>> {
+        self.read(|conn| {
+            let sql = format!("{STATION_SELECT} WHERE s.id = ?1 AND {}", station_condition(filter));
+            let station = conn.prepare_cached(&sql)?.query_row([id], station_from_row).optional()?;
+            station.map(|s| with_metrics(conn, s)).transpose()
+        })
+    }
+
+    fn stations(&self, filter: &RegionFilter) -> Result<Vec<Station>> {
+        self.read(|conn| {
+            let sql = format!("{STATION_SELECT} WHERE {} ORDER BY s.id", station_condition(filter));
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], station_from_row)?;
+            let stations = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+            stations.into_iter().map(|s| with_metrics(conn, s)).collect()
+        })
+    }
+
+    fn series_catalog(&self) -> Result<Vec<SeriesRow>> {
+        self.read(|conn| {
+            let sql = "SELECT x.id, x.station, x.metric, x.unit, x.min, x.max, x.active AND s.retired IS NULL, s.province, s.domain \
+                       FROM series x JOIN stations s ON s.id = x.station";
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| {
+                let domain: String = r.get(8)?;
+                Ok(SeriesRow {
+                    series: r.get(0)?,
+                    station: r.get(1)?,
+                    metric: r.get(2)?,
+                    unit: r.get(3)?,
+                    min: r.get(4)?,
+                    max: r.get(5)?,
+                    station_active: r.get(6)?,
+                    province: r.get(7)?,
+                    domain: Domain::parse(&domain).unwrap_or(Domain::Other),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn append(&self, observations: &[Observation], received_ms: i64) -> Result<AppendOutcome> {
+        self.write(|tx, seq| {
+            let first_seq = *seq;
+            let mut outcome = AppendOutcome::default();
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for o in observations {
+                    let changed = insert.execute(params![o.time_ms.div_euclid(BUCKET_MS), o.series, o.time_ms, o.issued_ms, o.value, *seq])?;
+                    if changed == 1 {
+                        outcome.stored += 1;
+                        *seq += 1;
+                    } else {
+                        outcome.duplicates += 1;
+                    }
+                }
+            }
+            update_latest(tx, observations)?;
+            if outcome.stored > 0 {
+                tx.prepare_cached("INSERT INTO ingest_commits (first_seq, last_seq, received_ms, stored, duplicates) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                    .execute(params![first_seq, *seq - 1, received_ms, outcome.stored as i64, outcome.duplicates as i64])?;
+            }
+            Ok(outcome)
+        })
+    }
+
+    fn series_buckets(&self, query: &SeriesQuery) -> Result<Vec<Bucket>> {
+        self.read(|conn| {
+            let buckets = bucket_list(query.from_ms, query.to_ms);
+            let current = if query.forecast {
+                "max(issued_ms * 1000000000000 + seq)"
+            } else {
+                "max(seq)"
+            };
+            let issued = if query.forecast { "issued_ms > 0" } else { "issued_ms = 0" };
+            let sql = format!(
+                "SELECT (time_ms - ?2) / ?4 AS step, count(*), avg(value), min(value), max(value), sum(value) FROM ( \
+                   SELECT time_ms, value, {current} FROM observations \
+                   WHERE bucket IN ({buckets}) AND series = ?1 AND {issued} AND time_ms >= ?2 AND time_ms < ?3 GROUP BY time_ms \
+                 ) GROUP BY step ORDER BY step"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![query.series, query.from_ms, query.to_ms, query.step_ms], |r| {
+                let step: i64 = r.get(0)?;
+                Ok(Bucket {
+                    start_ms: query.from_ms + step * query.step_ms,
+                    count: r.get::<_, i64>(1)? as u64,
+                    mean: r.get(2)?,
+                    min: r.get(3)?,
+                    max: r.get(4)?,
+                    sum: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn versions(&self, series: i64, time_ms: i64) -> Result<Vec<ObservationVersion>> {
+        self.read(|conn| {
+            let sql = "SELECT o.time_ms, o.issued_ms, o.value, o.seq, \
+                         (SELECT received_ms FROM ingest_commits c WHERE c.first_seq <= o.seq ORDER BY c.first_seq DESC LIMIT 1) \
+                       FROM observations o WHERE bucket = ?1 AND series = ?2 AND time_ms = ?3 ORDER BY issued_ms, seq";
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt.query_map(params![time_ms.div_euclid(BUCKET_MS), series, time_ms], |r| {
+                Ok(ObservationVersion { time_ms: r.get(0)?, issued_ms: r.get(1)?, value: r.get(2)?, seq: r.get(3)?, received_ms: r.get(4)? })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn latest(&self, filter: &RegionFilter) -> Result<Vec<LatestValue>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT x.station, x.metric, x.unit, s.commune, l.time_ms, l.value FROM series_latest l \
+                 JOIN series x ON x.id = l.series JOIN stations s ON s.id = x.station WHERE {} ORDER BY x.station, x.metric",
+                station_condition(filter)
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], |r| {
+                Ok(LatestValue { station: r.get(0)?, metric: r.get(1)?, unit: r.get(2)?, commune: r.get(3)?, time_ms: r.get(4)?, value: r.get(5)? })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn observation_count(&self) -> Result<u64> {
+        self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM observations", [], |r| r.get::<_, i64>(0))? as u64))
+    }
+
+    fn insert_token(&self, token: &TokenRecord) -> Result<()> {
+        self.write(|tx, _| {
+            let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();
+            tx.execute(
+                "INSERT INTO tokens (id, hash, name, role, scope_region, domains, stations, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![token.id, token.hash, token.name, token.role.as_str(), token.scope_region, domains.join(","), token.stations.join(","), token.created_ms, token.revoked],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>> {
+        self.read(|conn| {
+            let sql = "SELECT id, hash, name, role, scope_region, domains, stations, created_ms, revoked FROM tokens WHERE hash = ?1";
+            let row = conn.prepare_cached(sql)?.query_row([hash], |r| {
+                let role: String = r.get(3)?;
+                let domains: String = r.get(5)?;
+                let stations: String = r.get(6)?;
+                Ok((role, domains, stations, TokenRecord {
+                    id: r.get(0)?,
+                    hash: r.get(1)?,
+                    name: r.get(2)?,
+                    role: Role::Viewer,
+                    scope_region: r.get(4)?,
+                    domains: Vec::new(),
+                    stations: Vec::new(),
+                    created_ms: r.get(7)?,
+                    revoked: r.get(8)?,
+                }))
+            });
+            let Some((role, domains, stations, mut token)) = row.optional()? else { return Ok(None) };
+            token.role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("token {}: role {role:?}", token.id)))?;
+            token.domains = split_list(&domains).filter_map(Domain::parse).collect();
+            token.stations = split_list(&stations).map(str::to_string).collect();
+            Ok(Some(token))
+        })
+    }
+
+    fn backup_to(&self, path: &Path) -> Result<()> {
+        if path.exists() {
+            return Err(StoreError::Conflict(format!("{} already exists; choose a new file", path.display())));
+        }
+        self.read(|conn| {
+            conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+            Ok(())
+        })
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        self.read(|conn| Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+}
+
+/// The date used for a new unit without a start date when checking for clashes.
+const REFORM_FALLBACK: Date = tocsin_core::region::REFORM_2025;
+
+fn split_list(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn combine(a: Succession, b: Succession) -> Succession {
+    if a == Succession::Partial || b == Succession::Partial {
+        Succession::Partial
+    } else if a == Succession::Whole || b == Succession::Whole {
+        Succession::Whole
+    } else {
+        Succession::Renamed
+    }
+}
+
+fn merge_found(found: &mut Vec<(i64, Succession, Vec<Date>)>, uid: i64, relation: Succession, changes: Vec<Date>) {
+    match found.iter_mut().find(|(u, _, _)| *u == uid) {
+        Some(existing) => existing.1 = if existing.1 == relation { relation } else { Succession::Partial },
+        None => found.push((uid, relation, changes)),
+    }
+}
+
+/// The units a retired unit passed into: its own succession links, or, for a unit abolished
+/// without links of its own (a district), those of the children it had on its last day.
+fn next_units(conn: &Connection, uid: i64, region: &Region) -> Result<Vec<(i64, Succession, Date)>> {
+    let mut stmt = conn.prepare_cached("SELECT to_uid, relation, on_date FROM successions WHERE from_uid = ?1")?;
+    let rows = stmt.query_map([uid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+    let mut next = Vec::new();
+    for row in rows {
+        let (to, relation, on) = row?;
+        let on: Date = on.parse().map_err(|_| StoreError::Corrupt(format!("succession date {on:?}")))?;
+        next.push((to, Succession::parse(&relation).unwrap_or(Succession::Partial), on));
+    }
+    if next.is_empty() {
+        if let Some(last_day) = region.valid_to.and_then(|d| d.yesterday().ok()) {
+            let sql = format!("SELECT uid FROM regions WHERE parent_code = ?1 AND {VALID_ON}");
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let children = stmt.query_map(params![region.code, date_text(last_day)], |r| r.get::<_, i64>(0))?;
+            for child in children {
+                next.extend(next_units(conn, child?, region)?.into_iter().map(|(to, _, on)| (to, Succession::Partial, on)));
+            }
+        }
+    }
+    Ok(next)
+}
+
+/// Inline list of the hour buckets overlapping `[from, to)`.
+fn bucket_list(from_ms: i64, to_ms: i64) -> String {
+    let first = from_ms.div_euclid(BUCKET_MS);
+    let last = (to_ms - 1).div_euclid(BUCKET_MS).max(first);
+    (first..=last).map(|b| b.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// Moves `series_latest` forward with the newest observed time of each series in the batch.
+fn update_latest(tx: &rusqlite::Transaction, observations: &[Observation]) -> Result<()> {
+    let mut newest: std::collections::HashMap<i64, (i64, f64)> = std::collections::HashMap::new();
+    for o in observations.iter().filter(|o| o.issued_ms == 0) {
+        let entry = newest.entry(o.series).or_insert((o.time_ms, o.value));
+        if o.time_ms >= entry.0 {
+            *entry = (o.time_ms, o.value);
+        }
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO series_latest (series, time_ms, value) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (series) DO UPDATE SET time_ms = excluded.time_ms, value = excluded.value WHERE excluded.time_ms >= series_latest.time_ms",
+    )?;
+    for (series, (time_ms, value)) in newest {
+        upsert.execute(params![series, time_ms, value])?;
+    }
+    Ok(())
+}
+
+const STATION_SELECT: &str = "SELECT s.id, s.name, s.domain, s.lat, s.lon, s.commune, s.attributes, s.retired FROM stations s";
+
+fn station_from_row(row: &Row) -> rusqlite::Result<Station> {
+    let domain: String = row.get(2)?;
+    let attributes: String = row.get(6)?;
+    Ok(Station {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        domain: Domain::parse(&domain).unwrap_or(Domain::Other),
+        lat: row.get(3)?,
+        lon: row.get(4)?,
+        commune: row.get(5)?,
+        metrics: Vec::new(),
+        attributes: serde_json::from_str::<std::collections::BTreeMap<String, AttributeValue>>(&attributes).unwrap_or_default(),
+        retired: row.get(7)?,
+    })
+}
+
+fn with_metrics(conn: &Connection, mut station: Station) -> Result<Station> {
+    let mut stmt = conn.prepare_cached("SELECT metric, unit, min, max, interval_s FROM series WHERE station = ?1 AND active ORDER BY id")?;
+    let rows = stmt.query_map([&station.id], |r| {
+        Ok(MetricSpec { name: r.get(0)?, unit: r.get(1)?, min: r.get(2)?, max: r.get(3)?, interval_s: r.get(4)? })
+    })?;
+    station.metrics = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(station)
+}
+
+fn upsert_station(tx: &rusqlite::Transaction, station: &Station, province: Option<&str>) -> Result<()> {
+    let attributes = serde_json::to_string(&station.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO stations (id, name, domain, lat, lon, commune, province, attributes, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain = excluded.domain, lat = excluded.lat, lon = excluded.lon, \
+         commune = excluded.commune, province = excluded.province, attributes = excluded.attributes, retired = excluded.retired",
+    )?
+    .execute(params![station.id, station.name, station.domain.as_str(), station.lat, station.lon, station.commune, province, attributes, station.retired])?;
+    tx.prepare_cached("UPDATE series SET active = 0 WHERE station = ?1")?.execute([&station.id])?;
+    for m in &station.metrics {
+        tx.prepare_cached(
+            "INSERT INTO series (station, metric, unit, min, max, interval_s, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) \
+             ON CONFLICT (station, metric) DO UPDATE SET unit = excluded.unit, min = excluded.min, max = excluded.max, \
+             interval_s = excluded.interval_s, active = 1",
+        )?
+        .execute(params![station.id, m.name, m.unit, m.min, m.max, m.interval_s])?;
+    }
+    Ok(())
+}
