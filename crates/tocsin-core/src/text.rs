@@ -31,6 +31,34 @@ pub fn search_key(text: &str) -> String {
     key
 }
 
+/// `text` with every mark removed and `đ` → `d`, keeping case and spacing ("Lào Cai" → "Lao Cai").
+pub fn ascii_name(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .collect()
+}
+
+/// The official unit types that prefix Vietnamese names, longest first.
+const TYPE_PREFIXES: [&str; 9] = ["thành phố", "thị trấn", "đặc khu", "thị xã", "phường", "huyện", "quận", "tỉnh", "xã"];
+
+/// Splits a full official name into its unit type (lower case) and the bare name:
+/// "Thành phố Hà Nội" → ("thành phố", "Hà Nội"). Names without a known prefix keep an empty type.
+pub fn split_unit_type(full_name: &str) -> (String, String) {
+    let name = normalise_name(full_name);
+    for prefix in TYPE_PREFIXES {
+        let len = prefix.len();
+        if name.len() > len && name.is_char_boundary(len) && name[..len].to_lowercase() == prefix && name[len..].starts_with(' ') {
+            return (prefix.to_string(), name[len..].trim().to_string());
+        }
+    }
+    (String::new(), name)
+}
+
 /// `text` in NFC with tone marks placed by the newer convention ("Hoà" → "Hòa", "Thuỷ" → "Thủy").
 pub fn normalise_name(text: &str) -> String {
     let decomposed: Vec<char> = text.trim().nfd().collect();
@@ -87,6 +115,22 @@ mod tests {
 
     fn check_name(input: &str, expected: &str) {
         assert_eq!(normalise_name(input), expected, "normalised {input:?}");
+    }
+
+    #[test]
+    fn unit_types_split_off() {
+        for (full, kind, name) in [
+            ("Thành phố Hà Nội", "thành phố", "Hà Nội"),
+            ("Tỉnh Lào Cai", "tỉnh", "Lào Cai"),
+            ("Phường Ba Đình", "phường", "Ba Đình"),
+            ("Đặc khu Bạch Long Vĩ", "đặc khu", "Bạch Long Vĩ"),
+            ("Thị trấn Phố Lu", "thị trấn", "Phố Lu"),
+            ("Xã Hoà Bình", "xã", "Hòa Bình"),
+            ("Xã", "", "Xã"),
+        ] {
+            assert_eq!(split_unit_type(full), (kind.to_string(), name.to_string()), "{full}");
+        }
+        assert_eq!(ascii_name("Đồng Tháp"), "Dong Thap");
     }
 
     #[test]

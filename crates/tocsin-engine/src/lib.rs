@@ -1,1 +1,14 @@
-//! placeholder
+//! The running tocsin system, without HTTP: the registry (regions with history, stations), the
+//! ingest pipeline with durable group commits, queries, and access control.
+//!
+//! The engine owns behaviour; the store owns persistence; the server owns HTTP. The wall clock is
+//! read only through the injected [`Clock`](tocsin_core::Clock) (see [`clock::SystemClock`]).
+
+pub mod access;
+pub mod clock;
+pub mod engine;
+pub mod ingest;
+pub mod registry;
+pub mod stations;
+
+pub use engine::{Engine, EngineError, EngineOptions};

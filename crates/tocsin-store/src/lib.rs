@@ -206,8 +206,9 @@ pub trait Store: Send + Sync {
     fn series_catalog(&self) -> Result<Vec<SeriesRow>>;
 
     // --- observations ---
-    /// Appends validated observations durably in one transaction; exact duplicates are skipped.
-    fn append(&self, observations: &[Observation], received_ms: i64) -> Result<AppendOutcome>;
+    /// Appends batches of validated observations durably in one transaction (a group commit);
+    /// exact duplicates are skipped. Returns one outcome per batch.
+    fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>>;
     /// Aggregates per step over `[from, to)`.
     fn series_buckets(&self, query: &SeriesQuery) -> Result<Vec<Bucket>>;
     /// Every stored version of one series at one time.

@@ -398,30 +398,36 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(&self, observations: &[Observation], received_ms: i64) -> Result<AppendOutcome> {
+    fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>> {
         self.write(|tx, seq| {
             let first_seq = *seq;
-            let mut outcome = AppendOutcome::default();
+            let mut outcomes = Vec::with_capacity(batches.len());
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
-                for o in observations {
-                    let changed = insert.execute(params![o.time_ms.div_euclid(BUCKET_MS), o.series, o.time_ms, o.issued_ms, o.value, *seq])?;
-                    if changed == 1 {
-                        outcome.stored += 1;
-                        *seq += 1;
-                    } else {
-                        outcome.duplicates += 1;
+                for batch in batches {
+                    let mut outcome = AppendOutcome::default();
+                    for o in batch.iter() {
+                        let changed = insert.execute(params![o.time_ms.div_euclid(BUCKET_MS), o.series, o.time_ms, o.issued_ms, o.value, *seq])?;
+                        if changed == 1 {
+                            outcome.stored += 1;
+                            *seq += 1;
+                        } else {
+                            outcome.duplicates += 1;
+                        }
                     }
+                    update_latest(tx, batch)?;
+                    outcomes.push(outcome);
                 }
             }
-            update_latest(tx, observations)?;
-            if outcome.stored > 0 {
+            let stored: u64 = outcomes.iter().map(|o| o.stored).sum();
+            let duplicates: u64 = outcomes.iter().map(|o| o.duplicates).sum();
+            if stored > 0 {
                 tx.prepare_cached("INSERT INTO ingest_commits (first_seq, last_seq, received_ms, stored, duplicates) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                    .execute(params![first_seq, *seq - 1, received_ms, outcome.stored as i64, outcome.duplicates as i64])?;
+                    .execute(params![first_seq, *seq - 1, received_ms, stored as i64, duplicates as i64])?;
             }
-            Ok(outcome)
+            Ok(outcomes)
         })
     }
 

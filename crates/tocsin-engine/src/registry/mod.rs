@@ -1,0 +1,6 @@
+//! The region registry: importing Vietnam's administrative units with their history, recording
+//! later changes, and locating the commune that contains a point.
+
+pub mod changes;
+pub mod import;
+pub mod locate;
