@@ -12,3 +12,4 @@ pub mod registry;
 pub mod stations;
 
 pub use engine::{Engine, EngineError, EngineOptions};
+pub use tocsin_store::{Durability, SeriesQuery};

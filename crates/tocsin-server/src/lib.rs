@@ -1,1 +1,14 @@
-//! placeholder
+//! The tocsin HTTP server (axum): routes, authentication, request bodies and JSON answers.
+//!
+//! This is the only crate that knows HTTP and JSON bodies. Handlers translate between HTTP and
+//! engine calls; they hold no business logic. Every endpoint needs a bearer token except the
+//! health checks and the metrics.
+
+mod api;
+mod auth;
+mod error;
+pub mod metrics;
+pub mod records;
+
+pub use api::{AppState, router};
+pub use error::ApiError;

@@ -1,1 +1,197 @@
-fn main() {}
+//! The tocsin command line: a thin layer over the engine and server crates.
+//!
+//! `serve` runs the HTTP API, `demo` runs it with a synthetic network and a live sample feed,
+//! `import` loads regions or stations, `token create` issues API tokens, `backup` snapshots a
+//! running store, `config check` validates a config file, and `bench` measures ingest.
+
+mod bench;
+mod config;
+mod demo;
+mod serve;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "tocsin", version, about = "Early warning and response for non-traditional security threats")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve(serve::ServeArgs),
+    /// Run the server with the registry, a synthetic station network and a live sample feed.
+    Demo(demo::DemoArgs),
+    /// Load data into a data directory.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write a consistent snapshot of the store, also while the server runs.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
+    /// Check configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Measure ingest throughput.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import Vietnam's administrative units (replaces the registry).
+    Regions {
+        /// Folder with the official files (nested-divisions.json, …).
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+        /// Changes after the 2025 reform (default: the built-in catalogue).
+        #[arg(long)]
+        changes: Option<PathBuf>,
+    },
+    /// Import stations from a CSV or JSON file (all or nothing).
+    Stations {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; the secret is printed alone on the last line.
+    Create {
+        /// ingest, viewer, operator or admin.
+        #[arg(long)]
+        role: String,
+        /// The region subtree: VN, a province code or a commune code.
+        #[arg(long, default_value = "VN")]
+        scope: String,
+        /// Comma-separated domains (default: all).
+        #[arg(long, default_value = "")]
+        domains: String,
+        /// Comma-separated station ids an ingest token is limited to (default: any in scope).
+        #[arg(long, default_value = "")]
+        stations: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Report every problem in a config file; exit 1 if there is any.
+    Check {
+        #[arg(long, env = "TOCSIN_CONFIG", default_value = "tocsin.toml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Import(ImportCommand::Regions { from, data, changes }) => import_regions(&from, &data, changes.as_deref()),
+        Command::Import(ImportCommand::Stations { file, data }) => import_stations(&file, &data),
+        Command::Token(TokenCommand::Create { role, scope, domains, stations, name, data }) => create_token(&role, &scope, &domains, &stations, &name, &data),
+        Command::Backup { to, data } => {
+            let engine = serve::open_engine(&data, tocsin_engine::Durability::Full)?;
+            engine.store().backup_to(&to).with_context(|| format!("backup to {}", to.display()))?;
+            println!("backup written to {}", to.display());
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Check { config }) => match config::load(&config) {
+            Ok(_) => {
+                println!("{}: ok", config.display());
+                Ok(())
+            }
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                bail!("{} problem(s) in {}", problems.len(), config.display())
+            }
+        },
+        Command::Bench(command) => bench::run(command),
+    }
+}
+
+/// The region changes to apply: a file, or the built-in catalogue.
+pub fn region_changes(file: Option<&std::path::Path>) -> Result<Vec<tocsin_engine::registry::changes::RegionChange>> {
+    use tocsin_engine::registry::changes::{parse_changes, read_changes};
+    match file {
+        Some(path) => read_changes(path).map_err(anyhow::Error::msg),
+        None => parse_changes(config::BUILTIN_REGION_CHANGES, "built-in region-changes.toml").map_err(anyhow::Error::msg),
+    }
+}
+
+fn import_regions(from: &std::path::Path, data: &std::path::Path, changes: Option<&std::path::Path>) -> Result<()> {
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let report = engine.import_regions(from, &region_changes(changes)?)?;
+    print_import_report(&report);
+    Ok(())
+}
+
+pub fn print_import_report(report: &tocsin_engine::registry::import::ImportReport) {
+    println!(
+        "imported {} provinces and {} communes (current); {} provinces, {} districts and {} communes before 1 July 2025; {} succession links; {} later change(s)",
+        report.provinces, report.communes, report.old_provinces, report.old_districts, report.old_communes, report.successions, report.changes_applied
+    );
+    if !report.uncovered_old_communes.is_empty() {
+        println!("{} pre-2025 communes are not covered by the conversion table (kept, without successor):", report.uncovered_old_communes.len());
+        for unit in &report.uncovered_old_communes {
+            println!("  {unit}");
+        }
+    }
+    if !report.unknown_old_codes.is_empty() {
+        println!("{} old codes in the conversion table are not in the pre-2025 list: {}", report.unknown_old_codes.len(), report.unknown_old_codes.join(", "));
+    }
+    if !report.missing_boundaries.is_empty() {
+        println!("{} current communes have no boundary: {}", report.missing_boundaries.len(), report.missing_boundaries.join(", "));
+    }
+}
+
+fn import_stations(file: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let stations = if file.extension().is_some_and(|e| e == "json") {
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: not a JSON array of stations", file.display()))?
+    } else {
+        tocsin_engine::stations::parse_csv(&bytes).map_err(|errors| {
+            anyhow::anyhow!(errors.iter().map(|e| format!("{}: {e}", file.display())).collect::<Vec<_>>().join("\n"))
+        })?
+    };
+    let stored = engine.upsert_stations(&tocsin_engine::access::Principal::local_admin(), stations)?;
+    println!("{stored} station(s) stored");
+    Ok(())
+}
+
+fn create_token(role: &str, scope: &str, domains: &str, stations: &str, name: &str, data: &std::path::Path) -> Result<()> {
+    let role = tocsin_core::access::Role::parse(role).with_context(|| format!("--role {role:?}: use ingest, viewer, operator or admin"))?;
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let scope = tocsin_core::access::Scope {
+        region: scope.to_string(),
+        domains: tocsin_engine::Engine::parse_domains(domains)?,
+        stations: stations.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+    };
+    let (secret, record) = engine.create_token(name, role, scope)?;
+    println!("token {} created: role {}, scope {}", record.id, record.role.as_str(), record.scope_region);
+    println!("{secret}");
+    Ok(())
+}

@@ -42,13 +42,18 @@ struct ChangesFile {
 /// Reads a changes file; every problem names the file and the entry.
 pub fn read_changes(path: &std::path::Path) -> Result<Vec<RegionChange>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let file: ChangesFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_changes(&text, &path.display().to_string())
+}
+
+/// Parses the text of a changes file read from `origin`.
+pub fn parse_changes(text: &str, origin: &str) -> Result<Vec<RegionChange>, String> {
+    let file: ChangesFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     for (i, change) in file.change.iter().enumerate() {
         if !matches!(change.status.as_str(), "verified" | "approximate") {
-            return Err(format!("{}: change {}: status must be \"verified\" or \"approximate\"", path.display(), i + 1));
+            return Err(format!("{origin}: change {}: status must be \"verified\" or \"approximate\"", i + 1));
         }
         if change.code.is_none() && change.name.is_none() && change.name_en.is_none() && change.division_type.is_none() {
-            return Err(format!("{}: change {}: nothing changes (give code, name, name_en or division_type)", path.display(), i + 1));
+            return Err(format!("{origin}: change {}: nothing changes (give code, name, name_en or division_type)", i + 1));
         }
     }
     Ok(file.change)

@@ -1,0 +1,91 @@
+//! The router: health checks, metrics, and the `/api/v1` resources (regions, stations,
+//! observations, series).
+
+mod observations;
+mod regions;
+mod stations;
+
+use crate::error::ApiError;
+use crate::metrics::{Metrics, resident_bytes};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tocsin_engine::Engine;
+
+/// What every handler shares.
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub metrics: Metrics,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// The whole HTTP API.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .merge(regions::routes())
+        .merge(stations::routes())
+        .merge(observations::routes())
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint; see the API section of the README") })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), log_request))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let engine = state.engine.clone();
+    match blocking(move || Ok(engine.store().schema_version()?)).await {
+        Ok(version) => format!("ready (schema {version})\n").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> String {
+    let rss = resident_bytes().unwrap_or(f64::NAN);
+    state.metrics.render(&[("tocsin_process_resident_memory_bytes", "Resident memory of the server process.", rss)])
+}
+
+/// Logs each request with its status and duration; counts error answers.
+async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status();
+    if status.is_client_error() || status.is_server_error() {
+        Metrics::add(&state.metrics.http_errors, 1);
+    }
+    tracing::info!(%method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    response
+}
+
+/// Runs a store-bound engine call off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, tocsin_engine::EngineError> + Send + 'static) -> Result<T, ApiError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => {
+            tracing::error!(error = %e, "handler task failed");
+            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))
+        }
+    }
+}
+
+/// Parses an optional `at=YYYY-MM-DD` query parameter.
+pub(crate) fn parse_date(at: Option<&str>) -> Result<Option<jiff::civil::Date>, ApiError> {
+    at.filter(|a| !a.is_empty())
+        .map(|a| a.parse().map_err(|_| ApiError::bad_request(format!("at: {a:?} is not a date (YYYY-MM-DD)"))))
+        .transpose()
+}
+
+pub(crate) fn count(metrics: &std::sync::atomic::AtomicU64, n: u64) {
+    metrics.fetch_add(n, Ordering::Relaxed);
+}

@@ -1,0 +1,57 @@
+//! One error type for every handler: a clear message for the client, internals only in the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tocsin_engine::EngineError;
+
+/// An error answer: status and a message that names the field and the reason.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into(), details: None }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> ApiError {
+        match error {
+            EngineError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
+            EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
+            EngineError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
+            EngineError::InvalidStations(errors) => {
+                let details: Vec<_> = errors.iter().map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason})).collect();
+                ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: format!("{} station(s) invalid; nothing was stored", errors.len()), details: Some(json!(details)) }
+            }
+            EngineError::Write(e) => {
+                tracing::error!(error = %e, "write failed");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the observations could not be stored durably; nothing was acknowledged, retry later")
+            }
+            EngineError::Store(e) => {
+                tracing::error!(error = %e, "store failed");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error; see the server log")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.message });
+        if let Some(details) = self.details {
+            body["details"] = details;
+        }
+        (self.status, Json(body)).into_response()
+    }
+}

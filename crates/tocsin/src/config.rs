@@ -1,0 +1,98 @@
+//! The configuration file (TOML) and its checks. Unknown keys are errors that name the key;
+//! `tocsin config check` lists every problem at once.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Settings of `tocsin serve`, from a file; flags and environment variables override them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port the HTTP API listens on (default `127.0.0.1:8080`).
+    pub listen: Option<String>,
+    /// Directory holding the database (default `./tocsin-data`).
+    pub data: Option<PathBuf>,
+    /// Folder of the official administrative files, imported when the registry is empty
+    /// (default `../shared/data/vn/admin`).
+    pub regions_from: Option<PathBuf>,
+    /// File of changes to units after the 2025 reform (default: the built-in catalogue).
+    pub region_changes: Option<PathBuf>,
+    /// `full` (fsync at every commit, survives power loss; default) or `normal` (survives a
+    /// process crash only).
+    pub durability: Option<String>,
+    /// `text` (default) or `json` log lines.
+    pub log_format: Option<String>,
+    /// The largest request body accepted, in bytes (default 64 MiB).
+    pub max_body_bytes: Option<usize>,
+}
+
+const KEYS: [&str; 7] = ["listen", "data", "regions_from", "region_changes", "durability", "log_format", "max_body_bytes"];
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA: &str = "./tocsin-data";
+pub const DEFAULT_REGIONS: &str = "../shared/data/vn/admin";
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
+/// The changes catalogue built into the binary.
+pub const BUILTIN_REGION_CHANGES: &str = include_str!("../../../catalog/region-changes.toml");
+
+/// Reads a config file; every problem found is returned, each naming the file and key.
+pub fn load(path: &Path) -> Result<Config, Vec<String>> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{name}: {e}")])?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| vec![format!("{name}: {e}")])?;
+    let mut problems: Vec<String> =
+        table.keys().filter(|k| !KEYS.contains(&k.as_str())).map(|k| format!("{name}: unknown key `{k}` (known: {})", KEYS.join(", "))).collect();
+    let known: toml::Table = table.into_iter().filter(|(k, _)| KEYS.contains(&k.as_str())).collect();
+    let config: Config = match known.try_into() {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(format!("{name}: {e}"));
+            return Err(problems);
+        }
+    };
+    problems.extend(check(&config).into_iter().map(|p| format!("{name}: {p}")));
+    if problems.is_empty() { Ok(config) } else { Err(problems) }
+}
+
+/// Checks the values of a parsed config.
+pub fn check(config: &Config) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(listen) = &config.listen {
+        if listen.parse::<SocketAddr>().is_err() {
+            problems.push(format!("listen: {listen:?} is not an address like 127.0.0.1:8080"));
+        }
+    }
+    if let Some(d) = &config.durability {
+        if parse_durability(d).is_none() {
+            problems.push(format!("durability: {d:?} is neither \"full\" nor \"normal\""));
+        }
+    }
+    if let Some(f) = &config.log_format {
+        if f != "text" && f != "json" {
+            problems.push(format!("log_format: {f:?} is neither \"text\" nor \"json\""));
+        }
+    }
+    if config.max_body_bytes == Some(0) {
+        problems.push("max_body_bytes: must be at least 1".into());
+    }
+    if let Some(dir) = &config.regions_from {
+        if !dir.join("nested-divisions.json").exists() {
+            problems.push(format!("regions_from: {} has no nested-divisions.json", dir.display()));
+        }
+    }
+    if let Some(file) = &config.region_changes {
+        if let Err(e) = tocsin_engine::registry::changes::read_changes(file) {
+            problems.push(format!("region_changes: {e}"));
+        }
+    }
+    problems
+}
+
+pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {
+    match text {
+        "full" => Some(tocsin_engine::Durability::Full),
+        "normal" => Some(tocsin_engine::Durability::Normal),
+        _ => None,
+    }
+}

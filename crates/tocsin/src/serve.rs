@@ -1,0 +1,123 @@
+//! `tocsin serve`: settings from flags, environment and config file (in that order of
+//! precedence), the engine, the automatic first import of regions, and the HTTP server.
+
+use crate::config::{self, Config};
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tocsin_engine::Engine;
+use tocsin_server::{AppState, router};
+
+#[derive(Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Config file (TOML); absent is fine unless given explicitly.
+    #[arg(long, env = "TOCSIN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory [default: ./tocsin-data].
+    #[arg(long, env = "TOCSIN_DATA")]
+    pub data: Option<PathBuf>,
+    /// Listen address [default: 127.0.0.1:8080].
+    #[arg(long, env = "TOCSIN_LISTEN")]
+    pub listen: Option<String>,
+    /// Official administrative files, imported when the registry is empty [default: ../shared/data/vn/admin].
+    #[arg(long, env = "TOCSIN_REGIONS_FROM")]
+    pub regions_from: Option<PathBuf>,
+}
+
+/// Settings after flags, environment, file and defaults are combined.
+pub struct Settings {
+    pub data: PathBuf,
+    pub listen: String,
+    pub regions_from: PathBuf,
+    pub region_changes: Option<PathBuf>,
+    pub durability: tocsin_engine::Durability,
+    pub json_logs: bool,
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Result<Settings> {
+        let file = match &self.config {
+            Some(path) => config::load(path).map_err(|problems| anyhow::anyhow!(problems.join("\n")))?,
+            None if Path::new("tocsin.toml").exists() => config::load(Path::new("tocsin.toml")).map_err(|p| anyhow::anyhow!(p.join("\n")))?,
+            None => Config::default(),
+        };
+        let durability = file.durability.as_deref().map(|d| config::parse_durability(d).context("durability")).transpose()?;
+        Ok(Settings {
+            data: self.data.clone().or(file.data).unwrap_or_else(|| config::DEFAULT_DATA.into()),
+            listen: self.listen.clone().or(file.listen).unwrap_or_else(|| config::DEFAULT_LISTEN.into()),
+            regions_from: self.regions_from.clone().or(file.regions_from).unwrap_or_else(|| config::DEFAULT_REGIONS.into()),
+            region_changes: file.region_changes,
+            durability: durability.unwrap_or(tocsin_engine::Durability::Full),
+            json_logs: file.log_format.as_deref() == Some("json"),
+            max_body_bytes: file.max_body_bytes.unwrap_or(config::DEFAULT_MAX_BODY),
+        })
+    }
+}
+
+/// Opens the engine over the data directory with the system clock.
+pub fn open_engine(data: &Path, durability: tocsin_engine::Durability) -> Result<Engine> {
+    let clock = Arc::new(tocsin_engine::clock::SystemClock);
+    let options = tocsin_engine::EngineOptions { durability };
+    Engine::open(data, &options, clock).with_context(|| format!("open the store in {}", data.display()))
+}
+
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Imports the registry when it is empty and the official files are there.
+pub fn ensure_regions(engine: &Engine, settings: &Settings) -> Result<()> {
+    if engine.has_regions()? {
+        return Ok(());
+    }
+    if !settings.regions_from.join("nested-divisions.json").exists() {
+        tracing::warn!(folder = %settings.regions_from.display(), "the region registry is empty and no official files were found; run `tocsin import regions`");
+        return Ok(());
+    }
+    tracing::info!(folder = %settings.regions_from.display(), "importing the region registry");
+    let report = engine.import_regions(&settings.regions_from, &crate::region_changes(settings.region_changes.as_deref())?)?;
+    crate::print_import_report(&report);
+    Ok(())
+}
+
+pub fn run(args: ServeArgs) -> Result<()> {
+    let settings = args.settings()?;
+    init_logging(settings.json_logs);
+    let engine = Arc::new(open_engine(&settings.data, settings.durability)?);
+    ensure_regions(&engine, &settings)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(serve(engine, &settings, |addr| println!("tocsin listening on http://{addr}")))
+}
+
+/// Serves the API until Ctrl-C or SIGTERM; `on_ready` is told the bound address.
+pub async fn serve(engine: Arc<Engine>, settings: &Settings, on_ready: impl FnOnce(std::net::SocketAddr)) -> Result<()> {
+    let state = Arc::new(AppState { engine, metrics: Default::default(), max_body_bytes: settings.max_body_bytes });
+    let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
+        Ok(l) => l,
+        Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
+    };
+    on_ready(listener.local_addr()?);
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return ctrl_c.await.unwrap_or(()),
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down");
+}
