@@ -1,0 +1,63 @@
+//! HTTP API tests, in-process through `Router::oneshot`, compiled as one binary.
+
+mod bad_input;
+mod scope;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use tocsin_core::access::{Role, Scope};
+use tocsin_core::clock::ManualClock;
+use tocsin_engine::access::Principal;
+use tocsin_engine::{Engine, EngineOptions};
+use tocsin_server::{AppState, router};
+use tower::ServiceExt;
+
+/// A server over a registry with two synthetic stations: one in Hà Nội (01), one in Lào Cai (15).
+pub struct Fixture {
+    pub state: Arc<AppState>,
+    pub admin: String,
+    /// An operator scoped to Hà Nội.
+    pub hanoi: String,
+    _dir: tempfile::TempDir,
+}
+
+pub const STATIONS_CSV: &str = "id,name,domain,lat,lon,commune,metrics,attributes\n\
+    SYN-HN-1,Ba Đình rain gauge (synthetic),hydromet,21.03853,105.83806,,rain_mm:mm:0:500:600;water_level:m:-10:100:600,\n\
+    SYN-LC-1,Yên Bái river gauge (synthetic),hydromet,21.7050,104.8700,,water_level:m:-10:100:600,bd1=31;bd2=32;bd3=33\n";
+
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+        let engine = Engine::open(dir.path(), &EngineOptions { durability: tocsin_engine::Durability::Normal }, clock).unwrap();
+        let admin_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
+        engine.import_regions(&admin_dir, &[]).unwrap();
+        let stations = tocsin_engine::stations::parse_csv(STATIONS_CSV.as_bytes()).unwrap();
+        engine.upsert_stations(&Principal::local_admin(), stations).unwrap();
+        let (admin, _) = engine.create_token("test admin", Role::Admin, Scope::nation()).unwrap();
+        let hanoi_scope = Scope { region: "01".into(), domains: Vec::new(), stations: Vec::new() };
+        let (hanoi, _) = engine.create_token("hanoi operator", Role::Operator, hanoi_scope).unwrap();
+        let state = Arc::new(AppState { engine: Arc::new(engine), metrics: Default::default(), max_body_bytes: 64 << 20 });
+        Fixture { state, admin, hanoi, _dir: dir }
+    })
+}
+
+/// Sends one request and returns the status and the body as text.
+pub async fn send(method: &str, uri: &str, token: Option<&str>, content_type: &str, body: impl Into<Body>) -> (StatusCode, String) {
+    let mut request = Request::builder().method(method).uri(uri).header("content-type", content_type);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = router(fixture().state.clone()).oneshot(request.body(body.into()).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub fn observation_count() -> u64 {
+    fixture().state.engine.store().observation_count().unwrap()
+}
