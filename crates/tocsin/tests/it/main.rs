@@ -1,0 +1,36 @@
+//! End-to-end tests of the `tocsin` binary, compiled as one test binary.
+
+mod cli;
+mod crash;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `tocsin ARGS` to completion.
+pub fn tocsin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tocsin")).args(args).env("TOCSIN_LOG", "warn").output().expect("the tocsin binary runs")
+}
+
+/// Runs `tocsin ARGS`, asserts success and returns standard output.
+pub fn tocsin_ok(args: &[&str]) -> String {
+    let output = tocsin(args);
+    assert!(output.status.success(), "tocsin {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A data directory with two synthetic stations and an admin token.
+pub fn prepared_data(dir: &Path) -> String {
+    let stations = dir.join("stations.csv");
+    std::fs::write(
+        &stations,
+        "id,name,domain,lat,lon,commune,metrics,attributes\n\
+         SYN-1,Crash test gauge 1 (synthetic),hydromet,21.0,105.8,,water_level:m:-1000000:1000000:600,\n\
+         SYN-2,Crash test gauge 2 (synthetic),hydromet,21.1,105.9,,water_level:m:-1000000:1000000:600,\n",
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let data = data.to_str().unwrap();
+    tocsin_ok(&["import", "stations", "--file", stations.to_str().unwrap(), "--data", data]);
+    let out = tocsin_ok(&["token", "create", "--role", "admin", "--scope", "VN", "--data", data]);
+    out.lines().last().unwrap().to_string()
+}
