@@ -29,7 +29,9 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Ingest, Role::Viewer, Role::Operator, Role::Admin].into_iter().find(|r| r.as_str() == text)
+        [Role::Ingest, Role::Viewer, Role::Operator, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == text)
     }
 
     /// Whether the role may read registry and observation data.
@@ -62,7 +64,11 @@ pub struct Scope {
 impl Scope {
     /// The whole nation, every domain and station.
     pub fn nation() -> Scope {
-        Scope { region: crate::region::NATION_CODE.into(), domains: Vec::new(), stations: Vec::new() }
+        Scope {
+            region: crate::region::NATION_CODE.into(),
+            domains: Vec::new(),
+            stations: Vec::new(),
+        }
     }
 
     /// Whether the scope admits `domain`.

@@ -18,12 +18,15 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock standing still at `start`.
     pub fn new(start: Timestamp) -> Self {
-        Self { now_ms: std::sync::atomic::AtomicI64::new(start.as_millisecond()) }
+        Self {
+            now_ms: std::sync::atomic::AtomicI64::new(start.as_millisecond()),
+        }
     }
 
     /// Moves the clock to `to`.
     pub fn set(&self, to: Timestamp) {
-        self.now_ms.store(to.as_millisecond(), std::sync::atomic::Ordering::SeqCst);
+        self.now_ms
+            .store(to.as_millisecond(), std::sync::atomic::Ordering::SeqCst);
     }
 }
 

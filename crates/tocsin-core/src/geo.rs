@@ -20,7 +20,12 @@ impl BBox {
     pub fn around<'a>(rings: impl IntoIterator<Item = &'a Vec<LonLat>>) -> Option<BBox> {
         let mut points = rings.into_iter().flatten().peekable();
         let first = **points.peek()?;
-        let start = BBox { min_lon: first[0], min_lat: first[1], max_lon: first[0], max_lat: first[1] };
+        let start = BBox {
+            min_lon: first[0],
+            min_lat: first[1],
+            max_lon: first[0],
+            max_lat: first[1],
+        };
         Some(points.fold(start, |b, p| BBox {
             min_lon: b.min_lon.min(p[0]),
             min_lat: b.min_lat.min(p[1]),
@@ -31,7 +36,8 @@ impl BBox {
 
     /// Whether `point` lies inside or on the edge of the box.
     pub fn contains(&self, point: LonLat) -> bool {
-        (self.min_lon..=self.max_lon).contains(&point[0]) && (self.min_lat..=self.max_lat).contains(&point[1])
+        (self.min_lon..=self.max_lon).contains(&point[0])
+            && (self.min_lat..=self.max_lat).contains(&point[1])
     }
 }
 
@@ -45,8 +51,12 @@ impl Area {
     /// Reads a GeoJSON geometry of type Polygon or MultiPolygon.
     pub fn from_geojson(geometry: &GeoJsonGeometry) -> Result<Area, String> {
         match geometry {
-            GeoJsonGeometry::Polygon { coordinates } => Ok(Area { polygons: vec![coordinates.clone()] }),
-            GeoJsonGeometry::MultiPolygon { coordinates } => Ok(Area { polygons: coordinates.clone() }),
+            GeoJsonGeometry::Polygon { coordinates } => Ok(Area {
+                polygons: vec![coordinates.clone()],
+            }),
+            GeoJsonGeometry::MultiPolygon { coordinates } => Ok(Area {
+                polygons: coordinates.clone(),
+            }),
         }
     }
 
@@ -54,7 +64,9 @@ impl Area {
     pub fn contains(&self, point: LonLat) -> bool {
         self.polygons.iter().any(|rings| {
             let mut rings = rings.iter();
-            let inside_outer = rings.next().is_some_and(|outer| ring_contains(outer, point));
+            let inside_outer = rings
+                .next()
+                .is_some_and(|outer| ring_contains(outer, point));
             inside_outer && !rings.any(|hole| ring_contains(hole, point))
         })
     }
@@ -101,15 +113,28 @@ mod tests {
     use super::*;
 
     fn square_with_hole() -> Area {
-        let outer = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]];
+        let outer = vec![
+            [0.0, 0.0],
+            [10.0, 0.0],
+            [10.0, 10.0],
+            [0.0, 10.0],
+            [0.0, 0.0],
+        ];
         let hole = vec![[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0], [4.0, 4.0]];
-        Area { polygons: vec![vec![outer, hole]] }
+        Area {
+            polygons: vec![vec![outer, hole]],
+        }
     }
 
     #[test]
     fn point_in_polygon() {
         let area = square_with_hole();
-        for (point, expected) in [([1.0, 1.0], true), ([5.0, 5.0], false), ([11.0, 5.0], false), ([9.9, 0.1], true)] {
+        for (point, expected) in [
+            ([1.0, 1.0], true),
+            ([5.0, 5.0], false),
+            ([11.0, 5.0], false),
+            ([9.9, 0.1], true),
+        ] {
             assert_eq!(area.contains(point), expected, "{point:?}");
         }
         let bbox = area.bbox().unwrap();

@@ -45,7 +45,11 @@ pub struct Observation {
 
 impl Observation {
     pub fn kind(&self) -> ObservationKind {
-        if self.issued_ms == 0 { ObservationKind::Observed } else { ObservationKind::Forecast }
+        if self.issued_ms == 0 {
+            ObservationKind::Observed
+        } else {
+            ObservationKind::Forecast
+        }
     }
 }
 
@@ -58,7 +62,10 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(field: &str, reason: impl Into<String>) -> Self {
-        Self { field: field.to_string(), reason: reason.into() }
+        Self {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -80,21 +87,34 @@ pub trait SeriesLookup {
 }
 
 /// Validates one record against the registry and the current time.
-pub fn validate(input: &ObservationInput, lookup: &impl SeriesLookup, now: Timestamp) -> Result<Observation, Rejection> {
+pub fn validate(
+    input: &ObservationInput,
+    lookup: &impl SeriesLookup,
+    now: Timestamp,
+) -> Result<Observation, Rejection> {
     let station = required(&input.station, "station")?;
     if !lookup.station_active(station) {
-        return Err(Rejection::new("station", format!("unknown or retired station {station:?}")));
+        return Err(Rejection::new(
+            "station",
+            format!("unknown or retired station {station:?}"),
+        ));
     }
     let metric = required(&input.metric, "metric")?;
-    let spec = lookup
-        .series(station, metric)
-        .ok_or_else(|| Rejection::new("metric", format!("station {station:?} does not report metric {metric:?}")))?;
+    let spec = lookup.series(station, metric).ok_or_else(|| {
+        Rejection::new(
+            "metric",
+            format!("station {station:?} does not report metric {metric:?}"),
+        )
+    })?;
     let kind = parse_kind(input.kind.as_deref())?;
     let time_ms = parse_time(input.time.as_deref(), "time")?;
     let issued_ms = match kind {
         ObservationKind::Observed => {
             if input.issued.is_some() {
-                return Err(Rejection::new("issued", "only a forecast has an issue time"));
+                return Err(Rejection::new(
+                    "issued",
+                    "only a forecast has an issue time",
+                ));
             }
             check_not_future(time_ms, now, "time")?;
             0
@@ -103,13 +123,21 @@ pub fn validate(input: &ObservationInput, lookup: &impl SeriesLookup, now: Times
             let issued = parse_time(input.issued.as_deref(), "issued")?;
             check_not_future(issued, now, "issued")?;
             if issued <= 0 {
-                return Err(Rejection::new("issued", "issue time must be after 1970-01-01"));
+                return Err(Rejection::new(
+                    "issued",
+                    "issue time must be after 1970-01-01",
+                ));
             }
             issued
         }
     };
     let value = convert_value(input, spec)?;
-    Ok(Observation { series: spec.series, time_ms, issued_ms, value })
+    Ok(Observation {
+        series: spec.series,
+        time_ms,
+        issued_ms,
+        value,
+    })
 }
 
 fn required<'a>(field: &'a Option<String>, name: &str) -> Result<&'a str, Rejection> {
@@ -123,13 +151,19 @@ fn parse_kind(kind: Option<&str>) -> Result<ObservationKind, Rejection> {
     match kind.map(str::trim) {
         None | Some("") | Some("observed") => Ok(ObservationKind::Observed),
         Some("forecast") => Ok(ObservationKind::Forecast),
-        Some(other) => Err(Rejection::new("kind", format!("{other:?} is neither \"observed\" nor \"forecast\""))),
+        Some(other) => Err(Rejection::new(
+            "kind",
+            format!("{other:?} is neither \"observed\" nor \"forecast\""),
+        )),
     }
 }
 
 /// Parses an RFC 3339 time that carries a UTC offset, into Unix milliseconds.
 pub fn parse_time(text: Option<&str>, field: &str) -> Result<i64, Rejection> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| Rejection::new(field, "missing"))?;
+    let text = text
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Rejection::new(field, "missing"))?;
     let timestamp: Timestamp = text.parse().map_err(|e| {
         Rejection::new(field, format!("{text:?} is not an RFC 3339 time with a UTC offset (e.g. 2024-09-09T13:00:00+07:00): {e}"))
     })?;
@@ -139,30 +173,58 @@ pub fn parse_time(text: Option<&str>, field: &str) -> Result<i64, Rejection> {
 fn check_not_future(time_ms: i64, now: Timestamp, field: &str) -> Result<(), Rejection> {
     let ahead_ms = time_ms - now.as_millisecond();
     if ahead_ms > MAX_FUTURE_SKEW_MS {
-        let when = Timestamp::from_millisecond(time_ms).map(|t| t.to_string()).unwrap_or_default();
-        return Err(Rejection::new(field, format!("{when} is {} s ahead of the clock ({now}); at most 300 s allowed", ahead_ms / 1000)));
+        let when = Timestamp::from_millisecond(time_ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        return Err(Rejection::new(
+            field,
+            format!(
+                "{when} is {} s ahead of the clock ({now}); at most 300 s allowed",
+                ahead_ms / 1000
+            ),
+        ));
     }
     Ok(())
 }
 
 fn convert_value(input: &ObservationInput, spec: &SeriesSpec) -> Result<f64, Rejection> {
-    let raw = input.value.ok_or_else(|| Rejection::new("value", "missing"))?;
+    let raw = input
+        .value
+        .ok_or_else(|| Rejection::new("value", "missing"))?;
     if !raw.is_finite() {
-        return Err(Rejection::new("value", format!("{raw} is not a finite number")));
+        return Err(Rejection::new(
+            "value",
+            format!("{raw} is not a finite number"),
+        ));
     }
-    let value = match input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    let value = match input
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         None => raw,
         Some(symbol) => {
-            let unit = Unit::parse(symbol).ok_or_else(|| Rejection::new("unit", format!("unknown unit {symbol:?}")))?;
+            let unit = Unit::parse(symbol)
+                .ok_or_else(|| Rejection::new("unit", format!("unknown unit {symbol:?}")))?;
             unit.convert(raw, &spec.unit).ok_or_else(|| {
-                Rejection::new("unit", format!("{symbol:?} cannot be converted to the metric's unit {:?}", spec.unit.symbol))
+                Rejection::new(
+                    "unit",
+                    format!(
+                        "{symbol:?} cannot be converted to the metric's unit {:?}",
+                        spec.unit.symbol
+                    ),
+                )
             })?
         }
     };
     if !value.is_finite() || value < spec.min || value > spec.max {
         return Err(Rejection::new(
             "value",
-            format!("{value} {} is outside the physical range {}..{} {}", spec.unit.symbol, spec.min, spec.max, spec.unit.symbol),
+            format!(
+                "{value} {} is outside the physical range {}..{} {}",
+                spec.unit.symbol, spec.min, spec.max, spec.unit.symbol
+            ),
         ));
     }
     Ok(value)
@@ -196,45 +258,128 @@ mod tests {
 
     /// Validates `input` at 2024-09-09T14:00+07:00 and renders the outcome as text.
     fn check(input: ObservationInput, expected: &str) {
-        let lookup = OneStation(SeriesSpec { series: 7, unit: Unit::parse("m").unwrap(), min: -5.0, max: 60.0 });
+        let lookup = OneStation(SeriesSpec {
+            series: 7,
+            unit: Unit::parse("m").unwrap(),
+            min: -5.0,
+            max: 60.0,
+        });
         let now: Timestamp = "2024-09-09T07:00:00Z".parse().unwrap();
         let got = match validate(&input, &lookup, now) {
-            Ok(o) => format!("ok series={} time={} issued={} value={}", o.series, o.time_ms, o.issued_ms, o.value),
+            Ok(o) => format!(
+                "ok series={} time={} issued={} value={}",
+                o.series, o.time_ms, o.issued_ms, o.value
+            ),
             Err(r) => format!("{}: {}", r.field, r.reason),
         };
-        assert!(got.starts_with(expected), "{input:?}\n got: {got}\nwant: {expected}");
+        assert!(
+            got.starts_with(expected),
+            "{input:?}\n got: {got}\nwant: {expected}"
+        );
     }
 
     #[test]
     fn accepted_records() {
-        check(record("2024-09-09T13:00:00+07:00", 33.98, "m"), "ok series=7 time=1725861600000 issued=0 value=33.98");
-        check(record("2024-09-09T06:00:00Z", 3398.0, "cm"), "ok series=7 time=1725861600000 issued=0 value=33.98");
+        check(
+            record("2024-09-09T13:00:00+07:00", 33.98, "m"),
+            "ok series=7 time=1725861600000 issued=0 value=33.98",
+        );
+        check(
+            record("2024-09-09T06:00:00Z", 3398.0, "cm"),
+            "ok series=7 time=1725861600000 issued=0 value=33.98",
+        );
         check(record("2024-09-09T14:04:00+07:00", 1.0, ""), "ok");
         let forecast = ObservationInput {
             kind: Some("forecast".into()),
             issued: Some("2024-09-09T12:00:00+07:00".into()),
             ..record("2024-09-10T12:00:00+07:00", 34.5, "m")
         };
-        check(forecast, "ok series=7 time=1725944400000 issued=1725858000000 value=34.5");
+        check(
+            forecast,
+            "ok series=7 time=1725944400000 issued=1725858000000 value=34.5",
+        );
     }
 
     #[test]
     fn rejected_records() {
-        check(ObservationInput { station: None, ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "station: missing");
-        check(ObservationInput { station: Some("VN-X".into()), ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "station: unknown or retired station \"VN-X\"");
-        check(ObservationInput { metric: Some("rain".into()), ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "metric: station \"VN-HM-71526\" does not report metric \"rain\"");
-        check(record("2024-09-09T13:00:00", 1.0, "m"), "time: \"2024-09-09T13:00:00\" is not an RFC 3339 time");
-        check(record("yesterday", 1.0, "m"), "time: \"yesterday\" is not an RFC 3339 time");
+        check(
+            ObservationInput {
+                station: None,
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "station: missing",
+        );
+        check(
+            ObservationInput {
+                station: Some("VN-X".into()),
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "station: unknown or retired station \"VN-X\"",
+        );
+        check(
+            ObservationInput {
+                metric: Some("rain".into()),
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "metric: station \"VN-HM-71526\" does not report metric \"rain\"",
+        );
+        check(
+            record("2024-09-09T13:00:00", 1.0, "m"),
+            "time: \"2024-09-09T13:00:00\" is not an RFC 3339 time",
+        );
+        check(
+            record("yesterday", 1.0, "m"),
+            "time: \"yesterday\" is not an RFC 3339 time",
+        );
         check(record("", 1.0, "m"), "time: missing");
-        check(record("3000-01-01T00:00:00Z", 1.0, "m"), "time: 3000-01-01T00:00:00Z is ");
-        check(record("2024-09-09T14:06:00+07:00", 1.0, "m"), "time: 2024-09-09T07:06:00Z is 360 s ahead");
-        check(record("2024-09-09T13:00:00+07:00", f64::NAN, "m"), "value: NaN is not a finite number");
-        check(record("2024-09-09T13:00:00+07:00", 1e308, "m"), "value: 100000000");
-        check(record("2024-09-09T13:00:00+07:00", -6.0, "m"), "value: -6 m is outside the physical range -5..60 m");
-        check(record("2024-09-09T13:00:00+07:00", 1.0, "degC"), "unit: \"degC\" cannot be converted to the metric's unit \"m\"");
-        check(record("2024-09-09T13:00:00+07:00", 1.0, "furlong"), "unit: unknown unit \"furlong\"");
-        check(ObservationInput { kind: Some("guess".into()), ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "kind: \"guess\" is neither");
-        check(ObservationInput { kind: Some("forecast".into()), ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "issued: missing");
-        check(ObservationInput { issued: Some("2024-09-09T12:00:00+07:00".into()), ..record("2024-09-09T13:00:00+07:00", 1.0, "m") }, "issued: only a forecast");
+        check(
+            record("3000-01-01T00:00:00Z", 1.0, "m"),
+            "time: 3000-01-01T00:00:00Z is ",
+        );
+        check(
+            record("2024-09-09T14:06:00+07:00", 1.0, "m"),
+            "time: 2024-09-09T07:06:00Z is 360 s ahead",
+        );
+        check(
+            record("2024-09-09T13:00:00+07:00", f64::NAN, "m"),
+            "value: NaN is not a finite number",
+        );
+        check(
+            record("2024-09-09T13:00:00+07:00", 1e308, "m"),
+            "value: 100000000",
+        );
+        check(
+            record("2024-09-09T13:00:00+07:00", -6.0, "m"),
+            "value: -6 m is outside the physical range -5..60 m",
+        );
+        check(
+            record("2024-09-09T13:00:00+07:00", 1.0, "degC"),
+            "unit: \"degC\" cannot be converted to the metric's unit \"m\"",
+        );
+        check(
+            record("2024-09-09T13:00:00+07:00", 1.0, "furlong"),
+            "unit: unknown unit \"furlong\"",
+        );
+        check(
+            ObservationInput {
+                kind: Some("guess".into()),
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "kind: \"guess\" is neither",
+        );
+        check(
+            ObservationInput {
+                kind: Some("forecast".into()),
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "issued: missing",
+        );
+        check(
+            ObservationInput {
+                issued: Some("2024-09-09T12:00:00+07:00".into()),
+                ..record("2024-09-09T13:00:00+07:00", 1.0, "m")
+            },
+            "issued: only a forecast",
+        );
     }
 }

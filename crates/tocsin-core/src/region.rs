@@ -38,9 +38,14 @@ impl RegionKind {
 
     /// Parses the lowercase name.
     pub fn parse(text: &str) -> Option<RegionKind> {
-        [RegionKind::Nation, RegionKind::Province, RegionKind::District, RegionKind::Commune]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            RegionKind::Nation,
+            RegionKind::Province,
+            RegionKind::District,
+            RegionKind::Commune,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 
     /// The kind a code denotes by its length: `VN`, 2 digits a province, 3 a district, 5 a commune.
@@ -116,7 +121,9 @@ impl Succession {
 
     /// Parses the lowercase name.
     pub fn parse(text: &str) -> Option<Succession> {
-        [Succession::Whole, Succession::Partial, Succession::Renamed].into_iter().find(|s| s.as_str() == text)
+        [Succession::Whole, Succession::Partial, Succession::Renamed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 
     /// Reads the note column of the official conversion table ("Nhập toàn bộ", "Nhập một phần
@@ -125,7 +132,10 @@ impl Succession {
         let key = crate::text::search_key(note);
         if key.contains("mot phan") {
             Succession::Partial
-        } else if key.contains("doi ten") || key.contains("doi loai hinh") || key.contains("giu nguyen") {
+        } else if key.contains("doi ten")
+            || key.contains("doi loai hinh")
+            || key.contains("giu nguyen")
+        {
             Succession::Renamed
         } else {
             Succession::Whole
@@ -139,7 +149,14 @@ mod tests {
 
     #[test]
     fn kinds_by_code() {
-        for (code, kind) in [("VN", Some(RegionKind::Nation)), ("15", Some(RegionKind::Province)), ("001", Some(RegionKind::District)), ("00004", Some(RegionKind::Commune)), ("1a", None), ("1234", None)] {
+        for (code, kind) in [
+            ("VN", Some(RegionKind::Nation)),
+            ("15", Some(RegionKind::Province)),
+            ("001", Some(RegionKind::District)),
+            ("00004", Some(RegionKind::Commune)),
+            ("1a", None),
+            ("1234", None),
+        ] {
             assert_eq!(RegionKind::of_code(code), kind, "{code}");
         }
     }
@@ -153,7 +170,10 @@ mod tests {
             ("Nhập một  phần", Succession::Partial),
             ("Giữ nguyên ", Succession::Renamed),
             ("Đổi tên", Succession::Renamed),
-            ("Sắp xếp toàn bộ huyện Cồn Cỏ thành đặc khu Cồn Cỏ", Succession::Whole),
+            (
+                "Sắp xếp toàn bộ huyện Cồn Cỏ thành đặc khu Cồn Cỏ",
+                Succession::Whole,
+            ),
             ("", Succession::Whole),
         ] {
             assert_eq!(Succession::from_conversion_note(note), expected, "{note:?}");

@@ -118,10 +118,23 @@ impl Station {
     /// Checks the definition; every problem names the field.
     pub fn validate(&self) -> Result<(), StationError> {
         let fail = |field: &str, reason: String| {
-            Err(StationError { station: self.id.clone(), field: field.into(), reason })
+            Err(StationError {
+                station: self.id.clone(),
+                field: field.into(),
+                reason,
+            })
         };
-        if self.id.is_empty() || self.id.len() > 64 || !self.id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
-            return fail("id", "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_', '.', ':'".into());
+        if self.id.is_empty()
+            || self.id.len() > 64
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        {
+            return fail(
+                "id",
+                "must be 1–64 characters of A–Z, a–z, 0–9, '-', '_', '.', ':'".into(),
+            );
         }
         if self.name.trim().is_empty() {
             return fail("name", "must not be empty".into());
@@ -138,17 +151,31 @@ impl Station {
         let mut seen = std::collections::BTreeSet::new();
         for (i, metric) in self.metrics.iter().enumerate() {
             let field = |name: &str| format!("metrics[{i}].{name}");
-            if metric.name.is_empty() || !metric.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            if metric.name.is_empty()
+                || !metric
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
                 return fail(&field("name"), "must be letters, digits and '_'".into());
             }
             if !seen.insert(metric.name.as_str()) {
-                return fail(&field("name"), format!("metric {:?} is listed twice", metric.name));
+                return fail(
+                    &field("name"),
+                    format!("metric {:?} is listed twice", metric.name),
+                );
             }
             if crate::units::Unit::parse(&metric.unit).is_none() {
                 return fail(&field("unit"), format!("unknown unit {:?}", metric.unit));
             }
             if !(metric.min.is_finite() && metric.max.is_finite() && metric.min <= metric.max) {
-                return fail(&field("min"), format!("range {}..{} is not a finite, ordered range", metric.min, metric.max));
+                return fail(
+                    &field("min"),
+                    format!(
+                        "range {}..{} is not a finite, ordered range",
+                        metric.min, metric.max
+                    ),
+                );
             }
             if metric.interval_s == 0 {
                 return fail(&field("interval_s"), "must be at least 1 second".into());

@@ -44,7 +44,17 @@ pub fn ascii_name(text: &str) -> String {
 }
 
 /// The official unit types that prefix Vietnamese names, longest first.
-const TYPE_PREFIXES: [&str; 9] = ["thành phố", "thị trấn", "đặc khu", "thị xã", "phường", "huyện", "quận", "tỉnh", "xã"];
+const TYPE_PREFIXES: [&str; 9] = [
+    "thành phố",
+    "thị trấn",
+    "đặc khu",
+    "thị xã",
+    "phường",
+    "huyện",
+    "quận",
+    "tỉnh",
+    "xã",
+];
 
 /// Splits a full official name into its unit type (lower case) and the bare name:
 /// "Thành phố Hà Nội" → ("thành phố", "Hà Nội"). Names without a known prefix keep an empty type.
@@ -52,7 +62,11 @@ pub fn split_unit_type(full_name: &str) -> (String, String) {
     let name = normalise_name(full_name);
     for prefix in TYPE_PREFIXES {
         let len = prefix.len();
-        if name.len() > len && name.is_char_boundary(len) && name[..len].to_lowercase() == prefix && name[len..].starts_with(' ') {
+        if name.len() > len
+            && name.is_char_boundary(len)
+            && name[..len].to_lowercase() == prefix
+            && name[len..].starts_with(' ')
+        {
             return (prefix.to_string(), name[len..].trim().to_string());
         }
     }
@@ -128,7 +142,11 @@ mod tests {
             ("Xã Hoà Bình", "xã", "Hòa Bình"),
             ("Xã", "", "Xã"),
         ] {
-            assert_eq!(split_unit_type(full), (kind.to_string(), name.to_string()), "{full}");
+            assert_eq!(
+                split_unit_type(full),
+                (kind.to_string(), name.to_string()),
+                "{full}"
+            );
         }
         assert_eq!(ascii_name("Đồng Tháp"), "Dong Thap");
     }

@@ -33,7 +33,12 @@ pub struct Unit {
 }
 
 const fn unit(symbol: &'static str, dimension: Dimension, scale: f64, offset: f64) -> Unit {
-    Unit { symbol, dimension, scale, offset }
+    Unit {
+        symbol,
+        dimension,
+        scale,
+        offset,
+    }
 }
 
 /// Every unit with its accepted spellings. The first spelling is the canonical symbol.
@@ -42,28 +47,64 @@ const UNITS: &[(&[&str], Unit)] = &[
     (&["cm"], unit("cm", Dimension::Length, 0.01, 0.0)),
     (&["mm"], unit("mm", Dimension::Length, 0.001, 0.0)),
     (&["km"], unit("km", Dimension::Length, 1000.0, 0.0)),
-    (&["degC", "°C", "C", "celsius"], unit("degC", Dimension::Temperature, 1.0, 0.0)),
-    (&["degF", "°F", "F", "fahrenheit"], unit("degF", Dimension::Temperature, 5.0 / 9.0, -32.0 * 5.0 / 9.0)),
-    (&["K", "kelvin"], unit("K", Dimension::Temperature, 1.0, -273.15)),
-    (&["m/s", "m s-1", "mps"], unit("m/s", Dimension::Speed, 1.0, 0.0)),
-    (&["km/h", "kmh", "kph"], unit("km/h", Dimension::Speed, 1.0 / 3.6, 0.0)),
-    (&["kn", "kt", "knot", "knots"], unit("kn", Dimension::Speed, 1852.0 / 3600.0, 0.0)),
-    (&["ug/m3", "µg/m3", "μg/m3", "ug/m^3", "µg/m³"], unit("ug/m3", Dimension::MassConcentration, 1.0, 0.0)),
-    (&["mg/m3", "mg/m^3", "mg/m³"], unit("mg/m3", Dimension::MassConcentration, 1000.0, 0.0)),
-    (&["permille", "‰", "ppt", "g/kg", "psu"], unit("permille", Dimension::Salinity, 1.0, 0.0)),
+    (
+        &["degC", "°C", "C", "celsius"],
+        unit("degC", Dimension::Temperature, 1.0, 0.0),
+    ),
+    (
+        &["degF", "°F", "F", "fahrenheit"],
+        unit("degF", Dimension::Temperature, 5.0 / 9.0, -32.0 * 5.0 / 9.0),
+    ),
+    (
+        &["K", "kelvin"],
+        unit("K", Dimension::Temperature, 1.0, -273.15),
+    ),
+    (
+        &["m/s", "m s-1", "mps"],
+        unit("m/s", Dimension::Speed, 1.0, 0.0),
+    ),
+    (
+        &["km/h", "kmh", "kph"],
+        unit("km/h", Dimension::Speed, 1.0 / 3.6, 0.0),
+    ),
+    (
+        &["kn", "kt", "knot", "knots"],
+        unit("kn", Dimension::Speed, 1852.0 / 3600.0, 0.0),
+    ),
+    (
+        &["ug/m3", "µg/m3", "μg/m3", "ug/m^3", "µg/m³"],
+        unit("ug/m3", Dimension::MassConcentration, 1.0, 0.0),
+    ),
+    (
+        &["mg/m3", "mg/m^3", "mg/m³"],
+        unit("mg/m3", Dimension::MassConcentration, 1000.0, 0.0),
+    ),
+    (
+        &["permille", "‰", "ppt", "g/kg", "psu"],
+        unit("permille", Dimension::Salinity, 1.0, 0.0),
+    ),
     (&["g/L", "g/l"], unit("g/L", Dimension::Salinity, 1.0, 0.0)),
     (&["hPa", "mbar"], unit("hPa", Dimension::Pressure, 1.0, 0.0)),
     (&["Pa"], unit("Pa", Dimension::Pressure, 0.01, 0.0)),
     (&["kPa"], unit("kPa", Dimension::Pressure, 10.0, 0.0)),
     (&["%", "percent"], unit("%", Dimension::Fraction, 1.0, 0.0)),
-    (&["count", "1", "cases", "events"], unit("count", Dimension::Count, 1.0, 0.0)),
+    (
+        &["count", "1", "cases", "events"],
+        unit("count", Dimension::Count, 1.0, 0.0),
+    ),
     (&["mm/h"], unit("mm/h", Dimension::Rate, 1.0, 0.0)),
-    (&["deg", "°", "degree"], unit("deg", Dimension::Direction, 1.0, 0.0)),
+    (
+        &["deg", "°", "degree"],
+        unit("deg", Dimension::Direction, 1.0, 0.0),
+    ),
     (&["MWh"], unit("MWh", Dimension::Energy, 1.0, 0.0)),
     (&["kWh"], unit("kWh", Dimension::Energy, 0.001, 0.0)),
     (&["MW"], unit("MW", Dimension::Power, 1.0, 0.0)),
     (&["kW"], unit("kW", Dimension::Power, 0.001, 0.0)),
-    (&["m3/s", "m^3/s", "m³/s"], unit("m3/s", Dimension::Flow, 1.0, 0.0)),
+    (
+        &["m3/s", "m^3/s", "m³/s"],
+        unit("m3/s", Dimension::Flow, 1.0, 0.0),
+    ),
 ];
 
 impl Unit {
@@ -101,7 +142,9 @@ mod tests {
         let to_unit = Unit::parse(to).unwrap();
         let got = from_unit.convert(value, &to_unit);
         match (got, expected) {
-            (Some(g), Some(e)) => assert!((g - e).abs() < 1e-9, "{value} {from} -> {to}: {g} != {e}"),
+            (Some(g), Some(e)) => {
+                assert!((g - e).abs() < 1e-9, "{value} {from} -> {to}: {g} != {e}")
+            }
             (g, e) => assert_eq!(g, e, "{value} {from} -> {to}"),
         }
     }

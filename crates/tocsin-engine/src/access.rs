@@ -23,12 +23,22 @@ pub struct Principal {
 impl Principal {
     /// A principal with every right over everything (local CLI commands).
     pub fn local_admin() -> Principal {
-        Principal { token_id: "local".into(), role: Role::Admin, scope: Scope::nation(), filter: RegionFilter::all() }
+        Principal {
+            token_id: "local".into(),
+            role: Role::Admin,
+            scope: Scope::nation(),
+            filter: RegionFilter::all(),
+        }
     }
 
     /// Whether this principal may send observations for `station`.
     pub fn check_ingest(&self, station: &str, cache: &SeriesCache) -> Result<(), Rejection> {
-        let outside = || Rejection::new("station", format!("station {station:?} is outside this token's scope"));
+        let outside = || {
+            Rejection::new(
+                "station",
+                format!("station {station:?} is outside this token's scope"),
+            )
+        };
         if !self.role.can_ingest() || !self.scope.allows_station(station) {
             return Err(outside());
         }
@@ -54,12 +64,27 @@ pub fn hash_secret(secret: &str) -> String {
 pub fn new_secret() -> Result<(String, String), getrandom::Error> {
     let mut bytes = [0u8; 40];
     getrandom::fill(&mut bytes)?;
-    Ok((format!("{TOKEN_PREFIX}{}", hex::encode(&bytes[..32])), hex::encode(&bytes[32..])))
+    Ok((
+        format!("{TOKEN_PREFIX}{}", hex::encode(&bytes[..32])),
+        hex::encode(&bytes[32..]),
+    ))
 }
 
 /// The principal a stored token grants, given the store filter its region resolves to.
 pub fn principal_of(token: &TokenRecord, filter_root: FilterRoot) -> Principal {
-    let scope = Scope { region: token.scope_region.clone(), domains: token.domains.clone(), stations: token.stations.clone() };
-    let filter = RegionFilter { root: filter_root, domains: token.domains.clone() };
-    Principal { token_id: token.id.clone(), role: token.role, scope, filter }
+    let scope = Scope {
+        region: token.scope_region.clone(),
+        domains: token.domains.clone(),
+        stations: token.stations.clone(),
+    };
+    let filter = RegionFilter {
+        root: filter_root,
+        domains: token.domains.clone(),
+    };
+    Principal {
+        token_id: token.id.clone(),
+        role: token.role,
+        scope,
+        filter,
+    }
 }

@@ -15,7 +15,10 @@ use tocsin_core::access::{Role, Scope};
 use tocsin_core::observation::{ObservationInput, Rejection};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
 use tocsin_core::station::{Domain, Station, StationError};
-use tocsin_store::{Bucket, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery, Store, StoreError, SuccessorLink, TokenRecord};
+use tocsin_store::{
+    Bucket, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery, Store,
+    StoreError, SuccessorLink, TokenRecord,
+};
 
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
 #[derive(Debug, thiserror::Error)]
@@ -73,8 +76,11 @@ impl Engine {
 
     /// Opens the SQLite store in `data_dir` (created if needed).
     pub fn open(data_dir: &Path, options: &EngineOptions, clock: Arc<dyn Clock>) -> Result<Engine> {
-        std::fs::create_dir_all(data_dir).map_err(|e| EngineError::Invalid(format!("data directory {}: {e}", data_dir.display())))?;
-        let store = tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            EngineError::Invalid(format!("data directory {}: {e}", data_dir.display()))
+        })?;
+        let store =
+            tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
         Engine::new(Arc::new(store), clock)
     }
 
@@ -99,7 +105,8 @@ impl Engine {
     }
 
     fn reload_boundaries(&self) -> Result<()> {
-        let (index, problems) = LocateIndex::build(self.store.boundaries(RegionKind::Commune, self.today())?);
+        let (index, problems) =
+            LocateIndex::build(self.store.boundaries(RegionKind::Commune, self.today())?);
         for problem in problems {
             tracing::warn!(%problem, "commune boundary skipped");
         }
@@ -109,41 +116,63 @@ impl Engine {
 
     /// The station cache validation uses.
     pub fn station_cache(&self) -> Arc<SeriesCache> {
-        self.stations.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.stations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn commune_index(&self) -> Arc<LocateIndex> {
-        self.communes.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.communes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     // --- regions ---
 
     /// Replaces the registry with the official files in `dir` plus `changes`.
     pub fn import_regions(&self, dir: &Path, changes: &[RegionChange]) -> Result<ImportReport> {
-        let import = read_official_files(dir, changes).map_err(|e| EngineError::Invalid(e.to_string()))?;
-        self.store.import_regions(&import.regions, &import.successions)?;
+        let import =
+            read_official_files(dir, changes).map_err(|e| EngineError::Invalid(e.to_string()))?;
+        self.store
+            .import_regions(&import.regions, &import.successions)?;
         self.reload_boundaries()?;
         Ok(import.report)
     }
 
     /// Whether the registry has any current province.
     pub fn has_regions(&self) -> Result<bool> {
-        Ok(self.store.count_regions(RegionKind::Province, self.today())? > 0)
+        Ok(self
+            .store
+            .count_regions(RegionKind::Province, self.today())?
+            > 0)
     }
 
     /// Records a change after import (a recode, rename or new type) from now on.
     pub fn record_region_change(&self, change: &RegionChange) -> Result<()> {
-        let before = change.on.yesterday().map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let before = change
+            .on
+            .yesterday()
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
         let all = RegionFilter::all();
-        let old = self.store.region(&change.from, before, &all)?.ok_or_else(|| EngineError::NotFound(format!("no unit {} on {before}", change.from)))?;
+        let old = self
+            .store
+            .region(&change.from, before, &all)?
+            .ok_or_else(|| EngineError::NotFound(format!("no unit {} on {before}", change.from)))?;
         let boundary = self.store.boundary(&change.from, before, &all)?;
         let provinces = match old.kind {
             RegionKind::Province => vec![old.code.clone()],
             _ => old.parent.iter().cloned().collect(),
         };
-        let record = tocsin_store::RegionRecord { region: old, boundary, provinces };
+        let record = tocsin_store::RegionRecord {
+            region: old,
+            boundary,
+            provinces,
+        };
         let new = crate::registry::changes::successor_of(&record, change);
-        self.store.record_region_change(&[new], &[crate::registry::changes::link_of(change)])?;
+        self.store
+            .record_region_change(&[new], &[crate::registry::changes::link_of(change)])?;
         self.reload_boundaries()
     }
 
@@ -154,16 +183,23 @@ impl Engine {
     /// The unit `code` valid on `at` (today by default).
     pub fn region(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<Region> {
         let at = self.date_or_today(at);
-        self.store.region(code, at, &who.filter)?.ok_or_else(|| EngineError::NotFound(format!("no region {code} on {at} within your scope")))
+        self.store.region(code, at, &who.filter)?.ok_or_else(|| {
+            EngineError::NotFound(format!("no region {code} on {at} within your scope"))
+        })
     }
 
     /// The parent chain of `region`, nearest first.
     pub fn ancestors(&self, who: &Principal, region: &Region) -> Result<Vec<Region>> {
-        let at = region.valid_to.and_then(|d| d.yesterday().ok()).unwrap_or_else(|| self.today());
+        let at = region
+            .valid_to
+            .and_then(|d| d.yesterday().ok())
+            .unwrap_or_else(|| self.today());
         let mut chain = Vec::new();
         let mut parent = region.parent.clone();
         while let Some(code) = parent {
-            let Some(up) = self.store.region(&code, at, &who.filter)? else { break };
+            let Some(up) = self.store.region(&code, at, &who.filter)? else {
+                break;
+            };
             parent = up.parent.clone();
             chain.push(up);
         }
@@ -172,11 +208,19 @@ impl Engine {
 
     pub fn children(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<Vec<Region>> {
         let region = self.region(who, code, at)?;
-        let on = region.valid_to.and_then(|d| d.yesterday().ok()).unwrap_or_else(|| self.date_or_today(at));
+        let on = region
+            .valid_to
+            .and_then(|d| d.yesterday().ok())
+            .unwrap_or_else(|| self.date_or_today(at));
         Ok(self.store.children(code, at.unwrap_or(on), &who.filter)?)
     }
 
-    pub fn successors(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<Vec<SuccessorLink>> {
+    pub fn successors(
+        &self,
+        who: &Principal,
+        code: &str,
+        at: Option<Date>,
+    ) -> Result<Vec<SuccessorLink>> {
         let at = self.date_or_today(at);
         if self.store.region(code, at, &RegionFilter::all())?.is_none() {
             return Err(EngineError::NotFound(format!("no region {code} on {at}")));
@@ -185,28 +229,48 @@ impl Engine {
     }
 
     /// Units whose name matches `query`, ignoring case and tone marks.
-    pub fn search_regions(&self, who: &Principal, query: &str, at: Option<Date>, limit: usize) -> Result<Vec<Region>> {
+    pub fn search_regions(
+        &self,
+        who: &Principal,
+        query: &str,
+        at: Option<Date>,
+        limit: usize,
+    ) -> Result<Vec<Region>> {
         let key = tocsin_core::text::search_key(query);
         if key.is_empty() {
-            return Err(EngineError::Invalid("q: give at least one letter or digit to search for".into()));
+            return Err(EngineError::Invalid(
+                "q: give at least one letter or digit to search for".into(),
+            ));
         }
-        Ok(self.store.search_regions(&key, at, limit.clamp(1, 500), &who.filter)?)
+        Ok(self
+            .store
+            .search_regions(&key, at, limit.clamp(1, 500), &who.filter)?)
     }
 
     /// The current commune containing the point.
     pub fn locate(&self, who: &Principal, lat: f64, lon: f64) -> Result<Region> {
-        if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
-            return Err(EngineError::Invalid(format!("lat/lon: ({lat}, {lon}) is not a point on Earth")));
+        if !(lat.is_finite()
+            && lon.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon))
+        {
+            return Err(EngineError::Invalid(format!(
+                "lat/lon: ({lat}, {lon}) is not a point on Earth"
+            )));
         }
         let index = self.commune_index();
-        let code = index.locate([lon, lat]).ok_or_else(|| EngineError::NotFound(format!("no commune contains ({lat}, {lon})")))?;
+        let code = index
+            .locate([lon, lat])
+            .ok_or_else(|| EngineError::NotFound(format!("no commune contains ({lat}, {lon})")))?;
         self.region(who, code, None)
     }
 
     /// The boundary of `code` as GeoJSON geometry text.
     pub fn boundary(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<String> {
         let at = self.date_or_today(at);
-        self.store.boundary(code, at, &who.filter)?.ok_or_else(|| EngineError::NotFound(format!("no boundary for {code} on {at}")))
+        self.store
+            .boundary(code, at, &who.filter)?
+            .ok_or_else(|| EngineError::NotFound(format!("no boundary for {code} on {at}")))
     }
 
     /// Whether the current commune `code` contains the point (for checking the boundary data).
@@ -220,7 +284,9 @@ impl Engine {
     /// checked against the caller's scope.
     pub fn upsert_stations(&self, who: &Principal, mut stations: Vec<Station>) -> Result<usize> {
         if !who.role.can_manage_stations() {
-            return Err(EngineError::Forbidden("this token may not change stations".into()));
+            return Err(EngineError::Forbidden(
+                "this token may not change stations".into(),
+            ));
         }
         let index = self.commune_index();
         let today = self.today();
@@ -228,7 +294,11 @@ impl Engine {
         let mut errors = Vec::new();
         let mut provinces = Vec::with_capacity(stations.len());
         for station in &mut stations {
-            let problem = |field: &str, reason: String| StationError { station: station.id.clone(), field: field.into(), reason };
+            let problem = |field: &str, reason: String| StationError {
+                station: station.id.clone(),
+                field: field.into(),
+                reason,
+            };
             if let Err(e) = station.validate() {
                 errors.push(e);
                 provinces.push(None);
@@ -242,7 +312,10 @@ impl Engine {
                 Some(code) => match self.store.region(code, today, &all)? {
                     Some(r) if r.kind == RegionKind::Commune => r.parent,
                     _ => {
-                        errors.push(problem("commune", format!("{code:?} is not a current commune")));
+                        errors.push(problem(
+                            "commune",
+                            format!("{code:?} is not a current commune"),
+                        ));
                         None
                     }
                 },
@@ -255,7 +328,10 @@ impl Engine {
                 FilterRoot::Commune { commune, .. } => station.commune.as_deref() == Some(commune),
             };
             if !inside || !who.scope.allows_domain(station.domain) {
-                errors.push(problem("lat", "the station lies outside this token's scope".into()));
+                errors.push(problem(
+                    "lat",
+                    "the station lies outside this token's scope".into(),
+                ));
             }
             provinces.push(province);
         }
@@ -268,7 +344,9 @@ impl Engine {
     }
 
     pub fn station(&self, who: &Principal, id: &str) -> Result<Station> {
-        self.store.station(id, &who.filter)?.ok_or_else(|| EngineError::NotFound(format!("no station {id:?} within your scope")))
+        self.store
+            .station(id, &who.filter)?
+            .ok_or_else(|| EngineError::NotFound(format!("no station {id:?} within your scope")))
     }
 
     pub fn stations(&self, who: &Principal) -> Result<Vec<Station>> {
@@ -286,12 +364,23 @@ impl Engine {
     // --- observations ---
 
     /// Validates and durably stores records; resolves once the commit is durable.
-    pub async fn ingest(&self, who: &Principal, inputs: Vec<std::result::Result<ObservationInput, Rejection>>, atomic: bool) -> Result<IngestReport> {
+    pub async fn ingest(
+        &self,
+        who: &Principal,
+        inputs: Vec<std::result::Result<ObservationInput, Rejection>>,
+        atomic: bool,
+    ) -> Result<IngestReport> {
         if !who.role.can_ingest() {
-            return Err(EngineError::Forbidden("this token may not send observations".into()));
+            return Err(EngineError::Forbidden(
+                "this token may not send observations".into(),
+            ));
         }
-        let (valid, rejected) = check_records(inputs, &self.station_cache(), who, self.clock.as_ref());
-        let mut report = IngestReport { rejected, ..Default::default() };
+        let (valid, rejected) =
+            check_records(inputs, &self.station_cache(), who, self.clock.as_ref());
+        let mut report = IngestReport {
+            rejected,
+            ..Default::default()
+        };
         if valid.is_empty() || (atomic && !report.rejected.is_empty()) {
             report.rolled_back = atomic && !report.rejected.is_empty();
             return Ok(report);
@@ -311,26 +400,48 @@ impl Engine {
         self.station(who, station)?;
         self.station_cache()
             .series_id(station, metric)
-            .ok_or_else(|| EngineError::NotFound(format!("station {station:?} has no metric {metric:?}")))
+            .ok_or_else(|| {
+                EngineError::NotFound(format!("station {station:?} has no metric {metric:?}"))
+            })
     }
 
     /// Aggregates of one station's metric per step.
-    pub fn series(&self, who: &Principal, station: &str, metric: &str, query: SeriesQuery) -> Result<Vec<Bucket>> {
+    pub fn series(
+        &self,
+        who: &Principal,
+        station: &str,
+        metric: &str,
+        query: SeriesQuery,
+    ) -> Result<Vec<Bucket>> {
         if query.step_ms <= 0 || query.to_ms <= query.from_ms {
-            return Err(EngineError::Invalid("from/to/step: need from < to and a positive step".into()));
+            return Err(EngineError::Invalid(
+                "from/to/step: need from < to and a positive step".into(),
+            ));
         }
         if (query.to_ms - query.from_ms) / query.step_ms > 100_000 {
-            return Err(EngineError::Invalid("step: more than 100,000 steps; choose a larger step".into()));
+            return Err(EngineError::Invalid(
+                "step: more than 100,000 steps; choose a larger step".into(),
+            ));
         }
         if (query.to_ms - query.from_ms) > 400 * 86_400_000 {
-            return Err(EngineError::Invalid("from/to: at most 400 days per query".into()));
+            return Err(EngineError::Invalid(
+                "from/to: at most 400 days per query".into(),
+            ));
         }
         let series = self.series_of(who, station, metric)?;
-        Ok(self.store.series_buckets(&SeriesQuery { series, ..query })?)
+        Ok(self
+            .store
+            .series_buckets(&SeriesQuery { series, ..query })?)
     }
 
     /// Every stored version of one observation (corrections).
-    pub fn versions(&self, who: &Principal, station: &str, metric: &str, time_ms: i64) -> Result<Vec<ObservationVersion>> {
+    pub fn versions(
+        &self,
+        who: &Principal,
+        station: &str,
+        metric: &str,
+        time_ms: i64,
+    ) -> Result<Vec<ObservationVersion>> {
         let series = self.series_of(who, station, metric)?;
         Ok(self.store.versions(series, time_ms)?)
     }
@@ -341,9 +452,14 @@ impl Engine {
             None => who.filter.clone(),
             Some(code) => {
                 let root = self.filter_root(code)?;
-                let narrowed = RegionFilter { root, domains: who.filter.domains.clone() };
+                let narrowed = RegionFilter {
+                    root,
+                    domains: who.filter.domains.clone(),
+                };
                 if !self.within(&who.filter, &narrowed) {
-                    return Err(EngineError::NotFound(format!("no region {code} within your scope")));
+                    return Err(EngineError::NotFound(format!(
+                        "no region {code} within your scope"
+                    )));
                 }
                 narrowed
             }
@@ -357,7 +473,9 @@ impl Engine {
             (FilterRoot::Nation, _) => true,
             (FilterRoot::Province(p), FilterRoot::Province(q)) => p == q,
             (FilterRoot::Province(p), FilterRoot::Commune { province, .. }) => p == province,
-            (FilterRoot::Commune { commune: a, .. }, FilterRoot::Commune { commune: b, .. }) => a == b,
+            (FilterRoot::Commune { commune: a, .. }, FilterRoot::Commune { commune: b, .. }) => {
+                a == b
+            }
             _ => false,
         }
     }
@@ -371,19 +489,32 @@ impl Engine {
         Ok(match region.kind {
             RegionKind::Nation => FilterRoot::Nation,
             RegionKind::Province => FilterRoot::Province(region.code),
-            RegionKind::Commune => FilterRoot::Commune { commune: region.code, province: region.parent.unwrap_or_default() },
-            RegionKind::District => return Err(EngineError::Invalid(format!("{code} is a pre-2025 district; scope to a current unit"))),
+            RegionKind::Commune => FilterRoot::Commune {
+                commune: region.code,
+                province: region.parent.unwrap_or_default(),
+            },
+            RegionKind::District => {
+                return Err(EngineError::Invalid(format!(
+                    "{code} is a pre-2025 district; scope to a current unit"
+                )));
+            }
         })
     }
 
     // --- tokens ---
 
     /// Creates a token and returns its secret (shown once) and record.
-    pub fn create_token(&self, name: &str, role: Role, scope: Scope) -> Result<(String, TokenRecord)> {
+    pub fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        scope: Scope,
+    ) -> Result<(String, TokenRecord)> {
         if scope.region != NATION_CODE {
             self.filter_root(&scope.region)?;
         }
-        let (secret, id) = new_secret().map_err(|e| EngineError::Invalid(format!("no randomness available: {e}")))?;
+        let (secret, id) = new_secret()
+            .map_err(|e| EngineError::Invalid(format!("no randomness available: {e}")))?;
         let record = TokenRecord {
             id,
             hash: hash_secret(&secret),
@@ -401,7 +532,9 @@ impl Engine {
 
     /// The principal a secret stands for, if it is a live token.
     pub fn authenticate(&self, secret: &str) -> Result<Option<Principal>> {
-        let Some(token) = self.store.token_by_hash(&hash_secret(secret))? else { return Ok(None) };
+        let Some(token) = self.store.token_by_hash(&hash_secret(secret))? else {
+            return Ok(None);
+        };
         if token.revoked {
             return Ok(None);
         }
@@ -417,7 +550,10 @@ impl Engine {
         text.split(',')
             .map(str::trim)
             .filter(|d| !d.is_empty())
-            .map(|d| Domain::parse(d).ok_or_else(|| EngineError::Invalid(format!("unknown domain {d:?}"))))
+            .map(|d| {
+                Domain::parse(d)
+                    .ok_or_else(|| EngineError::Invalid(format!("unknown domain {d:?}")))
+            })
             .collect()
     }
 }

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc;
 use tocsin_core::Clock;
-use tocsin_core::observation::{Observation, ObservationInput, Rejection, SeriesLookup, SeriesSpec, validate};
+use tocsin_core::observation::{
+    Observation, ObservationInput, Rejection, SeriesLookup, SeriesSpec, validate,
+};
 use tocsin_core::station::Domain;
 use tocsin_core::units::Unit;
 use tocsin_store::{AppendOutcome, SeriesRow, Store};
@@ -38,15 +40,25 @@ impl SeriesCache {
     pub fn from_rows(rows: Vec<SeriesRow>) -> SeriesCache {
         let mut stations: HashMap<String, StationEntry> = HashMap::new();
         for row in rows {
-            let entry = stations.entry(row.station.clone()).or_insert_with(|| StationEntry {
-                active: row.station_active,
-                province: row.province.clone(),
-                domain: row.domain,
-                metrics: HashMap::new(),
-            });
+            let entry = stations
+                .entry(row.station.clone())
+                .or_insert_with(|| StationEntry {
+                    active: row.station_active,
+                    province: row.province.clone(),
+                    domain: row.domain,
+                    metrics: HashMap::new(),
+                });
             entry.active |= row.station_active;
             if let Some(unit) = Unit::parse(&row.unit).filter(|_| row.station_active) {
-                entry.metrics.insert(row.metric, SeriesSpec { series: row.series, unit, min: row.min, max: row.max });
+                entry.metrics.insert(
+                    row.metric,
+                    SeriesSpec {
+                        series: row.series,
+                        unit,
+                        min: row.min,
+                        max: row.max,
+                    },
+                );
             }
         }
         SeriesCache { stations }
@@ -58,7 +70,11 @@ impl SeriesCache {
 
     /// The series id of a station's metric, if registered.
     pub fn series_id(&self, station: &str, metric: &str) -> Option<i64> {
-        self.stations.get(station)?.metrics.get(metric).map(|s| s.series)
+        self.stations
+            .get(station)?
+            .metrics
+            .get(metric)
+            .map(|s| s.series)
     }
 }
 
@@ -142,9 +158,15 @@ impl Writer {
     }
 
     /// Queues `observations` for the next group commit; the receiver resolves once durable.
-    pub fn submit(&self, observations: Vec<Observation>) -> tokio::sync::oneshot::Receiver<Result<AppendOutcome, String>> {
+    pub fn submit(
+        &self,
+        observations: Vec<Observation>,
+    ) -> tokio::sync::oneshot::Receiver<Result<AppendOutcome, String>> {
         let (reply, receiver) = tokio::sync::oneshot::channel();
-        if let Err(mpsc::SendError(job)) = self.jobs.send(Job { observations, reply }) {
+        if let Err(mpsc::SendError(job)) = self.jobs.send(Job {
+            observations,
+            reply,
+        }) {
             let _ = job.reply.send(Err("the writer has stopped".into()));
         }
         receiver
@@ -164,7 +186,8 @@ fn run_writer(queue: mpsc::Receiver<Job>, store: Arc<dyn Store>, clock: Arc<dyn 
                 Err(_) => break,
             }
         }
-        let batches: Vec<&[Observation]> = group.iter().map(|j| j.observations.as_slice()).collect();
+        let batches: Vec<&[Observation]> =
+            group.iter().map(|j| j.observations.as_slice()).collect();
         let result = store.append(&batches, clock.now().as_millisecond());
         match result {
             Ok(outcomes) => {

@@ -15,7 +15,10 @@ pub struct Auth(pub Principal);
 impl FromRequestParts<Arc<AppState>> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, m);
         let header = parts
             .headers
@@ -31,7 +34,11 @@ impl FromRequestParts<Arc<AppState>> for Auth {
         let secret = secret.to_string();
         let principal = tokio::task::spawn_blocking(move || engine.authenticate(&secret))
             .await
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "authentication failed"))??;
-        principal.map(Auth).ok_or_else(|| unauthorized("unknown or revoked token"))
+            .map_err(|_| {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "authentication failed")
+            })??;
+        principal
+            .map(Auth)
+            .ok_or_else(|| unauthorized("unknown or revoked token"))
     }
 }

@@ -16,7 +16,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
-        ApiError { status, message: message.into(), details: None }
+        ApiError {
+            status,
+            message: message.into(),
+            details: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -31,16 +35,29 @@ impl From<EngineError> for ApiError {
             EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             EngineError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
             EngineError::InvalidStations(errors) => {
-                let details: Vec<_> = errors.iter().map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason})).collect();
-                ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: format!("{} station(s) invalid; nothing was stored", errors.len()), details: Some(json!(details)) }
+                let details: Vec<_> = errors
+                    .iter()
+                    .map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason}))
+                    .collect();
+                ApiError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    message: format!("{} station(s) invalid; nothing was stored", errors.len()),
+                    details: Some(json!(details)),
+                }
             }
             EngineError::Write(e) => {
                 tracing::error!(error = %e, "write failed");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the observations could not be stored durably; nothing was acknowledged, retry later")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the observations could not be stored durably; nothing was acknowledged, retry later",
+                )
             }
             EngineError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error; see the server log")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal storage error; see the server log",
+                )
             }
         }
     }

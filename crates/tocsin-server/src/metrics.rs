@@ -29,17 +29,44 @@ impl Metrics {
     pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
         let counters = [
-            (INGEST_REQUESTS, "Observation ingest requests answered.", &self.ingest_requests),
-            (INGEST_ACCEPTED, "Observations acknowledged as durably stored.", &self.ingest_accepted),
-            (INGEST_DUPLICATES, "Acknowledged observations that were already stored.", &self.ingest_duplicates),
-            (INGEST_REJECTED, "Observations rejected by validation.", &self.ingest_rejected),
-            (HTTP_ERRORS, "HTTP answers with a 4xx or 5xx status.", &self.http_errors),
+            (
+                INGEST_REQUESTS,
+                "Observation ingest requests answered.",
+                &self.ingest_requests,
+            ),
+            (
+                INGEST_ACCEPTED,
+                "Observations acknowledged as durably stored.",
+                &self.ingest_accepted,
+            ),
+            (
+                INGEST_DUPLICATES,
+                "Acknowledged observations that were already stored.",
+                &self.ingest_duplicates,
+            ),
+            (
+                INGEST_REJECTED,
+                "Observations rejected by validation.",
+                &self.ingest_rejected,
+            ),
+            (
+                HTTP_ERRORS,
+                "HTTP answers with a 4xx or 5xx status.",
+                &self.http_errors,
+            ),
         ];
         for (name, help, value) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                value.load(Ordering::Relaxed)
+            );
         }
         for (name, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
         }
         out
     }

@@ -26,10 +26,18 @@ pub enum BodyFormat {
 impl BodyFormat {
     /// The format named by a Content-Type header.
     pub fn from_content_type(content_type: &str) -> Option<BodyFormat> {
-        let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         match media.as_str() {
             "application/json" => Some(BodyFormat::JsonArray),
-            "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/jsonlines" => Some(BodyFormat::Ndjson),
+            "application/x-ndjson"
+            | "application/ndjson"
+            | "application/jsonl"
+            | "application/jsonlines" => Some(BodyFormat::Ndjson),
             "text/csv" | "application/csv" => Some(BodyFormat::Csv),
             _ => None,
         }
@@ -63,12 +71,20 @@ struct WireRecord<'a> {
     issued: Option<Cow<'a, str>>,
 }
 
-const FIELDS: [&str; 7] = ["station", "metric", "time", "value", "unit", "kind", "issued"];
+const FIELDS: [&str; 7] = [
+    "station", "metric", "time", "value", "unit", "kind", "issued",
+];
 
 /// Reads one JSON record.
 pub fn parse_record(bytes: &[u8]) -> Result<ObservationInput, Rejection> {
     if bytes.len() > MAX_RECORD_BYTES {
-        return Err(Rejection::new("record", format!("{} bytes is longer than the {MAX_RECORD_BYTES}-byte limit for one record", bytes.len())));
+        return Err(Rejection::new(
+            "record",
+            format!(
+                "{} bytes is longer than the {MAX_RECORD_BYTES}-byte limit for one record",
+                bytes.len()
+            ),
+        ));
     }
     match serde_json::from_slice::<WireRecord>(bytes) {
         Ok(w) => Ok(ObservationInput {
@@ -88,17 +104,28 @@ pub fn parse_record(bytes: &[u8]) -> Result<ObservationInput, Rejection> {
 fn explain_record(bytes: &[u8]) -> Rejection {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => return Rejection::new("record", format!("not valid UTF-8 (byte {})", e.valid_up_to())),
+        Err(e) => {
+            return Rejection::new(
+                "record",
+                format!("not valid UTF-8 (byte {})", e.valid_up_to()),
+            );
+        }
     };
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => return Rejection::new("record", format!("not valid JSON: {e}")),
     };
     let Some(object) = value.as_object() else {
-        return Rejection::new("record", format!("expected a JSON object, found {}", type_name(&value)));
+        return Rejection::new(
+            "record",
+            format!("expected a JSON object, found {}", type_name(&value)),
+        );
     };
     if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Rejection::new(unknown, format!("unknown field; expected one of {}", FIELDS.join(", ")));
+        return Rejection::new(
+            unknown,
+            format!("unknown field; expected one of {}", FIELDS.join(", ")),
+        );
     }
     for (field, v) in object {
         let ok = match field.as_str() {
@@ -106,8 +133,15 @@ fn explain_record(bytes: &[u8]) -> Rejection {
             _ => v.is_string() || v.is_null(),
         };
         if !ok {
-            let expected = if field == "value" { "a number" } else { "a string" };
-            return Rejection::new(field, format!("expected {expected}, found {}", type_name(v)));
+            let expected = if field == "value" {
+                "a number"
+            } else {
+                "a string"
+            };
+            return Rejection::new(
+                field,
+                format!("expected {expected}, found {}", type_name(v)),
+            );
         }
     }
     Rejection::new("value", "number out of range for a 64-bit float")
@@ -125,8 +159,12 @@ fn type_name(value: &serde_json::Value) -> &'static str {
 }
 
 fn parse_json_array(body: &[u8]) -> Result<ParsedRecords, String> {
-    let items: Vec<&RawValue> = serde_json::from_slice(body).map_err(|e| format!("body: not a JSON array of records: {e}"))?;
-    Ok(items.into_iter().map(|raw| parse_record(raw.get().as_bytes())).collect())
+    let items: Vec<&RawValue> = serde_json::from_slice(body)
+        .map_err(|e| format!("body: not a JSON array of records: {e}"))?;
+    Ok(items
+        .into_iter()
+        .map(|raw| parse_record(raw.get().as_bytes()))
+        .collect())
 }
 
 fn parse_ndjson(body: &[u8]) -> ParsedRecords {
@@ -138,27 +176,60 @@ fn parse_ndjson(body: &[u8]) -> ParsedRecords {
 }
 
 fn parse_csv(body: &[u8]) -> Result<ParsedRecords, String> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(body);
-    let header = reader.headers().map_err(|e| format!("body: CSV header unreadable: {e}"))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(body);
+    let header = reader
+        .headers()
+        .map_err(|e| format!("body: CSV header unreadable: {e}"))?
+        .clone();
     let column = |name: &str| header.iter().position(|h| h == name);
-    let missing: Vec<&str> = ["station", "metric", "time", "value"].into_iter().filter(|c| column(c).is_none()).collect();
+    let missing: Vec<&str> = ["station", "metric", "time", "value"]
+        .into_iter()
+        .filter(|c| column(c).is_none())
+        .collect();
     if !missing.is_empty() {
-        return Err(format!("body: CSV header lacks column(s) {}; expected station,metric,time,value[,unit,kind,issued]", missing.join(", ")));
+        return Err(format!(
+            "body: CSV header lacks column(s) {}; expected station,metric,time,value[,unit,kind,issued]",
+            missing.join(", ")
+        ));
     }
     if let Some(unknown) = header.iter().find(|h| !FIELDS.contains(h)) {
-        return Err(format!("body: CSV column {unknown:?} is unknown; expected station,metric,time,value[,unit,kind,issued]"));
+        return Err(format!(
+            "body: CSV column {unknown:?} is unknown; expected station,metric,time,value[,unit,kind,issued]"
+        ));
     }
     let records = reader.records().map(|row| {
         let row = row.map_err(|e| Rejection::new("record", format!("unreadable CSV row: {e}")))?;
         if row.len() != header.len() {
-            return Err(Rejection::new("record", format!("{} fields where the header has {}", row.len(), header.len())));
+            return Err(Rejection::new(
+                "record",
+                format!("{} fields where the header has {}", row.len(), header.len()),
+            ));
         }
-        let get = |name: &str| column(name).and_then(|i| row.get(i)).filter(|v| !v.is_empty()).map(str::to_string);
+        let get = |name: &str| {
+            column(name)
+                .and_then(|i| row.get(i))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
         let value = match get("value") {
             None => None,
-            Some(text) => Some(text.parse::<f64>().map_err(|_| Rejection::new("value", format!("{text:?} is not a number")))?),
+            Some(text) => Some(
+                text.parse::<f64>()
+                    .map_err(|_| Rejection::new("value", format!("{text:?} is not a number")))?,
+            ),
         };
-        Ok(ObservationInput { station: get("station"), metric: get("metric"), time: get("time"), value, unit: get("unit"), kind: get("kind"), issued: get("issued") })
+        Ok(ObservationInput {
+            station: get("station"),
+            metric: get("metric"),
+            time: get("time"),
+            value,
+            unit: get("unit"),
+            kind: get("kind"),
+            issued: get("issued"),
+        })
     });
     Ok(records.collect())
 }
@@ -172,7 +243,12 @@ mod tests {
             Ok(records) => records
                 .into_iter()
                 .map(|r| match r {
-                    Ok(i) => format!("ok {} {} {:?}", i.station.unwrap_or_default(), i.metric.unwrap_or_default(), i.value),
+                    Ok(i) => format!(
+                        "ok {} {} {:?}",
+                        i.station.unwrap_or_default(),
+                        i.metric.unwrap_or_default(),
+                        i.value
+                    ),
                     Err(e) => format!("{}: {}", e.field, e.reason),
                 })
                 .collect(),
@@ -189,24 +265,67 @@ mod tests {
 
     #[test]
     fn json_arrays() {
-        check(BodyFormat::JsonArray, &format!("[{GOOD},{GOOD}]"), &["ok S rain_mm Some(1.5)", "ok S rain_mm Some(1.5)"]);
-        check(BodyFormat::JsonArray, &format!("[{GOOD},{{\"station\":"), &["body: not a JSON array of records: EOF"]);
-        check(BodyFormat::JsonArray, r#"[{"station":"S","value":"high"}]"#, &["value: expected a number, found a string"]);
-        check(BodyFormat::JsonArray, r#"[{"station":5}]"#, &["station: expected a string, found a number"]);
-        check(BodyFormat::JsonArray, r#"[{"station":"S","valeu":1}]"#, &["valeu: unknown field"]);
-        check(BodyFormat::JsonArray, r#"[{"value":1e400}]"#, &["record: not valid JSON: number out of range"]);
-        check(BodyFormat::JsonArray, r#"[7]"#, &["record: expected a JSON object, found a number"]);
-        check(BodyFormat::JsonArray, r#"{"station":"S"}"#, &["body: not a JSON array of records"]);
+        check(
+            BodyFormat::JsonArray,
+            &format!("[{GOOD},{GOOD}]"),
+            &["ok S rain_mm Some(1.5)", "ok S rain_mm Some(1.5)"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            &format!("[{GOOD},{{\"station\":"),
+            &["body: not a JSON array of records: EOF"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"[{"station":"S","value":"high"}]"#,
+            &["value: expected a number, found a string"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"[{"station":5}]"#,
+            &["station: expected a string, found a number"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"[{"station":"S","valeu":1}]"#,
+            &["valeu: unknown field"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"[{"value":1e400}]"#,
+            &["record: not valid JSON: number out of range"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"[7]"#,
+            &["record: expected a JSON object, found a number"],
+        );
+        check(
+            BodyFormat::JsonArray,
+            r#"{"station":"S"}"#,
+            &["body: not a JSON array of records"],
+        );
     }
 
     #[test]
     fn ndjson_lines() {
-        check(BodyFormat::Ndjson, &format!("{GOOD}\n\n{GOOD}\r\n{{\"sta"), &["ok S", "ok S", "record: not valid JSON: EOF"]);
+        check(
+            BodyFormat::Ndjson,
+            &format!("{GOOD}\n\n{GOOD}\r\n{{\"sta"),
+            &["ok S", "ok S", "record: not valid JSON: EOF"],
+        );
         let long = format!("{{\"station\":\"{}\"}}", "x".repeat(MAX_RECORD_BYTES));
-        check(BodyFormat::Ndjson, &long, &["record: 65550 bytes is longer than the 65536-byte limit"]);
+        check(
+            BodyFormat::Ndjson,
+            &long,
+            &["record: 65550 bytes is longer than the 65536-byte limit"],
+        );
         let invalid_utf8 = unsafe_free_invalid_utf8();
         let parsed = parse_body(BodyFormat::Ndjson, &invalid_utf8).unwrap();
-        assert_eq!(parsed[0].as_ref().unwrap_err().reason, "not valid UTF-8 (byte 12)");
+        assert_eq!(
+            parsed[0].as_ref().unwrap_err().reason,
+            "not valid UTF-8 (byte 12)"
+        );
     }
 
     fn unsafe_free_invalid_utf8() -> Vec<u8> {
@@ -218,15 +337,36 @@ mod tests {
 
     #[test]
     fn csv_bodies() {
-        check(BodyFormat::Csv, "station,metric,time,value,unit\nS,rain_mm,2024-09-09T13:00:00+07:00,1.5,mm\n", &["ok S rain_mm Some(1.5)"]);
-        check(BodyFormat::Csv, "station,metric,value\nS,rain_mm,1\n", &["body: CSV header lacks column(s) time"]);
-        check(BodyFormat::Csv, "station,metric,time,value\nS,rain_mm,t,abc\nS,rain_mm\n", &["value: \"abc\" is not a number", "record: 2 fields where the header has 4"]);
+        check(
+            BodyFormat::Csv,
+            "station,metric,time,value,unit\nS,rain_mm,2024-09-09T13:00:00+07:00,1.5,mm\n",
+            &["ok S rain_mm Some(1.5)"],
+        );
+        check(
+            BodyFormat::Csv,
+            "station,metric,value\nS,rain_mm,1\n",
+            &["body: CSV header lacks column(s) time"],
+        );
+        check(
+            BodyFormat::Csv,
+            "station,metric,time,value\nS,rain_mm,t,abc\nS,rain_mm\n",
+            &[
+                "value: \"abc\" is not a number",
+                "record: 2 fields where the header has 4",
+            ],
+        );
     }
 
     #[test]
     fn content_types() {
-        assert_eq!(BodyFormat::from_content_type("application/x-ndjson; charset=utf-8"), Some(BodyFormat::Ndjson));
-        assert_eq!(BodyFormat::from_content_type("text/csv"), Some(BodyFormat::Csv));
+        assert_eq!(
+            BodyFormat::from_content_type("application/x-ndjson; charset=utf-8"),
+            Some(BodyFormat::Ndjson)
+        );
+        assert_eq!(
+            BodyFormat::from_content_type("text/csv"),
+            Some(BodyFormat::Csv)
+        );
         assert_eq!(BodyFormat::from_content_type("text/plain"), None);
     }
 }

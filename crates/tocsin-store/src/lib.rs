@@ -46,13 +46,19 @@ pub enum FilterRoot {
     Nation,
     Province(String),
     /// A commune, with the province it lies in (visible as its ancestor).
-    Commune { commune: String, province: String },
+    Commune {
+        commune: String,
+        province: String,
+    },
 }
 
 impl RegionFilter {
     /// Everything.
     pub fn all() -> RegionFilter {
-        RegionFilter { root: FilterRoot::Nation, domains: Vec::new() }
+        RegionFilter {
+            root: FilterRoot::Nation,
+            domains: Vec::new(),
+        }
     }
 }
 
@@ -175,10 +181,18 @@ pub struct SeriesQuery {
 pub trait Store: Send + Sync {
     // --- regions ---
     /// Replaces the region registry with `regions` and `successions`, in one transaction.
-    fn import_regions(&self, regions: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()>;
+    fn import_regions(
+        &self,
+        regions: &[RegionRecord],
+        successions: &[SuccessionRecord],
+    ) -> Result<()>;
     /// Records a later change (a recode, a rename, a merge): retires `from` units on `on`
     /// (when still current), inserts the new units and links them.
-    fn record_region_change(&self, new_units: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()>;
+    fn record_region_change(
+        &self,
+        new_units: &[RegionRecord],
+        successions: &[SuccessionRecord],
+    ) -> Result<()>;
     /// How many units of `kind` are valid on `at`.
     fn count_regions(&self, kind: tocsin_core::region::RegionKind, at: Date) -> Result<u64>;
     /// The unit with `code` valid on `at`, if visible through `filter`.
@@ -186,14 +200,30 @@ pub trait Store: Send + Sync {
     /// The units whose parent is `code`, valid on `at`.
     fn children(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Vec<Region>>;
     /// The current units that took over the unit `code` valid on `at` (itself if still current).
-    fn successors(&self, code: &str, at: Date, today: Date, filter: &RegionFilter) -> Result<Vec<SuccessorLink>>;
+    fn successors(
+        &self,
+        code: &str,
+        at: Date,
+        today: Date,
+        filter: &RegionFilter,
+    ) -> Result<Vec<SuccessorLink>>;
     /// Units whose search key contains `key` (see `tocsin_core::text::search_key`), current ones
     /// first, at most `limit`.
-    fn search_regions(&self, key: &str, at: Option<Date>, limit: usize, filter: &RegionFilter) -> Result<Vec<Region>>;
+    fn search_regions(
+        &self,
+        key: &str,
+        at: Option<Date>,
+        limit: usize,
+        filter: &RegionFilter,
+    ) -> Result<Vec<Region>>;
     /// The boundary of `code` valid on `at`, as GeoJSON geometry text.
     fn boundary(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<String>>;
     /// `(code, GeoJSON geometry)` of every unit of `kind` valid on `at` that has a boundary.
-    fn boundaries(&self, kind: tocsin_core::region::RegionKind, at: Date) -> Result<Vec<(String, String)>>;
+    fn boundaries(
+        &self,
+        kind: tocsin_core::region::RegionKind,
+        at: Date,
+    ) -> Result<Vec<(String, String)>>;
     /// Pre-2025 communes the conversion table does not cover, as recorded by the import.
     fn uncovered_units(&self) -> Result<Vec<Region>>;
 

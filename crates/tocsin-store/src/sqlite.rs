@@ -49,7 +49,11 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         migrate(&conn)?;
-        let next_seq: i64 = conn.query_row("SELECT coalesce(max(last_seq), 0) + 1 FROM ingest_commits", [], |r| r.get(0))?;
+        let next_seq: i64 = conn.query_row(
+            "SELECT coalesce(max(last_seq), 0) + 1 FROM ingest_commits",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(Writer { conn, next_seq }),
@@ -63,14 +67,20 @@ impl SqliteStore {
         let conn = match pooled {
             Some(conn) => conn,
             None => {
-                let conn = Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )?;
                 conn.busy_timeout(std::time::Duration::from_secs(30))?;
                 conn.pragma_update(None, "cache_size", -16384)?;
                 conn
             }
         };
         let result = f(&conn);
-        self.readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(conn);
         result
     }
 
@@ -110,8 +120,13 @@ fn quote(text: &str) -> String {
 fn region_condition(filter: &RegionFilter) -> String {
     match &filter.root {
         FilterRoot::Nation => "1".into(),
-        FilterRoot::Province(p) => format!("(code = 'VN' OR instr(provinces, {}) > 0)", quote(&format!(",{p},"))),
-        FilterRoot::Commune { commune, province } => format!("(code IN ('VN', {}, {}))", quote(commune), quote(province)),
+        FilterRoot::Province(p) => format!(
+            "(code = 'VN' OR instr(provinces, {}) > 0)",
+            quote(&format!(",{p},"))
+        ),
+        FilterRoot::Commune { commune, province } => {
+            format!("(code IN ('VN', {}, {}))", quote(commune), quote(province))
+        }
     }
 }
 
@@ -129,7 +144,8 @@ fn station_condition(filter: &RegionFilter) -> String {
     format!("{region} AND s.domain IN ({})", domains.join(","))
 }
 
-const VALID_ON: &str = "(valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR ?2 < valid_to)";
+const VALID_ON: &str =
+    "(valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR ?2 < valid_to)";
 const REGION_COLUMNS: &str = "code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, lon, lat, min_lon, min_lat, max_lon, max_lat, source";
 
 fn region_from_row(row: &Row) -> rusqlite::Result<Region> {
@@ -138,7 +154,12 @@ fn region_from_row(row: &Row) -> rusqlite::Result<Region> {
     let lon: Option<f64> = row.get(8)?;
     let lat: Option<f64> = row.get(9)?;
     let bbox = match (row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?) {
-        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => Some(BBox { min_lon, min_lat, max_lon, max_lat }),
+        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => Some(BBox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        }),
         _ => None,
     };
     Ok(Region {
@@ -158,8 +179,13 @@ fn region_from_row(row: &Row) -> rusqlite::Result<Region> {
 
 fn insert_region(tx: &rusqlite::Transaction, record: &RegionRecord) -> Result<i64> {
     let r = &record.region;
-    let provinces = if record.provinces.is_empty() { String::new() } else { format!(",{},", record.provinces.join(",")) };
-    let key = tocsin_core::text::search_key(&format!("{} {} {}", r.name, r.division_type, r.name_en));
+    let provinces = if record.provinces.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", record.provinces.join(","))
+    };
+    let key =
+        tocsin_core::text::search_key(&format!("{} {} {}", r.name, r.division_type, r.name_en));
     tx.prepare_cached(
         "INSERT INTO regions (code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, lon, lat, \
          min_lon, min_lat, max_lon, max_lat, boundary, source, search_key, provinces) \
@@ -190,17 +216,32 @@ fn insert_region(tx: &rusqlite::Transaction, record: &RegionRecord) -> Result<i6
 
 /// The uid of the unit `code` valid on `date`.
 fn uid_on(conn: &Connection, code: &str, date: Date) -> Result<Option<i64>> {
-    let sql = format!("SELECT uid FROM regions WHERE code = ?1 AND {VALID_ON} ORDER BY valid_from DESC LIMIT 1");
-    Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(date)], |r| r.get(0)).optional()?)
+    let sql = format!(
+        "SELECT uid FROM regions WHERE code = ?1 AND {VALID_ON} ORDER BY valid_from DESC LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![code, date_text(date)], |r| r.get(0))
+        .optional()?)
 }
 
 fn insert_successions(tx: &rusqlite::Transaction, successions: &[SuccessionRecord]) -> Result<()> {
     for s in successions {
-        let before = s.on.yesterday().map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let from = uid_on(tx, &s.from, before)?
-            .ok_or_else(|| StoreError::NotFound(format!("succession {} → {}: no unit {} on {before}", s.from, s.to, s.from)))?;
-        let to = uid_on(tx, &s.to, s.on)?
-            .ok_or_else(|| StoreError::NotFound(format!("succession {} → {}: no unit {} on {}", s.from, s.to, s.to, s.on)))?;
+        let before =
+            s.on.yesterday()
+                .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let from = uid_on(tx, &s.from, before)?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "succession {} → {}: no unit {} on {before}",
+                s.from, s.to, s.from
+            ))
+        })?;
+        let to = uid_on(tx, &s.to, s.on)?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "succession {} → {}: no unit {} on {}",
+                s.from, s.to, s.to, s.on
+            ))
+        })?;
         tx.prepare_cached(
             "INSERT INTO successions (from_uid, to_uid, relation, on_date, note) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (from_uid, to_uid) DO UPDATE SET relation = CASE WHEN relation = 'partial' OR excluded.relation = 'partial' THEN 'partial' ELSE excluded.relation END",
@@ -212,11 +253,17 @@ fn insert_successions(tx: &rusqlite::Transaction, successions: &[SuccessionRecor
 
 fn region_by_uid(conn: &Connection, uid: i64) -> Result<Region> {
     let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE uid = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([uid], region_from_row)?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([uid], region_from_row)?)
 }
 
 impl Store for SqliteStore {
-    fn import_regions(&self, regions: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()> {
+    fn import_regions(
+        &self,
+        regions: &[RegionRecord],
+        successions: &[SuccessionRecord],
+    ) -> Result<()> {
         self.write(|tx, _| {
             tx.execute_batch("DELETE FROM successions; DELETE FROM regions;")?;
             for record in regions {
@@ -226,17 +273,36 @@ impl Store for SqliteStore {
         })
     }
 
-    fn record_region_change(&self, new_units: &[RegionRecord], successions: &[SuccessionRecord]) -> Result<()> {
+    fn record_region_change(
+        &self,
+        new_units: &[RegionRecord],
+        successions: &[SuccessionRecord],
+    ) -> Result<()> {
         self.write(|tx, _| {
             for s in successions {
-                let before = s.on.yesterday().map_err(|e| StoreError::Conflict(e.to_string()))?;
-                let from = uid_on(tx, &s.from, before)?
-                    .ok_or_else(|| StoreError::NotFound(format!("no unit {} on {before}", s.from)))?;
-                tx.execute("UPDATE regions SET valid_to = ?2 WHERE uid = ?1 AND valid_to IS NULL", params![from, date_text(s.on)])?;
+                let before =
+                    s.on.yesterday()
+                        .map_err(|e| StoreError::Conflict(e.to_string()))?;
+                let from = uid_on(tx, &s.from, before)?.ok_or_else(|| {
+                    StoreError::NotFound(format!("no unit {} on {before}", s.from))
+                })?;
+                tx.execute(
+                    "UPDATE regions SET valid_to = ?2 WHERE uid = ?1 AND valid_to IS NULL",
+                    params![from, date_text(s.on)],
+                )?;
             }
             for record in new_units {
-                if uid_on(tx, &record.region.code, record.region.valid_from.unwrap_or(REFORM_FALLBACK))?.is_some() {
-                    return Err(StoreError::Conflict(format!("unit {} already exists on its start date", record.region.code)));
+                if uid_on(
+                    tx,
+                    &record.region.code,
+                    record.region.valid_from.unwrap_or(REFORM_FALLBACK),
+                )?
+                .is_some()
+                {
+                    return Err(StoreError::Conflict(format!(
+                        "unit {} already exists on its start date",
+                        record.region.code
+                    )));
                 }
                 insert_region(tx, record)?;
             }
@@ -270,9 +336,17 @@ impl Store for SqliteStore {
         })
     }
 
-    fn successors(&self, code: &str, at: Date, today: Date, filter: &RegionFilter) -> Result<Vec<SuccessorLink>> {
+    fn successors(
+        &self,
+        code: &str,
+        at: Date,
+        today: Date,
+        filter: &RegionFilter,
+    ) -> Result<Vec<SuccessorLink>> {
         self.read(|conn| {
-            let Some(start) = uid_on(conn, code, at)? else { return Ok(Vec::new()) };
+            let Some(start) = uid_on(conn, code, at)? else {
+                return Ok(Vec::new());
+            };
             let mut found: Vec<(i64, Succession, Vec<Date>)> = Vec::new();
             let mut frontier = vec![(start, Succession::Renamed, Vec::new())];
             while let Some((uid, relation, changes)) = frontier.pop() {
@@ -294,7 +368,11 @@ impl Store for SqliteStore {
                 let sql = format!("SELECT count(*) FROM regions WHERE uid = ?1 AND {visible}");
                 let shown: i64 = conn.query_row(&sql, [uid], |r| r.get(0))?;
                 if shown > 0 {
-                    links.push(SuccessorLink { region: region_by_uid(conn, uid)?, relation, changes });
+                    links.push(SuccessorLink {
+                        region: region_by_uid(conn, uid)?,
+                        relation,
+                        changes,
+                    });
                 }
             }
             links.sort_by(|a, b| a.region.code.cmp(&b.region.code));
@@ -302,7 +380,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn search_regions(&self, key: &str, at: Option<Date>, limit: usize, filter: &RegionFilter) -> Result<Vec<Region>> {
+    fn search_regions(
+        &self,
+        key: &str,
+        at: Option<Date>,
+        limit: usize,
+        filter: &RegionFilter,
+    ) -> Result<Vec<Region>> {
         self.read(|conn| {
             let validity = match at {
                 Some(_) => VALID_ON.to_string(),
@@ -322,8 +406,15 @@ impl Store for SqliteStore {
 
     fn boundary(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<String>> {
         self.read(|conn| {
-            let sql = format!("SELECT boundary FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1", region_condition(filter));
-            Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(at)], |r| r.get(0)).optional()?.flatten())
+            let sql = format!(
+                "SELECT boundary FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1",
+                region_condition(filter)
+            );
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row(params![code, date_text(at)], |r| r.get(0))
+                .optional()?
+                .flatten())
         })
     }
 
@@ -359,19 +450,31 @@ impl Store for SqliteStore {
 
     fn station(&self, id: &str, filter: &RegionFilter) -> Result<Option<Station>> {
         self.read(|conn| {
-            let sql = format!("{STATION_SELECT} WHERE s.id = ?1 AND {}", station_condition(filter));
-            let station = conn.prepare_cached(&sql)?.query_row([id], station_from_row).optional()?;
+            let sql = format!(
+                "{STATION_SELECT} WHERE s.id = ?1 AND {}",
+                station_condition(filter)
+            );
+            let station = conn
+                .prepare_cached(&sql)?
+                .query_row([id], station_from_row)
+                .optional()?;
             station.map(|s| with_metrics(conn, s)).transpose()
         })
     }
 
     fn stations(&self, filter: &RegionFilter) -> Result<Vec<Station>> {
         self.read(|conn| {
-            let sql = format!("{STATION_SELECT} WHERE {} ORDER BY s.id", station_condition(filter));
+            let sql = format!(
+                "{STATION_SELECT} WHERE {} ORDER BY s.id",
+                station_condition(filter)
+            );
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map([], station_from_row)?;
             let stations = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-            stations.into_iter().map(|s| with_metrics(conn, s)).collect()
+            stations
+                .into_iter()
+                .map(|s| with_metrics(conn, s))
+                .collect()
         })
     }
 
@@ -491,7 +594,13 @@ impl Store for SqliteStore {
     }
 
     fn observation_count(&self) -> Result<u64> {
-        self.read(|conn| Ok(conn.query_row("SELECT count(*) FROM observations", [], |r| r.get::<_, i64>(0))? as u64))
+        self.read(|conn| {
+            Ok(
+                conn.query_row("SELECT count(*) FROM observations", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+            )
+        })
     }
 
     fn insert_token(&self, token: &TokenRecord) -> Result<()> {
@@ -534,7 +643,10 @@ impl Store for SqliteStore {
 
     fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
-            return Err(StoreError::Conflict(format!("{} already exists; choose a new file", path.display())));
+            return Err(StoreError::Conflict(format!(
+                "{} already exists; choose a new file",
+                path.display()
+            )));
         }
         self.read(|conn| {
             conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
@@ -564,32 +676,69 @@ fn combine(a: Succession, b: Succession) -> Succession {
     }
 }
 
-fn merge_found(found: &mut Vec<(i64, Succession, Vec<Date>)>, uid: i64, relation: Succession, changes: Vec<Date>) {
+fn merge_found(
+    found: &mut Vec<(i64, Succession, Vec<Date>)>,
+    uid: i64,
+    relation: Succession,
+    changes: Vec<Date>,
+) {
     match found.iter_mut().find(|(u, _, _)| *u == uid) {
-        Some(existing) => existing.1 = if existing.1 == relation { relation } else { Succession::Partial },
+        Some(existing) => {
+            existing.1 = if existing.1 == relation {
+                relation
+            } else {
+                Succession::Partial
+            }
+        }
         None => found.push((uid, relation, changes)),
     }
 }
 
 /// The units a retired unit passed into: its own succession links, or, for a unit abolished
 /// without links of its own (a district), those of the children it had on its last day.
-fn next_units(conn: &Connection, uid: i64, region: &Region) -> Result<Vec<(i64, Succession, Date)>> {
-    let mut stmt = conn.prepare_cached("SELECT to_uid, relation, on_date FROM successions WHERE from_uid = ?1")?;
-    let rows = stmt.query_map([uid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+fn next_units(
+    conn: &Connection,
+    uid: i64,
+    region: &Region,
+) -> Result<Vec<(i64, Succession, Date)>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT to_uid, relation, on_date FROM successions WHERE from_uid = ?1")?;
+    let rows = stmt.query_map([uid], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
     let mut next = Vec::new();
     for row in rows {
         let (to, relation, on) = row?;
-        let on: Date = on.parse().map_err(|_| StoreError::Corrupt(format!("succession date {on:?}")))?;
-        next.push((to, Succession::parse(&relation).unwrap_or(Succession::Partial), on));
+        let on: Date = on
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("succession date {on:?}")))?;
+        next.push((
+            to,
+            Succession::parse(&relation).unwrap_or(Succession::Partial),
+            on,
+        ));
     }
-    if next.is_empty() {
-        if let Some(last_day) = region.valid_to.and_then(|d| d.yesterday().ok()) {
-            let sql = format!("SELECT uid FROM regions WHERE parent_code = ?1 AND {VALID_ON}");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let children = stmt.query_map(params![region.code, date_text(last_day)], |r| r.get::<_, i64>(0))?;
-            for child in children {
-                next.extend(next_units(conn, child?, region)?.into_iter().map(|(to, _, on)| (to, Succession::Partial, on)));
-            }
+    let last_day = region.valid_to.and_then(|d| d.yesterday().ok());
+    if let (true, Some(last_day)) = (next.is_empty(), last_day) {
+        let sql = format!("SELECT uid FROM regions WHERE parent_code = ?1 AND {VALID_ON}");
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let children: Vec<i64> = stmt
+            .query_map(params![region.code, date_text(last_day)], |r| {
+                r.get::<_, i64>(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for child in children {
+            let child_region = region_by_uid(conn, child)?;
+            let links = next_units(conn, child, &child_region)?;
+            next.extend(
+                links
+                    .into_iter()
+                    .map(|(to, _, on)| (to, Succession::Partial, on)),
+            );
         }
     }
     Ok(next)
@@ -599,7 +748,10 @@ fn next_units(conn: &Connection, uid: i64, region: &Region) -> Result<Vec<(i64, 
 fn bucket_list(from_ms: i64, to_ms: i64) -> String {
     let first = from_ms.div_euclid(BUCKET_MS);
     let last = (to_ms - 1).div_euclid(BUCKET_MS).max(first);
-    (first..=last).map(|b| b.to_string()).collect::<Vec<_>>().join(",")
+    (first..=last)
+        .map(|b| b.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Moves `series_latest` forward with the newest observed time of each series in the batch.
@@ -634,7 +786,10 @@ fn station_from_row(row: &Row) -> rusqlite::Result<Station> {
         lon: row.get(4)?,
         commune: row.get(5)?,
         metrics: Vec::new(),
-        attributes: serde_json::from_str::<std::collections::BTreeMap<String, AttributeValue>>(&attributes).unwrap_or_default(),
+        attributes: serde_json::from_str::<std::collections::BTreeMap<String, AttributeValue>>(
+            &attributes,
+        )
+        .unwrap_or_default(),
         retired: row.get(7)?,
     })
 }
@@ -642,21 +797,33 @@ fn station_from_row(row: &Row) -> rusqlite::Result<Station> {
 fn with_metrics(conn: &Connection, mut station: Station) -> Result<Station> {
     let mut stmt = conn.prepare_cached("SELECT metric, unit, min, max, interval_s FROM series WHERE station = ?1 AND active ORDER BY id")?;
     let rows = stmt.query_map([&station.id], |r| {
-        Ok(MetricSpec { name: r.get(0)?, unit: r.get(1)?, min: r.get(2)?, max: r.get(3)?, interval_s: r.get(4)? })
+        Ok(MetricSpec {
+            name: r.get(0)?,
+            unit: r.get(1)?,
+            min: r.get(2)?,
+            max: r.get(3)?,
+            interval_s: r.get(4)?,
+        })
     })?;
     station.metrics = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(station)
 }
 
-fn upsert_station(tx: &rusqlite::Transaction, station: &Station, province: Option<&str>) -> Result<()> {
-    let attributes = serde_json::to_string(&station.attributes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+fn upsert_station(
+    tx: &rusqlite::Transaction,
+    station: &Station,
+    province: Option<&str>,
+) -> Result<()> {
+    let attributes = serde_json::to_string(&station.attributes)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     tx.prepare_cached(
         "INSERT INTO stations (id, name, domain, lat, lon, commune, province, attributes, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain = excluded.domain, lat = excluded.lat, lon = excluded.lon, \
          commune = excluded.commune, province = excluded.province, attributes = excluded.attributes, retired = excluded.retired",
     )?
     .execute(params![station.id, station.name, station.domain.as_str(), station.lat, station.lon, station.commune, province, attributes, station.retired])?;
-    tx.prepare_cached("UPDATE series SET active = 0 WHERE station = ?1")?.execute([&station.id])?;
+    tx.prepare_cached("UPDATE series SET active = 0 WHERE station = ?1")?
+        .execute([&station.id])?;
     for m in &station.metrics {
         tx.prepare_cached(
             "INSERT INTO series (station, metric, unit, min, max, interval_s, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) \

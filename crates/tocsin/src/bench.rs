@@ -59,7 +59,14 @@ pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Setup { dir, data } => setup(&dir, &data),
         BenchCommand::Store { dir, commit, limit } => store(&dir, commit, limit),
-        BenchCommand::Http { dir, addr, token, connections, batch, limit } => http(&dir, &addr, &token, connections, batch, limit),
+        BenchCommand::Http {
+            dir,
+            addr,
+            token,
+            connections,
+            batch,
+            limit,
+        } => http(&dir, &addr, &token, connections, batch, limit),
     }
 }
 
@@ -75,7 +82,8 @@ const WORKLOAD_METRICS: [(&str, &str, f64, f64); 6] = [
 /// The workload's stations as tocsin stations (synthetic, every metric at 10 minutes).
 fn workload_stations(dir: &Path) -> Result<Vec<Station>> {
     let path = dir.join("stations.csv");
-    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("read {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("read {}", path.display()))?;
     let mut stations = Vec::new();
     for row in reader.records() {
         let row = row?;
@@ -86,7 +94,16 @@ fn workload_stations(dir: &Path) -> Result<Vec<Station>> {
             lat: row[1].parse()?,
             lon: row[2].parse()?,
             commune: None,
-            metrics: WORKLOAD_METRICS.iter().map(|(n, u, min, max)| MetricSpec { name: (*n).into(), unit: (*u).into(), min: *min, max: *max, interval_s: 600 }).collect(),
+            metrics: WORKLOAD_METRICS
+                .iter()
+                .map(|(n, u, min, max)| MetricSpec {
+                    name: (*n).into(),
+                    unit: (*u).into(),
+                    min: *min,
+                    max: *max,
+                    interval_s: 600,
+                })
+                .collect(),
             attributes: Default::default(),
             retired: None,
         });
@@ -99,7 +116,10 @@ fn setup(dir: &Path, data: &Path) -> Result<()> {
     let stations = workload_stations(dir)?;
     let count = engine.upsert_stations(&Principal::local_admin(), stations)?;
     let (token, _) = engine.create_token("bench", Role::Admin, Scope::nation())?;
-    println!("{count} synthetic benchmark stations registered in {}", data.display());
+    println!(
+        "{count} synthetic benchmark stations registered in {}",
+        data.display()
+    );
     println!("{token}");
     Ok(())
 }
@@ -109,7 +129,10 @@ fn read_lines(dir: &Path, limit: usize) -> Result<Vec<Vec<u8>>> {
     let path = dir.join("national.ndjson");
     let file = std::fs::File::open(&path).with_context(|| format!("open {}", path.display()))?;
     let mut lines = Vec::new();
-    for line in std::io::BufReader::with_capacity(1 << 20, file).split(b'\n').take(limit) {
+    for line in std::io::BufReader::with_capacity(1 << 20, file)
+        .split(b'\n')
+        .take(limit)
+    {
         lines.push(line?);
     }
     Ok(lines)
@@ -121,22 +144,50 @@ fn store(dir: &Path, commit: usize, limit: usize) -> Result<()> {
     engine.upsert_stations(&Principal::local_admin(), workload_stations(dir)?)?;
     let lines = read_lines(dir, limit)?;
     let parse_started = Instant::now();
-    let records = lines.iter().map(|l| tocsin_server::records::parse_record(l)).collect();
-    let (observations, rejected) = check_records(records, &engine.station_cache(), &Principal::local_admin(), engine.clock().as_ref());
+    let records = lines
+        .iter()
+        .map(|l| tocsin_server::records::parse_record(l))
+        .collect();
+    let (observations, rejected) = check_records(
+        records,
+        &engine.station_cache(),
+        &Principal::local_admin(),
+        engine.clock().as_ref(),
+    );
     let parse_seconds = parse_started.elapsed().as_secs_f64();
     if !rejected.is_empty() {
-        bail!("{} workload records rejected, first: {:?}", rejected.len(), rejected[0]);
+        bail!(
+            "{} workload records rejected, first: {:?}",
+            rejected.len(),
+            rejected[0]
+        );
     }
-    println!("parsed and validated {} observations in {parse_seconds:.2} s ({:.0}/s, one core)", observations.len(), observations.len() as f64 / parse_seconds);
+    println!(
+        "parsed and validated {} observations in {parse_seconds:.2} s ({:.0}/s, one core)",
+        observations.len(),
+        observations.len() as f64 / parse_seconds
+    );
     let (rate, outcome) = append_all(&engine, &observations, commit)?;
-    println!("append: {} stored in commits of {commit}: {rate:.0} observations/s (durable, fsync per commit)", outcome.0);
+    println!(
+        "append: {} stored in commits of {commit}: {rate:.0} observations/s (durable, fsync per commit)",
+        outcome.0
+    );
     let replay = &observations[..observations.len() / 5];
     let (rate, outcome) = append_all(&engine, replay, commit)?;
-    println!("re-append of {} already stored: {} duplicates detected, {} stored: {rate:.0} observations/s", replay.len(), outcome.1, outcome.0);
+    println!(
+        "re-append of {} already stored: {} duplicates detected, {} stored: {rate:.0} observations/s",
+        replay.len(),
+        outcome.1,
+        outcome.0
+    );
     Ok(())
 }
 
-fn append_all(engine: &tocsin_engine::Engine, observations: &[Observation], commit: usize) -> Result<(f64, (u64, u64))> {
+fn append_all(
+    engine: &tocsin_engine::Engine,
+    observations: &[Observation],
+    commit: usize,
+) -> Result<(f64, (u64, u64))> {
     let started = Instant::now();
     let (mut stored, mut duplicates) = (0, 0);
     for chunk in observations.chunks(commit) {
@@ -144,15 +195,31 @@ fn append_all(engine: &tocsin_engine::Engine, observations: &[Observation], comm
         stored += outcome[0].stored;
         duplicates += outcome[0].duplicates;
     }
-    Ok((observations.len() as f64 / started.elapsed().as_secs_f64(), (stored, duplicates)))
+    Ok((
+        observations.len() as f64 / started.elapsed().as_secs_f64(),
+        (stored, duplicates),
+    ))
 }
 
-fn http(dir: &Path, addr: &str, token: &str, connections: usize, batch: usize, limit: usize) -> Result<()> {
+fn http(
+    dir: &Path,
+    addr: &str,
+    token: &str,
+    connections: usize,
+    batch: usize,
+    limit: usize,
+) -> Result<()> {
     let lines = read_lines(dir, limit)?;
-    let bodies: Vec<Vec<u8>> = lines.chunks(batch).map(|chunk| chunk.join(&b'\n')).collect();
+    let bodies: Vec<Vec<u8>> = lines
+        .chunks(batch)
+        .map(|chunk| chunk.join(&b'\n'))
+        .collect();
     let total = lines.len();
     drop(lines);
-    println!("sending {total} observations in {} batches of {batch} over {connections} connection(s) to {addr}", bodies.len());
+    println!(
+        "sending {total} observations in {} batches of {batch} over {connections} connection(s) to {addr}",
+        bodies.len()
+    );
     let next = std::sync::atomic::AtomicUsize::new(0);
     let started = Instant::now();
     let accepted: Result<Vec<u64>> = std::thread::scope(|scope| {
@@ -164,22 +231,38 @@ fn http(dir: &Path, addr: &str, token: &str, connections: usize, batch: usize, l
                     let mut accepted = 0;
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(body) = bodies.get(i) else { return Ok(accepted) };
+                        let Some(body) = bodies.get(i) else {
+                            return Ok(accepted);
+                        };
                         accepted += post_ndjson(&mut stream, addr, token, body)?;
                     }
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().map_err(|_| anyhow::anyhow!("client thread panicked"))?).collect()
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .map_err(|_| anyhow::anyhow!("client thread panicked"))?
+            })
+            .collect()
     });
     let seconds = started.elapsed().as_secs_f64();
     let accepted: u64 = accepted?.iter().sum();
-    println!("accepted {accepted} of {total} in {seconds:.2} s: {:.0} observations/s over HTTP", total as f64 / seconds);
+    println!(
+        "accepted {accepted} of {total} in {seconds:.2} s: {:.0} observations/s over HTTP",
+        total as f64 / seconds
+    );
     Ok(())
 }
 
 /// One POST on a keep-alive connection; returns the `accepted` count of the answer.
-fn post_ndjson(stream: &mut std::net::TcpStream, addr: &str, token: &str, body: &[u8]) -> Result<u64> {
+fn post_ndjson(
+    stream: &mut std::net::TcpStream,
+    addr: &str,
+    token: &str,
+    body: &[u8],
+) -> Result<u64> {
     let head = format!(
         "POST /api/v1/observations HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -188,7 +271,10 @@ fn post_ndjson(stream: &mut std::net::TcpStream, addr: &str, token: &str, body: 
     stream.write_all(body)?;
     let (status, answer) = read_response(stream)?;
     if status != 200 {
-        bail!("server answered {status}: {}", String::from_utf8_lossy(&answer));
+        bail!(
+            "server answered {status}: {}",
+            String::from_utf8_lossy(&answer)
+        );
     }
     let answer: serde_json::Value = serde_json::from_slice(&answer)?;
     Ok(answer["accepted"].as_u64().unwrap_or(0))
@@ -205,10 +291,18 @@ fn read_response(stream: &mut std::net::TcpStream) -> Result<(u16, Vec<u8>)> {
         head.push(byte[0]);
     }
     let head = String::from_utf8_lossy(&head);
-    let status: u16 = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("status line")?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("status line")?;
     let length: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_string())
+        })
         .and_then(|v| v.parse().ok())
         .context("content-length")?;
     let mut body = vec![0u8; length];

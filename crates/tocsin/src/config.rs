@@ -27,7 +27,15 @@ pub struct Config {
     pub max_body_bytes: Option<usize>,
 }
 
-const KEYS: [&str; 7] = ["listen", "data", "regions_from", "region_changes", "durability", "log_format", "max_body_bytes"];
+const KEYS: [&str; 7] = [
+    "listen",
+    "data",
+    "regions_from",
+    "region_changes",
+    "durability",
+    "log_format",
+    "max_body_bytes",
+];
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA: &str = "./tocsin-data";
@@ -41,9 +49,15 @@ pub fn load(path: &Path) -> Result<Config, Vec<String>> {
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| vec![format!("{name}: {e}")])?;
     let table: toml::Table = toml::from_str(&text).map_err(|e| vec![format!("{name}: {e}")])?;
-    let mut problems: Vec<String> =
-        table.keys().filter(|k| !KEYS.contains(&k.as_str())).map(|k| format!("{name}: unknown key `{k}` (known: {})", KEYS.join(", "))).collect();
-    let known: toml::Table = table.into_iter().filter(|(k, _)| KEYS.contains(&k.as_str())).collect();
+    let mut problems: Vec<String> = table
+        .keys()
+        .filter(|k| !KEYS.contains(&k.as_str()))
+        .map(|k| format!("{name}: unknown key `{k}` (known: {})", KEYS.join(", ")))
+        .collect();
+    let known: toml::Table = table
+        .into_iter()
+        .filter(|(k, _)| KEYS.contains(&k.as_str()))
+        .collect();
     let config: Config = match known.try_into() {
         Ok(c) => c,
         Err(e) => {
@@ -52,39 +66,53 @@ pub fn load(path: &Path) -> Result<Config, Vec<String>> {
         }
     };
     problems.extend(check(&config).into_iter().map(|p| format!("{name}: {p}")));
-    if problems.is_empty() { Ok(config) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Checks the values of a parsed config.
 pub fn check(config: &Config) -> Vec<String> {
     let mut problems = Vec::new();
-    if let Some(listen) = &config.listen {
-        if listen.parse::<SocketAddr>().is_err() {
-            problems.push(format!("listen: {listen:?} is not an address like 127.0.0.1:8080"));
-        }
+    if let Some(listen) = &config.listen
+        && listen.parse::<SocketAddr>().is_err()
+    {
+        problems.push(format!(
+            "listen: {listen:?} is not an address like 127.0.0.1:8080"
+        ));
     }
-    if let Some(d) = &config.durability {
-        if parse_durability(d).is_none() {
-            problems.push(format!("durability: {d:?} is neither \"full\" nor \"normal\""));
-        }
+    if let Some(d) = &config.durability
+        && parse_durability(d).is_none()
+    {
+        problems.push(format!(
+            "durability: {d:?} is neither \"full\" nor \"normal\""
+        ));
     }
-    if let Some(f) = &config.log_format {
-        if f != "text" && f != "json" {
-            problems.push(format!("log_format: {f:?} is neither \"text\" nor \"json\""));
-        }
+    if let Some(f) = &config.log_format
+        && f != "text"
+        && f != "json"
+    {
+        problems.push(format!(
+            "log_format: {f:?} is neither \"text\" nor \"json\""
+        ));
     }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
     }
-    if let Some(dir) = &config.regions_from {
-        if !dir.join("nested-divisions.json").exists() {
-            problems.push(format!("regions_from: {} has no nested-divisions.json", dir.display()));
-        }
+    if let Some(dir) = &config.regions_from
+        && !dir.join("nested-divisions.json").exists()
+    {
+        problems.push(format!(
+            "regions_from: {} has no nested-divisions.json",
+            dir.display()
+        ));
     }
-    if let Some(file) = &config.region_changes {
-        if let Err(e) = tocsin_engine::registry::changes::read_changes(file) {
-            problems.push(format!("region_changes: {e}"));
-        }
+    if let Some(file) = &config.region_changes
+        && let Err(e) = tocsin_engine::registry::changes::read_changes(file)
+    {
+        problems.push(format!("region_changes: {e}"));
     }
     problems
 }

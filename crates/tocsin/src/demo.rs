@@ -25,7 +25,12 @@ pub struct DemoArgs {
     serve: ServeArgs,
 }
 
-const METRICS: [(&str, &str, f64, f64); 4] = [("rain_mm", "mm", 0.0, 500.0), ("water_level", "m", -10.0, 100.0), ("wind_ms", "m/s", 0.0, 100.0), ("temp_c", "degC", -10.0, 50.0)];
+const METRICS: [(&str, &str, f64, f64); 4] = [
+    ("rain_mm", "mm", 0.0, 500.0),
+    ("water_level", "m", -10.0, 100.0),
+    ("wind_ms", "m/s", 0.0, 100.0),
+    ("temp_c", "degC", -10.0, 50.0),
+];
 
 pub fn run(args: DemoArgs) -> Result<()> {
     let mut serve_args = args.serve;
@@ -70,11 +75,24 @@ pub fn run(args: DemoArgs) -> Result<()> {
 fn synthetic_network(engine: &Engine) -> Result<Vec<Station>> {
     let admin = Principal::local_admin();
     let mut stations = Vec::new();
-    for province in engine.children(&admin, NATION_CODE, None)?.into_iter().filter(|r| r.kind == RegionKind::Province) {
-        let Some(commune) = engine.children(&admin, &province.code, None)?.into_iter().find(|c| c.centroid.is_some()) else { continue };
+    for province in engine
+        .children(&admin, NATION_CODE, None)?
+        .into_iter()
+        .filter(|r| r.kind == RegionKind::Province)
+    {
+        let Some(commune) = engine
+            .children(&admin, &province.code, None)?
+            .into_iter()
+            .find(|c| c.centroid.is_some())
+        else {
+            continue;
+        };
         let [lon, lat] = commune.centroid.unwrap_or_default();
         let mut attributes = BTreeMap::new();
-        attributes.insert("synthetic".to_string(), AttributeValue::Text("yes: demo network, not a real station".into()));
+        attributes.insert(
+            "synthetic".to_string(),
+            AttributeValue::Text("yes: demo network, not a real station".into()),
+        );
         for (level, metres) in [("bd1", 3.0), ("bd2", 4.0), ("bd3", 5.0)] {
             attributes.insert(level.to_string(), AttributeValue::Number(metres));
         }
@@ -85,7 +103,16 @@ fn synthetic_network(engine: &Engine) -> Result<Vec<Station>> {
             lat,
             lon,
             commune: Some(commune.code.clone()),
-            metrics: METRICS.iter().map(|(name, unit, min, max)| MetricSpec { name: (*name).into(), unit: (*unit).into(), min: *min, max: *max, interval_s: 600 }).collect(),
+            metrics: METRICS
+                .iter()
+                .map(|(name, unit, min, max)| MetricSpec {
+                    name: (*name).into(),
+                    unit: (*unit).into(),
+                    min: *min,
+                    max: *max,
+                    interval_s: 600,
+                })
+                .collect(),
             attributes,
             retired: None,
         });
@@ -95,7 +122,9 @@ fn synthetic_network(engine: &Engine) -> Result<Vec<Station>> {
 
 /// A deterministic pseudo-random number in [0, 1) from a station index and a time.
 fn noise(index: usize, seconds: i64, salt: u64) -> f64 {
-    let mut x = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (seconds as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ salt;
+    let mut x = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (seconds as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ salt;
     x ^= x >> 31;
     x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^= x >> 29;
@@ -108,9 +137,18 @@ async fn feed(engine: &Engine, stations: &[Station], seconds: i64) -> Result<()>
     let hour = (minute / 3600) as f64;
     let mut records = Vec::new();
     for (i, station) in stations.iter().enumerate() {
-        let rain = if noise(i, minute / 3600, 1) > 0.8 { (noise(i, minute, 2) * 6.0 * 10.0).round() / 10.0 } else { 0.0 };
+        let rain = if noise(i, minute / 3600, 1) > 0.8 {
+            (noise(i, minute, 2) * 6.0 * 10.0).round() / 10.0
+        } else {
+            0.0
+        };
         let level = 2.0 + (hour / 12.0 + i as f64).sin() + noise(i, minute, 3) * 0.1;
-        let values = [rain, (level * 100.0).round() / 100.0, (noise(i, minute, 4) * 80.0).round() / 10.0, 24.0 + 6.0 * ((hour - 8.0) / 24.0 * std::f64::consts::TAU).sin()];
+        let values = [
+            rain,
+            (level * 100.0).round() / 100.0,
+            (noise(i, minute, 4) * 80.0).round() / 10.0,
+            24.0 + 6.0 * ((hour - 8.0) / 24.0 * std::f64::consts::TAU).sin(),
+        ];
         for ((metric, unit, _, _), value) in METRICS.iter().zip(values) {
             records.push(Ok(ObservationInput {
                 station: Some(station.id.clone()),
@@ -122,6 +160,8 @@ async fn feed(engine: &Engine, stations: &[Station], seconds: i64) -> Result<()>
             }));
         }
     }
-    engine.ingest(&Principal::local_admin(), records, true).await?;
+    engine
+        .ingest(&Principal::local_admin(), records, true)
+        .await?;
     Ok(())
 }

@@ -14,7 +14,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "tocsin", version, about = "Early warning and response for non-traditional security threats")]
+#[command(
+    name = "tocsin",
+    version,
+    about = "Early warning and response for non-traditional security threats"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -107,12 +111,26 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Import(ImportCommand::Regions { from, data, changes }) => import_regions(&from, &data, changes.as_deref()),
+        Command::Import(ImportCommand::Regions {
+            from,
+            data,
+            changes,
+        }) => import_regions(&from, &data, changes.as_deref()),
         Command::Import(ImportCommand::Stations { file, data }) => import_stations(&file, &data),
-        Command::Token(TokenCommand::Create { role, scope, domains, stations, name, data }) => create_token(&role, &scope, &domains, &stations, &name, &data),
+        Command::Token(TokenCommand::Create {
+            role,
+            scope,
+            domains,
+            stations,
+            name,
+            data,
+        }) => create_token(&role, &scope, &domains, &stations, &name, &data),
         Command::Backup { to, data } => {
             let engine = serve::open_engine(&data, tocsin_engine::Durability::Full)?;
-            engine.store().backup_to(&to).with_context(|| format!("backup to {}", to.display()))?;
+            engine
+                .store()
+                .backup_to(&to)
+                .with_context(|| format!("backup to {}", to.display()))?;
             println!("backup written to {}", to.display());
             Ok(())
         }
@@ -133,15 +151,25 @@ fn main() -> Result<()> {
 }
 
 /// The region changes to apply: a file, or the built-in catalogue.
-pub fn region_changes(file: Option<&std::path::Path>) -> Result<Vec<tocsin_engine::registry::changes::RegionChange>> {
+pub fn region_changes(
+    file: Option<&std::path::Path>,
+) -> Result<Vec<tocsin_engine::registry::changes::RegionChange>> {
     use tocsin_engine::registry::changes::{parse_changes, read_changes};
     match file {
         Some(path) => read_changes(path).map_err(anyhow::Error::msg),
-        None => parse_changes(config::BUILTIN_REGION_CHANGES, "built-in region-changes.toml").map_err(anyhow::Error::msg),
+        None => parse_changes(
+            config::BUILTIN_REGION_CHANGES,
+            "built-in region-changes.toml",
+        )
+        .map_err(anyhow::Error::msg),
     }
 }
 
-fn import_regions(from: &std::path::Path, data: &std::path::Path, changes: Option<&std::path::Path>) -> Result<()> {
+fn import_regions(
+    from: &std::path::Path,
+    data: &std::path::Path,
+    changes: Option<&std::path::Path>,
+) -> Result<()> {
     let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
     let report = engine.import_regions(from, &region_changes(changes)?)?;
     print_import_report(&report);
@@ -151,19 +179,36 @@ fn import_regions(from: &std::path::Path, data: &std::path::Path, changes: Optio
 pub fn print_import_report(report: &tocsin_engine::registry::import::ImportReport) {
     println!(
         "imported {} provinces and {} communes (current); {} provinces, {} districts and {} communes before 1 July 2025; {} succession links; {} later change(s)",
-        report.provinces, report.communes, report.old_provinces, report.old_districts, report.old_communes, report.successions, report.changes_applied
+        report.provinces,
+        report.communes,
+        report.old_provinces,
+        report.old_districts,
+        report.old_communes,
+        report.successions,
+        report.changes_applied
     );
     if !report.uncovered_old_communes.is_empty() {
-        println!("{} pre-2025 communes are not covered by the conversion table (kept, without successor):", report.uncovered_old_communes.len());
+        println!(
+            "{} pre-2025 communes are not covered by the conversion table (kept, without successor):",
+            report.uncovered_old_communes.len()
+        );
         for unit in &report.uncovered_old_communes {
             println!("  {unit}");
         }
     }
     if !report.unknown_old_codes.is_empty() {
-        println!("{} old codes in the conversion table are not in the pre-2025 list: {}", report.unknown_old_codes.len(), report.unknown_old_codes.join(", "));
+        println!(
+            "{} old codes in the conversion table are not in the pre-2025 list: {}",
+            report.unknown_old_codes.len(),
+            report.unknown_old_codes.join(", ")
+        );
     }
     if !report.missing_boundaries.is_empty() {
-        println!("{} current communes have no boundary: {}", report.missing_boundaries.len(), report.missing_boundaries.join(", "));
+        println!(
+            "{} current communes have no boundary: {}",
+            report.missing_boundaries.len(),
+            report.missing_boundaries.join(", ")
+        );
     }
 }
 
@@ -171,27 +216,53 @@ fn import_stations(file: &std::path::Path, data: &std::path::Path) -> Result<()>
     let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
     let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
     let stations = if file.extension().is_some_and(|e| e == "json") {
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: not a JSON array of stations", file.display()))?
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}: not a JSON array of stations", file.display()))?
     } else {
         tocsin_engine::stations::parse_csv(&bytes).map_err(|errors| {
-            anyhow::anyhow!(errors.iter().map(|e| format!("{}: {e}", file.display())).collect::<Vec<_>>().join("\n"))
+            anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {e}", file.display()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         })?
     };
-    let stored = engine.upsert_stations(&tocsin_engine::access::Principal::local_admin(), stations)?;
+    let stored =
+        engine.upsert_stations(&tocsin_engine::access::Principal::local_admin(), stations)?;
     println!("{stored} station(s) stored");
     Ok(())
 }
 
-fn create_token(role: &str, scope: &str, domains: &str, stations: &str, name: &str, data: &std::path::Path) -> Result<()> {
-    let role = tocsin_core::access::Role::parse(role).with_context(|| format!("--role {role:?}: use ingest, viewer, operator or admin"))?;
+fn create_token(
+    role: &str,
+    scope: &str,
+    domains: &str,
+    stations: &str,
+    name: &str,
+    data: &std::path::Path,
+) -> Result<()> {
+    let role = tocsin_core::access::Role::parse(role)
+        .with_context(|| format!("--role {role:?}: use ingest, viewer, operator or admin"))?;
     let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
     let scope = tocsin_core::access::Scope {
         region: scope.to_string(),
         domains: tocsin_engine::Engine::parse_domains(domains)?,
-        stations: stations.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        stations: stations
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
     };
     let (secret, record) = engine.create_token(name, role, scope)?;
-    println!("token {} created: role {}, scope {}", record.id, record.role.as_str(), record.scope_region);
+    println!(
+        "token {} created: role {}, scope {}",
+        record.id,
+        record.role.as_str(),
+        record.scope_region
+    );
     println!("{secret}");
     Ok(())
 }

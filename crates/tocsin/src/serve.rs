@@ -39,15 +39,35 @@ pub struct Settings {
 impl ServeArgs {
     pub fn settings(&self) -> Result<Settings> {
         let file = match &self.config {
-            Some(path) => config::load(path).map_err(|problems| anyhow::anyhow!(problems.join("\n")))?,
-            None if Path::new("tocsin.toml").exists() => config::load(Path::new("tocsin.toml")).map_err(|p| anyhow::anyhow!(p.join("\n")))?,
+            Some(path) => {
+                config::load(path).map_err(|problems| anyhow::anyhow!(problems.join("\n")))?
+            }
+            None if Path::new("tocsin.toml").exists() => {
+                config::load(Path::new("tocsin.toml")).map_err(|p| anyhow::anyhow!(p.join("\n")))?
+            }
             None => Config::default(),
         };
-        let durability = file.durability.as_deref().map(|d| config::parse_durability(d).context("durability")).transpose()?;
+        let durability = file
+            .durability
+            .as_deref()
+            .map(|d| config::parse_durability(d).context("durability"))
+            .transpose()?;
         Ok(Settings {
-            data: self.data.clone().or(file.data).unwrap_or_else(|| config::DEFAULT_DATA.into()),
-            listen: self.listen.clone().or(file.listen).unwrap_or_else(|| config::DEFAULT_LISTEN.into()),
-            regions_from: self.regions_from.clone().or(file.regions_from).unwrap_or_else(|| config::DEFAULT_REGIONS.into()),
+            data: self
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| config::DEFAULT_DATA.into()),
+            listen: self
+                .listen
+                .clone()
+                .or(file.listen)
+                .unwrap_or_else(|| config::DEFAULT_LISTEN.into()),
+            regions_from: self
+                .regions_from
+                .clone()
+                .or(file.regions_from)
+                .unwrap_or_else(|| config::DEFAULT_REGIONS.into()),
             region_changes: file.region_changes,
             durability: durability.unwrap_or(tocsin_engine::Durability::Full),
             json_logs: file.log_format.as_deref() == Some("json"),
@@ -60,12 +80,16 @@ impl ServeArgs {
 pub fn open_engine(data: &Path, durability: tocsin_engine::Durability) -> Result<Engine> {
     let clock = Arc::new(tocsin_engine::clock::SystemClock);
     let options = tocsin_engine::EngineOptions { durability };
-    Engine::open(data, &options, clock).with_context(|| format!("open the store in {}", data.display()))
+    Engine::open(data, &options, clock)
+        .with_context(|| format!("open the store in {}", data.display()))
 }
 
 pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOCSIN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -83,7 +107,10 @@ pub fn ensure_regions(engine: &Engine, settings: &Settings) -> Result<()> {
         return Ok(());
     }
     tracing::info!(folder = %settings.regions_from.display(), "importing the region registry");
-    let report = engine.import_regions(&settings.regions_from, &crate::region_changes(settings.region_changes.as_deref())?)?;
+    let report = engine.import_regions(
+        &settings.regions_from,
+        &crate::region_changes(settings.region_changes.as_deref())?,
+    )?;
     crate::print_import_report(&report);
     Ok(())
 }
@@ -94,18 +121,30 @@ pub fn run(args: ServeArgs) -> Result<()> {
     let engine = Arc::new(open_engine(&settings.data, settings.durability)?);
     ensure_regions(&engine, &settings)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(serve(engine, &settings, |addr| println!("tocsin listening on http://{addr}")))
+    runtime.block_on(serve(engine, &settings, |addr| {
+        println!("tocsin listening on http://{addr}")
+    }))
 }
 
 /// Serves the API until Ctrl-C or SIGTERM; `on_ready` is told the bound address.
-pub async fn serve(engine: Arc<Engine>, settings: &Settings, on_ready: impl FnOnce(std::net::SocketAddr)) -> Result<()> {
-    let state = Arc::new(AppState { engine, metrics: Default::default(), max_body_bytes: settings.max_body_bytes });
+pub async fn serve(
+    engine: Arc<Engine>,
+    settings: &Settings,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<()> {
+    let state = Arc::new(AppState {
+        engine,
+        metrics: Default::default(),
+        max_body_bytes: settings.max_body_bytes,
+    });
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
     };
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -50,10 +50,20 @@ pub fn parse_changes(text: &str, origin: &str) -> Result<Vec<RegionChange>, Stri
     let file: ChangesFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     for (i, change) in file.change.iter().enumerate() {
         if !matches!(change.status.as_str(), "verified" | "approximate") {
-            return Err(format!("{origin}: change {}: status must be \"verified\" or \"approximate\"", i + 1));
+            return Err(format!(
+                "{origin}: change {}: status must be \"verified\" or \"approximate\"",
+                i + 1
+            ));
         }
-        if change.code.is_none() && change.name.is_none() && change.name_en.is_none() && change.division_type.is_none() {
-            return Err(format!("{origin}: change {}: nothing changes (give code, name, name_en or division_type)", i + 1));
+        if change.code.is_none()
+            && change.name.is_none()
+            && change.name_en.is_none()
+            && change.division_type.is_none()
+        {
+            return Err(format!(
+                "{origin}: change {}: nothing changes (give code, name, name_en or division_type)",
+                i + 1
+            ));
         }
     }
     Ok(file.change)
@@ -92,7 +102,11 @@ pub fn link_of(change: &RegionChange) -> SuccessionRecord {
 }
 
 /// Applies `changes` to an import in memory; returns how many were applied.
-pub fn apply_changes(regions: &mut Vec<RegionRecord>, successions: &mut Vec<SuccessionRecord>, changes: &[RegionChange]) -> Result<usize, String> {
+pub fn apply_changes(
+    regions: &mut Vec<RegionRecord>,
+    successions: &mut Vec<SuccessionRecord>,
+    changes: &[RegionChange],
+) -> Result<usize, String> {
     for change in changes {
         let index = regions
             .iter()

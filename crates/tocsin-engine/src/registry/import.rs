@@ -20,7 +20,10 @@ pub struct ImportError {
 }
 
 fn fail(file: &str, reason: impl std::fmt::Display) -> ImportError {
-    ImportError { file: file.to_string(), reason: reason.to_string() }
+    ImportError {
+        file: file.to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 /// Everything an import writes, and what it found worth reporting.
@@ -59,20 +62,32 @@ const CONVERSION: &str = "conversion_old_to_new_communes_2025.csv";
 const PROVINCE_MAPPING: &str = "province_mapping_63_to_34_derived.csv";
 
 /// Reads the official files in `dir` and applies `changes` made after the reform.
-pub fn read_official_files(dir: &Path, changes: &[RegionChange]) -> Result<RegionImport, ImportError> {
+pub fn read_official_files(
+    dir: &Path,
+    changes: &[RegionChange],
+) -> Result<RegionImport, ImportError> {
     let shapes = read_shapes(&dir.join(PROVINCE_SHAPES), PROVINCE_SHAPES)?;
     let commune_shapes = read_shapes(&dir.join(COMMUNE_SHAPES), COMMUNE_SHAPES)?;
     let centroids = read_centroids(&dir.join(CENTROIDS))?;
     let mut import = RegionImport::default();
     import.regions.push(nation());
-    read_current_units(dir, changes, &shapes, &commune_shapes, &centroids, &mut import)?;
+    read_current_units(
+        dir,
+        changes,
+        &shapes,
+        &commune_shapes,
+        &centroids,
+        &mut import,
+    )?;
     let old = read_pre_reform_units(&dir.join(PRE_2025))?;
     let links = read_conversion(&dir.join(CONVERSION), &old, &mut import.report)?;
     let province_links = read_province_mapping(&dir.join(PROVINCE_MAPPING))?;
     add_old_units(old, &links, &province_links, &mut import);
     import.successions.extend(links);
     import.successions.extend(province_links);
-    import.report.changes_applied = apply_changes(&mut import.regions, &mut import.successions, changes).map_err(|e| fail("changes", e))?;
+    import.report.changes_applied =
+        apply_changes(&mut import.regions, &mut import.successions, changes)
+            .map_err(|e| fail("changes", e))?;
     import.report.successions = import.successions.len();
     Ok(import)
 }
@@ -89,7 +104,12 @@ fn nation() -> RegionRecord {
             valid_from: None,
             valid_to: None,
             centroid: Some([105.8, 16.0]),
-            bbox: Some(BBox { min_lon: 102.14, min_lat: 8.18, max_lon: 117.9, max_lat: 23.39 }),
+            bbox: Some(BBox {
+                min_lon: 102.14,
+                min_lat: 8.18,
+                max_lon: 117.9,
+                max_lat: 23.39,
+            }),
             source: "tocsin".into(),
         },
         boundary: None,
@@ -108,16 +128,25 @@ struct Shape {
 fn read_shapes(path: &Path, file: &str) -> Result<HashMap<String, Shape>, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|e| fail(file, e))?;
     let collection: serde_json::Value = serde_json::from_str(&text).map_err(|e| fail(file, e))?;
-    let features = collection["features"].as_array().ok_or_else(|| fail(file, "no features array"))?;
+    let features = collection["features"]
+        .as_array()
+        .ok_or_else(|| fail(file, "no features array"))?;
     let mut shapes = HashMap::new();
     for (i, feature) in features.iter().enumerate() {
-        let code = feature["id"].as_str().or(feature["properties"]["code"].as_str()).ok_or_else(|| fail(file, format!("feature {i}: no code")))?;
-        let geometry: GeoJsonGeometry =
-            serde_json::from_value(feature["geometry"].clone()).map_err(|e| fail(file, format!("feature {code}: {e}")))?;
-        let area = Area::from_geojson(&geometry).map_err(|e| fail(file, format!("feature {code}: {e}")))?;
+        let code = feature["id"]
+            .as_str()
+            .or(feature["properties"]["code"].as_str())
+            .ok_or_else(|| fail(file, format!("feature {i}: no code")))?;
+        let geometry: GeoJsonGeometry = serde_json::from_value(feature["geometry"].clone())
+            .map_err(|e| fail(file, format!("feature {code}: {e}")))?;
+        let area = Area::from_geojson(&geometry)
+            .map_err(|e| fail(file, format!("feature {code}: {e}")))?;
         let shape = Shape {
             geometry: serde_json::to_string(&geometry).map_err(|e| fail(file, e))?,
-            name_en: feature["properties"]["nameEn"].as_str().unwrap_or_default().to_string(),
+            name_en: feature["properties"]["nameEn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             bbox: area.bbox(),
             centroid: largest_ring_centroid(&area),
         };
@@ -160,14 +189,27 @@ fn read_centroids(path: &Path) -> Result<HashMap<String, CommuneFacts>, ImportEr
     for (i, row) in reader.records().enumerate() {
         let row = row.map_err(|e| fail(CENTROIDS, e))?;
         let number = |col: usize| -> Result<f64, ImportError> {
-            row.get(col).and_then(|v| v.parse().ok()).ok_or_else(|| fail(CENTROIDS, format!("row {}: column {col} is not a number", i + 2)))
+            row.get(col).and_then(|v| v.parse().ok()).ok_or_else(|| {
+                fail(
+                    CENTROIDS,
+                    format!("row {}: column {col} is not a number", i + 2),
+                )
+            })
         };
         let code = row.get(0).unwrap_or_default().to_string();
-        facts.insert(code, CommuneFacts {
-            name_en: row.get(3).unwrap_or_default().to_string(),
-            centroid: [number(8)?, number(9)?],
-            bbox: BBox { min_lon: number(10)?, min_lat: number(11)?, max_lon: number(12)?, max_lat: number(13)? },
-        });
+        facts.insert(
+            code,
+            CommuneFacts {
+                name_en: row.get(3).unwrap_or_default().to_string(),
+                centroid: [number(8)?, number(9)?],
+                bbox: BBox {
+                    min_lon: number(10)?,
+                    min_lat: number(11)?,
+                    max_lon: number(12)?,
+                    max_lat: number(13)?,
+                },
+            },
+        );
     }
     Ok(facts)
 }
@@ -183,7 +225,12 @@ fn pad(code: &serde_json::Value, width: usize) -> String {
 /// carry some post-reform recodes.
 fn shape_codes(code: &str, changes: &[RegionChange]) -> Vec<String> {
     let mut codes = vec![code.to_string()];
-    codes.extend(changes.iter().filter(|c| c.from == code).filter_map(|c| c.code.clone()));
+    codes.extend(
+        changes
+            .iter()
+            .filter(|c| c.from == code)
+            .filter_map(|c| c.code.clone()),
+    );
     codes
 }
 
@@ -196,17 +243,23 @@ fn read_current_units(
     import: &mut RegionImport,
 ) -> Result<(), ImportError> {
     let text = std::fs::read_to_string(dir.join(NESTED)).map_err(|e| fail(NESTED, e))?;
-    let provinces: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| fail(NESTED, e))?;
+    let provinces: Vec<serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| fail(NESTED, e))?;
     for province in &provinces {
         let code = pad(&province["code"], 2);
-        let full_name = province["name"].as_str().ok_or_else(|| fail(NESTED, format!("province {code}: no name")))?;
+        let full_name = province["name"]
+            .as_str()
+            .ok_or_else(|| fail(NESTED, format!("province {code}: no name")))?;
         let (division_type, name) = split_unit_type(full_name);
         let shape = province_shapes.get(&code);
         import.regions.push(RegionRecord {
             region: Region {
                 code: code.clone(),
                 kind: RegionKind::Province,
-                name_en: shape.map(|s| s.name_en.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| ascii_name(&name)),
+                name_en: shape
+                    .map(|s| s.name_en.clone())
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| ascii_name(&name)),
                 name,
                 division_type,
                 parent: Some(NATION_CODE.into()),
@@ -220,9 +273,18 @@ fn read_current_units(
             provinces: vec![code.clone()],
         });
         import.report.provinces += 1;
-        let wards = province["wards"].as_array().ok_or_else(|| fail(NESTED, format!("province {code}: no wards")))?;
+        let wards = province["wards"]
+            .as_array()
+            .ok_or_else(|| fail(NESTED, format!("province {code}: no wards")))?;
         for ward in wards {
-            let commune = current_commune(ward, &code, changes, commune_shapes, centroids, &mut import.report)?;
+            let commune = current_commune(
+                ward,
+                &code,
+                changes,
+                commune_shapes,
+                centroids,
+                &mut import.report,
+            )?;
             import.regions.push(commune);
             import.report.communes += 1;
         }
@@ -239,7 +301,9 @@ fn current_commune(
     report: &mut ImportReport,
 ) -> Result<RegionRecord, ImportError> {
     let code = pad(&ward["code"], 5);
-    let full_name = ward["name"].as_str().ok_or_else(|| fail(NESTED, format!("commune {code}: no name")))?;
+    let full_name = ward["name"]
+        .as_str()
+        .ok_or_else(|| fail(NESTED, format!("commune {code}: no name")))?;
     let (division_type, name) = split_unit_type(full_name);
     let known_as = shape_codes(&code, changes);
     let shape = known_as.iter().find_map(|c| shapes.get(c));
@@ -251,7 +315,10 @@ fn current_commune(
         region: Region {
             code,
             kind: RegionKind::Commune,
-            name_en: facts.map(|f| f.name_en.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| ascii_name(&name)),
+            name_en: facts
+                .map(|f| f.name_en.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| ascii_name(&name)),
             name,
             division_type,
             parent: Some(province.to_string()),
@@ -289,13 +356,33 @@ fn read_pre_reform_units(path: &Path) -> Result<OldUnits, ImportError> {
         let col = |n: usize| row.get(n).unwrap_or_default().trim().to_string();
         let (province, district, commune) = (col(1), col(3), col(5));
         if province.len() != 2 || district.len() != 3 {
-            return Err(fail(PRE_2025, format!("row {}: province {province:?} or district {district:?} code malformed", i + 2)));
+            return Err(fail(
+                PRE_2025,
+                format!(
+                    "row {}: province {province:?} or district {district:?} code malformed",
+                    i + 2
+                ),
+            ));
         }
-        units.provinces.entry(province.clone()).or_insert_with(|| split_unit_type(&col(0)));
+        units
+            .provinces
+            .entry(province.clone())
+            .or_insert_with(|| split_unit_type(&col(0)));
         let (kind, name) = split_unit_type(&col(2));
-        units.districts.entry(district.clone()).or_insert((kind, name, province));
+        units
+            .districts
+            .entry(district.clone())
+            .or_insert((kind, name, province));
         if !commune.is_empty() {
-            units.communes.insert(commune, OldCommune { full_name: col(4), division_type: col(6).to_lowercase(), district, name_en: col(7) });
+            units.communes.insert(
+                commune,
+                OldCommune {
+                    full_name: col(4),
+                    division_type: col(6).to_lowercase(),
+                    district,
+                    name_en: col(7),
+                },
+            );
         }
     }
     Ok(units)
@@ -305,11 +392,21 @@ fn read_pre_reform_units(path: &Path) -> Result<OldUnits, ImportError> {
 fn trailing_code(text: &str) -> Option<String> {
     let open = text.rfind('(')?;
     let code = text[open + 1..].trim_end().strip_suffix(')')?;
-    code.bytes().all(|b| b.is_ascii_digit()).then(|| code.to_string())
+    code.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| code.to_string())
 }
 
-fn read_conversion(path: &Path, old: &OldUnits, report: &mut ImportReport) -> Result<Vec<SuccessionRecord>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).map_err(|e| fail(CONVERSION, e))?;
+fn read_conversion(
+    path: &Path,
+    old: &OldUnits,
+    report: &mut ImportReport,
+) -> Result<Vec<SuccessionRecord>, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| fail(CONVERSION, e))?;
     let mut links = Vec::new();
     let mut unknown = BTreeSet::new();
     for row in reader.records() {
@@ -334,7 +431,13 @@ fn read_conversion(path: &Path, old: &OldUnits, report: &mut ImportReport) -> Re
                 None => continue,
             }
         };
-        links.push(SuccessionRecord { from, to: new_code, on: REFORM_2025, relation, note: col(5) });
+        links.push(SuccessionRecord {
+            from,
+            to: new_code,
+            on: REFORM_2025,
+            relation,
+            note: col(5),
+        });
     }
     report.unknown_old_codes = unknown.into_iter().collect();
     Ok(links)
@@ -345,7 +448,10 @@ fn read_province_mapping(path: &Path) -> Result<Vec<SuccessionRecord>, ImportErr
     let mut rows = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| fail(PROVINCE_MAPPING, e))?;
-        rows.push((row.get(0).unwrap_or_default().to_string(), row.get(2).unwrap_or_default().to_string()));
+        rows.push((
+            row.get(0).unwrap_or_default().to_string(),
+            row.get(2).unwrap_or_default().to_string(),
+        ));
     }
     let targets = |old: &str| rows.iter().filter(|(o, _)| o == old).count();
     let sources = |new: &str| rows.iter().filter(|(_, n)| n == new).count();
@@ -359,12 +465,24 @@ fn read_province_mapping(path: &Path) -> Result<Vec<SuccessionRecord>, ImportErr
             } else {
                 Succession::Whole
             };
-            SuccessionRecord { from: old.clone(), to: new.clone(), on: REFORM_2025, relation, note: PROVINCE_MAPPING.into() }
+            SuccessionRecord {
+                from: old.clone(),
+                to: new.clone(),
+                on: REFORM_2025,
+                relation,
+                note: PROVINCE_MAPPING.into(),
+            }
         })
         .collect())
 }
 
-fn retired(code: String, kind: RegionKind, (division_type, name): (String, String), parent: &str, provinces: Vec<String>) -> RegionRecord {
+fn retired(
+    code: String,
+    kind: RegionKind,
+    (division_type, name): (String, String),
+    parent: &str,
+    provinces: Vec<String>,
+) -> RegionRecord {
     RegionRecord {
         region: Region {
             code,
@@ -385,24 +503,48 @@ fn retired(code: String, kind: RegionKind, (division_type, name): (String, Strin
 }
 
 /// Adds the pre-reform units, each tagged with the current provinces its successors lie in.
-fn add_old_units(old: OldUnits, links: &[SuccessionRecord], province_links: &[SuccessionRecord], import: &mut RegionImport) {
-    let province_of: HashMap<&str, &str> =
-        import.regions.iter().filter(|r| r.region.kind == RegionKind::Commune).filter_map(|r| Some((r.region.code.as_str(), r.region.parent.as_deref()?))).collect();
+fn add_old_units(
+    old: OldUnits,
+    links: &[SuccessionRecord],
+    province_links: &[SuccessionRecord],
+    import: &mut RegionImport,
+) {
+    let province_of: HashMap<&str, &str> = import
+        .regions
+        .iter()
+        .filter(|r| r.region.kind == RegionKind::Commune)
+        .filter_map(|r| Some((r.region.code.as_str(), r.region.parent.as_deref()?)))
+        .collect();
     let mut successor_provinces: HashMap<String, BTreeSet<String>> = HashMap::new();
     for link in links {
         if let Some(p) = province_of.get(link.to.as_str()) {
-            successor_provinces.entry(link.from.clone()).or_default().insert(p.to_string());
+            successor_provinces
+                .entry(link.from.clone())
+                .or_default()
+                .insert(p.to_string());
         }
     }
     let mut records = Vec::new();
     for (code, commune) in &old.communes {
-        let provinces: BTreeSet<String> = successor_provinces.get(code).cloned().unwrap_or_default();
+        let provinces: BTreeSet<String> =
+            successor_provinces.get(code).cloned().unwrap_or_default();
         if provinces.is_empty() {
-            import.report.uncovered_old_communes.push(format!("{code} {} ({})", commune.full_name, commune.district));
+            import.report.uncovered_old_communes.push(format!(
+                "{code} {} ({})",
+                commune.full_name, commune.district
+            ));
         }
-        let district_provinces = successor_provinces.entry(commune.district.clone()).or_default();
+        let district_provinces = successor_provinces
+            .entry(commune.district.clone())
+            .or_default();
         district_provinces.extend(provinces.iter().cloned());
-        let mut record = retired(code.clone(), RegionKind::Commune, split_unit_type(&commune.full_name), &commune.district, provinces.into_iter().collect());
+        let mut record = retired(
+            code.clone(),
+            RegionKind::Commune,
+            split_unit_type(&commune.full_name),
+            &commune.district,
+            provinces.into_iter().collect(),
+        );
         record.region.division_type = commune.division_type.clone();
         if !commune.name_en.is_empty() {
             record.region.name_en = commune.name_en.clone();
@@ -411,13 +553,32 @@ fn add_old_units(old: OldUnits, links: &[SuccessionRecord], province_links: &[Su
         import.report.old_communes += 1;
     }
     for (code, (kind, name, province)) in old.districts {
-        let provinces = successor_provinces.get(&code).map(|p| p.iter().cloned().collect()).unwrap_or_default();
-        records.push(retired(code, RegionKind::District, (kind, name), &province, provinces));
+        let provinces = successor_provinces
+            .get(&code)
+            .map(|p| p.iter().cloned().collect())
+            .unwrap_or_default();
+        records.push(retired(
+            code,
+            RegionKind::District,
+            (kind, name),
+            &province,
+            provinces,
+        ));
         import.report.old_districts += 1;
     }
     for (code, names) in old.provinces {
-        let provinces = province_links.iter().filter(|l| l.from == code).map(|l| l.to.clone()).collect();
-        records.push(retired(code, RegionKind::Province, names, NATION_CODE, provinces));
+        let provinces = province_links
+            .iter()
+            .filter(|l| l.from == code)
+            .map(|l| l.to.clone())
+            .collect();
+        records.push(retired(
+            code,
+            RegionKind::Province,
+            names,
+            NATION_CODE,
+            provinces,
+        ));
         import.report.old_provinces += 1;
     }
     import.regions.extend(records);

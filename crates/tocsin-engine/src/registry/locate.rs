@@ -39,7 +39,10 @@ impl LocateIndex {
 
     /// Whether `point` lies inside the unit `code`.
     pub fn contains(&self, code: &str, point: LonLat) -> Option<bool> {
-        self.units.iter().find(|(c, _, _)| c == code).map(|(_, _, area)| area.contains(point))
+        self.units
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map(|(_, _, area)| area.contains(point))
     }
 
     pub fn len(&self) -> usize {

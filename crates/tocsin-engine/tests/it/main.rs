@@ -29,10 +29,18 @@ pub fn registry() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-        let options = EngineOptions { durability: tocsin_store::Durability::Normal };
+        let options = EngineOptions {
+            durability: tocsin_store::Durability::Normal,
+        };
         let engine = Engine::open(dir.path(), &options, clock).unwrap();
         let changes = tocsin_engine::registry::changes::read_changes(&changes_file()).unwrap();
-        let report = engine.import_regions(&shared_admin_dir(), &changes).unwrap();
-        Fixture { engine, report, _dir: dir }
+        let report = engine
+            .import_regions(&shared_admin_dir(), &changes)
+            .unwrap();
+        Fixture {
+            engine,
+            report,
+            _dir: dir,
+        }
     })
 }

@@ -13,43 +13,110 @@ fn import_counts_match_the_official_lists() {
     let fixture = registry();
     let store = fixture.engine.store();
     let today = fixture.engine.today();
-    assert_eq!(store.count_regions(RegionKind::Province, today).unwrap(), 34);
-    assert_eq!(store.count_regions(RegionKind::Commune, today).unwrap(), 3321);
+    assert_eq!(
+        store.count_regions(RegionKind::Province, today).unwrap(),
+        34
+    );
+    assert_eq!(
+        store.count_regions(RegionKind::Commune, today).unwrap(),
+        3321
+    );
     let before = date("2025-06-30");
-    assert_eq!(store.count_regions(RegionKind::Province, before).unwrap(), 63);
-    assert_eq!(store.count_regions(RegionKind::District, before).unwrap(), 696);
-    assert_eq!(store.count_regions(RegionKind::Commune, before).unwrap(), 10051);
+    assert_eq!(
+        store.count_regions(RegionKind::Province, before).unwrap(),
+        63
+    );
+    assert_eq!(
+        store.count_regions(RegionKind::District, before).unwrap(),
+        696
+    );
+    assert_eq!(
+        store.count_regions(RegionKind::Commune, before).unwrap(),
+        10051
+    );
     let report = &fixture.report;
-    assert!(report.missing_boundaries.is_empty(), "{:?}", report.missing_boundaries);
-    assert_eq!(store.boundaries(RegionKind::Commune, today).unwrap().len(), 3321);
-    assert_eq!(store.boundaries(RegionKind::Province, today).unwrap().len(), 34);
-    println!("uncovered {}: {:?}", report.uncovered_old_communes.len(), report.uncovered_old_communes);
-    println!("unknown old codes {}: {:?}", report.unknown_old_codes.len(), report.unknown_old_codes);
-    assert_eq!(report.uncovered_old_communes.len(), 28, "the shared README says 28 pre-2025 communes are absent");
+    assert!(
+        report.missing_boundaries.is_empty(),
+        "{:?}",
+        report.missing_boundaries
+    );
+    assert_eq!(
+        store.boundaries(RegionKind::Commune, today).unwrap().len(),
+        3321
+    );
+    assert_eq!(
+        store.boundaries(RegionKind::Province, today).unwrap().len(),
+        34
+    );
+    println!(
+        "uncovered {}: {:?}",
+        report.uncovered_old_communes.len(),
+        report.uncovered_old_communes
+    );
+    println!(
+        "unknown old codes {}: {:?}",
+        report.unknown_old_codes.len(),
+        report.unknown_old_codes
+    );
+    assert_eq!(
+        report.uncovered_old_communes.len(),
+        28,
+        "the shared README says 28 pre-2025 communes are absent"
+    );
 }
 
 fn successor_codes(code: &str, at: &str) -> Vec<String> {
-    let links = registry().engine.successors(&Principal::local_admin(), code, Some(date(at))).unwrap();
-    links.iter().map(|l| format!("{} {}", l.region.code, l.relation.as_str())).collect()
+    let links = registry()
+        .engine
+        .successors(&Principal::local_admin(), code, Some(date(at)))
+        .unwrap();
+    links
+        .iter()
+        .map(|l| format!("{} {}", l.region.code, l.relation.as_str()))
+        .collect()
 }
 
 #[test]
 fn reused_codes_resolve_by_date() {
     let engine = &registry().engine;
     let admin = Principal::local_admin();
-    assert_eq!(engine.region(&admin, "15", Some(date("2020-01-01"))).unwrap().name, "Yên Bái");
+    assert_eq!(
+        engine
+            .region(&admin, "15", Some(date("2020-01-01")))
+            .unwrap()
+            .name,
+        "Yên Bái"
+    );
     assert_eq!(engine.region(&admin, "15", None).unwrap().name, "Lào Cai");
-    assert_eq!(engine.region(&admin, "10", Some(date("2020-01-01"))).unwrap().name, "Lào Cai");
+    assert_eq!(
+        engine
+            .region(&admin, "10", Some(date("2020-01-01")))
+            .unwrap()
+            .name,
+        "Lào Cai"
+    );
     assert!(engine.region(&admin, "10", None).is_err());
-    assert_eq!(engine.region(&admin, "00004", Some(date("2024-01-01"))).unwrap().name, "Trúc Bạch");
-    assert_eq!(engine.region(&admin, "00004", None).unwrap().name, "Ba Đình");
+    assert_eq!(
+        engine
+            .region(&admin, "00004", Some(date("2024-01-01")))
+            .unwrap()
+            .name,
+        "Trúc Bạch"
+    );
+    assert_eq!(
+        engine.region(&admin, "00004", None).unwrap().name,
+        "Ba Đình"
+    );
 }
 
 #[test]
 fn retired_provinces_lead_to_current_ones() {
     assert_eq!(successor_codes("10", "2020-01-01"), ["15 whole"]);
     assert_eq!(successor_codes("15", "2020-01-01"), ["15 whole"]);
-    assert_eq!(successor_codes("82", "2020-01-01"), ["80 partial", "82 partial"]);
+    assert_eq!(
+        successor_codes("82", "2020-01-01"),
+        ["80 partial", "82 partial"]
+    );
     assert_eq!(successor_codes("01", "2020-01-01"), ["01 renamed"]);
     assert_eq!(successor_codes("15", "2026-01-01"), ["15 renamed"]);
 }
@@ -61,8 +128,17 @@ fn later_changes_are_recorded() {
     assert_eq!(successor_codes("06970", "2025-08-01"), ["06978 renamed"]);
     assert_eq!(engine.region(&admin, "06978", None).unwrap().name, "Ba Chẽ");
     assert!(engine.region(&admin, "06970", None).is_err());
-    assert_eq!(engine.region(&admin, "75", None).unwrap().division_type, "thành phố");
-    assert_eq!(engine.region(&admin, "75", Some(date("2025-08-01"))).unwrap().division_type, "tỉnh");
+    assert_eq!(
+        engine.region(&admin, "75", None).unwrap().division_type,
+        "thành phố"
+    );
+    assert_eq!(
+        engine
+            .region(&admin, "75", Some(date("2025-08-01")))
+            .unwrap()
+            .division_type,
+        "tỉnh"
+    );
 }
 
 #[test]
@@ -80,7 +156,12 @@ fn every_centroid_finds_its_commune_or_lies_outside_its_own_boundary() {
             Ok(found) if found.code == code => {}
             other => {
                 // Exceptions are exactly the oddly shaped communes whose centroid is not inside.
-                assert_eq!(engine.commune_contains(code, lat, lon), Some(false), "{code}: located {:?}", other.map(|r| r.code));
+                assert_eq!(
+                    engine.commune_contains(code, lat, lon),
+                    Some(false),
+                    "{code}: located {:?}",
+                    other.map(|r| r.code)
+                );
                 outside_own.push(code.to_string());
             }
         }
@@ -93,7 +174,10 @@ fn search_ignores_tone_marks() {
     let engine = &registry().engine;
     let admin = Principal::local_admin();
     let found = engine.search_regions(&admin, "lao cai", None, 5).unwrap();
-    assert_eq!((found[0].code.as_str(), found[0].kind), ("15", RegionKind::Province));
+    assert_eq!(
+        (found[0].code.as_str(), found[0].kind),
+        ("15", RegionKind::Province)
+    );
     let hoa = engine.search_regions(&admin, "Hoà Bình", None, 50).unwrap();
     let hoa_2 = engine.search_regions(&admin, "Hòa Bình", None, 50).unwrap();
     assert_eq!(hoa, hoa_2);

@@ -35,9 +35,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(regions::routes())
         .merge(stations::routes())
         .merge(observations::routes())
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint; see the API section of the README") })
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no such endpoint; see the API section of the README",
+            )
+        })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            log_request,
+        ))
         .with_state(state)
 }
 
@@ -51,7 +59,11 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 async fn metrics(State(state): State<Arc<AppState>>) -> String {
     let rss = resident_bytes().unwrap_or(f64::NAN);
-    state.metrics.render(&[("tocsin_process_resident_memory_bytes", "Resident memory of the server process.", rss)])
+    state.metrics.render(&[(
+        "tocsin_process_resident_memory_bytes",
+        "Resident memory of the server process.",
+        rss,
+    )])
 }
 
 /// Logs each request with its status and duration; counts error answers.
@@ -69,12 +81,17 @@ async fn log_request(State(state): State<Arc<AppState>>, request: Request, next:
 }
 
 /// Runs a store-bound engine call off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, tocsin_engine::EngineError> + Send + 'static) -> Result<T, ApiError> {
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, tocsin_engine::EngineError> + Send + 'static,
+) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result.map_err(ApiError::from),
         Err(e) => {
             tracing::error!(error = %e, "handler task failed");
-            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error; see the server log"))
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error; see the server log",
+            ))
         }
     }
 }
@@ -82,7 +99,10 @@ pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, to
 /// Parses an optional `at=YYYY-MM-DD` query parameter.
 pub(crate) fn parse_date(at: Option<&str>) -> Result<Option<jiff::civil::Date>, ApiError> {
     at.filter(|a| !a.is_empty())
-        .map(|a| a.parse().map_err(|_| ApiError::bad_request(format!("at: {a:?} is not a date (YYYY-MM-DD)"))))
+        .map(|a| {
+            a.parse()
+                .map_err(|_| ApiError::bad_request(format!("at: {a:?} is not a date (YYYY-MM-DD)")))
+        })
         .transpose()
 }
 

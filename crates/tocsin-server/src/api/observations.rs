@@ -34,8 +34,17 @@ struct IngestQuery {
     atomic: Option<bool>,
 }
 
-async fn ingest(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(q): Query<IngestQuery>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+async fn ingest(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(q): Query<IngestQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let format = BodyFormat::from_content_type(content_type).ok_or_else(|| {
         ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("Content-Type {content_type:?}: use application/json, application/x-ndjson or text/csv"))
     })?;
@@ -53,9 +62,18 @@ async fn ingest(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(q): Q
     count(&metrics.ingest_accepted, report.accepted);
     count(&metrics.ingest_duplicates, report.duplicates);
     count(&metrics.ingest_rejected, report.rejected.len() as u64);
-    let rejected: Vec<Value> =
-        report.rejected.iter().map(|r| json!({"index": r.index, "field": r.rejection.field, "reason": r.rejection.reason})).collect();
-    let status = if report.accepted == 0 && !rejected.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let rejected: Vec<Value> = report
+        .rejected
+        .iter()
+        .map(
+            |r| json!({"index": r.index, "field": r.rejection.field, "reason": r.rejection.reason}),
+        )
+        .collect();
+    let status = if report.accepted == 0 && !rejected.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let mut body = json!({ "accepted": report.accepted, "duplicates": report.duplicates, "rejected": rejected });
     if report.rolled_back {
         body["atomic"] = json!("a record was rejected, so nothing was stored");
@@ -75,8 +93,15 @@ struct SeriesParams {
 
 /// Parses a step such as `600`, `10m`, `1h`, `1d` into milliseconds.
 fn parse_step(text: &str) -> Result<i64, ApiError> {
-    let bad = || ApiError::bad_request(format!("step: {text:?} is not a duration like 600, 10m, 1h or 1d"));
-    let (number, unit) = text.find(|c: char| !c.is_ascii_digit()).map(|i| text.split_at(i)).unwrap_or((text, "s"));
+    let bad = || {
+        ApiError::bad_request(format!(
+            "step: {text:?} is not a duration like 600, 10m, 1h or 1d"
+        ))
+    };
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| text.split_at(i))
+        .unwrap_or((text, "s"));
     let n: i64 = number.parse().map_err(|_| bad())?;
     let seconds = match unit {
         "s" => 1,
@@ -85,18 +110,28 @@ fn parse_step(text: &str) -> Result<i64, ApiError> {
         "d" => 86_400,
         _ => return Err(bad()),
     };
-    Ok(n.checked_mul(seconds * 1000).filter(|ms| *ms > 0).ok_or_else(bad)?)
+    n.checked_mul(seconds * 1000)
+        .filter(|ms| *ms > 0)
+        .ok_or_else(bad)
 }
 
 fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str, ApiError> {
-    value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| ApiError::bad_request(format!("{name}: missing")))
+    value
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::bad_request(format!("{name}: missing")))
 }
 
 fn time_param(value: &Option<String>, name: &str) -> Result<i64, ApiError> {
-    parse_time(Some(required(value, name)?), name).map_err(|r| ApiError::bad_request(format!("{}: {}", r.field, r.reason)))
+    parse_time(Some(required(value, name)?), name)
+        .map_err(|r| ApiError::bad_request(format!("{}: {}", r.field, r.reason)))
 }
 
-async fn series(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(p): Query<SeriesParams>) -> Result<Json<Value>, ApiError> {
+async fn series(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<SeriesParams>,
+) -> Result<Json<Value>, ApiError> {
     let station = required(&p.station, "station")?.to_string();
     let metric = required(&p.metric, "metric")?.to_string();
     let from_ms = time_param(&p.from, "from")?;
@@ -105,21 +140,35 @@ async fn series(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(p): Q
     let forecast = match p.kind.as_deref() {
         None | Some("observed") => false,
         Some("forecast") => true,
-        Some(other) => return Err(ApiError::bad_request(format!("kind: {other:?} is neither observed nor forecast"))),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "kind: {other:?} is neither observed nor forecast"
+            )));
+        }
     };
     let engine = state.engine.clone();
-    let query = SeriesQuery { series: 0, from_ms, to_ms, step_ms, forecast };
+    let query = SeriesQuery {
+        series: 0,
+        from_ms,
+        to_ms,
+        step_ms,
+        forecast,
+    };
     let (st, me) = (station.clone(), metric.clone());
     let buckets = blocking(move || engine.series(&who, &st, &me, query)).await?;
     let steps: Vec<Value> = buckets
         .iter()
         .map(|b| json!({"start": millis_to_text(b.start_ms), "count": b.count, "mean": b.mean, "min": b.min, "max": b.max, "sum": b.sum}))
         .collect();
-    Ok(Json(json!({"station": station, "metric": metric, "kind": if forecast { "forecast" } else { "observed" }, "step_seconds": step_ms / 1000, "steps": steps})))
+    Ok(Json(
+        json!({"station": station, "metric": metric, "kind": if forecast { "forecast" } else { "observed" }, "step_seconds": step_ms / 1000, "steps": steps}),
+    ))
 }
 
 fn millis_to_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -127,7 +176,11 @@ struct LatestParams {
     region: Option<String>,
 }
 
-async fn latest(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(p): Query<LatestParams>) -> Result<Json<Value>, ApiError> {
+async fn latest(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<LatestParams>,
+) -> Result<Json<Value>, ApiError> {
     let engine = state.engine.clone();
     let values = blocking(move || engine.latest(&who, p.region.as_deref())).await?;
     Ok(Json(values
@@ -143,20 +196,28 @@ struct VersionParams {
     time: Option<String>,
 }
 
-async fn versions(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(p): Query<VersionParams>) -> Result<Json<Value>, ApiError> {
+async fn versions(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<VersionParams>,
+) -> Result<Json<Value>, ApiError> {
     let station = required(&p.station, "station")?.to_string();
     let metric = required(&p.metric, "metric")?.to_string();
     let time_ms = time_param(&p.time, "time")?;
     let engine = state.engine.clone();
     let versions = blocking(move || engine.versions(&who, &station, &metric, time_ms)).await?;
-    Ok(Json(versions
-        .iter()
-        .map(|v| json!({
-            "time": millis_to_text(v.time_ms),
-            "issued": (v.issued_ms != 0).then(|| millis_to_text(v.issued_ms)),
-            "value": v.value,
-            "seq": v.seq,
-            "received": v.received_ms.map(millis_to_text),
-        }))
-        .collect()))
+    Ok(Json(
+        versions
+            .iter()
+            .map(|v| {
+                json!({
+                    "time": millis_to_text(v.time_ms),
+                    "issued": (v.issued_ms != 0).then(|| millis_to_text(v.issued_ms)),
+                    "value": v.value,
+                    "seq": v.seq,
+                    "received": v.received_ms.map(millis_to_text),
+                })
+            })
+            .collect(),
+    ))
 }

@@ -44,7 +44,12 @@ struct At {
     at: Option<String>,
 }
 
-async fn region(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(code): Path<String>, Query(q): Query<At>) -> Result<Json<Value>, ApiError> {
+async fn region(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Json<Value>, ApiError> {
     let at = parse_date(q.at.as_deref())?;
     let engine = state.engine.clone();
     blocking(move || {
@@ -57,13 +62,32 @@ async fn region(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(code):
     .await
 }
 
-async fn children(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(code): Path<String>, Query(q): Query<At>) -> Result<Json<Value>, ApiError> {
+async fn children(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Json<Value>, ApiError> {
     let at = parse_date(q.at.as_deref())?;
     let engine = state.engine.clone();
-    blocking(move || Ok(Json(engine.children(&who, &code, at)?.iter().map(region_json).collect()))).await
+    blocking(move || {
+        Ok(Json(
+            engine
+                .children(&who, &code, at)?
+                .iter()
+                .map(region_json)
+                .collect(),
+        ))
+    })
+    .await
 }
 
-async fn successors(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(code): Path<String>, Query(q): Query<At>) -> Result<Json<Value>, ApiError> {
+async fn successors(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<Json<Value>, ApiError> {
     let at = parse_date(q.at.as_deref())?;
     let engine = state.engine.clone();
     blocking(move || {
@@ -82,11 +106,20 @@ async fn successors(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(co
     .await
 }
 
-async fn boundary(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(code): Path<String>, Query(q): Query<At>) -> Result<axum::response::Response, ApiError> {
+async fn boundary(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<At>,
+) -> Result<axum::response::Response, ApiError> {
     let at = parse_date(q.at.as_deref())?;
     let engine = state.engine.clone();
     let geometry = blocking(move || engine.boundary(&who, &code, at)).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], geometry).into_response())
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        geometry,
+    )
+        .into_response())
 }
 
 use axum::response::IntoResponse;
@@ -99,10 +132,15 @@ struct Point {
 
 fn coordinate(text: Option<&str>, name: &str) -> Result<f64, ApiError> {
     let text = text.ok_or_else(|| ApiError::bad_request(format!("{name}: missing")))?;
-    text.parse().map_err(|_| ApiError::bad_request(format!("{name}: {text:?} is not a number")))
+    text.parse()
+        .map_err(|_| ApiError::bad_request(format!("{name}: {text:?} is not a number")))
 }
 
-async fn locate(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(p): Query<Point>) -> Result<Json<Value>, ApiError> {
+async fn locate(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<Point>,
+) -> Result<Json<Value>, ApiError> {
     let lat = coordinate(p.lat.as_deref(), "lat")?;
     let lon = coordinate(p.lon.as_deref(), "lon")?;
     let engine = state.engine.clone();
@@ -116,9 +154,22 @@ struct Search {
     limit: Option<usize>,
 }
 
-async fn search(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(s): Query<Search>) -> Result<Json<Value>, ApiError> {
+async fn search(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(s): Query<Search>,
+) -> Result<Json<Value>, ApiError> {
     let at = parse_date(s.at.as_deref())?;
     let q = s.q.ok_or_else(|| ApiError::bad_request("q: missing"))?;
     let engine = state.engine.clone();
-    blocking(move || Ok(Json(engine.search_regions(&who, &q, at, s.limit.unwrap_or(20))?.iter().map(region_json).collect()))).await
+    blocking(move || {
+        Ok(Json(
+            engine
+                .search_regions(&who, &q, at, s.limit.unwrap_or(20))?
+                .iter()
+                .map(region_json)
+                .collect(),
+        ))
+    })
+    .await
 }

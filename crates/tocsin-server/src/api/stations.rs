@@ -18,33 +18,66 @@ use tocsin_engine::stations::{parse_csv, to_csv};
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/stations", get(list).post(upsert))
-        .route("/api/v1/stations/{id}", get(read).put(replace).delete(retire))
+        .route(
+            "/api/v1/stations/{id}",
+            get(read).put(replace).delete(retire),
+        )
 }
 
 fn parse_stations(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Station>, ApiError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if content_type.starts_with("text/csv") {
         return parse_csv(body).map_err(|errors| {
-            let details: Vec<_> = errors.iter().map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason})).collect();
-            ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, message: format!("{} station row(s) invalid; nothing was stored", errors.len()), details: Some(json!(details)) }
+            let details: Vec<_> = errors
+                .iter()
+                .map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason}))
+                .collect();
+            ApiError {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: format!(
+                    "{} station row(s) invalid; nothing was stored",
+                    errors.len()
+                ),
+                details: Some(json!(details)),
+            }
         });
     }
     if !content_type.starts_with("application/json") {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json (an array of stations) or text/csv"));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json (an array of stations) or text/csv",
+        ));
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("body: not a JSON array of stations: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("body: not a JSON array of stations: {e}")))
 }
 
-async fn upsert(State(state): State<Arc<AppState>>, Auth(who): Auth, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn upsert(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let stations = parse_stations(&headers, &body)?;
     let engine = state.engine.clone();
     let stored = blocking(move || engine.upsert_stations(&who, stations)).await?;
     Ok((StatusCode::OK, Json(json!({ "stored": stored }))).into_response())
 }
 
-async fn replace(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(id): Path<String>, Json(station): Json<Station>) -> Result<Json<Station>, ApiError> {
+async fn replace(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+    Json(station): Json<Station>,
+) -> Result<Json<Station>, ApiError> {
     if station.id != id {
-        return Err(ApiError::bad_request(format!("id: the body's id {:?} differs from the path's {id:?}", station.id)));
+        return Err(ApiError::bad_request(format!(
+            "id: the body's id {:?} differs from the path's {id:?}",
+            station.id
+        )));
     }
     let engine = state.engine.clone();
     blocking(move || {
@@ -54,12 +87,20 @@ async fn replace(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(id): 
     .await
 }
 
-async fn read(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(id): Path<String>) -> Result<Json<Station>, ApiError> {
+async fn read(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Station>, ApiError> {
     let engine = state.engine.clone();
     blocking(move || Ok(Json(engine.station(&who, &id)?))).await
 }
 
-async fn retire(State(state): State<Arc<AppState>>, Auth(who): Auth, Path(id): Path<String>) -> Result<Json<Station>, ApiError> {
+async fn retire(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Station>, ApiError> {
     let engine = state.engine.clone();
     blocking(move || Ok(Json(engine.retire_station(&who, &id)?))).await
 }
@@ -69,12 +110,22 @@ struct ListQuery {
     format: Option<String>,
 }
 
-async fn list(State(state): State<Arc<AppState>>, Auth(who): Auth, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+async fn list(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let engine = state.engine.clone();
     let stations = blocking(move || engine.stations(&who)).await?;
     match q.format.as_deref() {
-        Some("csv") => Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], to_csv(&stations)).into_response()),
+        Some("csv") => Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            to_csv(&stations),
+        )
+            .into_response()),
         None | Some("json") => Ok(Json(stations).into_response()),
-        Some(other) => Err(ApiError::bad_request(format!("format: {other:?} is neither json nor csv"))),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "format: {other:?} is neither json nor csv"
+        ))),
     }
 }

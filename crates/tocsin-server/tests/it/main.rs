@@ -33,26 +33,65 @@ pub fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-        let engine = Engine::open(dir.path(), &EngineOptions { durability: tocsin_engine::Durability::Normal }, clock).unwrap();
-        let admin_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
+        let engine = Engine::open(
+            dir.path(),
+            &EngineOptions {
+                durability: tocsin_engine::Durability::Normal,
+            },
+            clock,
+        )
+        .unwrap();
+        let admin_dir =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
         engine.import_regions(&admin_dir, &[]).unwrap();
         let stations = tocsin_engine::stations::parse_csv(STATIONS_CSV.as_bytes()).unwrap();
-        engine.upsert_stations(&Principal::local_admin(), stations).unwrap();
-        let (admin, _) = engine.create_token("test admin", Role::Admin, Scope::nation()).unwrap();
-        let hanoi_scope = Scope { region: "01".into(), domains: Vec::new(), stations: Vec::new() };
-        let (hanoi, _) = engine.create_token("hanoi operator", Role::Operator, hanoi_scope).unwrap();
-        let state = Arc::new(AppState { engine: Arc::new(engine), metrics: Default::default(), max_body_bytes: 64 << 20 });
-        Fixture { state, admin, hanoi, _dir: dir }
+        engine
+            .upsert_stations(&Principal::local_admin(), stations)
+            .unwrap();
+        let (admin, _) = engine
+            .create_token("test admin", Role::Admin, Scope::nation())
+            .unwrap();
+        let hanoi_scope = Scope {
+            region: "01".into(),
+            domains: Vec::new(),
+            stations: Vec::new(),
+        };
+        let (hanoi, _) = engine
+            .create_token("hanoi operator", Role::Operator, hanoi_scope)
+            .unwrap();
+        let state = Arc::new(AppState {
+            engine: Arc::new(engine),
+            metrics: Default::default(),
+            max_body_bytes: 64 << 20,
+        });
+        Fixture {
+            state,
+            admin,
+            hanoi,
+            _dir: dir,
+        }
     })
 }
 
 /// Sends one request and returns the status and the body as text.
-pub async fn send(method: &str, uri: &str, token: Option<&str>, content_type: &str, body: impl Into<Body>) -> (StatusCode, String) {
-    let mut request = Request::builder().method(method).uri(uri).header("content-type", content_type);
+pub async fn send(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, String) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", content_type);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let response = router(fixture().state.clone()).oneshot(request.body(body.into()).unwrap()).await.unwrap();
+    let response = router(fixture().state.clone())
+        .oneshot(request.body(body.into()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())

@@ -6,15 +6,33 @@ use crate::{prepared_data, tocsin, tocsin_ok};
 fn config_check_lists_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tocsin.toml");
-    std::fs::write(&path, "listen = \"nowhere\"\nlisetn = \"127.0.0.1:1\"\ndurability = \"maybe\"\ncolour = 1\n").unwrap();
+    std::fs::write(
+        &path,
+        "listen = \"nowhere\"\nlisetn = \"127.0.0.1:1\"\ndurability = \"maybe\"\ncolour = 1\n",
+    )
+    .unwrap();
     let output = tocsin(&["config", "check", "--config", path.to_str().unwrap()]);
     assert!(!output.status.success());
     let errors = String::from_utf8_lossy(&output.stderr);
-    for expected in ["unknown key `lisetn`", "unknown key `colour`", "listen: \"nowhere\" is not an address", "durability: \"maybe\" is neither"] {
-        assert!(errors.contains(expected), "{expected:?} missing from:\n{errors}");
+    for expected in [
+        "unknown key `lisetn`",
+        "unknown key `colour`",
+        "listen: \"nowhere\" is not an address",
+        "durability: \"maybe\" is neither",
+    ] {
+        assert!(
+            errors.contains(expected),
+            "{expected:?} missing from:\n{errors}"
+        );
     }
-    std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndurability = \"full\"\n").unwrap();
-    assert!(tocsin_ok(&["config", "check", "--config", path.to_str().unwrap()]).ends_with(": ok\n"));
+    std::fs::write(
+        &path,
+        "listen = \"127.0.0.1:9000\"\ndurability = \"full\"\n",
+    )
+    .unwrap();
+    assert!(
+        tocsin_ok(&["config", "check", "--config", path.to_str().unwrap()]).ends_with(": ok\n")
+    );
 }
 
 #[test]
@@ -24,14 +42,34 @@ fn token_create_prints_the_secret_last_and_backup_copies_the_store() {
     assert!(token.starts_with("tcs_") && token.len() == 68, "{token}");
     let data = dir.path().join("data");
     let backup = dir.path().join("backup.db");
-    tocsin_ok(&["backup", "--to", backup.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    tocsin_ok(&[
+        "backup",
+        "--to",
+        backup.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
     let copy = dir.path().join("restored");
     std::fs::create_dir(&copy).unwrap();
     std::fs::copy(&backup, copy.join("tocsin.db")).unwrap();
     let clock = std::sync::Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions { durability: tocsin_engine::Durability::Full };
+    let options = tocsin_engine::EngineOptions {
+        durability: tocsin_engine::Durability::Full,
+    };
     let restored = tocsin_engine::Engine::open(&copy, &options, clock).unwrap();
-    assert_eq!(restored.stations(&tocsin_engine::access::Principal::local_admin()).unwrap().len(), 2);
-    let again = tocsin(&["backup", "--to", backup.to_str().unwrap(), "--data", data.to_str().unwrap()]);
+    assert_eq!(
+        restored
+            .stations(&tocsin_engine::access::Principal::local_admin())
+            .unwrap()
+            .len(),
+        2
+    );
+    let again = tocsin(&[
+        "backup",
+        "--to",
+        backup.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
     assert!(!again.status.success(), "a backup never overwrites a file");
 }

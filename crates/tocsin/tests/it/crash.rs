@@ -12,12 +12,22 @@ const KILLS: usize = 20;
 const BATCH: usize = 100;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_server(data: &str, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-        .args(["serve", "--data", data, "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--data",
+            data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("TOCSIN_LOG", "warn")
         .env("TOCSIN_REGIONS_FROM", "/nonexistent")
         .stdout(Stdio::null())
@@ -37,12 +47,23 @@ fn batch_body(n: usize) -> String {
     (0..BATCH)
         .map(|i| {
             let k = n * BATCH + i;
-            let station = if k % 2 == 0 { "SYN-1" } else { "SYN-2" };
+            let station = station_of(k);
             let time = jiff::Timestamp::from_second(1_700_000_000 + k as i64 * 60).unwrap();
-            format!(r#"{{"station":"{station}","metric":"water_level","time":"{time}","value":{k}}}"#)
+            format!(
+                r#"{{"station":"{station}","metric":"water_level","time":"{time}","value":{k}}}"#
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The station observation `k` belongs to (the two alternate).
+fn station_of(k: usize) -> &'static str {
+    if k.is_multiple_of(2) {
+        "SYN-1"
+    } else {
+        "SYN-2"
+    }
 }
 
 /// Posts one batch; `Some(accepted)` only for a complete 200 answer.
@@ -64,7 +85,9 @@ fn post(port: u16, token: &str, body: &str) -> Option<u64> {
 
 /// A small deterministic generator for kill delays.
 fn next_delay(seed: &mut u64) -> Duration {
-    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     Duration::from_millis(20 + (*seed >> 33) % 400)
 }
 
@@ -105,26 +128,46 @@ fn acknowledged_observations_survive_sigkill() {
         next_batch = client.join().unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() >= KILLS, "too few batches acknowledged to mean anything: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= KILLS,
+        "too few batches acknowledged to mean anything: {}",
+        acknowledged.len()
+    );
     check_exactly_once(&data, &acknowledged, next_batch);
 }
 
 /// Every acknowledged observation is stored once with its value; nothing beyond the batches sent exists.
 fn check_exactly_once(data: &str, acknowledged: &[usize], batches_sent: usize) {
     let clock = Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions { durability: tocsin_engine::Durability::Full };
+    let options = tocsin_engine::EngineOptions {
+        durability: tocsin_engine::Durability::Full,
+    };
     let engine = tocsin_engine::Engine::open(std::path::Path::new(data), &options, clock).unwrap();
     let admin = tocsin_engine::access::Principal::local_admin();
     for &n in acknowledged {
         for i in 0..BATCH {
             let k = n * BATCH + i;
-            let station = if k % 2 == 0 { "SYN-1" } else { "SYN-2" };
-            let versions = engine.versions(&admin, station, "water_level", (1_700_000_000 + k as i64 * 60) * 1000).unwrap();
-            assert_eq!(versions.len(), 1, "observation {k} of acknowledged batch {n}: {versions:?}");
+            let station = station_of(k);
+            let versions = engine
+                .versions(
+                    &admin,
+                    station,
+                    "water_level",
+                    (1_700_000_000 + k as i64 * 60) * 1000,
+                )
+                .unwrap();
+            assert_eq!(
+                versions.len(),
+                1,
+                "observation {k} of acknowledged batch {n}: {versions:?}"
+            );
             assert_eq!(versions[0].value, k as f64);
         }
     }
     let stored = engine.store().observation_count().unwrap();
     assert!(stored as usize >= acknowledged.len() * BATCH);
-    assert!(stored as usize <= (batches_sent + 1) * BATCH, "{stored} stored from {batches_sent} batches");
+    assert!(
+        stored as usize <= (batches_sent + 1) * BATCH,
+        "{stored} stored from {batches_sent} batches"
+    );
 }

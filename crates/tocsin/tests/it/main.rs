@@ -8,13 +8,21 @@ use std::process::{Command, Output};
 
 /// Runs `tocsin ARGS` to completion.
 pub fn tocsin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tocsin")).args(args).env("TOCSIN_LOG", "warn").output().expect("the tocsin binary runs")
+    Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(args)
+        .env("TOCSIN_LOG", "warn")
+        .output()
+        .expect("the tocsin binary runs")
 }
 
 /// Runs `tocsin ARGS`, asserts success and returns standard output.
 pub fn tocsin_ok(args: &[&str]) -> String {
     let output = tocsin(args);
-    assert!(output.status.success(), "tocsin {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "tocsin {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -30,7 +38,16 @@ pub fn prepared_data(dir: &Path) -> String {
     .unwrap();
     let data = dir.join("data");
     let data = data.to_str().unwrap();
-    tocsin_ok(&["import", "stations", "--file", stations.to_str().unwrap(), "--data", data]);
-    let out = tocsin_ok(&["token", "create", "--role", "admin", "--scope", "VN", "--data", data]);
+    tocsin_ok(&[
+        "import",
+        "stations",
+        "--file",
+        stations.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    let out = tocsin_ok(&[
+        "token", "create", "--role", "admin", "--scope", "VN", "--data", data,
+    ]);
     out.lines().last().unwrap().to_string()
 }
