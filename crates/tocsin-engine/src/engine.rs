@@ -176,12 +176,24 @@ impl Engine {
         self.reload_boundaries()
     }
 
+    /// Refuses principals that may not read (ingest-only tokens).
+    fn require_read(who: &Principal) -> Result<()> {
+        if who.role.can_read() {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(
+                "this token may only send observations".into(),
+            ))
+        }
+    }
+
     fn date_or_today(&self, at: Option<Date>) -> Date {
         at.unwrap_or_else(|| self.today())
     }
 
     /// The unit `code` valid on `at` (today by default).
     pub fn region(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<Region> {
+        Self::require_read(who)?;
         let at = self.date_or_today(at);
         self.store.region(code, at, &who.filter)?.ok_or_else(|| {
             EngineError::NotFound(format!("no region {code} on {at} within your scope"))
@@ -221,6 +233,7 @@ impl Engine {
         code: &str,
         at: Option<Date>,
     ) -> Result<Vec<SuccessorLink>> {
+        Self::require_read(who)?;
         let at = self.date_or_today(at);
         if self.store.region(code, at, &RegionFilter::all())?.is_none() {
             return Err(EngineError::NotFound(format!("no region {code} on {at}")));
@@ -236,6 +249,7 @@ impl Engine {
         at: Option<Date>,
         limit: usize,
     ) -> Result<Vec<Region>> {
+        Self::require_read(who)?;
         let key = tocsin_core::text::search_key(query);
         if key.is_empty() {
             return Err(EngineError::Invalid(
@@ -249,6 +263,7 @@ impl Engine {
 
     /// The current commune containing the point.
     pub fn locate(&self, who: &Principal, lat: f64, lon: f64) -> Result<Region> {
+        Self::require_read(who)?;
         if !(lat.is_finite()
             && lon.is_finite()
             && (-90.0..=90.0).contains(&lat)
@@ -267,6 +282,7 @@ impl Engine {
 
     /// The boundary of `code` as GeoJSON geometry text.
     pub fn boundary(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<String> {
+        Self::require_read(who)?;
         let at = self.date_or_today(at);
         self.store
             .boundary(code, at, &who.filter)?
@@ -344,12 +360,14 @@ impl Engine {
     }
 
     pub fn station(&self, who: &Principal, id: &str) -> Result<Station> {
+        Self::require_read(who)?;
         self.store
             .station(id, &who.filter)?
             .ok_or_else(|| EngineError::NotFound(format!("no station {id:?} within your scope")))
     }
 
     pub fn stations(&self, who: &Principal) -> Result<Vec<Station>> {
+        Self::require_read(who)?;
         Ok(self.store.stations(&who.filter)?)
     }
 
@@ -448,6 +466,7 @@ impl Engine {
 
     /// The newest value of each series, within the caller's scope and optionally one region.
     pub fn latest(&self, who: &Principal, region: Option<&str>) -> Result<Vec<LatestValue>> {
+        Self::require_read(who)?;
         let filter = match region {
             None => who.filter.clone(),
             Some(code) => {
