@@ -23,6 +23,19 @@ impl ApiError {
         }
     }
 
+    /// 422 listing each invalid station with its field and reason.
+    pub fn invalid_stations(errors: &[tocsin_core::station::StationError]) -> ApiError {
+        let details: Vec<_> = errors
+            .iter()
+            .map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason}))
+            .collect();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!("{} station(s) invalid; nothing was stored", errors.len()),
+            details: Some(json!(details)),
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }
@@ -34,17 +47,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             EngineError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
-            EngineError::InvalidStations(errors) => {
-                let details: Vec<_> = errors
-                    .iter()
-                    .map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason}))
-                    .collect();
-                ApiError {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    message: format!("{} station(s) invalid; nothing was stored", errors.len()),
-                    details: Some(json!(details)),
-                }
-            }
+            EngineError::InvalidStations(errors) => ApiError::invalid_stations(&errors),
             EngineError::Write(e) => {
                 tracing::error!(error = %e, "write failed");
                 ApiError::new(

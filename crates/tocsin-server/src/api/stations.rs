@@ -30,20 +30,7 @@ fn parse_stations(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Station>, ApiE
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if content_type.starts_with("text/csv") {
-        return parse_csv(body).map_err(|errors| {
-            let details: Vec<_> = errors
-                .iter()
-                .map(|e| json!({"station": e.station, "field": e.field, "reason": e.reason}))
-                .collect();
-            ApiError {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                message: format!(
-                    "{} station row(s) invalid; nothing was stored",
-                    errors.len()
-                ),
-                details: Some(json!(details)),
-            }
-        });
+        return parse_csv(body).map_err(|errors| ApiError::invalid_stations(&errors));
     }
     if !content_type.starts_with("application/json") {
         return Err(ApiError::new(
