@@ -149,13 +149,19 @@ impl Engine {
             > 0)
     }
 
-    /// Records a change after import (a recode, rename or new type) from now on.
-    pub fn record_region_change(&self, change: &RegionChange) -> Result<()> {
+    /// Records a change after import (a recode, rename or new type). Returns `false` when the
+    /// registry already has it, so a changes file can be applied again safely.
+    pub fn record_region_change(&self, change: &RegionChange) -> Result<bool> {
         let before = change
             .on
             .yesterday()
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
         let all = RegionFilter::all();
+        let successor_code = change.code.as_deref().unwrap_or(&change.from);
+        let existing = self.store.region(successor_code, change.on, &all)?;
+        if existing.is_some_and(|r| r.valid_from == Some(change.on)) {
+            return Ok(false);
+        }
         let old = self
             .store
             .region(&change.from, before, &all)?
@@ -173,7 +179,8 @@ impl Engine {
         let new = crate::registry::changes::successor_of(&record, change);
         self.store
             .record_region_change(&[new], &[crate::registry::changes::link_of(change)])?;
-        self.reload_boundaries()
+        self.reload_boundaries()?;
+        Ok(true)
     }
 
     /// Refuses principals that may not read (ingest-only tokens).

@@ -65,6 +65,14 @@ enum ImportCommand {
         #[arg(long)]
         changes: Option<PathBuf>,
     },
+    /// Record changes to administrative units made after the 2025 reform (a changes file like
+    /// `catalog/region-changes.toml`); changes already recorded are skipped.
+    RegionChanges {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
     /// Import stations from a CSV or JSON file (all or nothing).
     Stations {
         #[arg(long)]
@@ -117,6 +125,9 @@ fn main() -> Result<()> {
             changes,
         }) => import_regions(&from, &data, changes.as_deref()),
         Command::Import(ImportCommand::Stations { file, data }) => import_stations(&file, &data),
+        Command::Import(ImportCommand::RegionChanges { file, data }) => {
+            import_region_changes(&file, &data)
+        }
         Command::Token(TokenCommand::Create {
             role,
             scope,
@@ -210,6 +221,26 @@ pub fn print_import_report(report: &tocsin_engine::registry::import::ImportRepor
             report.missing_boundaries.join(", ")
         );
     }
+}
+
+fn import_region_changes(file: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    for change in region_changes(Some(file))? {
+        let applied = engine.record_region_change(&change)?;
+        let what = if applied {
+            "recorded"
+        } else {
+            "already recorded"
+        };
+        println!(
+            "{} {} on {} ({}): {what}",
+            change.from,
+            change.code.as_deref().unwrap_or("(same code)"),
+            change.on,
+            change.status
+        );
+    }
+    Ok(())
 }
 
 fn import_stations(file: &std::path::Path, data: &std::path::Path) -> Result<()> {

@@ -183,3 +183,57 @@ fn search_ignores_tone_marks() {
     assert_eq!(hoa, hoa_2);
     assert!(hoa.iter().any(|r| r.name == "Hòa Bình"), "{hoa:?}");
 }
+
+#[test]
+fn changes_can_be_recorded_after_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = std::sync::Arc::new(tocsin_core::clock::ManualClock::new(
+        "2026-11-22T03:00:00Z".parse().unwrap(),
+    ));
+    let options = tocsin_engine::EngineOptions {
+        durability: tocsin_engine::Durability::Normal,
+    };
+    let engine = tocsin_engine::Engine::open(dir.path(), &options, clock).unwrap();
+    engine
+        .import_regions(&crate::shared_admin_dir(), &[])
+        .unwrap();
+    let admin = Principal::local_admin();
+    assert_eq!(engine.region(&admin, "06970", None).unwrap().name, "Ba Chẽ");
+    let changes = tocsin_engine::registry::changes::read_changes(&crate::changes_file()).unwrap();
+    for change in &changes {
+        assert!(engine.record_region_change(change).unwrap(), "{change:?}");
+        assert!(
+            !engine.record_region_change(change).unwrap(),
+            "applying twice records once"
+        );
+    }
+    assert!(engine.region(&admin, "06970", None).is_err());
+    let ba_che = engine.region(&admin, "06978", None).unwrap();
+    assert_eq!(
+        (ba_che.name.as_str(), ba_che.parent.as_deref()),
+        ("Ba Chẽ", Some("22"))
+    );
+    assert_eq!(
+        engine
+            .successors(&admin, "06970", Some(date("2025-08-01")))
+            .unwrap()[0]
+            .region
+            .code,
+        "06978"
+    );
+    assert_eq!(
+        engine
+            .locate(
+                &admin,
+                ba_che.centroid.unwrap()[1],
+                ba_che.centroid.unwrap()[0]
+            )
+            .unwrap()
+            .code,
+        "06978"
+    );
+    assert_eq!(
+        engine.region(&admin, "75", None).unwrap().division_type,
+        "thành phố"
+    );
+}

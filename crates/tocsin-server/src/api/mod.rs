@@ -14,7 +14,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use tocsin_engine::Engine;
 
 /// What every handler shares.
@@ -57,7 +56,8 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> String {
+/// Prometheus text; needs a token like every other endpoint (scrapers send it as a bearer token).
+async fn metrics(State(state): State<Arc<AppState>>, _auth: crate::auth::Auth) -> String {
     let rss = resident_bytes().unwrap_or(f64::NAN);
     state.metrics.render(&[(
         "tocsin_process_resident_memory_bytes",
@@ -104,8 +104,4 @@ pub(crate) fn parse_date(at: Option<&str>) -> Result<Option<jiff::civil::Date>, 
                 .map_err(|_| ApiError::bad_request(format!("at: {a:?} is not a date (YYYY-MM-DD)")))
         })
         .transpose()
-}
-
-pub(crate) fn count(metrics: &std::sync::atomic::AtomicU64, n: u64) {
-    metrics.fetch_add(n, Ordering::Relaxed);
 }

@@ -5,9 +5,10 @@
 //! (200 when anything was accepted, 422 when nothing was); with `?atomic=true` any rejection
 //! keeps the whole request out (422). Success is answered only after a durable commit.
 
-use super::{AppState, blocking, count};
+use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::records::{BodyFormat, parse_body};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -58,10 +59,10 @@ async fn ingest(
     let atomic = q.atomic.unwrap_or(false);
     let report = state.engine.ingest(&who, records, atomic).await?;
     let metrics = &state.metrics;
-    count(&metrics.ingest_requests, 1);
-    count(&metrics.ingest_accepted, report.accepted);
-    count(&metrics.ingest_duplicates, report.duplicates);
-    count(&metrics.ingest_rejected, report.rejected.len() as u64);
+    Metrics::add(&metrics.ingest_requests, 1);
+    Metrics::add(&metrics.ingest_accepted, report.accepted);
+    Metrics::add(&metrics.ingest_duplicates, report.duplicates);
+    Metrics::add(&metrics.ingest_rejected, report.rejected.len() as u64);
     let rejected: Vec<Value> = report
         .rejected
         .iter()
