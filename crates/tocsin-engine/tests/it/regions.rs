@@ -222,17 +222,6 @@ fn changes_can_be_recorded_after_import() {
         "06978"
     );
     assert_eq!(
-        engine
-            .locate(
-                &admin,
-                ba_che.centroid.unwrap()[1],
-                ba_che.centroid.unwrap()[0]
-            )
-            .unwrap()
-            .code,
-        "06978"
-    );
-    assert_eq!(
         engine.region(&admin, "75", None).unwrap().division_type,
         "thành phố"
     );
