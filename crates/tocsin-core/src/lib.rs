@@ -6,12 +6,15 @@
 //! reads the wall clock: callers pass time in, so the same inputs always give the same results.
 
 pub mod access;
+pub mod catalog;
 pub mod clock;
+pub mod evaluate;
 pub mod geo;
 pub mod observation;
 pub mod region;
 pub mod station;
 pub mod text;
 pub mod units;
+pub mod window;
 
 pub use clock::Clock;

@@ -1,0 +1,160 @@
+//! The rule catalogue as data: metrics, indicators (a metric aggregated over a window, or derived
+//! from other indicators) and rules (level tables on an indicator). Operators edit it as TOML
+//! without recompiling; [`check`] lists every problem with the file, the item and the key.
+//!
+//! Level bands use `[min, max)`: a band holds when `min <= value < max` (no `max` means no upper
+//! bound). A threshold is a number or a station attribute plus an offset (`"bd3 + 1.0"`).
+
+mod check;
+mod threshold;
+
+pub use check::{CatalogProblem, check};
+pub use threshold::Threshold;
+
+use serde::Deserialize;
+
+/// One catalogue file's content; a catalogue is the union of its files.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    #[serde(default)]
+    pub metric: Vec<MetricDef>,
+    #[serde(default)]
+    pub indicator: Vec<IndicatorDef>,
+    #[serde(default)]
+    pub rule: Vec<RuleDef>,
+}
+
+/// A metric stations may report, with its canonical unit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDef {
+    pub name: String,
+    pub unit: String,
+    /// What it measures, for operators.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// How observations in a window are reduced to one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    Sum,
+    Mean,
+    Max,
+    Min,
+    Count,
+    Last,
+    /// (newest − oldest) per hour over the window.
+    RateOfChange,
+}
+
+/// How a derived indicator combines its inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combine {
+    Max,
+    Min,
+    Sum,
+    Mean,
+}
+
+/// An indicator: either `metric` + `aggregate` + `window`, or `inputs` + `combine`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorDef {
+    pub id: String,
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
+    /// A duration such as `10m`, `1h`, `24h`, `3d`; absent for `last`.
+    #[serde(default)]
+    pub window: Option<String>,
+    /// Indicators this one is derived from (same station).
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    #[serde(default)]
+    pub combine: Option<Combine>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// How sure a table or band is, as its source says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Checked against the official text.
+    Verified,
+    /// From a secondary source.
+    Secondary,
+    /// Written from memory: must be checked before operational use.
+    Memory,
+    /// An approximation (e.g. geometry) an operator may replace.
+    Approximate,
+    /// Not checked at all.
+    Unverified,
+}
+
+/// A rule: level bands on one indicator.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: String,
+    /// The hazard code, e.g. `heavy_rain`, `river_flood`.
+    pub hazard: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub indicator: String,
+    /// The legal or technical source of the table.
+    pub source: String,
+    pub status: Confidence,
+    /// Station domains the rule applies to; empty means every station reporting the metric.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// How far below a band's `min` the value must fall before the level drops (same unit).
+    #[serde(default)]
+    pub hysteresis: f64,
+    /// The shortest time a level is held before it may clear, e.g. `1h`.
+    #[serde(default)]
+    pub min_hold: Option<String>,
+    pub level: Vec<LevelBand>,
+}
+
+/// One level of a rule.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelBand {
+    /// The QĐ 18 risk level, 1 to 5.
+    pub level: u8,
+    pub min: Threshold,
+    #[serde(default)]
+    pub max: Option<Threshold>,
+    /// The band holds only where the station's attribute has one of these values, e.g.
+    /// `when = { station_area = [1, 2] }`.
+    #[serde(default)]
+    pub when: std::collections::BTreeMap<String, Vec<f64>>,
+    /// The condition must hold this long before the level is reached, e.g. `3d`.
+    #[serde(default)]
+    pub sustained: Option<String>,
+    /// Overrides the rule's status for this band.
+    #[serde(default)]
+    pub status: Option<Confidence>,
+}
+
+/// Parses a duration such as `90s`, `10m`, `24h`, `3d` into seconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number.parse().ok()?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return None,
+    };
+    n.checked_mul(scale).filter(|s| *s > 0)
+}

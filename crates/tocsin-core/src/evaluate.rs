@@ -1,0 +1,399 @@
+//! Streaming evaluation of a compiled catalogue: each observation updates the windows of the
+//! indicators on its metric, then the derived indicators that depend on them, then the rules on
+//! those indicators; a rule whose level changes at a station yields a [`LevelChange`].
+//!
+//! Levels: the highest band whose condition holds (thresholds resolved from the station's
+//! attributes; a band whose attribute the station lacks never holds). A level drops only when
+//! the value falls below the current band's lower edge by more than the rule's hysteresis and the
+//! level has been held for the rule's minimum hold time.
+
+use crate::catalog::{Aggregate, Combine, Confidence, Threshold};
+use crate::station::{AttributeValue, Domain};
+use crate::window::Window;
+use std::collections::{BTreeMap, HashMap};
+
+/// What an indicator computes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndicatorKind {
+    Window {
+        metric: String,
+        aggregate: Aggregate,
+        window_s: i64,
+    },
+    Derived {
+        inputs: Vec<usize>,
+        combine: Combine,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledIndicator {
+    pub id: String,
+    pub kind: IndicatorKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledBand {
+    pub level: u8,
+    pub min: Threshold,
+    pub max: Option<Threshold>,
+    pub when: BTreeMap<String, Vec<f64>>,
+    pub sustained_s: i64,
+    pub status: Confidence,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledRule {
+    pub id: String,
+    pub hazard: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub indicator: usize,
+    pub source: String,
+    pub status: Confidence,
+    pub domains: Vec<String>,
+    pub hysteresis: f64,
+    pub min_hold_s: i64,
+    pub bands: Vec<CompiledBand>,
+}
+
+/// A checked catalogue with the lookups evaluation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledCatalog {
+    pub indicators: Vec<CompiledIndicator>,
+    pub rules: Vec<CompiledRule>,
+    /// For each indicator, the derived indicators that read it.
+    dependents: Vec<Vec<usize>>,
+    /// For each indicator, the rules on it.
+    rules_on: Vec<Vec<usize>>,
+}
+
+impl CompiledCatalog {
+    pub(crate) fn new(
+        indicators: Vec<CompiledIndicator>,
+        rules: Vec<CompiledRule>,
+    ) -> CompiledCatalog {
+        let mut dependents = vec![Vec::new(); indicators.len()];
+        for (i, indicator) in indicators.iter().enumerate() {
+            if let IndicatorKind::Derived { inputs, .. } = &indicator.kind {
+                for &input in inputs {
+                    dependents[input].push(i);
+                }
+            }
+        }
+        let mut rules_on = vec![Vec::new(); indicators.len()];
+        for (r, rule) in rules.iter().enumerate() {
+            rules_on[rule.indicator].push(r);
+        }
+        CompiledCatalog {
+            indicators,
+            rules,
+            dependents,
+            rules_on,
+        }
+    }
+
+    /// The window indicators computed from `metric`.
+    pub fn indicators_on(&self, metric: &str) -> Vec<usize> {
+        (0..self.indicators.len())
+            .filter(|&i| matches!(&self.indicators[i].kind, IndicatorKind::Window { metric: m, .. } if m == metric))
+            .collect()
+    }
+
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id == id)
+    }
+
+    pub fn indicator_index(&self, id: &str) -> Option<usize> {
+        self.indicators.iter().position(|i| i.id == id)
+    }
+}
+
+/// A rule's level changed at a station.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelChange {
+    pub station: usize,
+    pub rule: usize,
+    /// 0 means no level.
+    pub from: u8,
+    pub to: u8,
+    pub time_s: i64,
+    /// The indicator value that decided it.
+    pub value: f64,
+}
+
+/// What the evaluator knows of a station.
+#[derive(Debug, Clone)]
+pub struct StationContext {
+    pub domain: Domain,
+    pub attributes: BTreeMap<String, AttributeValue>,
+}
+
+#[derive(Debug, Clone)]
+struct RuleState {
+    level: u8,
+    since_s: i64,
+    /// Per band, since when its condition has held (for `sustained`).
+    holding_since: Vec<Option<i64>>,
+}
+
+struct StationState {
+    context: StationContext,
+    windows: Vec<Option<Window>>,
+    values: Vec<Option<f64>>,
+    /// Per rule: `None` where the rule does not apply to this station.
+    rules: Vec<Option<RuleState>>,
+}
+
+/// An observation stream's entry point: which station and which window indicators.
+#[derive(Debug, Clone)]
+struct SeriesSlot {
+    station: usize,
+    indicators: Vec<usize>,
+}
+
+/// The streaming evaluator over one catalogue.
+pub struct Evaluator {
+    catalog: CompiledCatalog,
+    stations: Vec<StationState>,
+    series: Vec<SeriesSlot>,
+    by_metric: HashMap<String, Vec<usize>>,
+    /// How far behind the newest sample a late one is still taken into its windows.
+    pub lateness_s: i64,
+    changed: Vec<bool>,
+    touched: Vec<usize>,
+}
+
+/// Handle of a series registered with [`Evaluator::series`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesHandle(usize);
+
+impl Evaluator {
+    pub fn new(catalog: CompiledCatalog, lateness_s: i64) -> Evaluator {
+        let n = catalog.indicators.len();
+        Evaluator {
+            catalog,
+            stations: Vec::new(),
+            series: Vec::new(),
+            by_metric: HashMap::new(),
+            lateness_s,
+            changed: vec![false; n],
+            touched: Vec::new(),
+        }
+    }
+
+    pub fn catalog(&self) -> &CompiledCatalog {
+        &self.catalog
+    }
+
+    /// Registers a station; returns its index.
+    pub fn add_station(&mut self, context: StationContext) -> usize {
+        let rules = self
+            .catalog
+            .rules
+            .iter()
+            .map(|rule| {
+                let applies = rule.domains.is_empty()
+                    || rule.domains.iter().any(|d| d == context.domain.as_str());
+                applies.then(|| RuleState {
+                    level: 0,
+                    since_s: i64::MIN,
+                    holding_since: vec![None; rule.bands.len()],
+                })
+            })
+            .collect();
+        let n = self.catalog.indicators.len();
+        self.stations.push(StationState {
+            context,
+            windows: vec![None; n],
+            values: vec![None; n],
+            rules,
+        });
+        self.stations.len() - 1
+    }
+
+    /// The handle for `metric` at `station`, or `None` when no indicator reads that metric.
+    pub fn series(&mut self, station: usize, metric: &str) -> Option<SeriesHandle> {
+        let indicators = self
+            .by_metric
+            .entry(metric.to_string())
+            .or_insert_with(|| self.catalog.indicators_on(metric))
+            .clone();
+        if indicators.is_empty() {
+            return None;
+        }
+        self.series.push(SeriesSlot {
+            station,
+            indicators,
+        });
+        Some(SeriesHandle(self.series.len() - 1))
+    }
+
+    /// The current level of `rule` at `station` (0 when none or not applicable).
+    pub fn level(&self, station: usize, rule: usize) -> u8 {
+        self.stations[station].rules[rule]
+            .as_ref()
+            .map_or(0, |r| r.level)
+    }
+
+    /// The current value of an indicator at a station.
+    pub fn value(&self, station: usize, indicator: usize) -> Option<f64> {
+        self.stations[station].values[indicator]
+    }
+
+    /// Feeds one observation; level changes are appended to `changes`.
+    pub fn observe(
+        &mut self,
+        series: SeriesHandle,
+        time_s: i64,
+        value: f64,
+        changes: &mut Vec<LevelChange>,
+    ) {
+        let slot = &self.series[series.0];
+        let station = slot.station;
+        let state = &mut self.stations[station];
+        for &i in &slot.indicators {
+            let IndicatorKind::Window {
+                aggregate,
+                window_s,
+                ..
+            } = self.catalog.indicators[i].kind
+            else {
+                continue;
+            };
+            let window = state.windows[i].get_or_insert_with(|| Window::new(aggregate, window_s));
+            if window.push(time_s, value, self.lateness_s) {
+                state.values[i] = window.value();
+                self.changed[i] = true;
+                self.touched.push(i);
+            }
+        }
+        self.update_derived(station);
+        while let Some(i) = self.touched.pop() {
+            if std::mem::take(&mut self.changed[i]) {
+                for r in 0..self.catalog.rules_on[i].len() {
+                    let rule = self.catalog.rules_on[i][r];
+                    self.evaluate_rule(station, rule, time_s, changes);
+                }
+            }
+        }
+    }
+
+    fn update_derived(&mut self, station: usize) {
+        let mut k = 0;
+        while k < self.touched.len() {
+            let i = self.touched[k];
+            for &d in &self.catalog.dependents[i] {
+                let IndicatorKind::Derived { inputs, combine } = &self.catalog.indicators[d].kind
+                else {
+                    continue;
+                };
+                let values = &self.stations[station].values;
+                let present: Vec<f64> = inputs.iter().filter_map(|&x| values[x]).collect();
+                let combined = combine_values(*combine, &present);
+                if combined != self.stations[station].values[d] {
+                    self.stations[station].values[d] = combined;
+                    if !self.changed[d] {
+                        self.changed[d] = true;
+                        self.touched.push(d);
+                    }
+                }
+            }
+            k += 1;
+        }
+    }
+
+    fn evaluate_rule(
+        &mut self,
+        station: usize,
+        r: usize,
+        time_s: i64,
+        changes: &mut Vec<LevelChange>,
+    ) {
+        let rule = &self.catalog.rules[r];
+        let state = &mut self.stations[station];
+        let Some(value) = state.values[rule.indicator] else {
+            return;
+        };
+        let attributes = &state.context.attributes;
+        let Some(rule_state) = state.rules[r].as_mut() else {
+            return;
+        };
+        let mut candidate = 0;
+        let mut current_band_holds = false;
+        for (b, band) in rule.bands.iter().enumerate() {
+            let inside = band_contains(band, value, attributes, None);
+            let since = &mut rule_state.holding_since[b];
+            *since = if inside {
+                Some(since.unwrap_or(time_s))
+            } else {
+                None
+            };
+            let sustained = since.is_some_and(|s| time_s - s >= band.sustained_s);
+            if sustained {
+                candidate = candidate.max(band.level);
+            }
+            if band.level == rule_state.level
+                && band_contains(band, value, attributes, Some(rule.hysteresis))
+            {
+                current_band_holds = true;
+            }
+        }
+        let held_long_enough = time_s.saturating_sub(rule_state.since_s) >= rule.min_hold_s;
+        let next = if candidate < rule_state.level && (current_band_holds || !held_long_enough) {
+            rule_state.level
+        } else {
+            candidate
+        };
+        if next != rule_state.level {
+            changes.push(LevelChange {
+                station,
+                rule: r,
+                from: rule_state.level,
+                to: next,
+                time_s,
+                value,
+            });
+            rule_state.level = next;
+            rule_state.since_s = time_s;
+        }
+    }
+}
+
+/// Whether `value` lies in the band. With `holding`, the band is the current level's: only its
+/// lower edge counts, lowered by `slack` (the hysteresis), so a level is kept while the value
+/// stays high — also above the band, while a higher level waits to be sustained.
+fn band_contains(
+    band: &CompiledBand,
+    value: f64,
+    attributes: &BTreeMap<String, AttributeValue>,
+    holding: Option<f64>,
+) -> bool {
+    let when_holds = band
+        .when
+        .iter()
+        .all(|(name, allowed)| match attributes.get(name) {
+            Some(AttributeValue::Number(n)) => allowed.contains(n),
+            _ => false,
+        });
+    let Some(min) = band.min.resolve(attributes) else {
+        return false;
+    };
+    let below_max = match (&band.max, holding) {
+        (_, Some(_)) | (None, None) => true,
+        (Some(max), None) => max.resolve(attributes).is_some_and(|m| value < m),
+    };
+    when_holds && value >= min - holding.unwrap_or(0.0) && below_max
+}
+
+fn combine_values(combine: Combine, values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(match combine {
+        Combine::Max => values.iter().copied().fold(f64::MIN, f64::max),
+        Combine::Min => values.iter().copied().fold(f64::MAX, f64::min),
+        Combine::Sum => values.iter().sum(),
+        Combine::Mean => values.iter().sum::<f64>() / values.len() as f64,
+    })
+}

@@ -1,0 +1,218 @@
+//! Sliding time windows over one series, updated in amortised O(1) per observation.
+//!
+//! A window of span W at time t holds the samples with time in (t − W, t]. Sums are kept in
+//! integer micro-units, so adding and removing a sample never drifts (values are rounded to
+//! 1e-6 of their unit, far below any sensor's resolution). Minimum and maximum use monotonic
+//! queues. A late sample within the allowed lateness is inserted in order; an older one is refused.
+
+use crate::catalog::Aggregate;
+use std::collections::VecDeque;
+
+const MICRO: f64 = 1e6;
+
+/// The state of one aggregate over one series.
+#[derive(Debug, Clone)]
+pub struct Window {
+    aggregate: Aggregate,
+    span_s: i64,
+    samples: VecDeque<(i64, f64)>,
+    sum_micro: i64,
+    extremes: VecDeque<(i64, f64)>,
+}
+
+impl Window {
+    /// A window of `span_s` seconds (0 for `last`).
+    pub fn new(aggregate: Aggregate, span_s: i64) -> Window {
+        Window {
+            aggregate,
+            span_s,
+            samples: VecDeque::new(),
+            sum_micro: 0,
+            extremes: VecDeque::new(),
+        }
+    }
+
+    /// The newest sample time, if any.
+    pub fn newest(&self) -> Option<i64> {
+        self.samples.back().map(|s| s.0)
+    }
+
+    /// Adds a sample. Returns `false` (and changes nothing) when it is older than `lateness_s`
+    /// behind the newest sample or outside the current window.
+    pub fn push(&mut self, time_s: i64, value: f64, lateness_s: i64) -> bool {
+        match self.newest() {
+            Some(newest) if time_s < newest => self.insert_late(time_s, value, newest, lateness_s),
+            _ => {
+                self.append(time_s, value);
+                true
+            }
+        }
+    }
+
+    fn append(&mut self, time_s: i64, value: f64) {
+        self.samples.push_back((time_s, value));
+        self.sum_micro += to_micro(value);
+        if let Some(keep) = self.keeps_extreme() {
+            while self.extremes.back().is_some_and(|&(_, v)| !keep(v, value)) {
+                self.extremes.pop_back();
+            }
+            self.extremes.push_back((time_s, value));
+        }
+        self.expire(time_s);
+    }
+
+    fn insert_late(&mut self, time_s: i64, value: f64, newest: i64, lateness_s: i64) -> bool {
+        if newest - time_s > lateness_s || time_s <= newest - self.span_s.max(1) {
+            return false;
+        }
+        let at = self.samples.partition_point(|&(t, _)| t <= time_s);
+        self.samples.insert(at, (time_s, value));
+        self.sum_micro += to_micro(value);
+        if let Some(keep) = self.keeps_extreme() {
+            self.extremes.clear();
+            for &(t, v) in &self.samples {
+                while self.extremes.back().is_some_and(|&(_, e)| !keep(e, v)) {
+                    self.extremes.pop_back();
+                }
+                self.extremes.push_back((t, v));
+            }
+        }
+        true
+    }
+
+    /// For max (min): whether an earlier extreme `e` is still worth keeping beside a newer `v`.
+    fn keeps_extreme(&self) -> Option<fn(f64, f64) -> bool> {
+        match self.aggregate {
+            Aggregate::Max => Some(|e, v| e > v),
+            Aggregate::Min => Some(|e, v| e < v),
+            _ => None,
+        }
+    }
+
+    fn expire(&mut self, now_s: i64) {
+        let horizon = now_s - self.span_s;
+        let keep_last = self.span_s == 0;
+        while let Some(&(t, v)) = self.samples.front() {
+            let expired = if keep_last {
+                self.samples.len() > 1
+            } else {
+                t <= horizon
+            };
+            if !expired {
+                break;
+            }
+            self.samples.pop_front();
+            self.sum_micro -= to_micro(v);
+        }
+        while self.extremes.front().is_some_and(|&(t, _)| t <= horizon) {
+            self.extremes.pop_front();
+        }
+    }
+
+    /// The aggregate over the window, `None` while it is empty.
+    pub fn value(&self) -> Option<f64> {
+        let (first, last) = (self.samples.front()?, self.samples.back()?);
+        Some(match self.aggregate {
+            Aggregate::Sum => self.sum_micro as f64 / MICRO,
+            Aggregate::Mean => self.sum_micro as f64 / MICRO / self.samples.len() as f64,
+            Aggregate::Count => self.samples.len() as f64,
+            Aggregate::Max | Aggregate::Min => self.extremes.front()?.1,
+            Aggregate::Last => last.1,
+            Aggregate::RateOfChange => {
+                let hours = (last.0 - first.0) as f64 / 3600.0;
+                if hours > 0.0 {
+                    (last.1 - first.1) / hours
+                } else {
+                    0.0
+                }
+            }
+        })
+    }
+}
+
+fn to_micro(value: f64) -> i64 {
+    (value * MICRO).round() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pushes `(minute, value)` samples into a window and renders the value after each.
+    fn check(aggregate: Aggregate, span_min: i64, samples: &[(i64, f64)], expected: &str) {
+        let mut window = Window::new(aggregate, span_min * 60);
+        let got: Vec<String> = samples
+            .iter()
+            .map(|&(minute, value)| {
+                let accepted = window.push(minute * 60, value, 30 * 60);
+                if accepted {
+                    format!("{}", window.value().unwrap())
+                } else {
+                    "late".into()
+                }
+            })
+            .collect();
+        assert_eq!(got.join(" "), expected, "{aggregate:?} over {span_min} min");
+    }
+
+    #[test]
+    fn windows_follow_the_half_open_interval() {
+        let rain = [(0, 0.1), (10, 0.2), (20, 0.3), (30, 0.4), (40, 0.5)];
+        check(Aggregate::Sum, 30, &rain, "0.1 0.3 0.6 0.9 1.2");
+        check(Aggregate::Count, 30, &rain, "1 2 3 3 3");
+        check(Aggregate::Mean, 20, &rain, "0.1 0.15 0.25 0.35 0.45");
+        check(
+            Aggregate::Max,
+            20,
+            &[(0, 5.0), (10, 3.0), (20, 4.0), (30, 1.0), (40, 0.5)],
+            "5 5 4 4 1",
+        );
+        check(
+            Aggregate::Min,
+            20,
+            &[(0, 5.0), (10, 3.0), (20, 4.0), (30, 1.0), (40, 0.5)],
+            "5 3 3 1 0.5",
+        );
+        check(Aggregate::Last, 0, &[(0, 5.0), (10, 3.0)], "5 3");
+        check(
+            Aggregate::RateOfChange,
+            60,
+            &[(0, 30.0), (30, 31.0), (60, 32.0)],
+            "0 2 2",
+        );
+    }
+
+    #[test]
+    fn sums_do_not_drift() {
+        let mut window = Window::new(Aggregate::Sum, 144 * 600);
+        for step in 0..100_000 {
+            window.push(step * 600, if step % 7 == 0 { 0.7 } else { 0.1 }, 0);
+        }
+        let expected: i64 = (100_000 - 144..100_000)
+            .map(|s| if s % 7 == 0 { 7 } else { 1 })
+            .sum();
+        assert_eq!(window.value().unwrap(), expected as f64 / 10.0);
+    }
+
+    #[test]
+    fn late_samples_within_lateness_count() {
+        check(
+            Aggregate::Sum,
+            60,
+            &[(0, 1.0), (20, 2.0), (10, 4.0), (30, 8.0)],
+            "1 3 7 15",
+        );
+        check(
+            Aggregate::Max,
+            60,
+            &[(0, 1.0), (40, 2.0), (35, 9.0), (45, 3.0)],
+            "1 2 9 9",
+        );
+        check(
+            Aggregate::Sum,
+            60,
+            &[(0, 1.0), (100, 2.0), (60, 4.0)],
+            "1 2 late",
+        );
+    }
+}

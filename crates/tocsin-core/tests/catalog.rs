@@ -1,0 +1,234 @@
+//! The rule catalogue: problems named with file, item and key; streaming evaluation scenarios
+//! written as observations in, level changes out.
+
+use std::collections::BTreeMap;
+use tocsin_core::catalog::{CatalogFile, check};
+use tocsin_core::evaluate::{Evaluator, StationContext};
+use tocsin_core::station::{AttributeValue, Domain};
+
+fn parse(text: &str) -> CatalogFile {
+    toml::from_str(text).unwrap()
+}
+
+/// Checks a one-file catalogue and renders its problems, one per line.
+fn problems(text: &str) -> String {
+    match check(&[("test.toml".to_string(), parse(text))]) {
+        Ok(_) => "ok".into(),
+        Err(problems) => problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+const METRICS: &str = r#"
+[[metric]]
+name = "rain_mm"
+unit = "mm"
+[[metric]]
+name = "water_level"
+unit = "m"
+"#;
+
+#[test]
+fn bad_catalogues_are_rejected_with_the_place_named() {
+    let unknown_metric = r#"
+[[indicator]]
+id = "rain_24h"
+metric = "rainfall"
+aggregate = "sum"
+window = "24h"
+"#;
+    assert_eq!(
+        problems(unknown_metric),
+        "test.toml: indicator rain_24h: metric: unknown metric \"rainfall\" (declare it in a [[metric]] table)"
+    );
+
+    let overlapping = format!(
+        "{METRICS}{}",
+        r#"
+[[indicator]]
+id = "rain_24h"
+metric = "rain_mm"
+aggregate = "sum"
+window = "24h"
+[[rule]]
+id = "heavy_rain"
+hazard = "heavy_rain"
+name_vi = "Mưa lớn"
+name_en = "Heavy rain"
+indicator = "rain_24h"
+source = "test"
+status = "verified"
+level = [ { level = 1, min = 100, max = 200 }, { level = 2, min = 150, max = 400 }, { level = 3, min = 50 } ]
+"#
+    );
+    assert_eq!(
+        problems(&overlapping),
+        "test.toml: rule heavy_rain: level[1]: level 2 (from 150) overlaps level 1 (level[0], 100 to 200)\n\
+         test.toml: rule heavy_rain: level[2]: level 3 starts at 50 below level 1 (level[0]) at 100: bands must rise with the level\n\
+         test.toml: rule heavy_rain: level[2]: level 3 starts at 50 below level 2 (level[1]) at 150: bands must rise with the level"
+    );
+
+    let cycle = format!(
+        "{METRICS}{}",
+        r#"
+[[indicator]]
+id = "a"
+inputs = ["b"]
+combine = "max"
+[[indicator]]
+id = "b"
+inputs = ["a"]
+combine = "max"
+[[indicator]]
+id = "c"
+metric = "rain_mm"
+aggregate = "sum"
+window = "tomorrow"
+[[rule]]
+id = "r"
+hazard = "x"
+name_vi = "x"
+name_en = "x"
+indicator = "nowhere"
+source = "test"
+status = "memory"
+level = [ { level = 6, min = 1, max = 0 } ]
+"#
+    );
+    assert_eq!(
+        problems(&cycle),
+        "test.toml: indicator c: window: \"tomorrow\" is not a duration like 10m, 1h, 24h or 3d\n\
+         test.toml: indicator b: inputs: cycle between derived indicators: a → b → a\n\
+         test.toml: rule r: indicator: unknown indicator \"nowhere\"\n\
+         test.toml: rule r: level[0]: level 6 is not 1 to 5\n\
+         test.toml: rule r: level[0]: min 1 is not below max 0"
+    );
+}
+
+const FLOOD: &str = r#"
+[[indicator]]
+id = "level_now"
+metric = "water_level"
+aggregate = "last"
+[[rule]]
+id = "river_flood"
+hazard = "river_flood"
+name_vi = "Lũ"
+name_en = "River flood"
+indicator = "level_now"
+source = "QĐ 18/2021 Art. 45 (test subset)"
+status = "verified"
+hysteresis = 0.2
+min_hold = "1h"
+level = [
+  { level = 1, min = "bd1", max = "bd2" },
+  { level = 2, min = "bd2", max = "bd3" },
+  { level = 3, min = "bd3", when = { station_area = [3] } },
+  { level = 2, min = "bd3", max = "bd3 + 1.0", when = { station_area = [1, 2] } },
+  { level = 3, min = "bd3 + 1.0", when = { station_area = [1, 2] } },
+]
+[[indicator]]
+id = "rain_24h"
+metric = "rain_mm"
+aggregate = "sum"
+window = "24h"
+[[rule]]
+id = "heavy_rain"
+hazard = "heavy_rain"
+name_vi = "Mưa lớn"
+name_en = "Heavy rain"
+indicator = "rain_24h"
+source = "QĐ 18/2021 Art. 44 (test subset)"
+status = "verified"
+level = [ { level = 1, min = 100, max = 200 }, { level = 2, min = 200, max = 400, sustained = "1h" } ]
+"#;
+
+/// Feeds `(minute, metric, value)` to one station and renders each level change.
+fn scenario(attributes: &[(&str, f64)], feed: &[(i64, &str, f64)]) -> Vec<String> {
+    let catalog = check(&[(
+        "flood.toml".to_string(),
+        parse(&format!("{METRICS}{FLOOD}")),
+    )])
+    .unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let attributes: BTreeMap<String, AttributeValue> = attributes
+        .iter()
+        .map(|(k, v)| (k.to_string(), AttributeValue::Number(*v)))
+        .collect();
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        attributes,
+    });
+    let mut changes = Vec::new();
+    for &(minute, metric, value) in feed {
+        if let Some(series) = evaluator.series(station, metric) {
+            evaluator.observe(series, minute * 60, value, &mut changes);
+        }
+    }
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}m {} {}→{} at {}",
+                c.time_s / 60,
+                evaluator.catalog().rules[c.rule].id,
+                c.from,
+                c.to,
+                c.value
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn river_levels_against_alarm_levels_with_hysteresis_and_hold() {
+    let yen_bai = [
+        ("bd1", 30.0),
+        ("bd2", 31.0),
+        ("bd3", 32.0),
+        ("station_area", 1.0),
+    ];
+    let feed = [
+        (0, "water_level", 29.0),
+        (60, "water_level", 30.5),
+        (120, "water_level", 32.5),
+        (180, "water_level", 33.98),
+        (200, "water_level", 32.9),
+        (260, "water_level", 32.7),
+        (320, "water_level", 31.5),
+        (330, "water_level", 29.0),
+        (340, "water_level", 30.5),
+        (350, "water_level", 29.0),
+        (420, "water_level", 29.0),
+    ];
+    assert_eq!(
+        scenario(&yen_bai, &feed),
+        [
+            "60m river_flood 0→1 at 30.5",
+            "120m river_flood 1→2 at 32.5",
+            "180m river_flood 2→3 at 33.98",
+            "260m river_flood 3→2 at 32.7",
+            "330m river_flood 2→0 at 29",
+            "340m river_flood 0→1 at 30.5",
+            "420m river_flood 1→0 at 29",
+        ],
+        "32.9 at 200m stays level 3 within the 0.2 m hysteresis; level 1 from 340m is held an hour before it clears"
+    );
+    let without_alarm_levels = scenario(&[], &feed);
+    assert!(without_alarm_levels.is_empty(), "{without_alarm_levels:?}");
+}
+
+#[test]
+fn rain_sums_and_sustained_levels() {
+    let mut feed: Vec<(i64, &str, f64)> = (0..12).map(|i| (i * 10, "rain_mm", 10.0)).collect();
+    feed.extend((12..30).map(|i| (i * 10, "rain_mm", 10.0)));
+    let changes = scenario(&[], &feed);
+    assert_eq!(
+        changes,
+        ["90m heavy_rain 0→1 at 100", "250m heavy_rain 1→2 at 260"],
+        "level 2 needs 200 mm held for an hour; level 1 holds meanwhile"
+    );
+}
