@@ -37,7 +37,7 @@ pub struct CompiledBand {
     pub level: u8,
     pub min: Threshold,
     pub max: Option<Threshold>,
-    pub when: BTreeMap<String, Vec<f64>>,
+    pub when: BTreeMap<String, Vec<AttributeValue>>,
     pub sustained_s: i64,
     pub status: Confidence,
 }
@@ -372,10 +372,7 @@ fn band_contains(
     let when_holds = band
         .when
         .iter()
-        .all(|(name, allowed)| match attributes.get(name) {
-            Some(AttributeValue::Number(n)) => allowed.contains(n),
-            _ => false,
-        });
+        .all(|(name, allowed)| attributes.get(name).is_some_and(|v| allowed.contains(v)));
     let Some(min) = band.min.resolve(attributes) else {
         return false;
     };

@@ -95,6 +95,8 @@ pub enum Confidence {
     Approximate,
     /// Not checked at all.
     Unverified,
+    /// Checked against the text of a decision that has since been superseded.
+    Superseded,
 }
 
 /// A rule: level bands on one indicator.
@@ -132,9 +134,9 @@ pub struct LevelBand {
     #[serde(default)]
     pub max: Option<Threshold>,
     /// The band holds only where the station's attribute has one of these values, e.g.
-    /// `when = { station_area = [1, 2] }`.
+    /// `when = { station_area = [1, 2] }` or `when = { terrain = ["delta_coastal"] }`.
     #[serde(default)]
-    pub when: std::collections::BTreeMap<String, Vec<f64>>,
+    pub when: std::collections::BTreeMap<String, Vec<crate::station::AttributeValue>>,
     /// The condition must hold this long before the level is reached, e.g. `3d`.
     #[serde(default)]
     pub sustained: Option<String>,

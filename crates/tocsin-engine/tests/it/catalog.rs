@@ -1,0 +1,243 @@
+//! The default catalogue against the official tables (../shared/data/vn/rules), at each band
+//! edge: one station per case, observations in, the rule's level out.
+
+use std::collections::BTreeMap;
+use tocsin_core::evaluate::{Evaluator, StationContext};
+use tocsin_core::station::{AttributeValue, Domain};
+
+const TEN_MINUTES: i64 = 600;
+const DAY: i64 = 86_400;
+
+fn attributes(pairs: &[(&str, AttributeValue)]) -> BTreeMap<String, AttributeValue> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn n(value: f64) -> AttributeValue {
+    AttributeValue::Number(value)
+}
+
+fn t(text: &str) -> AttributeValue {
+    AttributeValue::Text(text.into())
+}
+
+/// The level of `rule` after `metric` reports `value` every ten minutes for `for_s` seconds.
+fn level(rule: &str, metric: &str, attrs: &[(&str, AttributeValue)], value: f64, for_s: i64) -> u8 {
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let rule = catalog.rule_index(rule).unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        attributes: attributes(attrs),
+    });
+    let series = evaluator.series(station, metric).unwrap();
+    let mut changes = Vec::new();
+    for step in 0..=for_s / TEN_MINUTES {
+        evaluator.observe(series, step * TEN_MINUTES, value, &mut changes);
+    }
+    evaluator.level(station, rule)
+}
+
+/// The level of a rain rule after one report of `mm`.
+fn rain(rule: &str, mm: f64) -> u8 {
+    level(rule, "rain_mm", &[], mm, 0)
+}
+
+#[test]
+fn builtin_catalogue_is_valid() {
+    let catalog = tocsin_engine::catalog::builtin().unwrap_or_else(|p| panic!("{p:?}"));
+    let ids: Vec<&str> = catalog.rules.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "heavy_rain_24h",
+            "heavy_rain_12h",
+            "river_flood",
+            "heat_wave",
+            "saltwater_intrusion"
+        ]
+    );
+}
+
+#[test]
+fn heavy_rain_art44() {
+    for (mm, expected) in [
+        (99.9, 0),
+        (100.0, 1),
+        (199.9, 1),
+        (200.0, 2),
+        (399.9, 2),
+        (400.0, 2),
+    ] {
+        assert_eq!(rain("heavy_rain_24h", mm), expected, "{mm} mm in 24 h");
+    }
+    for (mm, expected) in [(49.9, 0), (50.0, 1), (99.9, 1), (100.0, 0)] {
+        assert_eq!(rain("heavy_rain_12h", mm), expected, "{mm} mm in 12 h");
+    }
+    assert_eq!(
+        level(
+            "heavy_rain_24h",
+            "rain_mm",
+            &[("terrain", t("midland_mountain"))],
+            400.0,
+            0
+        ),
+        3
+    );
+    // 150 mm a day (about 1.04 mm every 10 minutes): level 1, level 2 once it has lasted 3 days.
+    let per_step = 150.0 / 144.0;
+    assert_eq!(
+        level("heavy_rain_24h", "rain_mm", &[], per_step, 3 * DAY),
+        1
+    );
+    assert_eq!(
+        level(
+            "heavy_rain_24h",
+            "rain_mm",
+            &[],
+            per_step,
+            4 * DAY + TEN_MINUTES
+        ),
+        2
+    );
+    // 250 mm a day for 3 days: level 3; 450 mm a day for 3 days: level 4.
+    assert_eq!(
+        level(
+            "heavy_rain_24h",
+            "rain_mm",
+            &[],
+            250.0 / 144.0,
+            4 * DAY + TEN_MINUTES
+        ),
+        3
+    );
+    assert_eq!(
+        level(
+            "heavy_rain_24h",
+            "rain_mm",
+            &[],
+            450.0 / 144.0,
+            4 * DAY + TEN_MINUTES
+        ),
+        4
+    );
+}
+
+#[test]
+fn river_flood_art45() {
+    let station = |area: f64| {
+        vec![
+            ("bd1", n(30.0)),
+            ("bd2", n(31.0)),
+            ("bd3", n(32.0)),
+            ("historic", n(35.73)),
+            ("station_area", n(area)),
+        ]
+    };
+    let cases = [
+        (
+            1.0,
+            [
+                (29.99, 0),
+                (30.0, 1),
+                (31.0, 1),
+                (32.0, 2),
+                (32.99, 2),
+                (33.0, 3),
+                (33.98, 3),
+            ],
+        ),
+        (
+            2.0,
+            [
+                (29.99, 0),
+                (30.0, 1),
+                (31.0, 2),
+                (32.0, 2),
+                (32.99, 2),
+                (33.0, 3),
+                (33.98, 3),
+            ],
+        ),
+        (
+            3.0,
+            [
+                (29.99, 0),
+                (30.0, 1),
+                (31.0, 2),
+                (31.99, 2),
+                (32.0, 3),
+                (33.0, 3),
+                (35.0, 3),
+            ],
+        ),
+        (
+            4.0,
+            [
+                (29.99, 0),
+                (30.0, 2),
+                (31.0, 3),
+                (32.29, 3),
+                (32.3, 4),
+                (35.73, 4),
+                (35.74, 5),
+            ],
+        ),
+    ];
+    for (area, levels) in cases {
+        for (metres, expected) in levels {
+            assert_eq!(
+                level("river_flood", "water_level_m", &station(area), metres, 0),
+                expected,
+                "{metres} m at a station of area {area}"
+            );
+        }
+    }
+    assert_eq!(
+        level("river_flood", "water_level_m", &[], 40.0, 0),
+        0,
+        "no alarm levels, no flood level"
+    );
+}
+
+#[test]
+fn heat_qd44() {
+    for (celsius, days, expected) in [
+        (38.9, 12, 0),
+        (39.0, 5, 0),
+        (39.0, 6, 1),
+        (39.5, 11, 2),
+        (40.5, 2, 0),
+        (40.5, 3, 1),
+        (40.5, 6, 2),
+        (40.5, 11, 3),
+    ] {
+        assert_eq!(
+            level("heat_wave", "temp_c", &[], celsius, days * DAY),
+            expected,
+            "{celsius} °C for {days} days"
+        );
+    }
+}
+
+#[test]
+fn saltwater_intrusion() {
+    let north = [("salinity_region", t("north_central"))];
+    let south = [("salinity_region", t("south"))];
+    for (km, expected) in [(14.9, 0), (15.0, 1), (25.0, 2), (49.9, 2), (50.0, 3)] {
+        assert_eq!(
+            level("saltwater_intrusion", "salinity_front_km", &north, km, 0),
+            expected,
+            "north-central {km} km"
+        );
+    }
+    for (km, expected) in [(24.9, 0), (25.0, 1), (50.0, 2), (89.9, 2), (90.0, 3)] {
+        assert_eq!(
+            level("saltwater_intrusion", "salinity_front_km", &south, km, 0),
+            expected,
+            "south {km} km"
+        );
+    }
+}
