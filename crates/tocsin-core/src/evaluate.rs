@@ -133,12 +133,46 @@ pub struct StationContext {
 struct RuleState {
     level: u8,
     since_s: i64,
-    /// Per band, since when its condition has held (for `sustained`).
-    holding_since: Vec<Option<i64>>,
+    /// The bands that apply at this station, with thresholds resolved from its attributes.
+    bands: Vec<ResolvedBand>,
+}
+
+/// A band at one station: numeric edges, and since when its condition has held.
+#[derive(Debug, Clone)]
+struct ResolvedBand {
+    level: u8,
+    min: f64,
+    max: f64,
+    sustained_s: i64,
+    holding_since: Option<i64>,
+}
+
+impl ResolvedBand {
+    /// The band at a station, or `None` where its condition or a threshold's attribute is absent.
+    fn at(
+        band: &CompiledBand,
+        attributes: &BTreeMap<String, AttributeValue>,
+    ) -> Option<ResolvedBand> {
+        let when_holds = band
+            .when
+            .iter()
+            .all(|(name, allowed)| attributes.get(name).is_some_and(|v| allowed.contains(v)));
+        let min = band.min.resolve(attributes)?;
+        let max = match &band.max {
+            None => f64::INFINITY,
+            Some(max) => max.resolve(attributes)?,
+        };
+        when_holds.then_some(ResolvedBand {
+            level: band.level,
+            min,
+            max,
+            sustained_s: band.sustained_s,
+            holding_since: None,
+        })
+    }
 }
 
 struct StationState {
-    context: StationContext,
     windows: Vec<Option<Window>>,
     values: Vec<Option<f64>>,
     /// Per rule: `None` where the rule does not apply to this station.
@@ -192,19 +226,10 @@ impl Evaluator {
             .catalog
             .rules
             .iter()
-            .map(|rule| {
-                let applies = rule.domains.is_empty()
-                    || rule.domains.iter().any(|d| d == context.domain.as_str());
-                applies.then(|| RuleState {
-                    level: 0,
-                    since_s: i64::MIN,
-                    holding_since: vec![None; rule.bands.len()],
-                })
-            })
+            .map(|rule| rule_state_at(rule, &context))
             .collect();
         let n = self.catalog.indicators.len();
         self.stations.push(StationState {
-            context,
             windows: vec![None; n],
             values: vec![None; n],
             rules,
@@ -312,32 +337,30 @@ impl Evaluator {
     ) {
         let rule = &self.catalog.rules[r];
         let state = &mut self.stations[station];
-        let Some(value) = state.values[rule.indicator] else {
-            return;
-        };
-        let attributes = &state.context.attributes;
-        let Some(rule_state) = state.rules[r].as_mut() else {
+        let (Some(value), Some(rule_state)) =
+            (state.values[rule.indicator], state.rules[r].as_mut())
+        else {
             return;
         };
         let mut candidate = 0;
         let mut current_band_holds = false;
-        for (b, band) in rule.bands.iter().enumerate() {
-            let inside = band_contains(band, value, attributes, None);
-            let since = &mut rule_state.holding_since[b];
-            *since = if inside {
-                Some(since.unwrap_or(time_s))
+        for band in &mut rule_state.bands {
+            let inside = value >= band.min && value < band.max;
+            band.holding_since = if inside {
+                Some(band.holding_since.unwrap_or(time_s))
             } else {
                 None
             };
-            let sustained = since.is_some_and(|s| time_s - s >= band.sustained_s);
-            if sustained {
+            if band
+                .holding_since
+                .is_some_and(|since| time_s - since >= band.sustained_s)
+            {
                 candidate = candidate.max(band.level);
             }
-            if band.level == rule_state.level
-                && band_contains(band, value, attributes, Some(rule.hysteresis))
-            {
-                current_band_holds = true;
-            }
+            // The current level holds while the value stays above its band's lower edge less the
+            // hysteresis — also above the band, while a higher level waits to be sustained.
+            current_band_holds |=
+                band.level == rule_state.level && value >= band.min - rule.hysteresis;
         }
         let held_long_enough = time_s.saturating_sub(rule_state.since_s) >= rule.min_hold_s;
         let next = if candidate < rule_state.level && (current_band_holds || !held_long_enough) {
@@ -360,27 +383,21 @@ impl Evaluator {
     }
 }
 
-/// Whether `value` lies in the band. With `holding`, the band is the current level's: only its
-/// lower edge counts, lowered by `slack` (the hysteresis), so a level is kept while the value
-/// stays high — also above the band, while a higher level waits to be sustained.
-fn band_contains(
-    band: &CompiledBand,
-    value: f64,
-    attributes: &BTreeMap<String, AttributeValue>,
-    holding: Option<f64>,
-) -> bool {
-    let when_holds = band
-        .when
+/// A rule's state at a station: `None` where the rule's domains exclude the station or none of
+/// its bands can hold there (e.g. a flood rule at a station without alarm levels).
+fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleState> {
+    let applies =
+        rule.domains.is_empty() || rule.domains.iter().any(|d| d == context.domain.as_str());
+    let bands: Vec<ResolvedBand> = rule
+        .bands
         .iter()
-        .all(|(name, allowed)| attributes.get(name).is_some_and(|v| allowed.contains(v)));
-    let Some(min) = band.min.resolve(attributes) else {
-        return false;
-    };
-    let below_max = match (&band.max, holding) {
-        (_, Some(_)) | (None, None) => true,
-        (Some(max), None) => max.resolve(attributes).is_some_and(|m| value < m),
-    };
-    when_holds && value >= min - holding.unwrap_or(0.0) && below_max
+        .filter_map(|b| ResolvedBand::at(b, &context.attributes))
+        .collect();
+    (applies && !bands.is_empty()).then_some(RuleState {
+        level: 0,
+        since_s: i64::MIN,
+        bands,
+    })
 }
 
 fn combine_values(combine: Combine, values: &[f64]) -> Option<f64> {

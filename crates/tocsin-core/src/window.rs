@@ -130,8 +130,11 @@ impl Window {
     }
 }
 
+/// `value` in integer micro-units, rounded half away from zero (without a libm call: this runs
+/// twice per sample on the hot path).
 fn to_micro(value: f64) -> i64 {
-    (value * MICRO).round() as i64
+    let scaled = value * MICRO;
+    (scaled + if scaled >= 0.0 { 0.5 } else { -0.5 }) as i64
 }
 
 #[cfg(test)]

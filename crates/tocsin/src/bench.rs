@@ -37,6 +37,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         limit: usize,
     },
+    /// Evaluate the workload through the default catalogue in memory, against its reference answer.
+    Replay {
+        /// The generator's output folder.
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// Send NDJSON batches to a running server.
     Http {
         #[arg(long)]
@@ -59,6 +65,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Setup { dir, data } => setup(&dir, &data),
         BenchCommand::Store { dir, commit, limit } => store(&dir, commit, limit),
+        BenchCommand::Replay { dir } => crate::replay::run(&dir),
         BenchCommand::Http {
             dir,
             addr,

@@ -7,6 +7,7 @@
 mod bench;
 mod config;
 mod demo;
+mod replay;
 mod serve;
 
 use anyhow::{Context, Result, bail};
