@@ -237,6 +237,59 @@ impl Evaluator {
         self.stations.len() - 1
     }
 
+    /// Re-reads a station's attributes and domain (thresholds are resolved again); current levels
+    /// are kept, sustained conditions start over.
+    pub fn update_station(&mut self, station: usize, context: StationContext) {
+        for (r, rule) in self.catalog.rules.iter().enumerate() {
+            let mut fresh = rule_state_at(rule, &context);
+            if let (Some(new), Some(old)) =
+                (fresh.as_mut(), self.stations[station].rules[r].as_ref())
+            {
+                new.level = old.level;
+                new.since_s = old.since_s;
+            }
+            self.stations[station].rules[r] = fresh;
+        }
+    }
+
+    /// Sets the level a rule holds at a station (to resume after a restart from stored levels).
+    pub fn set_level(&mut self, station: usize, rule: usize, level: u8, since_s: i64) {
+        if let Some(state) = self.stations[station].rules[rule].as_mut() {
+            state.level = level;
+            state.since_s = since_s;
+        }
+    }
+
+    /// The longest span of history that decides a level: the longest window plus the longest
+    /// sustained condition plus the longest minimum hold.
+    pub fn horizon_s(&self) -> i64 {
+        let window = self
+            .catalog
+            .indicators
+            .iter()
+            .map(|i| match i.kind {
+                IndicatorKind::Window { window_s, .. } => window_s,
+                IndicatorKind::Derived { .. } => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let sustained = self
+            .catalog
+            .rules
+            .iter()
+            .flat_map(|r| r.bands.iter().map(|b| b.sustained_s))
+            .max()
+            .unwrap_or(0);
+        let hold = self
+            .catalog
+            .rules
+            .iter()
+            .map(|r| r.min_hold_s)
+            .max()
+            .unwrap_or(0);
+        window + sustained + hold
+    }
+
     /// The handle for `metric` at `station`, or `None` when no indicator reads that metric.
     pub fn series(&mut self, station: usize, metric: &str) -> Option<SeriesHandle> {
         let indicators = self

@@ -37,11 +37,12 @@ impl Window {
         self.samples.back().map(|s| s.0)
     }
 
-    /// Adds a sample. Returns `false` (and changes nothing) when it is older than `lateness_s`
-    /// behind the newest sample or outside the current window.
+    /// Adds a sample; a sample at a time already held replaces it (a correction). Returns
+    /// `false` (and changes nothing) when it is older than `lateness_s` behind the newest sample
+    /// or outside the current window.
     pub fn push(&mut self, time_s: i64, value: f64, lateness_s: i64) -> bool {
         match self.newest() {
-            Some(newest) if time_s < newest => self.insert_late(time_s, value, newest, lateness_s),
+            Some(newest) if time_s <= newest => self.insert_late(time_s, value, newest, lateness_s),
             _ => {
                 self.append(time_s, value);
                 true
@@ -65,9 +66,20 @@ impl Window {
         if newest - time_s > lateness_s || time_s <= newest - self.span_s.max(1) {
             return false;
         }
-        let at = self.samples.partition_point(|&(t, _)| t <= time_s);
-        self.samples.insert(at, (time_s, value));
+        let at = self.samples.partition_point(|&(t, _)| t < time_s);
+        match self.samples.get_mut(at) {
+            Some(sample) if sample.0 == time_s => {
+                self.sum_micro -= to_micro(sample.1);
+                sample.1 = value;
+            }
+            _ => self.samples.insert(at, (time_s, value)),
+        }
         self.sum_micro += to_micro(value);
+        self.rebuild_extremes();
+        true
+    }
+
+    fn rebuild_extremes(&mut self) {
         if let Some(keep) = self.keeps_extreme() {
             self.extremes.clear();
             for &(t, v) in &self.samples {
@@ -77,7 +89,6 @@ impl Window {
                 self.extremes.push_back((t, v));
             }
         }
-        true
     }
 
     /// For max (min): whether an earlier extreme `e` is still worth keeping beside a newer `v`.
@@ -216,6 +227,22 @@ mod tests {
             60,
             &[(0, 1.0), (100, 2.0), (60, 4.0)],
             "1 2 late",
+        );
+    }
+
+    #[test]
+    fn a_correction_replaces_the_sample_at_its_time() {
+        check(
+            Aggregate::Sum,
+            60,
+            &[(0, 1.0), (10, 2.0), (10, 5.0), (0, 0.5)],
+            "1 3 6 5.5",
+        );
+        check(
+            Aggregate::Max,
+            60,
+            &[(0, 9.0), (10, 2.0), (0, 1.0)],
+            "9 9 2",
         );
     }
 }

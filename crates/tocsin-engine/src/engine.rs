@@ -3,21 +3,24 @@
 //! writer thread, and it applies access scopes to every read.
 
 use crate::access::{Principal, hash_secret, new_secret, principal_of};
+use crate::detect::Detector;
 use crate::ingest::{IngestReport, SeriesCache, WriteError, Writer, check_records};
 use crate::registry::changes::RegionChange;
 use crate::registry::import::{ImportReport, read_official_files};
 use crate::registry::locate::LocateIndex;
+use crate::situation::Situation;
 use jiff::civil::Date;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use tocsin_core::Clock;
 use tocsin_core::access::{Role, Scope};
+use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::observation::{ObservationInput, Rejection};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
 use tocsin_core::station::{Domain, Station, StationError};
 use tocsin_store::{
-    Bucket, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery, Store,
-    StoreError, SuccessorLink, TokenRecord,
+    Bucket, Detection, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery,
+    Store, StoreError, SuccessorLink, TokenRecord,
 };
 
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
@@ -42,8 +45,22 @@ pub type Result<T> = std::result::Result<T, EngineError>;
 /// How to open an engine.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// The store to use.
+    /// When a commit counts as durable.
     pub durability: tocsin_store::Durability,
+    /// The checked rule catalogue evaluated on every observation.
+    pub catalog: CompiledCatalog,
+}
+
+impl EngineOptions {
+    /// Options with the built-in default catalogue.
+    pub fn new(durability: tocsin_store::Durability) -> EngineOptions {
+        let catalog =
+            crate::catalog::builtin().expect("the built-in catalogue is checked by its tests");
+        EngineOptions {
+            durability,
+            catalog,
+        }
+    }
 }
 
 /// The running system.
@@ -53,6 +70,7 @@ pub struct Engine {
     stations: RwLock<Arc<SeriesCache>>,
     communes: RwLock<Arc<LocateIndex>>,
     writer: Writer,
+    detector: Arc<Mutex<Detector>>,
 }
 
 /// Vietnam's offset from UTC; "today" in the registry is the date in Vietnam.
@@ -60,18 +78,59 @@ const VIETNAM_OFFSET_HOURS: i8 = 7;
 
 impl Engine {
     /// An engine over `store`, reading time from `clock`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Engine> {
-        let writer = Writer::start(store.clone(), clock.clone());
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        catalog: CompiledCatalog,
+    ) -> Result<Engine> {
+        let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
+        let writer = Writer::start(store.clone(), clock.clone(), detector.clone());
         let engine = Engine {
             store,
             clock,
             stations: RwLock::new(Arc::default()),
             communes: RwLock::new(Arc::default()),
             writer,
+            detector,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
+        engine.replace_catalog(catalog)?;
         Ok(engine)
+    }
+
+    /// Evaluates with `catalog` from now on: a new detector is warmed up on the stored history
+    /// over the catalogue's horizon (back from the newest observation, so replayed or
+    /// historical data warms up too) and resumes the stored levels, then replaces the old one.
+    pub fn replace_catalog(&self, catalog: CompiledCatalog) -> Result<()> {
+        let mut fresh = Detector::new(catalog);
+        fresh.sync(
+            &self.store.stations(&RegionFilter::all())?,
+            &self.store.series_catalog()?,
+        );
+        let mut current = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+        let newest = self.store.newest_observed_ms()?.unwrap_or(0);
+        for (series, time_ms, value) in self.store.observed_since(newest - fresh.horizon_ms())? {
+            fresh.observe(&tocsin_core::observation::Observation {
+                series,
+                time_ms,
+                issued_ms: 0,
+                value,
+            });
+        }
+        fresh.forget_changes();
+        fresh.restore_levels(&self.store.current_levels(&RegionFilter::all())?);
+        *current = fresh;
+        Ok(())
+    }
+
+    /// The catalogue in use.
+    pub fn catalog(&self) -> CompiledCatalog {
+        self.detector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .catalog()
+            .clone()
     }
 
     /// Opens the SQLite store in `data_dir` (created if needed).
@@ -81,7 +140,7 @@ impl Engine {
         })?;
         let store =
             tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
-        Engine::new(Arc::new(store), clock)
+        Engine::new(Arc::new(store), clock, options.catalog.clone())
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -99,8 +158,14 @@ impl Engine {
     }
 
     fn reload_stations(&self) -> Result<()> {
-        let cache = SeriesCache::from_rows(self.store.series_catalog()?);
-        *self.stations.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(cache);
+        let series = self.store.series_catalog()?;
+        let stations = self.store.stations(&RegionFilter::all())?;
+        self.detector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .sync(&stations, &series);
+        *self.stations.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(SeriesCache::from_rows(series));
         Ok(())
     }
 
@@ -525,6 +590,41 @@ impl Engine {
                 )));
             }
         })
+    }
+
+    // --- detections ---
+
+    /// Detections in `[from, to)` within the caller's scope, newest first.
+    pub fn detections(
+        &self,
+        who: &Principal,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Detection>> {
+        Self::require_read(who)?;
+        Ok(self
+            .store
+            .detections(&who.filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
+    }
+
+    /// The situation in `region` (the caller's scope root by default): every rule at level 1 or
+    /// more, the highest level, and the communes at each level.
+    pub fn situation(&self, who: &Principal, region: Option<&str>) -> Result<Situation> {
+        Self::require_read(who)?;
+        let code = region.unwrap_or(&who.scope.region).to_string();
+        let root = self.filter_root(&code)?;
+        let filter = RegionFilter {
+            root,
+            domains: who.filter.domains.clone(),
+        };
+        if !self.within(&who.filter, &filter) {
+            return Err(EngineError::NotFound(format!(
+                "no region {code} within your scope"
+            )));
+        }
+        let active = self.store.current_levels(&filter)?;
+        Ok(Situation::of(code, active))
     }
 
     // --- tokens ---

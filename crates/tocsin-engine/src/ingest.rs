@@ -6,9 +6,10 @@
 //! split across commits, so a request is either fully stored or not at all.
 
 use crate::access::Principal;
+use crate::detect::Detector;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
 use tocsin_core::observation::{
     Observation, ObservationInput, Rejection, SeriesLookup, SeriesSpec, validate,
@@ -147,12 +148,17 @@ pub struct Writer {
 pub struct WriteError(pub String);
 
 impl Writer {
-    /// Starts the writer thread over `store`.
-    pub fn start(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Writer {
+    /// Starts the writer thread over `store`; every newly stored observation is then fed to
+    /// `detector`, and the detections it raises are stored.
+    pub fn start(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        detector: Arc<Mutex<Detector>>,
+    ) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tocsin-writer".into())
-            .spawn(move || run_writer(queue, store, clock))
+            .spawn(move || run_writer(queue, store, clock, detector))
             .expect("the writer thread must start");
         Writer { jobs }
     }
@@ -173,7 +179,12 @@ impl Writer {
     }
 }
 
-fn run_writer(queue: mpsc::Receiver<Job>, store: Arc<dyn Store>, clock: Arc<dyn Clock>) {
+fn run_writer(
+    queue: mpsc::Receiver<Job>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    detector: Arc<Mutex<Detector>>,
+) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         let mut size = group[0].observations.len();
@@ -188,12 +199,18 @@ fn run_writer(queue: mpsc::Receiver<Job>, store: Arc<dyn Store>, clock: Arc<dyn 
         }
         let batches: Vec<&[Observation]> =
             group.iter().map(|j| j.observations.as_slice()).collect();
-        let result = store.append(&batches, clock.now().as_millisecond());
-        match result {
+        match store.append(&batches, clock.now().as_millisecond()) {
             Ok(outcomes) => {
+                let mut detector = detector.lock().unwrap_or_else(|e| e.into_inner());
                 for (job, outcome) in group.into_iter().zip(outcomes) {
+                    for (observation, fresh) in job.observations.iter().zip(&outcome.fresh) {
+                        if *fresh {
+                            detector.observe(observation);
+                        }
+                    }
                     let _ = job.reply.send(Ok(outcome));
                 }
+                record_detections(store.as_ref(), clock.as_ref(), &mut detector);
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; requests answered with an error");
@@ -202,5 +219,19 @@ fn run_writer(queue: mpsc::Receiver<Job>, store: Arc<dyn Store>, clock: Arc<dyn 
                 }
             }
         }
+    }
+}
+
+/// Stores the detections the last commit raised. They derive from stored observations, so a
+/// failure here loses no data: after a restart the evaluation resumes from the stored levels
+/// and raises the change again at the next observation.
+fn record_detections(store: &dyn Store, clock: &dyn Clock, detector: &mut Detector) {
+    let detections = detector.take_detections();
+    if detections.is_empty() {
+        return;
+    }
+    match store.record_detections(&detections, clock.now().as_millisecond()) {
+        Ok(new) => tracing::info!(new, "detections recorded"),
+        Err(e) => tracing::error!(error = %e, "detections could not be stored"),
     }
 }

@@ -7,10 +7,12 @@
 pub mod access;
 pub mod catalog;
 pub mod clock;
+pub mod detect;
 pub mod engine;
 pub mod ingest;
 pub mod registry;
+pub mod situation;
 pub mod stations;
 
 pub use engine::{Engine, EngineError, EngineOptions};
-pub use tocsin_store::{Durability, SeriesQuery};
+pub use tocsin_store::{Detection, Durability, SeriesQuery};

@@ -108,12 +108,31 @@ pub struct SeriesRow {
 }
 
 /// What an append did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppendOutcome {
     /// New rows written (first versions and corrections).
     pub stored: u64,
     /// Records already stored with the same value, time and issue time.
     pub duplicates: u64,
+    /// Per observation of the batch: whether it was newly stored (not a duplicate).
+    pub fresh: Vec<bool>,
+}
+
+/// A rule's level changed at a station: the detection event, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub station: String,
+    pub rule: String,
+    pub hazard: String,
+    pub commune: Option<String>,
+    pub province: Option<String>,
+    pub from_level: u8,
+    pub to_level: u8,
+    pub time_ms: i64,
+    /// The indicator value that decided it.
+    pub value: f64,
+    /// How sure the rule's table is (`verified`, `secondary`, `memory`…).
+    pub status: String,
 }
 
 /// Aggregates of one step of a series query.
@@ -247,6 +266,26 @@ pub trait Store: Send + Sync {
     fn latest(&self, filter: &RegionFilter) -> Result<Vec<LatestValue>>;
     /// The number of stored observation rows (all versions).
     fn observation_count(&self) -> Result<u64>;
+    /// The time of the newest observed value, if any.
+    fn newest_observed_ms(&self) -> Result<Option<i64>>;
+    /// The current version of every observed value since `from_ms`, in time order (to rebuild
+    /// evaluation state after a restart or a catalogue change).
+    fn observed_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, f64)>>;
+
+    // --- detections ---
+    /// Stores detections (a repeated one is ignored) and moves the current levels; returns how
+    /// many were new.
+    fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize>;
+    /// Detections in `[from, to)` visible through `filter`, newest first, at most `limit`.
+    fn detections(
+        &self,
+        filter: &RegionFilter,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Detection>>;
+    /// Every rule at level 1 or more at a station visible through `filter`.
+    fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

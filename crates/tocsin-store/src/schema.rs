@@ -94,4 +94,35 @@ pub const MIGRATIONS: &[&str] = &[
         revoked INTEGER NOT NULL DEFAULT 0
     );
     "#,
+    // 2: detections (rule level changes) and the current level of every rule at every station.
+    r#"
+    CREATE TABLE detections (
+        id INTEGER PRIMARY KEY,
+        station TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        hazard TEXT NOT NULL,
+        commune TEXT,
+        province TEXT,
+        from_level INTEGER NOT NULL,
+        to_level INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        value REAL NOT NULL,
+        status TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        UNIQUE (station, rule, time_ms, to_level)
+    );
+    CREATE INDEX detections_time ON detections(time_ms);
+    CREATE TABLE current_levels (
+        station TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        hazard TEXT NOT NULL,
+        commune TEXT,
+        province TEXT,
+        level INTEGER NOT NULL,
+        since_ms INTEGER NOT NULL,
+        value REAL NOT NULL,
+        status TEXT NOT NULL,
+        PRIMARY KEY (station, rule)
+    ) WITHOUT ROWID;
+    "#,
 ];

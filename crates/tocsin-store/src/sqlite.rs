@@ -510,7 +510,7 @@ impl Store for SqliteStore {
                     "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?;
                 for batch in batches {
-                    let mut outcome = AppendOutcome::default();
+                    let mut outcome = AppendOutcome { fresh: Vec::with_capacity(batch.len()), ..Default::default() };
                     for o in batch.iter() {
                         let changed = insert.execute(params![o.time_ms.div_euclid(BUCKET_MS), o.series, o.time_ms, o.issued_ms, o.value, *seq])?;
                         if changed == 1 {
@@ -519,6 +519,7 @@ impl Store for SqliteStore {
                         } else {
                             outcome.duplicates += 1;
                         }
+                        outcome.fresh.push(changed == 1);
                     }
                     update_latest(tx, batch)?;
                     outcomes.push(outcome);
@@ -600,6 +601,77 @@ impl Store for SqliteStore {
                     r.get::<_, i64>(0)
                 })? as u64,
             )
+        })
+    }
+
+    fn newest_observed_ms(&self) -> Result<Option<i64>> {
+        self.read(|conn| {
+            Ok(conn.query_row("SELECT max(time_ms) FROM series_latest", [], |r| r.get(0))?)
+        })
+    }
+
+    fn observed_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, f64)>> {
+        self.read(|conn| {
+            let sql = "SELECT series, time_ms, value, max(seq) FROM observations WHERE bucket >= ?1 AND time_ms >= ?2 AND issued_ms = 0 \
+                       GROUP BY bucket, series, time_ms ORDER BY bucket, time_ms, series";
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map(params![from_ms.div_euclid(BUCKET_MS), from_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize> {
+        self.write(|tx, _| {
+            let mut new = 0;
+            for d in detections {
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, recorded_ms) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    )?
+                    .execute(params![d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms])?;
+                new += inserted;
+                tx.prepare_cached(
+                    "INSERT INTO current_levels (station, rule, hazard, commune, province, level, since_ms, value, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (station, rule) DO UPDATE SET level = excluded.level, since_ms = excluded.since_ms, value = excluded.value, \
+                     commune = excluded.commune, province = excluded.province, status = excluded.status WHERE excluded.since_ms >= current_levels.since_ms",
+                )?
+                .execute(params![d.station, d.rule, d.hazard, d.commune, d.province, d.to_level, d.time_ms, d.value, d.status])?;
+            }
+            Ok(new)
+        })
+    }
+
+    fn detections(
+        &self,
+        filter: &RegionFilter,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Detection>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status \
+                 FROM detections d JOIN stations s ON s.id = d.station WHERE d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
+                 ORDER BY d.time_ms DESC, d.id DESC LIMIT ?3",
+                station_condition(filter)
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![from_ms, to_ms, limit as i64], detection_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, 0, d.level, d.since_ms, d.value, d.status \
+                 FROM current_levels d JOIN stations s ON s.id = d.station WHERE d.level > 0 AND {} ORDER BY d.level DESC, d.station, d.rule",
+                station_condition(filter)
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], detection_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
@@ -771,6 +843,21 @@ fn update_latest(tx: &rusqlite::Transaction, observations: &[Observation]) -> Re
         upsert.execute(params![series, time_ms, value])?;
     }
     Ok(())
+}
+
+fn detection_from_row(r: &Row) -> rusqlite::Result<Detection> {
+    Ok(Detection {
+        station: r.get(0)?,
+        rule: r.get(1)?,
+        hazard: r.get(2)?,
+        commune: r.get(3)?,
+        province: r.get(4)?,
+        from_level: r.get(5)?,
+        to_level: r.get(6)?,
+        time_ms: r.get(7)?,
+        value: r.get(8)?,
+        status: r.get(9)?,
+    })
 }
 
 const STATION_SELECT: &str = "SELECT s.id, s.name, s.domain, s.lat, s.lon, s.commune, s.attributes, s.retired FROM stations s";

@@ -79,7 +79,7 @@ impl ServeArgs {
 /// Opens the engine over the data directory with the system clock.
 pub fn open_engine(data: &Path, durability: tocsin_engine::Durability) -> Result<Engine> {
     let clock = Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions { durability };
+    let options = tocsin_engine::EngineOptions::new(durability);
     Engine::open(data, &options, clock)
         .with_context(|| format!("open the store in {}", data.display()))
 }

@@ -1,7 +1,7 @@
 //! Ingest semantics through the engine: duplicates stored once, corrections kept as versions,
 //! forecasts superseded by newer issues, ingest tokens limited to their stations.
 
-use crate::registry;
+use crate::{block_on, registry};
 use tocsin_core::access::{Role, Scope};
 use tocsin_core::observation::ObservationInput;
 use tocsin_core::station::{Domain, MetricSpec, Station};
@@ -56,13 +56,6 @@ fn forecast(
 
 fn ms(time: &str) -> i64 {
     time.parse::<jiff::Timestamp>().unwrap().as_millisecond()
-}
-
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! `../shared/data/vn/admin` and shared by the tests that read it.
 
 mod catalog;
+mod detect;
 mod ingest;
 mod regions;
 
@@ -31,9 +32,7 @@ pub fn registry() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-        let options = EngineOptions {
-            durability: tocsin_store::Durability::Normal,
-        };
+        let options = EngineOptions::new(tocsin_store::Durability::Normal);
         let engine = Engine::open(dir.path(), &options, clock).unwrap();
         let changes = tocsin_engine::registry::changes::read_changes(&changes_file()).unwrap();
         let report = engine
@@ -45,4 +44,12 @@ pub fn registry() -> &'static Fixture {
             _dir: dir,
         }
     })
+}
+
+/// Runs a future to completion on a small runtime (ingest is async).
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
 }

@@ -190,9 +190,7 @@ fn changes_can_be_recorded_after_import() {
     let clock = std::sync::Arc::new(tocsin_core::clock::ManualClock::new(
         "2026-11-22T03:00:00Z".parse().unwrap(),
     ));
-    let options = tocsin_engine::EngineOptions {
-        durability: tocsin_engine::Durability::Normal,
-    };
+    let options = tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal);
     let engine = tocsin_engine::Engine::open(dir.path(), &options, clock).unwrap();
     engine
         .import_regions(&crate::shared_admin_dir(), &[])

@@ -1,6 +1,7 @@
 //! The router: health checks, metrics, and the `/api/v1` resources (regions, stations,
 //! observations, series).
 
+mod detections;
 mod observations;
 mod regions;
 mod stations;
@@ -34,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(regions::routes())
         .merge(stations::routes())
         .merge(observations::routes())
+        .merge(detections::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

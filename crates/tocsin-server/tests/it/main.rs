@@ -35,9 +35,7 @@ pub fn fixture() -> &'static Fixture {
         let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
         let engine = Engine::open(
             dir.path(),
-            &EngineOptions {
-                durability: tocsin_engine::Durability::Normal,
-            },
+            &EngineOptions::new(tocsin_engine::Durability::Normal),
             clock,
         )
         .unwrap();

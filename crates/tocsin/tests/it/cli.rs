@@ -53,9 +53,7 @@ fn token_create_prints_the_secret_last_and_backup_copies_the_store() {
     std::fs::create_dir(&copy).unwrap();
     std::fs::copy(&backup, copy.join("tocsin.db")).unwrap();
     let clock = std::sync::Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions {
-        durability: tocsin_engine::Durability::Full,
-    };
+    let options = tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Full);
     let restored = tocsin_engine::Engine::open(&copy, &options, clock).unwrap();
     assert_eq!(
         restored

@@ -139,9 +139,7 @@ fn acknowledged_observations_survive_sigkill() {
 /// Every acknowledged observation is stored once with its value; nothing beyond the batches sent exists.
 fn check_exactly_once(data: &str, acknowledged: &[usize], batches_sent: usize) {
     let clock = Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions {
-        durability: tocsin_engine::Durability::Full,
-    };
+    let options = tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Full);
     let engine = tocsin_engine::Engine::open(std::path::Path::new(data), &options, clock).unwrap();
     let admin = tocsin_engine::access::Principal::local_admin();
     for &n in acknowledged {

@@ -1,0 +1,169 @@
+//! Detection in the running system: the streaming evaluator fed with every newly stored
+//! observation, in commit order, turning level changes into stored detections.
+//!
+//! After a restart (or a catalogue change) the evaluator's windows are rebuilt by replaying the
+//! stored history over the catalogue's horizon, without recording anything, and the levels are
+//! resumed from the stored current levels — so a restart neither repeats nor loses a detection.
+
+use std::collections::HashMap;
+use tocsin_core::evaluate::{
+    CompiledCatalog, Evaluator, LevelChange, SeriesHandle, StationContext,
+};
+use tocsin_core::observation::Observation;
+use tocsin_core::station::Station;
+use tocsin_store::{Detection, SeriesRow};
+
+/// How far behind the newest sample a late observation still counts (seconds).
+pub const LATENESS_S: i64 = 6 * 3600;
+
+/// Where a station is, for the detections it raises.
+#[derive(Debug, Clone)]
+struct Place {
+    id: String,
+    commune: Option<String>,
+    province: Option<String>,
+}
+
+/// The evaluator with the registry mappings it needs.
+pub struct Detector {
+    evaluator: Evaluator,
+    stations: HashMap<String, usize>,
+    places: Vec<Place>,
+    series: HashMap<i64, Option<SeriesHandle>>,
+    changes: Vec<LevelChange>,
+}
+
+impl Detector {
+    pub fn new(catalog: CompiledCatalog) -> Detector {
+        Detector {
+            evaluator: Evaluator::new(catalog, LATENESS_S),
+            stations: HashMap::new(),
+            places: Vec::new(),
+            series: HashMap::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn catalog(&self) -> &CompiledCatalog {
+        self.evaluator.catalog()
+    }
+
+    /// The history needed to rebuild the evaluation state, in milliseconds.
+    pub fn horizon_ms(&self) -> i64 {
+        self.evaluator.horizon_s() * 1000
+    }
+
+    /// Registers new stations and series, and re-reads the attributes of known ones.
+    pub fn sync(&mut self, stations: &[Station], series: &[SeriesRow]) {
+        let provinces: HashMap<&str, Option<&str>> = series
+            .iter()
+            .map(|s| (s.station.as_str(), s.province.as_deref()))
+            .collect();
+        for station in stations {
+            let context = StationContext {
+                domain: station.domain,
+                attributes: station.attributes.clone(),
+            };
+            let place = Place {
+                id: station.id.clone(),
+                commune: station.commune.clone(),
+                province: provinces
+                    .get(station.id.as_str())
+                    .copied()
+                    .flatten()
+                    .map(str::to_string),
+            };
+            match self.stations.get(&station.id) {
+                Some(&index) => {
+                    self.evaluator.update_station(index, context);
+                    self.places[index] = place;
+                }
+                None => {
+                    let index = self.evaluator.add_station(context);
+                    self.stations.insert(station.id.clone(), index);
+                    self.places.push(place);
+                }
+            }
+        }
+        for row in series {
+            if self.series.contains_key(&row.series) {
+                continue;
+            }
+            let handle = self
+                .stations
+                .get(&row.station)
+                .and_then(|&s| self.evaluator.series(s, &row.metric));
+            self.series.insert(row.series, handle);
+        }
+    }
+
+    /// Feeds one stored observation (forecasts do not feed observed indicators).
+    pub fn observe(&mut self, observation: &Observation) {
+        if observation.issued_ms != 0 {
+            return;
+        }
+        if let Some(Some(handle)) = self.series.get(&observation.series) {
+            self.evaluator.observe(
+                *handle,
+                observation.time_ms.div_euclid(1000),
+                observation.value,
+                &mut self.changes,
+            );
+        }
+    }
+
+    /// Drops the level changes seen so far (after a replay that only rebuilds state).
+    pub fn forget_changes(&mut self) {
+        self.changes.clear();
+    }
+
+    /// The level changes since the last call, as detections to store.
+    pub fn take_detections(&mut self) -> Vec<Detection> {
+        let catalog = self.evaluator.catalog();
+        let detections = self
+            .changes
+            .iter()
+            .map(|c| {
+                let rule = &catalog.rules[c.rule];
+                let place = &self.places[c.station];
+                let band_status = rule
+                    .bands
+                    .iter()
+                    .find(|b| b.level == c.to)
+                    .map_or(rule.status, |b| b.status);
+                Detection {
+                    station: place.id.clone(),
+                    rule: rule.id.clone(),
+                    hazard: rule.hazard.clone(),
+                    commune: place.commune.clone(),
+                    province: place.province.clone(),
+                    from_level: c.from,
+                    to_level: c.to,
+                    time_ms: c.time_s * 1000,
+                    value: c.value,
+                    status: format!("{band_status:?}").to_lowercase(),
+                }
+            })
+            .collect();
+        self.changes.clear();
+        detections
+    }
+
+    /// Resumes the stored current levels.
+    pub fn restore_levels(&mut self, levels: &[Detection]) {
+        for level in levels {
+            let (Some(&station), Some(rule)) = (
+                self.stations.get(&level.station),
+                self.evaluator.catalog().rule_index(&level.rule),
+            ) else {
+                continue;
+            };
+            self.evaluator.set_level(
+                station,
+                rule,
+                level.to_level,
+                level.time_ms.div_euclid(1000),
+            );
+        }
+    }
+}

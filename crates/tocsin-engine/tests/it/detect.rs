@@ -1,0 +1,150 @@
+//! Detection in the running engine: ingested observations raise stored detections, the
+//! situation rolls them up, and a restart resumes the levels without repeating a detection.
+
+use std::sync::Arc;
+use tocsin_core::clock::ManualClock;
+use tocsin_core::observation::ObservationInput;
+use tocsin_core::station::{AttributeValue, Domain, MetricSpec, Station};
+use tocsin_engine::access::Principal;
+use tocsin_engine::{Engine, EngineOptions};
+
+fn yen_bai_gauge() -> Station {
+    let attributes = [
+        ("bd1", 30.0),
+        ("bd2", 31.0),
+        ("bd3", 32.0),
+        ("station_area", 1.0),
+    ];
+    Station {
+        id: "SYN-YB-1".into(),
+        name: "Yên Bái river gauge (synthetic)".into(),
+        domain: Domain::Hydromet,
+        lat: 21.705,
+        lon: 104.87,
+        commune: None,
+        metrics: vec![MetricSpec {
+            name: "water_level_m".into(),
+            unit: "m".into(),
+            min: 0.0,
+            max: 100.0,
+            interval_s: 3600,
+        }],
+        attributes: attributes
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::Number(*v)))
+            .collect(),
+        retired: None,
+    }
+}
+
+fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
+    Engine::open(
+        dir,
+        &EngineOptions::new(tocsin_engine::Durability::Normal),
+        clock,
+    )
+    .unwrap()
+}
+
+/// Midnight of 9 September 2024 in Vietnam.
+const START: &str = "2024-09-08T17:00:00Z";
+
+/// Sends hourly water levels starting at 2024-09-09T00:00+07:00 + `first_hour`.
+fn send(engine: &Engine, first_hour: i64, levels: &[f64]) {
+    let start = START.parse::<jiff::Timestamp>().unwrap().as_second();
+    let records = levels
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let time =
+                jiff::Timestamp::from_second(start + (first_hour + i as i64) * 3600).unwrap();
+            Ok(ObservationInput {
+                station: Some("SYN-YB-1".into()),
+                metric: Some("water_level_m".into()),
+                time: Some(time.to_string()),
+                value: Some(*v),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let report = crate::block_on(engine.ingest(&Principal::local_admin(), records, true)).unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+}
+
+fn detections(engine: &Engine) -> Vec<String> {
+    let found = engine
+        .detections(&Principal::local_admin(), 0, i64::MAX, 100)
+        .unwrap();
+    let start = START.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+    found
+        .iter()
+        .rev()
+        .map(|d| {
+            format!(
+                "hour {} {} {}→{} at {}",
+                (d.time_ms - start) / 3_600_000,
+                d.rule,
+                d.from_level,
+                d.to_level,
+                d.value
+            )
+        })
+        .collect()
+}
+
+/// Waits until the writer thread has recorded `n` detections (it records after answering).
+fn wait_for(engine: &Engine, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let found = detections(engine);
+        if found.len() >= n {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    detections(engine)
+}
+
+#[test]
+fn ingest_raises_detections_and_restarts_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let engine = open(dir.path(), clock.clone());
+    engine
+        .import_regions(&crate::shared_admin_dir(), &[])
+        .unwrap();
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
+        .unwrap();
+    send(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
+    let expected = [
+        "hour 1 river_flood 0→1 at 30.2",
+        "hour 3 river_flood 1→2 at 32.4",
+        "hour 4 river_flood 2→3 at 33.2",
+    ];
+    assert_eq!(wait_for(&engine, 3), expected);
+    let situation = engine.situation(&Principal::local_admin(), None).unwrap();
+    let province = engine
+        .locate(&Principal::local_admin(), 21.705, 104.87)
+        .unwrap()
+        .parent
+        .unwrap();
+    assert_eq!(
+        (
+            situation.max_level,
+            situation.communes_per_level,
+            situation.provinces.get(&province)
+        ),
+        (3, [0, 0, 1, 0, 0], Some(&3))
+    );
+    drop(engine);
+
+    let engine = open(dir.path(), clock);
+    send(&engine, 6, &[33.9, 32.5]);
+    let after = wait_for(&engine, 4);
+    assert_eq!(after[..3], expected, "nothing repeated after the restart");
+    assert_eq!(
+        after[3..],
+        ["hour 7 river_flood 3→2 at 32.5"],
+        "the level resumed at 3 and dropped once"
+    );
+}

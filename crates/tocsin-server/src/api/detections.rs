@@ -1,0 +1,84 @@
+//! Detection endpoints: rule level changes over a period, and the situation of a region (active
+//! levels rolled up commune → province → nation).
+
+use super::{AppState, blocking};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tocsin_core::observation::parse_time;
+use tocsin_engine::situation::Situation;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/detections", get(detections))
+        .route("/api/v1/situation", get(situation))
+}
+
+fn time_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn detection_json(d: &tocsin_engine::Detection) -> Value {
+    json!({
+        "station": d.station, "rule": d.rule, "hazard": d.hazard, "commune": d.commune, "province": d.province,
+        "from_level": d.from_level, "level": d.to_level, "time": time_text(d.time_ms), "value": d.value, "status": d.status,
+    })
+}
+
+#[derive(Deserialize)]
+struct Period {
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<usize>,
+}
+
+fn optional_time(text: &Option<String>, name: &str, default_ms: i64) -> Result<i64, ApiError> {
+    match text.as_deref().filter(|t| !t.is_empty()) {
+        None => Ok(default_ms),
+        Some(t) => parse_time(Some(t), name)
+            .map_err(|r| ApiError::bad_request(format!("{}: {}", r.field, r.reason))),
+    }
+}
+
+async fn detections(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    let now = state.engine.clock().now().as_millisecond();
+    let from = optional_time(&p.from, "from", now - 86_400_000)?;
+    let to = optional_time(&p.to, "to", now + 1)?;
+    let engine = state.engine.clone();
+    let found =
+        blocking(move || engine.detections(&who, from, to, p.limit.unwrap_or(1000))).await?;
+    Ok(Json(found.iter().map(detection_json).collect()))
+}
+
+#[derive(Deserialize)]
+struct RegionParam {
+    region: Option<String>,
+}
+
+async fn situation(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(p): Query<RegionParam>,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let s: Situation = blocking(move || engine.situation(&who, p.region.as_deref())).await?;
+    Ok(Json(json!({
+        "region": s.region,
+        "max_level": s.max_level,
+        "communes_per_level": { "1": s.communes_per_level[0], "2": s.communes_per_level[1], "3": s.communes_per_level[2], "4": s.communes_per_level[3], "5": s.communes_per_level[4] },
+        "provinces": s.provinces,
+        "communes": s.communes,
+        "active": s.active.iter().map(detection_json).collect::<Vec<_>>(),
+    })))
+}
