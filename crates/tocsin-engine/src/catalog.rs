@@ -83,9 +83,12 @@ fn compile(
     let mut parsed = Vec::new();
     let mut problems = Vec::new();
     for (name, text) in files {
-        match text.and_then(|t| toml::from_str::<CatalogFile>(&t).map_err(|e| e.to_string())) {
-            Ok(file) => parsed.push((name, file)),
-            Err(e) => problems.push(file_problem(&name, e.trim_end().replace('\n', " "))),
+        match text {
+            Err(e) => problems.push(file_problem(&name, e)),
+            Ok(text) => match toml::from_str::<CatalogFile>(&text) {
+                Ok(file) => parsed.push((name, file)),
+                Err(e) => problems.push(syntax_problem(&name, &text, &e)),
+            },
         }
     }
     match check(&parsed) {
@@ -95,5 +98,22 @@ fn compile(
             problems.extend(more);
             Err(problems)
         }
+    }
+}
+
+/// A TOML error as a problem naming the line (and the key, when the error is about one).
+fn syntax_problem(file: &str, text: &str, error: &toml::de::Error) -> CatalogProblem {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let key = error
+        .span()
+        .map(|span| text.get(span).unwrap_or_default().trim().to_string())
+        .filter(|k| !k.is_empty() && k.len() < 40);
+    CatalogProblem {
+        file: file.to_string(),
+        item: line.map_or("file".into(), |l| format!("line {l}")),
+        key: key.unwrap_or_else(|| "-".into()),
+        problem: error.message().to_string(),
     }
 }

@@ -10,5 +10,5 @@ mod error;
 pub mod metrics;
 pub mod records;
 
-pub use api::{AppState, router};
+pub use api::{AppState, reload_catalog, router};
 pub use error::ApiError;

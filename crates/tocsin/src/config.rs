@@ -25,9 +25,12 @@ pub struct Config {
     pub log_format: Option<String>,
     /// The largest request body accepted, in bytes (default 64 MiB).
     pub max_body_bytes: Option<usize>,
+    /// Folder of rule catalogue files (`*.toml`); default: the built-in catalogue.
+    pub catalog: Option<PathBuf>,
 }
 
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
+    "catalog",
     "listen",
     "data",
     "regions_from",
@@ -109,6 +112,9 @@ pub fn check(config: &Config) -> Vec<String> {
             dir.display()
         ));
     }
+    if let Err(catalog_problems) = load_catalog(config.catalog.as_deref()) {
+        problems.extend(catalog_problems.iter().map(|p| format!("catalog: {p}")));
+    }
     if let Some(file) = &config.region_changes
         && let Err(e) = tocsin_engine::registry::changes::read_changes(file)
     {
@@ -123,4 +129,15 @@ pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {
         "normal" => Some(tocsin_engine::Durability::Normal),
         _ => None,
     }
+}
+
+/// The rule catalogue from `dir`, or the built-in one; every problem as a line.
+pub fn load_catalog(
+    dir: Option<&Path>,
+) -> Result<tocsin_core::evaluate::CompiledCatalog, Vec<String>> {
+    let loaded = match dir {
+        Some(dir) => tocsin_engine::catalog::load_dir(dir),
+        None => tocsin_engine::catalog::builtin(),
+    };
+    loaded.map_err(|problems| problems.iter().map(|p| p.to_string()).collect())
 }

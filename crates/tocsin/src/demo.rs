@@ -3,7 +3,7 @@
 //! synthetic everywhere), the last 24 hours of synthetic readings, and a live feed that adds a
 //! reading for every station each 10 seconds. It prints the URL and an admin token.
 
-use crate::serve::{ServeArgs, ensure_regions, init_logging, open_engine, serve};
+use crate::serve::{ServeArgs, ensure_regions, init_logging, open_serving_engine, serve};
 use anyhow::Result;
 use clap::Args;
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     serve_args.data = Some(args.data);
     let settings = serve_args.settings()?;
     init_logging(settings.json_logs);
-    let engine = Arc::new(open_engine(&settings.data, settings.durability)?);
+    let engine = Arc::new(open_serving_engine(&settings)?);
     ensure_regions(&engine, &settings)?;
     let stations = synthetic_network(&engine)?;
     let admin = Principal::local_admin();

@@ -108,10 +108,14 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum ConfigCommand {
-    /// Report every problem in a config file; exit 1 if there is any.
+    /// Report every problem in a config file and the rule catalogue; exit 1 if there is any.
     Check {
-        #[arg(long, env = "TOCSIN_CONFIG", default_value = "tocsin.toml")]
-        config: PathBuf,
+        /// The config file [default: tocsin.toml, when it exists].
+        #[arg(long, env = "TOCSIN_CONFIG")]
+        config: Option<PathBuf>,
+        /// A rule catalogue folder to check [default: the config's, else the built-in one].
+        #[arg(long)]
+        catalog: Option<PathBuf>,
     },
 }
 
@@ -146,20 +150,42 @@ fn main() -> Result<()> {
             println!("backup written to {}", to.display());
             Ok(())
         }
-        Command::Config(ConfigCommand::Check { config }) => match config::load(&config) {
-            Ok(_) => {
-                println!("{}: ok", config.display());
-                Ok(())
-            }
-            Err(problems) => {
-                for p in &problems {
-                    eprintln!("{p}");
-                }
-                bail!("{} problem(s) in {}", problems.len(), config.display())
-            }
-        },
+        Command::Config(ConfigCommand::Check { config, catalog }) => check_config(config, catalog),
         Command::Bench(command) => bench::run(command),
     }
+}
+
+/// `tocsin config check`: the config file (if any) and the catalogue it names, or `--catalog`.
+fn check_config(config: Option<PathBuf>, catalog: Option<PathBuf>) -> Result<()> {
+    let default = PathBuf::from("tocsin.toml");
+    let file = config.or_else(|| default.exists().then_some(default));
+    let mut problems = Vec::new();
+    let mut catalog_dir = catalog.clone();
+    if let Some(file) = &file {
+        match config::load(file) {
+            Ok(loaded) => catalog_dir = catalog_dir.or(loaded.catalog),
+            Err(found) => problems.extend(found),
+        }
+    }
+    if (catalog.is_some() || problems.is_empty())
+        && let Err(found) = config::load_catalog(catalog_dir.as_deref())
+    {
+        problems.extend(found);
+    }
+    let checked = match (&file, &catalog_dir) {
+        (Some(f), Some(c)) => format!("{} and catalogue {}", f.display(), c.display()),
+        (Some(f), None) => format!("{} and the built-in catalogue", f.display()),
+        (None, Some(c)) => format!("catalogue {}", c.display()),
+        (None, None) => "the built-in catalogue".to_string(),
+    };
+    if problems.is_empty() {
+        println!("{checked}: ok");
+        return Ok(());
+    }
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    bail!("{} problem(s) in {checked}", problems.len())
 }
 
 /// The region changes to apply: a file, or the built-in catalogue.

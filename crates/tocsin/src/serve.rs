@@ -20,6 +20,9 @@ pub struct ServeArgs {
     /// Listen address [default: 127.0.0.1:8080].
     #[arg(long, env = "TOCSIN_LISTEN")]
     pub listen: Option<String>,
+    /// Rule catalogue folder (`*.toml`) [default: the built-in catalogue].
+    #[arg(long, env = "TOCSIN_CATALOG")]
+    pub catalog: Option<PathBuf>,
     /// Official administrative files, imported when the registry is empty [default: ../shared/data/vn/admin].
     #[arg(long, env = "TOCSIN_REGIONS_FROM")]
     pub regions_from: Option<PathBuf>,
@@ -34,6 +37,7 @@ pub struct Settings {
     pub durability: tocsin_engine::Durability,
     pub json_logs: bool,
     pub max_body_bytes: usize,
+    pub catalog: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -72,6 +76,7 @@ impl ServeArgs {
             durability: durability.unwrap_or(tocsin_engine::Durability::Full),
             json_logs: file.log_format.as_deref() == Some("json"),
             max_body_bytes: file.max_body_bytes.unwrap_or(config::DEFAULT_MAX_BODY),
+            catalog: self.catalog.clone().or(file.catalog),
         })
     }
 }
@@ -115,10 +120,27 @@ pub fn ensure_regions(engine: &Engine, settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// Opens the engine for serving: the catalogue from the settings, refused when invalid.
+pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
+    let catalog = config::load_catalog(settings.catalog.as_deref()).map_err(|problems| {
+        anyhow::anyhow!(
+            "the rule catalogue is invalid; not starting:\n{}",
+            problems.join("\n")
+        )
+    })?;
+    let clock = Arc::new(tocsin_engine::clock::SystemClock);
+    let options = tocsin_engine::EngineOptions {
+        durability: settings.durability,
+        catalog,
+    };
+    Engine::open(&settings.data, &options, clock)
+        .with_context(|| format!("open the store in {}", settings.data.display()))
+}
+
 pub fn run(args: ServeArgs) -> Result<()> {
     let settings = args.settings()?;
     init_logging(settings.json_logs);
-    let engine = Arc::new(open_engine(&settings.data, settings.durability)?);
+    let engine = Arc::new(open_serving_engine(&settings)?);
     ensure_regions(&engine, &settings)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(engine, &settings, |addr| {
@@ -136,7 +158,9 @@ pub async fn serve(
         engine,
         metrics: Default::default(),
         max_body_bytes: settings.max_body_bytes,
+        catalog_dir: settings.catalog.clone(),
     });
+    tokio::spawn(reload_on_hangup(state.clone()));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
@@ -146,6 +170,26 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Reloads the rule catalogue on SIGHUP; a bad catalogue keeps the one in use.
+async fn reload_on_hangup(state: Arc<AppState>) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let state = state.clone();
+        let outcome =
+            tokio::task::spawn_blocking(move || tocsin_server::reload_catalog(&state)).await;
+        match outcome {
+            Ok(Ok(rules)) => tracing::info!(rules, "rule catalogue reloaded"),
+            Ok(Err(problems)) => {
+                tracing::error!(problems = %problems.join("; "), "rule catalogue not reloaded; the previous one stays in use")
+            }
+            Err(e) => tracing::error!(error = %e, "catalogue reload failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

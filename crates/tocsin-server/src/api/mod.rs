@@ -1,6 +1,7 @@
 //! The router: health checks, metrics, and the `/api/v1` resources (regions, stations,
 //! observations, series).
 
+mod catalog;
 mod detections;
 mod observations;
 mod regions;
@@ -23,6 +24,25 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Where the rule catalogue is read from on reload; `None` for the built-in one.
+    pub catalog_dir: Option<std::path::PathBuf>,
+}
+
+/// Reloads the rule catalogue from its folder (or the built-in one). A catalogue with problems
+/// is refused and the one in use stays; returns the number of rules now in use.
+pub fn reload_catalog(state: &AppState) -> Result<usize, Vec<String>> {
+    let loaded = match &state.catalog_dir {
+        Some(dir) => tocsin_engine::catalog::load_dir(dir),
+        None => tocsin_engine::catalog::builtin(),
+    };
+    let catalog =
+        loaded.map_err(|problems| problems.iter().map(|p| p.to_string()).collect::<Vec<_>>())?;
+    let rules = catalog.rules.len();
+    state
+        .engine
+        .replace_catalog(catalog)
+        .map_err(|e| vec![e.to_string()])?;
+    Ok(rules)
 }
 
 /// The whole HTTP API.
@@ -36,6 +56,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(stations::routes())
         .merge(observations::routes())
         .merge(detections::routes())
+        .merge(catalog::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

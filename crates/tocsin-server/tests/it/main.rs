@@ -1,6 +1,7 @@
 //! HTTP API tests, in-process through `Router::oneshot`, compiled as one binary.
 
 mod bad_input;
+mod catalog;
 mod scope;
 
 use axum::body::Body;
@@ -61,6 +62,7 @@ pub fn fixture() -> &'static Fixture {
             engine: Arc::new(engine),
             metrics: Default::default(),
             max_body_bytes: 64 << 20,
+            catalog_dir: None,
         });
         Fixture {
             state,

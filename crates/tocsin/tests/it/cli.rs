@@ -71,3 +71,27 @@ fn token_create_prints_the_secret_last_and_backup_copies_the_store() {
     ]);
     assert!(!again.status.success(), "a backup never overwrites a file");
 }
+
+#[test]
+fn config_check_names_catalogue_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let bad = "[[metric]]\nname = \"rain_mm\"\nunit = \"mm\"\n[[indicator]]\nid = \"r\"\nmetric = \"rain_mm\"\naggregate = \"sum\"\nwindow = \"24h\"\n\
+               [[rule]]\nid = \"rain\"\nhazard = \"heavy_rain\"\nname_vi = \"x\"\nname_en = \"x\"\nindicator = \"r\"\nsource = \"x\"\nstatus = \"memory\"\n\
+               level = [ { level = 2, min = 100 }, { level = 1, min = 150 } ]\n";
+    std::fs::write(rules.join("rain.toml"), bad).unwrap();
+    let output = tocsin(&["config", "check", "--catalog", rules.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        errors.contains(
+            "rain.toml: rule rain: level[0]: level 2 starts at 100 below level 1 (level[1]) at 150"
+        ),
+        "{errors}"
+    );
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog/rules");
+    assert!(
+        tocsin_ok(&["config", "check", "--catalog", shipped.to_str().unwrap()]).ends_with(": ok\n")
+    );
+}

@@ -1,0 +1,84 @@
+//! Catalogue endpoints: the rules in use with their sources and how sure each table is, and a
+//! reload (administrators) that refuses a bad catalogue and keeps the one in use.
+
+use super::{AppState, reload_catalog};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tocsin_core::access::Role;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/catalog", get(rules))
+        .route("/api/v1/catalog/reload", post(reload))
+}
+
+fn status_name(status: tocsin_core::catalog::Confidence) -> String {
+    format!("{status:?}").to_lowercase()
+}
+
+async fn rules(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    if !who.role.can_read() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this token may only send observations",
+        ));
+    }
+    let catalog = state.engine.catalog();
+    let rules: Vec<Value> = catalog
+        .rules
+        .iter()
+        .map(|r| {
+            let levels: Vec<Value> = r
+                .bands
+                .iter()
+                .map(|b| json!({"level": b.level, "min": b.min.to_string(), "max": b.max.as_ref().map(|m| m.to_string()), "sustained_seconds": b.sustained_s, "status": status_name(b.status)}))
+                .collect();
+            json!({
+                "id": r.id, "hazard": r.hazard, "name_vi": r.name_vi, "name_en": r.name_en,
+                "indicator": catalog.indicators[r.indicator].id, "source": r.source, "status": status_name(r.status), "levels": levels,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "rules": rules })))
+}
+
+async fn reload(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    if who.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only an administrator may reload the catalogue",
+        ));
+    }
+    let reloading = state.clone();
+    let outcome = tokio::task::spawn_blocking(move || reload_catalog(&reloading))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "reload failed; see the server log",
+            )
+        })?;
+    match outcome {
+        Ok(rules) => Ok(Json(json!({ "reloaded": true, "rules": rules }))),
+        Err(problems) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "{} problem(s): the catalogue was not reloaded and the previous one stays in use",
+                problems.len()
+            ),
+            details: Some(json!(problems)),
+        }),
+    }
+}
