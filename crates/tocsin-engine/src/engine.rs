@@ -73,6 +73,12 @@ pub struct Engine {
     detector: Arc<Mutex<Detector>>,
 }
 
+/// The rule id (and hazard) of data-gap detections.
+pub const DATA_GAP: &str = "data_gap";
+
+/// How many reporting intervals a station may miss before it counts as silent.
+pub const GAP_INTERVALS: i64 = 3;
+
 /// Vietnam's offset from UTC; "today" in the registry is the date in Vietnam.
 const VIETNAM_OFFSET_HOURS: i8 = 7;
 
@@ -573,6 +579,9 @@ impl Engine {
 
     /// The store filter rooted at the current region `code`.
     fn filter_root(&self, code: &str) -> Result<FilterRoot> {
+        if code == NATION_CODE {
+            return Ok(FilterRoot::Nation);
+        }
         let region = self
             .store
             .region(code, self.today(), &RegionFilter::all())?
@@ -625,6 +634,50 @@ impl Engine {
         }
         let active = self.store.current_levels(&filter)?;
         Ok(Situation::of(code, active))
+    }
+
+    /// Raises a data-gap detection for every station silent for longer than
+    /// [`GAP_INTERVALS`] times its longest reporting interval, and clears it when the station
+    /// reports again. Returns the detections recorded. Stations that never reported are not
+    /// judged (they may not have started).
+    pub fn check_data_gaps(&self) -> Result<Vec<Detection>> {
+        let now_ms = self.clock.now().as_millisecond();
+        let open: std::collections::HashSet<String> = self
+            .store
+            .current_levels(&RegionFilter::all())?
+            .into_iter()
+            .filter(|d| d.rule == DATA_GAP)
+            .map(|d| d.station)
+            .collect();
+        let mut changes = Vec::new();
+        for report in self.store.station_reports()? {
+            let allowed_ms = report.interval_s * 1000 * GAP_INTERVALS;
+            let silent = now_ms - report.last_ms > allowed_ms;
+            let was_open = open.contains(&report.station);
+            if silent != was_open {
+                let time_ms = if silent {
+                    report.last_ms + allowed_ms
+                } else {
+                    report.last_ms
+                };
+                changes.push(Detection {
+                    station: report.station,
+                    rule: DATA_GAP.into(),
+                    hazard: DATA_GAP.into(),
+                    commune: report.commune,
+                    province: report.province,
+                    from_level: u8::from(was_open),
+                    to_level: u8::from(silent),
+                    time_ms,
+                    value: ((now_ms - report.last_ms) / 1000) as f64,
+                    status: "verified".into(),
+                });
+            }
+        }
+        if !changes.is_empty() {
+            self.store.record_detections(&changes, now_ms)?;
+        }
+        Ok(changes)
     }
 
     // --- tokens ---

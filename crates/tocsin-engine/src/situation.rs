@@ -15,13 +15,18 @@ pub struct Situation {
     /// Highest level per province (for the nation) and per commune.
     pub provinces: BTreeMap<String, u8>,
     pub communes: BTreeMap<String, u8>,
-    /// Every active rule level, highest first.
+    /// Every active rule level, highest first (data gaps excluded).
     pub active: Vec<Detection>,
+    /// Stations that stopped reporting: silence is shown, never taken for calm.
+    pub silent_stations: Vec<Detection>,
 }
 
 impl Situation {
     /// Rolls up `active` levels (all at level 1 or more) of the region `code`.
-    pub fn of(region: String, active: Vec<Detection>) -> Situation {
+    pub fn of(region: String, levels: Vec<Detection>) -> Situation {
+        let (silent_stations, active): (Vec<Detection>, Vec<Detection>) = levels
+            .into_iter()
+            .partition(|d| d.rule == crate::engine::DATA_GAP);
         let mut provinces: BTreeMap<String, u8> = BTreeMap::new();
         let mut communes: BTreeMap<String, u8> = BTreeMap::new();
         for d in &active {
@@ -44,6 +49,7 @@ impl Situation {
             provinces,
             communes,
             active,
+            silent_stations,
         }
     }
 }

@@ -118,6 +118,16 @@ pub struct AppendOutcome {
     pub fresh: Vec<bool>,
 }
 
+/// When a station last reported, and how often it should.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StationReport {
+    pub station: String,
+    pub last_ms: i64,
+    pub interval_s: i64,
+    pub commune: Option<String>,
+    pub province: Option<String>,
+}
+
 /// A rule's level changed at a station: the detection event, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detection {
@@ -284,6 +294,9 @@ pub trait Store: Send + Sync {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Detection>>;
+    /// For every active station that has reported: its newest observation time, its longest
+    /// reporting interval and where it is.
+    fn station_reports(&self) -> Result<Vec<StationReport>>;
     /// Every rule at level 1 or more at a station visible through `filter`.
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>>;
 

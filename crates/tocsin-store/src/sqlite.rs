@@ -662,6 +662,19 @@ impl Store for SqliteStore {
         })
     }
 
+    fn station_reports(&self) -> Result<Vec<StationReport>> {
+        self.read(|conn| {
+            let sql = "SELECT s.id, max(l.time_ms), max(x.interval_s), s.commune, s.province FROM series_latest l \
+                       JOIN series x ON x.id = l.series JOIN stations s ON s.id = x.station \
+                       WHERE x.active AND s.retired IS NULL GROUP BY s.id ORDER BY s.id";
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| {
+                Ok(StationReport { station: r.get(0)?, last_ms: r.get(1)?, interval_s: r.get(2)?, commune: r.get(3)?, province: r.get(4)? })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>> {
         self.read(|conn| {
             let sql = format!(

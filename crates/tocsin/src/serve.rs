@@ -161,6 +161,7 @@ pub async fn serve(
         catalog_dir: settings.catalog.clone(),
     });
     tokio::spawn(reload_on_hangup(state.clone()));
+    tokio::spawn(watch_for_silence(state.engine.clone()));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
@@ -170,6 +171,22 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
+}
+
+/// Checks every minute for stations that stopped reporting.
+async fn watch_for_silence(engine: Arc<Engine>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let checking = engine.clone();
+        match tokio::task::spawn_blocking(move || checking.check_data_gaps()).await {
+            Ok(Ok(changes)) if !changes.is_empty() => {
+                tracing::warn!(changes = changes.len(), "data gaps changed")
+            }
+            Ok(Err(e)) => tracing::error!(error = %e, "data-gap check failed"),
+            _ => {}
+        }
+    }
 }
 
 /// Reloads the rule catalogue on SIGHUP; a bad catalogue keeps the one in use.

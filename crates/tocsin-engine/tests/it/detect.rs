@@ -148,3 +148,43 @@ fn ingest_raises_detections_and_restarts_resume() {
         "the level resumed at 3 and dropped once"
     );
 }
+
+#[test]
+fn a_silent_station_raises_a_data_gap_until_it_reports_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2024-09-08T18:00:00Z".parse().unwrap()));
+    let engine = open(dir.path(), clock.clone());
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
+        .unwrap();
+    assert!(
+        engine.check_data_gaps().unwrap().is_empty(),
+        "a station that never reported is not judged"
+    );
+    send(&engine, 0, &[29.0]);
+    clock.set("2024-09-08T20:00:00Z".parse().unwrap());
+    assert!(
+        engine.check_data_gaps().unwrap().is_empty(),
+        "3 hours after its report it is still within 3 intervals"
+    );
+    clock.set("2024-09-08T20:00:01Z".parse().unwrap());
+    let raised = engine.check_data_gaps().unwrap();
+    assert_eq!(
+        (raised.len(), raised[0].to_level, raised[0].value),
+        (1, 1, 10801.0)
+    );
+    assert!(engine.check_data_gaps().unwrap().is_empty(), "raised once");
+    let situation = engine.situation(&Principal::local_admin(), None).unwrap();
+    assert_eq!(
+        (situation.max_level, situation.silent_stations.len()),
+        (0, 1),
+        "silence is shown, not taken for a level"
+    );
+    clock.set("2024-09-09T02:30:00Z".parse().unwrap());
+    send(&engine, 9, &[29.1]);
+    let cleared = engine.check_data_gaps().unwrap();
+    assert_eq!(
+        (cleared.len(), cleared[0].from_level, cleared[0].to_level),
+        (1, 1, 0)
+    );
+}

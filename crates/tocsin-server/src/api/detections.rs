@@ -80,5 +80,6 @@ async fn situation(
         "provinces": s.provinces,
         "communes": s.communes,
         "active": s.active.iter().map(detection_json).collect::<Vec<_>>(),
+        "silent_stations": s.silent_stations.iter().map(detection_json).collect::<Vec<_>>(),
     })))
 }
