@@ -680,6 +680,30 @@ impl Engine {
         Ok(changes)
     }
 
+    /// Replays the stored history of `[from, to)` through `catalog` (the one in use by default)
+    /// and scores its rules against `truth`.
+    pub fn backtest(
+        &self,
+        catalog: Option<CompiledCatalog>,
+        from_ms: i64,
+        to_ms: i64,
+        truth: &[crate::backtest::TruthEvent],
+    ) -> Result<Vec<crate::backtest::RuleScore>> {
+        let catalog = catalog.unwrap_or_else(|| self.catalog());
+        let horizon_ms = Detector::new(catalog.clone()).horizon_ms();
+        let mut observations = self.store.observed_since(from_ms - horizon_ms)?;
+        observations.retain(|&(_, time_ms, _)| time_ms < to_ms);
+        let stations = self.store.stations(&RegionFilter::all())?;
+        Ok(crate::backtest::run(
+            catalog,
+            &stations,
+            &self.store.series_catalog()?,
+            &observations,
+            from_ms,
+            truth,
+        ))
+    }
+
     // --- tokens ---
 
     /// Creates a token and returns its secret (shown once) and record.

@@ -4,6 +4,7 @@
 //! `import` loads regions or stations, `token create` issues API tokens, `backup` snapshots a
 //! running store, `config check` validates a config file, and `bench` measures ingest.
 
+mod backtest;
 mod bench;
 mod config;
 mod demo;
@@ -45,6 +46,8 @@ enum Command {
         #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
         data: PathBuf,
     },
+    /// Replay stored history through the catalogue and score it against real events.
+    Backtest(backtest::BacktestArgs),
     /// Check configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -151,6 +154,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Config(ConfigCommand::Check { config, catalog }) => check_config(config, catalog),
+        Command::Backtest(args) => backtest::run(args),
         Command::Bench(command) => bench::run(command),
     }
 }

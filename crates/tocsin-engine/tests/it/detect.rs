@@ -188,3 +188,86 @@ fn a_silent_station_raises_a_data_gap_until_it_reports_again() {
         (1, 1, 0)
     );
 }
+
+#[test]
+fn backtests_score_rules_against_real_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let engine = open(dir.path(), clock);
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
+        .unwrap();
+    send(
+        &engine,
+        0,
+        &[
+            29.0, 30.2, 31.5, 32.4, 33.2, 33.98, 33.0, 32.0, 30.5, 29.0, 28.0,
+        ],
+    );
+    send(&engine, 20, &[30.5, 30.6, 29.0, 28.0]);
+    let at = |hour: i64| {
+        jiff::Timestamp::from_second(
+            START.parse::<jiff::Timestamp>().unwrap().as_second() + hour * 3600,
+        )
+        .unwrap()
+    };
+    let truth = format!(
+        "hazard,place,start,end,min_level\nriver_flood,SYN-YB-1,{},{},2\nriver_flood,SYN-OTHER,{},{},1\n",
+        at(3),
+        at(8),
+        at(30),
+        at(31)
+    );
+    let truth = tocsin_engine::backtest::read_truth(truth.as_bytes()).unwrap();
+    let scores = engine
+        .backtest(
+            None,
+            at(0).as_millisecond(),
+            at(48).as_millisecond(),
+            &truth,
+        )
+        .unwrap();
+    let flood = scores.iter().find(|s| s.rule == "river_flood").unwrap();
+    assert_eq!(
+        (flood.hits, flood.misses, flood.false_alarms),
+        (1, 1, 1),
+        "the second rise reached only level 1: a false alarm"
+    );
+    assert_eq!((flood.pod, flood.far), (Some(0.5), Some(0.5)));
+    assert!((flood.csi.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(
+        flood.median_lead_s,
+        Some(2 * 3600),
+        "level 1 came 2 hours before the event"
+    );
+    let rain = scores.iter().find(|s| s.rule == "heavy_rain_24h").unwrap();
+    assert_eq!(
+        (rain.hits, rain.misses, rain.false_alarms, rain.pod),
+        (0, 0, 0, None)
+    );
+}
+
+#[test]
+fn truth_files_are_checked() {
+    for (text, expected) in [
+        (
+            "hazard,place,start\n",
+            "truth header lacks the column \"end\"",
+        ),
+        (
+            "hazard,place,start,end\nflood,X,2024-09-09T00:00:00Z,2024-09-08T00:00:00Z\n",
+            "truth row 2: end: before start",
+        ),
+        (
+            "hazard,place,start,end,min_level\nflood,X,2024-09-09T00:00:00Z,2024-09-10T00:00:00Z,9\n",
+            "truth row 2: min_level: \"9\" is not 1 to 5",
+        ),
+        (
+            "hazard,place,start,end\nflood,X,yesterday,2024-09-10T00:00:00Z\n",
+            "truth row 2: start: \"yesterday\" is not an RFC 3339 time",
+        ),
+    ] {
+        let error = tocsin_engine::backtest::read_truth(text.as_bytes()).unwrap_err();
+        assert!(error.starts_with(expected), "{error}");
+    }
+}
