@@ -7,7 +7,7 @@
 //! the value falls below the current band's lower edge by more than the rule's hysteresis and the
 //! level has been held for the rule's minimum hold time.
 
-use crate::catalog::{Aggregate, Combine, Confidence, Threshold};
+use crate::catalog::{Aggregate, Combine, Confidence, Table, Threshold};
 use crate::station::{AttributeValue, Domain};
 use crate::window::Window;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +23,8 @@ pub enum IndicatorKind {
     Derived {
         inputs: Vec<usize>,
         combine: Combine,
+        /// A lookup table applied to the combined value.
+        transform: Option<usize>,
     },
 }
 
@@ -66,12 +68,14 @@ pub struct CompiledCatalog {
     dependents: Vec<Vec<usize>>,
     /// For each indicator, the rules on it.
     rules_on: Vec<Vec<usize>>,
+    pub tables: Vec<Table>,
 }
 
 impl CompiledCatalog {
     pub(crate) fn new(
         indicators: Vec<CompiledIndicator>,
         rules: Vec<CompiledRule>,
+        tables: Vec<Table>,
     ) -> CompiledCatalog {
         let mut dependents = vec![Vec::new(); indicators.len()];
         for (i, indicator) in indicators.iter().enumerate() {
@@ -90,6 +94,7 @@ impl CompiledCatalog {
             rules,
             dependents,
             rules_on,
+            tables,
         }
     }
 
@@ -362,13 +367,20 @@ impl Evaluator {
         while k < self.touched.len() {
             let i = self.touched[k];
             for &d in &self.catalog.dependents[i] {
-                let IndicatorKind::Derived { inputs, combine } = &self.catalog.indicators[d].kind
+                let IndicatorKind::Derived {
+                    inputs,
+                    combine,
+                    transform,
+                } = &self.catalog.indicators[d].kind
                 else {
                     continue;
                 };
                 let values = &self.stations[station].values;
                 let present: Vec<f64> = inputs.iter().filter_map(|&x| values[x]).collect();
-                let combined = combine_values(*combine, &present);
+                let combined = combine_values(*combine, &present).map(|v| match transform {
+                    Some(t) => self.catalog.tables[*t].apply(v),
+                    None => v,
+                });
                 if combined != self.stations[station].values[d] {
                     self.stations[station].values[d] = combined;
                     if !self.changed[d] {

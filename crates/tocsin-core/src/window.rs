@@ -129,6 +129,7 @@ impl Window {
             Aggregate::Count => self.samples.len() as f64,
             Aggregate::Max | Aggregate::Min => self.extremes.front()?.1,
             Aggregate::Last => last.1,
+            Aggregate::Nowcast => nowcast(&self.samples, last.0)?,
             Aggregate::RateOfChange => {
                 let hours = (last.0 - first.0) as f64 / 3600.0;
                 if hours > 0.0 {
@@ -139,6 +140,35 @@ impl Window {
             }
         })
     }
+}
+
+/// The NowCast (QĐ 1459/QĐ-TCMT) at `now_s` from the samples of the last 12 hours: hourly means
+/// c₁ (the hour ending now) … c₁₂, weight w = max(c_min / c_max, ½), NowCast = Σ wⁱ⁻¹cᵢ / Σ wⁱ⁻¹
+/// over the hours that have data. `None` unless at least 2 of the 3 most recent hours have data.
+fn nowcast(samples: &VecDeque<(i64, f64)>, now_s: i64) -> Option<f64> {
+    let mut sums = [0.0f64; 12];
+    let mut counts = [0u32; 12];
+    for &(t, v) in samples {
+        let hour = ((now_s - t) / 3600) as usize;
+        if hour < 12 {
+            sums[hour] += v;
+            counts[hour] += 1;
+        }
+    }
+    let means: Vec<(usize, f64)> = (0..12)
+        .filter(|&h| counts[h] > 0)
+        .map(|h| (h, sums[h] / f64::from(counts[h])))
+        .collect();
+    if (0..3).filter(|h| counts[*h] > 0).count() < 2 {
+        return None;
+    }
+    let max = means.iter().map(|m| m.1).fold(f64::MIN, f64::max);
+    let min = means.iter().map(|m| m.1).fold(f64::MAX, f64::min);
+    let w = if max > 0.0 { (min / max).max(0.5) } else { 1.0 };
+    let (num, den) = means.iter().fold((0.0, 0.0), |(n, d), &(h, c)| {
+        (n + w.powi(h as i32) * c, d + w.powi(h as i32))
+    });
+    Some(num / den)
 }
 
 /// `value` in integer micro-units, rounded half away from zero (without a libm call: this runs
@@ -159,10 +189,10 @@ mod tests {
             .iter()
             .map(|&(minute, value)| {
                 let accepted = window.push(minute * 60, value, 30 * 60);
-                if accepted {
-                    format!("{}", window.value().unwrap())
-                } else {
-                    "late".into()
+                match (accepted, window.value()) {
+                    (false, _) => "late".into(),
+                    (true, Some(v)) => format!("{v}"),
+                    (true, None) => "none".into(),
                 }
             })
             .collect();
@@ -228,6 +258,26 @@ mod tests {
             &[(0, 1.0), (100, 2.0), (60, 4.0)],
             "1 2 late",
         );
+    }
+
+    #[test]
+    fn nowcast_weights_recent_hours() {
+        // Steady 20 µg/m³: the NowCast is 20.
+        let steady: Vec<(i64, f64)> = (0..12).map(|h| (h * 60, 20.0)).collect();
+        check(Aggregate::Nowcast, 12 * 60, &steady[..3], "none 20 20");
+        // Hourly 10, 20, …, 120 (newest last): w = max(10/120, ½) = ½.
+        let rising: Vec<(i64, f64)> = (0..12).map(|h| (h * 60, 10.0 * (h + 1) as f64)).collect();
+        let mut window = Window::new(Aggregate::Nowcast, 12 * 3600);
+        for &(minute, value) in &rising {
+            window.push(minute * 60, value, 0);
+        }
+        let (num, den) = (0..12).fold((0.0, 0.0), |(n, d), i| {
+            (
+                n + 0.5f64.powi(i) * 10.0 * (12 - i) as f64,
+                d + 0.5f64.powi(i),
+            )
+        });
+        assert!((window.value().unwrap() - num / den).abs() < 1e-9);
     }
 
     #[test]

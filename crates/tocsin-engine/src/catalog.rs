@@ -6,27 +6,36 @@ use std::path::Path;
 use tocsin_core::catalog::{CatalogFile, CatalogProblem, check};
 use tocsin_core::evaluate::CompiledCatalog;
 
-/// The default catalogue, built in so that the binary needs nothing beside it.
-pub const BUILTIN: [(&str, &str); 5] = [
+/// The default catalogue, built in so that the binary needs nothing beside it (in file-name
+/// order, as `load_dir` reads a folder).
+pub const BUILTIN: [(&str, &str); 7] = [
     (
-        "metrics.toml",
-        include_str!("../../../catalog/rules/metrics.toml"),
-    ),
-    (
-        "heavy_rain.toml",
-        include_str!("../../../catalog/rules/heavy_rain.toml"),
-    ),
-    (
-        "river_flood.toml",
-        include_str!("../../../catalog/rules/river_flood.toml"),
+        "air_quality.toml",
+        include_str!("../../../catalog/rules/air_quality.toml"),
     ),
     (
         "heat.toml",
         include_str!("../../../catalog/rules/heat.toml"),
     ),
     (
+        "heavy_rain.toml",
+        include_str!("../../../catalog/rules/heavy_rain.toml"),
+    ),
+    (
+        "metrics.toml",
+        include_str!("../../../catalog/rules/metrics.toml"),
+    ),
+    (
+        "river_flood.toml",
+        include_str!("../../../catalog/rules/river_flood.toml"),
+    ),
+    (
         "salinity.toml",
         include_str!("../../../catalog/rules/salinity.toml"),
+    ),
+    (
+        "wind.toml",
+        include_str!("../../../catalog/rules/wind.toml"),
     ),
 ];
 

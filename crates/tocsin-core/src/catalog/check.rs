@@ -1,6 +1,7 @@
 //! Checking a catalogue: every problem is reported at once, naming the file, the item (metric,
 //! indicator or rule) and the key. A catalogue that passes is compiled for evaluation.
 
+use super::Table;
 use super::{
     Aggregate, CatalogFile, Combine, IndicatorDef, LevelBand, RuleDef, Threshold, parse_duration,
 };
@@ -51,6 +52,8 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
     let mut metrics: HashMap<&str, &str> = HashMap::new();
     let mut indicators: Vec<(&str, &IndicatorDef)> = Vec::new();
     let mut rules: Vec<(&str, &RuleDef)> = Vec::new();
+    let mut tables: Vec<Table> = Vec::new();
+    let mut table_index: HashMap<&str, usize> = HashMap::new();
     for (file, content) in files {
         let mut checker = Checker {
             problems: Vec::new(),
@@ -63,6 +66,21 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
             }
             if crate::units::Unit::parse(&metric.unit).is_none() {
                 checker.report(item, "unit", format!("unknown unit {:?}", metric.unit));
+            }
+        }
+        for table in &content.table {
+            let item = format!("table {}", table.id);
+            if table_index.contains_key(table.id.as_str()) {
+                checker.report(item.clone(), "id", "defined twice");
+            }
+            match Table::compile(table) {
+                Ok(compiled) => {
+                    table_index.insert(&table.id, tables.len());
+                    tables.push(compiled);
+                }
+                Err(found) => found
+                    .into_iter()
+                    .for_each(|(key, problem)| checker.report(item.clone(), key, problem)),
             }
         }
         indicators.extend(content.indicator.iter().map(|i| (file.as_str(), i)));
@@ -84,7 +102,13 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         if seen.insert(def.id.as_str(), ()).is_some() {
             checker.report(format!("indicator {}", def.id), "id", "defined twice");
         }
-        compiled_indicators.push(compile_indicator(&mut checker, def, &metrics, &index));
+        compiled_indicators.push(compile_indicator(
+            &mut checker,
+            def,
+            &metrics,
+            &index,
+            &table_index,
+        ));
         problems.extend(checker.problems);
     }
     problems.extend(cycles(&indicators, &index));
@@ -106,7 +130,7 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
     }
     let indicators = compiled_indicators.into_iter().flatten().collect();
     let rules = compiled_rules.into_iter().flatten().collect();
-    Ok(CompiledCatalog::new(indicators, rules))
+    Ok(CompiledCatalog::new(indicators, rules, tables))
 }
 
 fn compile_indicator(
@@ -114,6 +138,7 @@ fn compile_indicator(
     def: &IndicatorDef,
     metrics: &HashMap<&str, &str>,
     index: &HashMap<&str, usize>,
+    tables: &HashMap<&str, usize>,
 ) -> Option<CompiledIndicator> {
     let item = format!("indicator {}", def.id);
     match (&def.metric, def.inputs.is_empty()) {
@@ -177,13 +202,32 @@ fn compile_indicator(
                     format!("unknown indicator {missing:?}"),
                 );
             }
-            let combine = def.combine.unwrap_or_else(|| {
-                checker.report(item.clone(), "combine", "missing (max, min, sum or mean)");
-                Combine::Max
+            let combine = match (def.combine, def.inputs.len()) {
+                (Some(combine), _) => combine,
+                (None, 1) => Combine::Max,
+                (None, _) => {
+                    checker.report(
+                        item.clone(),
+                        "combine",
+                        "missing (max, min, sum or mean) for several inputs",
+                    );
+                    Combine::Max
+                }
+            };
+            let transform = def.transform.as_ref().and_then(|t| {
+                let found = tables.get(t.as_str()).copied();
+                if found.is_none() {
+                    checker.report(item.clone(), "transform", format!("unknown table {t:?}"));
+                }
+                found
             });
             Some(CompiledIndicator {
                 id: def.id.clone(),
-                kind: IndicatorKind::Derived { inputs, combine },
+                kind: IndicatorKind::Derived {
+                    inputs,
+                    combine,
+                    transform,
+                },
             })
         }
         _ => {

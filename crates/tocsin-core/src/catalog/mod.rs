@@ -6,9 +6,11 @@
 //! bound). A threshold is a number or a station attribute plus an offset (`"bd3 + 1.0"`).
 
 mod check;
+mod table;
 mod threshold;
 
 pub use check::{CatalogProblem, check};
+pub use table::Table;
 pub use threshold::Threshold;
 
 use serde::Deserialize;
@@ -23,6 +25,8 @@ pub struct CatalogFile {
     pub indicator: Vec<IndicatorDef>,
     #[serde(default)]
     pub rule: Vec<RuleDef>,
+    #[serde(default)]
+    pub table: Vec<TableDef>,
 }
 
 /// A metric stations may report, with its canonical unit.
@@ -48,6 +52,8 @@ pub enum Aggregate {
     Last,
     /// (newest − oldest) per hour over the window.
     RateOfChange,
+    /// The NowCast of hourly means over the last 12 hours (QĐ 1459/QĐ-TCMT, for PM2.5 and PM10).
+    Nowcast,
 }
 
 /// How a derived indicator combines its inputs.
@@ -77,8 +83,51 @@ pub struct IndicatorDef {
     pub inputs: Vec<String>,
     #[serde(default)]
     pub combine: Option<Combine>,
+    /// A lookup table (`[[table]]`) applied to the combined inputs, e.g. concentration → AQI.
+    #[serde(default)]
+    pub transform: Option<String>,
     #[serde(default)]
     pub description: String,
+}
+
+/// How a lookup table reads between its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interpolate {
+    /// Straight lines between points (e.g. AQI from breakpoints).
+    Linear,
+    /// The `y` of the last point whose `x` the value reaches (e.g. Beaufort force from speed).
+    Step,
+}
+
+/// How a table's result is rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    None,
+    Nearest,
+    Up,
+}
+
+/// A lookup table from one quantity to another, as data with its source.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    pub id: String,
+    pub source: String,
+    pub status: Confidence,
+    pub interpolate: Interpolate,
+    #[serde(default = "no_rounding")]
+    pub round: Rounding,
+    /// `[x, y]` points with strictly increasing `x`.
+    pub points: Vec<[f64; 2]>,
+    /// Values above the last point: `clamp` to its `y`, or `extend` the last segment.
+    #[serde(default)]
+    pub beyond: Option<String>,
+}
+
+fn no_rounding() -> Rounding {
+    Rounding::None
 }
 
 /// How sure a table or band is, as its source says.

@@ -52,10 +52,11 @@ fn builtin_catalogue_is_valid() {
     assert_eq!(
         ids,
         [
+            "air_quality_hourly",
+            "heat_wave",
             "heavy_rain_24h",
             "heavy_rain_12h",
             "river_flood",
-            "heat_wave",
             "saltwater_intrusion"
         ]
     );
@@ -239,5 +240,76 @@ fn saltwater_intrusion() {
             expected,
             "south {km} km"
         );
+    }
+}
+
+/// The hourly VN_AQI after PM2.5 stays at `ugm3` for three hours.
+fn aqi_level(ugm3: f64) -> (f64, u8) {
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let (rule, aqi) = (
+        catalog.rule_index("air_quality_hourly").unwrap(),
+        catalog.indicator_index("vn_aqi_hourly").unwrap(),
+    );
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Air,
+        attributes: BTreeMap::new(),
+    });
+    let series = evaluator.series(station, "pm25_ugm3").unwrap();
+    let mut changes = Vec::new();
+    for step in 0..=18 {
+        evaluator.observe(series, step * TEN_MINUTES, ugm3, &mut changes);
+    }
+    (
+        evaluator.value(station, aqi).unwrap(),
+        evaluator.level(station, rule),
+    )
+}
+
+#[test]
+fn vn_aqi_qd1459() {
+    // The worked example of QĐ 1459: a PM2.5 NowCast of 20.3 µg/m³ gives AQI 41.
+    assert_eq!(aqi_level(20.3).0, 41.0);
+    for (ugm3, aqi, level) in [
+        (0.0, 0.0, 0),
+        (25.0, 50.0, 0),
+        (50.0, 100.0, 0),
+        (50.5, 101.0, 1),
+        (80.0, 150.0, 1),
+        (81.0, 151.0, 2),
+        (150.0, 200.0, 2),
+        (150.5, 201.0, 3),
+        (250.0, 300.0, 3),
+        (250.5, 301.0, 4),
+        (500.0, 500.0, 4),
+        (900.0, 500.0, 4),
+    ] {
+        assert_eq!(aqi_level(ugm3), (aqi, level), "PM2.5 {ugm3} µg/m³");
+    }
+}
+
+#[test]
+fn beaufort_force() {
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let force = catalog.indicator_index("wind_force").unwrap();
+    for (ms, expected) in [
+        (0.2, 0.0),
+        (10.7, 5.0),
+        (10.8, 6.0),
+        (13.8, 6.0),
+        (17.2, 8.0),
+        (32.7, 12.0),
+        (51.0, 16.0),
+        (61.2, 17.0),
+        (70.0, 17.0),
+    ] {
+        let mut evaluator = Evaluator::new(catalog.clone(), 3600);
+        let station = evaluator.add_station(StationContext {
+            domain: Domain::Hydromet,
+            attributes: BTreeMap::new(),
+        });
+        let series = evaluator.series(station, "wind_ms").unwrap();
+        evaluator.observe(series, 0, ms, &mut Vec::new());
+        assert_eq!(evaluator.value(station, force), Some(expected), "{ms} m/s");
     }
 }
