@@ -56,6 +56,7 @@ pub struct CompiledRule {
     pub domains: Vec<String>,
     pub hysteresis: f64,
     pub min_hold_s: i64,
+    pub lives_at_risk: bool,
     pub bands: Vec<CompiledBand>,
 }
 

@@ -633,7 +633,14 @@ impl Engine {
             )));
         }
         let active = self.store.current_levels(&filter)?;
-        Ok(Situation::of(code, active))
+        let lives_at_risk = self
+            .catalog()
+            .rules
+            .iter()
+            .filter(|r| r.lives_at_risk)
+            .map(|r| r.id.clone())
+            .collect();
+        Ok(Situation::of(code, active, &lives_at_risk))
     }
 
     /// Raises a data-gap detection for every station silent for longer than

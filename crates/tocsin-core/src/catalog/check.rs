@@ -387,6 +387,7 @@ fn compile_rule(
         domains: rule.domains.clone(),
         hysteresis: rule.hysteresis,
         min_hold_s,
+        lives_at_risk: rule.lives_at_risk,
         bands,
     })
 }

@@ -170,6 +170,10 @@ pub struct RuleDef {
     /// The shortest time a level is held before it may clear, e.g. `1h`.
     #[serde(default)]
     pub min_hold: Option<String>,
+    /// Whether the hazard seriously threatens lives: concurrent hazards then raise a commune's
+    /// level by 2 instead of 1 (QĐ 18/2021/QĐ-TTg Art. 4).
+    #[serde(default)]
+    pub lives_at_risk: bool,
     pub level: Vec<LevelBand>,
 }
 

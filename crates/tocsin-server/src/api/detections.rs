@@ -78,7 +78,7 @@ async fn situation(
         "max_level": s.max_level,
         "communes_per_level": { "1": s.communes_per_level[0], "2": s.communes_per_level[1], "3": s.communes_per_level[2], "4": s.communes_per_level[3], "5": s.communes_per_level[4] },
         "provinces": s.provinces,
-        "communes": s.communes,
+        "communes": s.communes.iter().map(|(code, c)| (code.clone(), json!({"level": c.level, "highest_rule_level": c.highest_rule_level, "hazards": c.hazards}))).collect::<serde_json::Map<String, Value>>(),
         "active": s.active.iter().map(detection_json).collect::<Vec<_>>(),
         "silent_stations": s.silent_stations.iter().map(detection_json).collect::<Vec<_>>(),
     })))
