@@ -11,6 +11,7 @@ pub mod clock;
 pub mod evaluate;
 pub mod geo;
 pub mod observation;
+pub mod outbreak;
 pub mod region;
 pub mod station;
 pub mod text;

@@ -1,0 +1,158 @@
+//! A detection method with its control parameters, built from the method's name and
+//! parameters named as in R's control lists (`b`, `noPeriods`, `minSigma`, …) with R's
+//! defaults for those not given. A parameter the method does not have is an error, never
+//! silently ignored.
+
+use super::{
+    Detection, OutbreakError, PowerTransform, Range, Series, cusum, ears, farrington, flexible,
+};
+
+/// The method names, as the command line spells them.
+pub const METHODS: [&str; 6] = [
+    "ears-c1",
+    "ears-c2",
+    "ears-c3",
+    "farrington-flexible",
+    "farrington",
+    "cusum",
+];
+
+/// A method and its control parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Method {
+    Ears(ears::Control),
+    Cusum(cusum::Control),
+    Farrington(farrington::Control),
+    Flexible(flexible::Control),
+}
+
+impl Method {
+    /// The method `name` (one of [`METHODS`]) with the parameters `(R name, value)`.
+    pub fn new(name: &str, params: &[(&str, &str)]) -> Result<Method, OutbreakError> {
+        let mut method = match name {
+            "ears-c1" => Method::Ears(ears::Control::new(ears::Method::C1)),
+            "ears-c2" => Method::Ears(ears::Control::new(ears::Method::C2)),
+            "ears-c3" => Method::Ears(ears::Control::new(ears::Method::C3)),
+            "farrington-flexible" => Method::Flexible(flexible::Control::default()),
+            "farrington" => Method::Farrington(farrington::Control::default()),
+            "cusum" => Method::Cusum(cusum::Control::default()),
+            _ => {
+                return Err(OutbreakError::BadParameter {
+                    name: "method",
+                    value: name.to_string(),
+                    expected: "ears-c1, ears-c2, ears-c3, farrington-flexible, farrington or cusum",
+                });
+            }
+        };
+        for (key, value) in params {
+            method.set(key, value)?;
+        }
+        Ok(method)
+    }
+
+    /// Runs the method.
+    pub fn detect(&self, series: &Series, range: Range) -> Result<Vec<Detection>, OutbreakError> {
+        match self {
+            Method::Ears(c) => ears::detect(series, range, c),
+            Method::Cusum(c) => cusum::detect(series, range, c),
+            Method::Farrington(c) => farrington::detect(series, range, c),
+            Method::Flexible(c) => flexible::detect(series, range, c),
+        }
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), OutbreakError> {
+        let known = match self {
+            Method::Ears(c) => set_ears(c, key, value)?,
+            Method::Cusum(c) => set_cusum(c, key, value)?,
+            Method::Farrington(c) => set_farrington(c, key, value)?,
+            Method::Flexible(c) => set_flexible(c, key, value)?,
+        };
+        if known {
+            return Ok(());
+        }
+        Err(OutbreakError::UnknownParameter(key.to_string()))
+    }
+}
+
+fn set_ears(c: &mut ears::Control, key: &str, value: &str) -> Result<bool, OutbreakError> {
+    match key {
+        "baseline" => c.baseline = parse(key, value)?,
+        "alpha" => c.alpha = parse(key, value)?,
+        "minSigma" => c.min_sigma = parse(key, value)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn set_cusum(c: &mut cusum::Control, key: &str, value: &str) -> Result<bool, OutbreakError> {
+    match key {
+        "k" => c.k = parse(key, value)?,
+        "h" => c.h = parse(key, value)?,
+        "m" if value == "NULL" => c.m = None,
+        "m" => c.m = Some(parse(key, value)?),
+        "trans" => {
+            c.trans = cusum::Transform::parse(value).ok_or_else(|| bad(key, value))?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn set_farrington(
+    c: &mut farrington::Control,
+    key: &str,
+    value: &str,
+) -> Result<bool, OutbreakError> {
+    match key {
+        "b" => c.b = parse(key, value)?,
+        "w" => c.w = parse(key, value)?,
+        "reweight" => c.reweight = parse_bool(key, value)?,
+        "trend" => c.trend = parse_bool(key, value)?,
+        "alpha" => c.alpha = parse(key, value)?,
+        "powertrans" => c.powertrans = parse_power(key, value)?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn set_flexible(c: &mut flexible::Control, key: &str, value: &str) -> Result<bool, OutbreakError> {
+    match key {
+        "b" => c.b = parse(key, value)?,
+        "w" => c.w = parse(key, value)?,
+        "reweight" => c.reweight = parse_bool(key, value)?,
+        "weightsThreshold" => c.weights_threshold = parse(key, value)?,
+        "alpha" => c.alpha = parse(key, value)?,
+        "trend" => c.trend = parse_bool(key, value)?,
+        "pThresholdTrend" => c.p_threshold_trend = parse(key, value)?,
+        "powertrans" => c.powertrans = parse_power(key, value)?,
+        "noPeriods" => c.no_periods = parse(key, value)?,
+        "pastWeeksNotIncluded" if value == "NULL" => c.past_weeks_not_included = None,
+        "pastWeeksNotIncluded" => c.past_weeks_not_included = Some(parse(key, value)?),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn bad(key: &str, value: &str) -> OutbreakError {
+    OutbreakError::BadValue {
+        name: key.to_string(),
+        value: value.to_string(),
+    }
+}
+
+fn parse<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, OutbreakError> {
+    value.trim().parse().map_err(|_| bad(key, value))
+}
+
+/// TRUE/FALSE as R writes them, or true/false.
+fn parse_bool(key: &str, value: &str) -> Result<bool, OutbreakError> {
+    match value.trim() {
+        "TRUE" | "true" => Ok(true),
+        "FALSE" | "false" => Ok(false),
+        _ => Err(bad(key, value)),
+    }
+}
+
+fn parse_power(key: &str, value: &str) -> Result<PowerTransform, OutbreakError> {
+    PowerTransform::parse(value.trim()).ok_or_else(|| bad(key, value))
+}
