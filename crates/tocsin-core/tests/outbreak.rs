@@ -4,11 +4,16 @@
 //!
 //! The shared references (`../shared/reference/surveillance`, made by its
 //! `make_reference_salmonella.R`) are read in place. More cases — monthly series, missing
-//! counts, zero baselines, other parameters — follow in `tests/data/outbreak`.
+//! counts, zero baselines, other parameters — are in `tests/data/outbreak`, made by
+//! `make_reference.R` there and listed in its `cases.csv`.
 
 use std::path::{Path, PathBuf};
 use tocsin_core::outbreak::table::parse_series;
 use tocsin_core::outbreak::{Method, Range};
+
+fn local() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/outbreak")
+}
 
 fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/surveillance")
@@ -156,4 +161,157 @@ fn every_shared_reference_file_is_accounted_for() {
     known.extend(NOT_IMPLEMENTED.iter().map(|c| c.0));
     known.sort();
     assert_eq!(files, known);
+}
+
+#[test]
+fn every_local_reference_is_reproduced() {
+    let cases = std::fs::read_to_string(local().join("cases.csv")).unwrap();
+    let report: Vec<String> = cases
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
+            let (file, input, method, params) = (f[0], f[1], f[3], f[4]);
+            let frequency = f[2].parse().unwrap();
+            let result = check(
+                &local().join(file),
+                &local().join(input),
+                frequency,
+                method,
+                params,
+            );
+            format!("{file}: {result}")
+        })
+        .collect();
+    // R's algo.farrington stops when a reference count is missing, so there is no reference
+    // for the classic method on the series with gaps (see farrington.rs for what it does).
+    assert_eq!(
+        report.join("\n"),
+        "\
+monthly_farringtonFlexible.csv: 29 periods identical
+monthly_farringtonFlexible_noPeriods4.csv: 29 periods identical
+monthly_farrington.csv: 29 periods identical
+monthly_farrington_powertrans_half_notrend.csv: 29 periods identical
+monthly_earsC_C2.csv: 89 periods identical
+monthly_cusum_rossi.csv: 48 periods identical
+monthly_cusum_anscombe_m.csv: 48 periods identical
+salmonella_na_earsC_C1.csv: 293 periods identical
+salmonella_na_earsC_C3.csv: 293 periods identical
+salmonella_na_farringtonFlexible.csv: 31 periods identical
+salmonella_na_cusum.csv: 33 periods identical
+zeros_earsC_C1.csv: 251 periods identical
+zeros_earsC_C3.csv: 249 periods identical
+zeros_farringtonFlexible.csv: 41 periods identical
+zeros_cusum.csv: 161 periods identical"
+    );
+}
+
+/// Runs `method` on a weekly series of `len` periods, 2 cases each, missing at `gaps`, and
+/// renders the error or the rows as `t:upperbound:alarm`.
+fn outcome(
+    method: &str,
+    params: &[(&str, &str)],
+    len: usize,
+    gaps: &[usize],
+    range: (usize, usize),
+) -> String {
+    let observed = (1..=len)
+        .map(|t| (!gaps.contains(&t)).then_some(2.0))
+        .collect();
+    let series = tocsin_core::outbreak::Series {
+        observed,
+        frequency: 52,
+    };
+    let range = Range {
+        first: range.0,
+        last: range.1,
+    };
+    match Method::new(method, params).and_then(|m| m.detect(&series, range)) {
+        Err(e) => e.to_string(),
+        Ok(rows) => rows
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{:?}:{:?}",
+                    d.t,
+                    d.upperbound.map(|u| (u * 1e3).round() / 1e3),
+                    d.alarm
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_or_a_documented_missing_result() {
+    let cases = [
+        (
+            outcome("ears-c1", &[], 10, &[], (3, 4)),
+            "the series is too short: period 3 needs 7 earlier period(s) of baseline, it has 2",
+        ),
+        (
+            outcome("ears-c1", &[("baseline", "2")], 10, &[], (8, 8)),
+            "baseline = 2: at least 3",
+        ),
+        (
+            outcome("ears-c2", &[("alpha", "1.5")], 20, &[], (12, 12)),
+            "alpha = 1.5: a probability strictly between 0 and 1",
+        ),
+        (
+            outcome("ears-c1", &[], 20, &[], (0, 3)),
+            "range 0:3 is empty or outside the series (periods 1 to 20)",
+        ),
+        (
+            outcome("ears-c1", &[("lambda", "1")], 20, &[], (10, 10)),
+            "parameter \"lambda\" does not apply to this method",
+        ),
+        (
+            outcome("cusum", &[("k", "x")], 20, &[], (10, 10)),
+            "parameter k: cannot read \"x\"",
+        ),
+        (
+            outcome("cusum", &[], 20, &[], (1, 3)),
+            "the series is too short: period 1 needs 1 earlier period(s) of baseline, it has 0",
+        ),
+        (
+            outcome("farrington-flexible", &[], 200, &[], (200, 200)),
+            "the series is too short: period 200 needs 262 earlier period(s) of baseline, it has 199",
+        ),
+        (
+            outcome(
+                "farrington-flexible",
+                &[("noPeriods", "0")],
+                300,
+                &[],
+                (290, 290),
+            ),
+            "noPeriods = 0: at least 1",
+        ),
+        // A constant baseline: EARS sd = 0 (C1 bound = mean, C3 undefined as in R).
+        (
+            outcome("ears-c1", &[], 20, &[], (20, 20)),
+            "20:Some(2.0):Some(false)",
+        ),
+        (outcome("ears-c3", &[], 20, &[], (20, 20)), "20:None:None"),
+        // A missing reference count: R's algo.farrington stops; here that period alone is NA.
+        (
+            outcome("farrington", &[("b", "3")], 300, &[248], (296, 297)),
+            "296:Some(5.428):Some(false) 297:None:None",
+        ),
+        // Missing in the last 4 weeks: the flexible bound is NA and there is no alarm, as in R.
+        (
+            outcome(
+                "farrington-flexible",
+                &[("b", "3")],
+                300,
+                &[298],
+                (298, 299),
+            ),
+            "298:None:Some(false) 299:None:Some(false)",
+        ),
+    ];
+    for (got, expected) in cases {
+        assert_eq!(got, expected);
+    }
 }

@@ -8,6 +8,7 @@ mod backtest;
 mod bench;
 mod config;
 mod demo;
+mod detect;
 mod replay;
 mod serve;
 
@@ -54,6 +55,9 @@ enum Command {
     /// Measure ingest throughput.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Detect outbreaks in count series (methods of R surveillance).
+    #[command(subcommand)]
+    Detect(detect::DetectCommand),
 }
 
 #[derive(Subcommand)]
@@ -156,6 +160,7 @@ fn main() -> Result<()> {
         Command::Config(ConfigCommand::Check { config, catalog }) => check_config(config, catalog),
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(command) => bench::run(command),
+        Command::Detect(command) => detect::run(command),
     }
 }
 

@@ -28,10 +28,10 @@ pub(crate) struct Fit {
 }
 
 /// Fits `y ~ x` (x: one row per observation, intercept included) with prior `weights`.
-/// `None` when a weighted least squares step is singular or the mean leaves the finite range.
+/// `None` when a weighted least squares step is singular or a mean overflows.
 pub(crate) fn fit(x: &[Vec<f64>], y: &[f64], weights: &[f64]) -> Option<Fit> {
     let mut eta: Vec<f64> = y.iter().map(|v| (v + 0.1).ln()).collect();
-    let mut mu: Vec<f64> = eta.iter().map(|e| e.exp()).collect();
+    let mut mu: Vec<f64> = eta.iter().map(|&e| inverse_link(e)).collect();
     let mut dev_old = deviance(y, &mu, weights);
     let mut iteration = 0;
     loop {
@@ -42,8 +42,8 @@ pub(crate) fn fit(x: &[Vec<f64>], y: &[f64], weights: &[f64]) -> Option<Fit> {
             .collect();
         let (coef, cov) = weighted_least_squares(x, &z, &working)?;
         eta = x.iter().map(|row| dot(row, &coef)).collect();
-        mu = eta.iter().map(|e| e.exp()).collect();
-        if mu.iter().any(|m| !m.is_finite() || *m <= 0.0) {
+        mu = eta.iter().map(|&e| inverse_link(e)).collect();
+        if mu.iter().any(|m| !m.is_finite()) {
             return None;
         }
         let dev = deviance(y, &mu, weights);
@@ -102,7 +102,7 @@ impl Fit {
     /// The predicted mean at `x0` and its standard error on the response scale, with the given
     /// dispersion (R's `predict.glm(type = "response", se.fit = TRUE)`).
     pub fn predict(&self, x0: &[f64], dispersion: f64) -> (f64, f64) {
-        let mu0 = dot(x0, &self.coef).exp();
+        let mu0 = inverse_link(dot(x0, &self.coef));
         (mu0, mu0 * (dispersion * self.quadratic(x0)).sqrt())
     }
 
@@ -126,6 +126,11 @@ impl Fit {
         let se = (dispersion * self.cov[j][j]).sqrt();
         super::stats::t_two_sided(self.coef[j] / se, self.df)
     }
+}
+
+/// exp(η), at least machine epsilon, as R's log link keeps means positive.
+fn inverse_link(eta: f64) -> f64 {
+    eta.exp().max(f64::EPSILON)
 }
 
 /// The Poisson deviance Σ 2 w (y log(y/μ) − (y − μ)), with y log y = 0 at y = 0.
@@ -168,17 +173,18 @@ fn weighted_least_squares(
     Some((coef, cov))
 }
 
-/// The inverse of a symmetric positive definite matrix by Cholesky decomposition; `None` if it
-/// is not positive definite to working precision.
+/// The inverse of a symmetric positive definite matrix by Cholesky decomposition; `None` if a
+/// column is (nearly) a combination of the others.
 fn invert_symmetric(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     let p = a.len();
-    let scale = (0..p).map(|i| a[i][i].abs()).fold(0.0, f64::max);
     let mut l = vec![vec![0.0; p]; p];
     for i in 0..p {
         for j in 0..=i {
             let s = a[i][j] - (0..j).map(|k| l[i][k] * l[j][k]).sum::<f64>();
             if i == j {
-                if s.is_nan() || s <= 1e-12 * scale {
+                // R's QR takes a column as aliased when its remaining norm falls below 1e-11
+                // of its own; here the squares.
+                if s.is_nan() || s <= 1e-22 * a[i][i] {
                     return None;
                 }
                 l[i][i] = s.sqrt();
