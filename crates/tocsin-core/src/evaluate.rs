@@ -9,6 +9,7 @@
 
 use crate::catalog::{Aggregate, Combine, Confidence, Table, Threshold};
 use crate::station::{AttributeValue, Domain};
+use crate::trend::{Crossing, Trend};
 use crate::window::Window;
 use std::collections::{BTreeMap, HashMap};
 
@@ -57,6 +58,7 @@ pub struct CompiledRule {
     pub hysteresis: f64,
     pub min_hold_s: i64,
     pub lives_at_risk: bool,
+    pub forecast: Option<ForecastSpec>,
     pub bands: Vec<CompiledBand>,
 }
 
@@ -126,6 +128,23 @@ pub struct LevelChange {
     pub time_s: i64,
     /// The indicator value that decided it.
     pub value: f64,
+    /// For a forecast level (the rule's `forecast`): when the level is expected to be reached.
+    /// `None` for an observed level.
+    pub forecast: Option<ForecastLevel>,
+}
+
+/// A level the trend says is coming, and when.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastLevel {
+    /// The crossing of the band that gives the level; `None` when the forecast level drops to 0.
+    pub crossing: Option<Crossing>,
+}
+
+/// A rule's trend forecast, as compiled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ForecastSpec {
+    pub fit_s: i64,
+    pub horizon_s: i64,
 }
 
 /// What the evaluator knows of a station.
@@ -141,6 +160,9 @@ struct RuleState {
     since_s: i64,
     /// The bands that apply at this station, with thresholds resolved from its attributes.
     bands: Vec<ResolvedBand>,
+    /// Recent indicator values for the trend forecast (empty without one).
+    history: std::collections::VecDeque<(i64, f64)>,
+    forecast_level: u8,
 }
 
 /// A band at one station: numeric edges, and since when its condition has held.
@@ -249,10 +271,12 @@ impl Evaluator {
         for (r, rule) in self.catalog.rules.iter().enumerate() {
             let mut fresh = rule_state_at(rule, &context);
             if let (Some(new), Some(old)) =
-                (fresh.as_mut(), self.stations[station].rules[r].as_ref())
+                (fresh.as_mut(), self.stations[station].rules[r].as_mut())
             {
                 new.level = old.level;
                 new.since_s = old.since_s;
+                new.forecast_level = old.forecast_level;
+                new.history = std::mem::take(&mut old.history);
             }
             self.stations[station].rules[r] = fresh;
         }
@@ -442,10 +466,62 @@ impl Evaluator {
                 to: next,
                 time_s,
                 value,
+                forecast: None,
             });
             rule_state.level = next;
             rule_state.since_s = time_s;
         }
+        if let Some(spec) = rule.forecast {
+            forecast_rule(rule_state, spec, (station, r), time_s, value, changes);
+        }
+    }
+}
+
+/// Updates a rule's trend forecast at a station: the highest band above the current level that
+/// the trend crosses within the horizon; a change of that level is reported.
+fn forecast_rule(
+    state: &mut RuleState,
+    spec: ForecastSpec,
+    (station, rule): (usize, usize),
+    time_s: i64,
+    value: f64,
+    changes: &mut Vec<LevelChange>,
+) {
+    state.history.push_back((time_s, value));
+    while state
+        .history
+        .front()
+        .is_some_and(|&(t, _)| t <= time_s - spec.fit_s)
+    {
+        state.history.pop_front();
+    }
+    let trend = Trend::fit(state.history.make_contiguous());
+    let mut expected: (u8, Option<Crossing>) = (0, None);
+    for band in state
+        .bands
+        .iter()
+        .filter(|b| b.sustained_s == 0 && b.level > state.level)
+    {
+        let crossing = trend
+            .and_then(|t| t.crossing(band.min))
+            .filter(|c| c.lead_s <= spec.horizon_s);
+        if let Some(crossing) = crossing.filter(|_| band.level > expected.0) {
+            expected = (band.level, Some(crossing));
+        }
+    }
+    if expected.0 != state.forecast_level {
+        changes.push(LevelChange {
+            station,
+            rule,
+            from: state.forecast_level,
+            to: expected.0,
+            time_s,
+            value,
+            forecast: Some(ForecastLevel {
+                crossing: expected.1,
+            }),
+        });
+        state.forecast_level = expected.0;
     }
 }
 
@@ -463,6 +539,8 @@ fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleSt
         level: 0,
         since_s: i64::MIN,
         bands,
+        history: std::collections::VecDeque::new(),
+        forecast_level: 0,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod outbreak;
 pub mod region;
 pub mod station;
 pub mod text;
+pub mod trend;
 pub mod units;
 pub mod window;
 

@@ -146,7 +146,10 @@ pub fn run(
 fn episodes(detections: &[Detection]) -> HashMap<String, Vec<Episode>> {
     let mut open: HashMap<(String, String), Episode> = HashMap::new();
     let mut done: HashMap<String, Vec<Episode>> = HashMap::new();
-    for d in detections {
+    for d in detections
+        .iter()
+        .filter(|d| d.certainty == crate::detect::OBSERVED)
+    {
         let key = (d.rule.clone(), d.station.clone());
         if d.from_level == 0 {
             open.insert(

@@ -11,7 +11,13 @@ use tocsin_core::evaluate::{
 };
 use tocsin_core::observation::Observation;
 use tocsin_core::station::Station;
-use tocsin_store::{Detection, SeriesRow};
+use tocsin_store::{Detection, Lead, SeriesRow};
+
+/// The certainty of a level seen in observations.
+pub const OBSERVED: &str = "observed";
+
+/// The certainty of a level forecast from the trend (CAP "Likely").
+pub const LIKELY: &str = "likely";
 
 /// How far behind the newest sample a late observation still counts (seconds).
 pub const LATENESS_S: i64 = 6 * 3600;
@@ -142,6 +148,17 @@ impl Detector {
                     time_ms: c.time_s * 1000,
                     value: c.value,
                     status: format!("{band_status:?}").to_lowercase(),
+                    certainty: if c.forecast.is_some() {
+                        LIKELY
+                    } else {
+                        OBSERVED
+                    }
+                    .to_string(),
+                    lead: c.forecast.and_then(|f| f.crossing).map(|x| Lead {
+                        expected_s: x.lead_s,
+                        earliest_s: x.earliest_s,
+                        latest_s: x.latest_s,
+                    }),
                 }
             })
             .collect();
@@ -151,7 +168,7 @@ impl Detector {
 
     /// Resumes the stored current levels.
     pub fn restore_levels(&mut self, levels: &[Detection]) {
-        for level in levels {
+        for level in levels.iter().filter(|l| l.certainty == OBSERVED) {
             let (Some(&station), Some(rule)) = (
                 self.stations.get(&level.station),
                 self.evaluator.catalog().rule_index(&level.rule),

@@ -678,6 +678,8 @@ impl Engine {
                     time_ms,
                     value: ((now_ms - report.last_ms) / 1000) as f64,
                     status: "verified".into(),
+                    certainty: crate::detect::OBSERVED.into(),
+                    lead: None,
                 });
             }
         }

@@ -35,6 +35,9 @@ pub struct Situation {
     pub active: Vec<Detection>,
     /// Stations that stopped reporting.
     pub silent_stations: Vec<Detection>,
+    /// Levels forecast from trends (certainty likely), with their lead times; they do not raise
+    /// the current levels.
+    pub expected: Vec<Detection>,
 }
 
 impl Situation {
@@ -45,6 +48,9 @@ impl Situation {
         levels: Vec<Detection>,
         lives_at_risk: &HashSet<String>,
     ) -> Situation {
+        let (expected, levels): (Vec<Detection>, Vec<Detection>) = levels
+            .into_iter()
+            .partition(|d| d.certainty == crate::detect::LIKELY);
         let (silent_stations, active): (Vec<Detection>, Vec<Detection>) = levels
             .into_iter()
             .partition(|d| d.rule == crate::engine::DATA_GAP);
@@ -99,6 +105,7 @@ impl Situation {
             communes,
             active,
             silent_stations,
+            expected,
         }
     }
 }
@@ -124,6 +131,8 @@ mod tests {
             time_ms: 0,
             value: 0.0,
             status: "verified".into(),
+            certainty: "observed".into(),
+            lead: None,
         }
     }
 

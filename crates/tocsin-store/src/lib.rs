@@ -143,6 +143,19 @@ pub struct Detection {
     pub value: f64,
     /// How sure the rule's table is (`verified`, `secondary`, `memory`…).
     pub status: String,
+    /// `observed`, or `likely` for a level forecast from the trend.
+    pub certainty: String,
+    /// For a forecast: seconds until the level is expected, with a plausible range.
+    pub lead: Option<Lead>,
+}
+
+/// How long until a forecast level is reached, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lead {
+    pub expected_s: i64,
+    pub earliest_s: i64,
+    /// `None` when a flat or falling trend is plausible.
+    pub latest_s: Option<i64>,
 }
 
 /// Aggregates of one step of a series query.

@@ -125,4 +125,49 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (station, rule)
     ) WITHOUT ROWID;
     "#,
+    // 3: forecast detections (certainty "likely", with lead times) beside observed ones.
+    r#"
+    CREATE TABLE detections_v3 (
+        id INTEGER PRIMARY KEY,
+        station TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        hazard TEXT NOT NULL,
+        commune TEXT,
+        province TEXT,
+        from_level INTEGER NOT NULL,
+        to_level INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        value REAL NOT NULL,
+        status TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        certainty TEXT NOT NULL,
+        lead_s INTEGER,
+        lead_earliest_s INTEGER,
+        lead_latest_s INTEGER,
+        UNIQUE (station, rule, certainty, time_ms, to_level)
+    );
+    INSERT INTO detections_v3 SELECT id, station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, recorded_ms, 'observed', NULL, NULL, NULL FROM detections;
+    DROP TABLE detections;
+    ALTER TABLE detections_v3 RENAME TO detections;
+    CREATE INDEX detections_time ON detections(time_ms);
+    CREATE TABLE current_levels_v3 (
+        station TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        certainty TEXT NOT NULL,
+        hazard TEXT NOT NULL,
+        commune TEXT,
+        province TEXT,
+        level INTEGER NOT NULL,
+        since_ms INTEGER NOT NULL,
+        value REAL NOT NULL,
+        status TEXT NOT NULL,
+        lead_s INTEGER,
+        lead_earliest_s INTEGER,
+        lead_latest_s INTEGER,
+        PRIMARY KEY (station, rule, certainty)
+    ) WITHOUT ROWID;
+    INSERT INTO current_levels_v3 SELECT station, rule, 'observed', hazard, commune, province, level, since_ms, value, status, NULL, NULL, NULL FROM current_levels;
+    DROP TABLE current_levels;
+    ALTER TABLE current_levels_v3 RENAME TO current_levels;
+    "#,
 ];

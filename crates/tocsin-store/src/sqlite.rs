@@ -624,19 +624,24 @@ impl Store for SqliteStore {
         self.write(|tx, _| {
             let mut new = 0;
             for d in detections {
-                let inserted = tx
+                let (lead_s, earliest_s, latest_s) = (d.lead.map(|l| l.expected_s), d.lead.map(|l| l.earliest_s), d.lead.and_then(|l| l.latest_s));
+                new += tx
                     .prepare_cached(
-                        "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, recorded_ms) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                        "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, \
+                         recorded_ms, certainty, lead_s, lead_earliest_s, lead_latest_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                     )?
-                    .execute(params![d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms])?;
-                new += inserted;
+                    .execute(params![
+                        d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms, d.certainty,
+                        lead_s, earliest_s, latest_s
+                    ])?;
                 tx.prepare_cached(
-                    "INSERT INTO current_levels (station, rule, hazard, commune, province, level, since_ms, value, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                     ON CONFLICT (station, rule) DO UPDATE SET level = excluded.level, since_ms = excluded.since_ms, value = excluded.value, \
-                     commune = excluded.commune, province = excluded.province, status = excluded.status WHERE excluded.since_ms >= current_levels.since_ms",
+                    "INSERT INTO current_levels (station, rule, certainty, hazard, commune, province, level, since_ms, value, status, lead_s, lead_earliest_s, lead_latest_s) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                     ON CONFLICT (station, rule, certainty) DO UPDATE SET level = excluded.level, since_ms = excluded.since_ms, value = excluded.value, \
+                     commune = excluded.commune, province = excluded.province, status = excluded.status, lead_s = excluded.lead_s, \
+                     lead_earliest_s = excluded.lead_earliest_s, lead_latest_s = excluded.lead_latest_s WHERE excluded.since_ms >= current_levels.since_ms",
                 )?
-                .execute(params![d.station, d.rule, d.hazard, d.commune, d.province, d.to_level, d.time_ms, d.value, d.status])?;
+                .execute(params![d.station, d.rule, d.certainty, d.hazard, d.commune, d.province, d.to_level, d.time_ms, d.value, d.status, lead_s, earliest_s, latest_s])?;
             }
             Ok(new)
         })
@@ -651,7 +656,8 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Detection>> {
         self.read(|conn| {
             let sql = format!(
-                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status \
+                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, \
+                 d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s \
                  FROM detections d JOIN stations s ON s.id = d.station WHERE d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
                  ORDER BY d.time_ms DESC, d.id DESC LIMIT ?3",
                 station_condition(filter)
@@ -678,7 +684,8 @@ impl Store for SqliteStore {
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>> {
         self.read(|conn| {
             let sql = format!(
-                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, 0, d.level, d.since_ms, d.value, d.status \
+                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, 0, d.level, d.since_ms, d.value, d.status, \
+                 d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s \
                  FROM current_levels d JOIN stations s ON s.id = d.station WHERE d.level > 0 AND {} ORDER BY d.level DESC, d.station, d.rule",
                 station_condition(filter)
             );
@@ -870,6 +877,16 @@ fn detection_from_row(r: &Row) -> rusqlite::Result<Detection> {
         time_ms: r.get(7)?,
         value: r.get(8)?,
         status: r.get(9)?,
+        certainty: r.get(10)?,
+        lead: r.get::<_, Option<i64>>(11)?.map(|expected_s| Lead {
+            expected_s,
+            earliest_s: r
+                .get::<_, Option<i64>>(12)
+                .ok()
+                .flatten()
+                .unwrap_or(expected_s),
+            latest_s: r.get(13).ok().flatten(),
+        }),
     })
 }
 

@@ -6,7 +6,7 @@ use super::{
     Aggregate, CatalogFile, Combine, IndicatorDef, LevelBand, RuleDef, Threshold, parse_duration,
 };
 use crate::evaluate::{
-    CompiledBand, CompiledCatalog, CompiledIndicator, CompiledRule, IndicatorKind,
+    CompiledBand, CompiledCatalog, CompiledIndicator, CompiledRule, ForecastSpec, IndicatorKind,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -345,6 +345,19 @@ fn compile_rule(
         );
     }
     let min_hold_s = duration_key(checker, &item, "min_hold", &rule.min_hold);
+    let forecast = rule.forecast.as_ref().map(|f| {
+        if f.method != "linear_trend" {
+            checker.report(
+                item.clone(),
+                "forecast.method",
+                format!("{:?} is not a known method (linear_trend)", f.method),
+            );
+        }
+        ForecastSpec {
+            fit_s: duration_key(checker, &item, "forecast.fit", &Some(f.fit.clone())),
+            horizon_s: duration_key(checker, &item, "forecast.horizon", &Some(f.horizon.clone())),
+        }
+    });
     let mut bands = Vec::new();
     for (i, band) in rule.level.iter().enumerate() {
         let key = format!("level[{i}]");
@@ -388,6 +401,7 @@ fn compile_rule(
         hysteresis: rule.hysteresis,
         min_hold_s,
         lives_at_risk: rule.lives_at_risk,
+        forecast,
         bands,
     })
 }

@@ -174,7 +174,23 @@ pub struct RuleDef {
     /// level by 2 instead of 1 (QĐ 18/2021/QĐ-TTg Art. 4).
     #[serde(default)]
     pub lives_at_risk: bool,
+    /// Forecast the level from the indicator's trend, e.g.
+    /// `forecast = { method = "linear_trend", fit = "6h", horizon = "24h" }`.
+    #[serde(default)]
+    pub forecast: Option<ForecastDef>,
     pub level: Vec<LevelBand>,
+}
+
+/// How a rule forecasts its level.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastDef {
+    /// `linear_trend`: a least-squares line through the indicator over `fit`.
+    pub method: String,
+    /// How much recent history the line is fitted to, e.g. `6h`.
+    pub fit: String,
+    /// How far ahead a crossing is announced, e.g. `24h`.
+    pub horizon: String,
 }
 
 /// One level of a rule.

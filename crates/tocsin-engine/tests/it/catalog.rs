@@ -313,3 +313,48 @@ fn beaufort_force() {
         assert_eq!(evaluator.value(station, force), Some(expected), "{ms} m/s");
     }
 }
+
+#[test]
+fn river_trends_forecast_the_coming_level() {
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let attrs = attributes(&[
+        ("bd1", n(30.0)),
+        ("bd2", n(31.0)),
+        ("bd3", n(32.0)),
+        ("station_area", n(1.0)),
+    ]);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        attributes: attrs,
+    });
+    let series = evaluator.series(station, "water_level_m").unwrap();
+    let mut changes = Vec::new();
+    for hour in 0..=11 {
+        evaluator.observe(series, hour * 3600, 28.0 + 0.5 * hour as f64, &mut changes);
+    }
+    let got: Vec<String> = changes
+        .iter()
+        .map(|c| match c.forecast {
+            None => format!("h{} observed {}→{}", c.time_s / 3600, c.from, c.to),
+            Some(f) => format!(
+                "h{} likely {}→{} in {:?} h",
+                c.time_s / 3600,
+                c.from,
+                c.to,
+                f.crossing.map(|x| x.lead_s / 3600)
+            ),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "h2 likely 0→3 in Some(8) h",
+            "h4 observed 0→1",
+            "h8 observed 1→2",
+            "h10 observed 2→3",
+            "h10 likely 3→0 in None h"
+        ],
+        "rising 0.5 m an hour from 28 m: level 3 (BĐ3 + 1 m = 33 m) is forecast 8 hours ahead"
+    );
+}

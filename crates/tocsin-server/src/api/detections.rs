@@ -29,6 +29,8 @@ fn detection_json(d: &tocsin_engine::Detection) -> Value {
     json!({
         "station": d.station, "rule": d.rule, "hazard": d.hazard, "commune": d.commune, "province": d.province,
         "from_level": d.from_level, "level": d.to_level, "time": time_text(d.time_ms), "value": d.value, "status": d.status,
+        "certainty": d.certainty,
+        "lead": d.lead.map(|l| json!({"expected_seconds": l.expected_s, "earliest_seconds": l.earliest_s, "latest_seconds": l.latest_s})),
     })
 }
 
@@ -81,5 +83,6 @@ async fn situation(
         "communes": s.communes.iter().map(|(code, c)| (code.clone(), json!({"level": c.level, "highest_rule_level": c.highest_rule_level, "hazards": c.hazards}))).collect::<serde_json::Map<String, Value>>(),
         "active": s.active.iter().map(detection_json).collect::<Vec<_>>(),
         "silent_stations": s.silent_stations.iter().map(detection_json).collect::<Vec<_>>(),
+        "expected": s.expected.iter().map(detection_json).collect::<Vec<_>>(),
     })))
 }
