@@ -3,6 +3,7 @@
 //!
 //! - `bench setup` registers the workload's stations (synthetic) in a data directory and prints a token;
 //! - `bench store` times in-process durable appends, then re-appends a slice to time duplicate detection;
+//! - `bench outbreak` times Farrington flexible over synthetic weekly counts for every commune;
 //! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections.
 
 use anyhow::{Context, Result, bail};
@@ -43,6 +44,15 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: PathBuf,
     },
+    /// Farrington flexible (R defaults) for every commune for one week, on synthetic weekly counts.
+    Outbreak {
+        /// Number of series (one per commune).
+        #[arg(long, default_value_t = 3321)]
+        communes: usize,
+        /// Years of weekly history before the week judged.
+        #[arg(long, default_value_t = 5)]
+        years: usize,
+    },
     /// Send NDJSON batches to a running server.
     Http {
         #[arg(long)]
@@ -66,6 +76,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::Setup { dir, data } => setup(&dir, &data),
         BenchCommand::Store { dir, commit, limit } => store(&dir, commit, limit),
         BenchCommand::Replay { dir } => crate::replay::run(&dir),
+        BenchCommand::Outbreak { communes, years } => outbreak(communes, years),
         BenchCommand::Http {
             dir,
             addr,
@@ -87,6 +98,65 @@ const WORKLOAD_METRICS: [(&str, &str, f64, f64); 6] = [
 ];
 
 /// The workload's stations as tocsin stations (synthetic, every metric at 10 minutes).
+/// Synthetic weekly counts for commune `c`: a seasonal Poisson series with a commune-specific
+/// level, drawn with a fixed linear congruential generator (the same every run).
+fn synthetic_counts(c: usize, weeks: usize) -> Vec<Option<f64>> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ (c as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let level = 0.5 + (c % 17) as f64 * 0.4;
+    (0..weeks)
+        .map(|t| {
+            let mean = level * (1.0 + 0.6 * (2.0 * std::f64::consts::PI * t as f64 / 52.0).sin());
+            // Poisson by inversion of its distribution function.
+            let (u, mut k, mut p) = (uniform(), 0.0, (-mean).exp());
+            let mut cumulative = p;
+            while u > cumulative && k < 1000.0 {
+                k += 1.0;
+                p *= mean / k;
+                cumulative += p;
+            }
+            Some(k)
+        })
+        .collect()
+}
+
+/// `bench outbreak`: Farrington flexible with R's defaults for the last week of every series.
+fn outbreak(communes: usize, years: usize) -> Result<()> {
+    use tocsin_core::outbreak::{Range, Series, flexible};
+    let control = flexible::Control::default();
+    let weeks = years * 52 + control.w + 1;
+    let series: Vec<Series> = (0..communes)
+        .map(|c| Series {
+            observed: synthetic_counts(c, weeks),
+            frequency: 52,
+        })
+        .collect();
+    let range = Range {
+        first: weeks,
+        last: weeks,
+    };
+    let start = Instant::now();
+    let mut alarms = 0;
+    for s in &series {
+        let detections = flexible::detect(s, range, &control)?;
+        alarms += detections.iter().filter(|d| d.alarm == Some(true)).count();
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "farrington-flexible (b = {}, w = {}): {communes} synthetic weekly series of {weeks} weeks, one week judged each: {:.3} s ({:.1} µs per series), {alarms} alarm(s)",
+        control.b,
+        control.w,
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1e6 / communes.max(1) as f64
+    );
+    Ok(())
+}
+
 fn workload_stations(dir: &Path) -> Result<Vec<Station>> {
     let path = dir.join("stations.csv");
     let mut reader =
