@@ -43,6 +43,9 @@ pub struct CompiledBand {
     pub when: BTreeMap<String, Vec<AttributeValue>>,
     pub sustained_s: i64,
     pub status: Confidence,
+    pub severity: Option<String>,
+    pub instruction_vi: Option<String>,
+    pub instruction_en: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +61,7 @@ pub struct CompiledRule {
     pub hysteresis: f64,
     pub min_hold_s: i64,
     pub lives_at_risk: bool,
+    pub cap: crate::catalog::cap::CapDef,
     pub forecast: Option<ForecastSpec>,
     pub bands: Vec<CompiledBand>,
 }

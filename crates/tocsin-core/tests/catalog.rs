@@ -61,6 +61,7 @@ name_en = "Heavy rain"
 indicator = "rain_24h"
 source = "test"
 status = "verified"
+cap = { category = "Met", event_vi = "x", event_en = "x", headline_vi = "x {level}", headline_en = "x {level}", instruction_vi = "x", instruction_en = "x" }
 level = [ { level = 1, min = 100, max = 200 }, { level = 2, min = 150, max = 400 }, { level = 3, min = 50 } ]
 "#
     );
@@ -95,6 +96,7 @@ name_en = "x"
 indicator = "nowhere"
 source = "test"
 status = "memory"
+cap = { category = "Weather", event_vi = "x", event_en = "x", headline_vi = "x {lvl}", headline_en = "x {level}", instruction_vi = "x", instruction_en = "x" }
 level = [ { level = 6, min = 1, max = 0 } ]
 "#
     );
@@ -103,6 +105,8 @@ level = [ { level = 6, min = 1, max = 0 } ]
         "test.toml: indicator c: window: \"tomorrow\" is not a duration like 10m, 1h, 24h or 3d\n\
          test.toml: indicator b: inputs: cycle between derived indicators: a → b → a\n\
          test.toml: rule r: indicator: unknown indicator \"nowhere\"\n\
+         test.toml: rule r: cap.category: \"Weather\" is not a CAP category (Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra, CBRNE, Other)\n\
+         test.toml: rule r: cap.headline_vi: unknown placeholder {lvl} (known: place, level, value, unit, station, time)\n\
          test.toml: rule r: level[0]: level 6 is not 1 to 5\n\
          test.toml: rule r: level[0]: min 1 is not below max 0"
     );
@@ -123,6 +127,7 @@ source = "QĐ 18/2021 Art. 45 (test subset)"
 status = "verified"
 hysteresis = 0.2
 min_hold = "1h"
+cap = { category = "Met", event_vi = "x", event_en = "x", headline_vi = "x {level}", headline_en = "x {level}", instruction_vi = "x", instruction_en = "x" }
 level = [
   { level = 1, min = "bd1", max = "bd2" },
   { level = 2, min = "bd2", max = "bd3" },
@@ -143,6 +148,7 @@ name_en = "Heavy rain"
 indicator = "rain_24h"
 source = "QĐ 18/2021 Art. 44 (test subset)"
 status = "verified"
+cap = { category = "Met", event_vi = "x", event_en = "x", headline_vi = "x {level}", headline_en = "x {level}", instruction_vi = "x", instruction_en = "x" }
 level = [ { level = 1, min = 100, max = 200 }, { level = 2, min = 200, max = 400, sustained = "1h" } ]
 "#;
 

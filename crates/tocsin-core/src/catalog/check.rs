@@ -345,6 +345,7 @@ fn compile_rule(
         );
     }
     let min_hold_s = duration_key(checker, &item, "min_hold", &rule.min_hold);
+    check_cap(checker, &item, rule);
     let forecast = rule.forecast.as_ref().map(|f| {
         if f.method != "linear_trend" {
             checker.report(
@@ -386,6 +387,9 @@ fn compile_rule(
             when: band.when.clone(),
             sustained_s,
             status: band.status.unwrap_or(rule.status),
+            severity: band.severity.clone(),
+            instruction_vi: band.instruction_vi.clone(),
+            instruction_en: band.instruction_en.clone(),
         });
     }
     check_band_order(checker, &item, &rule.level);
@@ -401,9 +405,71 @@ fn compile_rule(
         hysteresis: rule.hysteresis,
         min_hold_s,
         lives_at_risk: rule.lives_at_risk,
+        cap: rule.cap.clone(),
         forecast,
         bands,
     })
+}
+
+/// The warning texts and CAP fields of a rule and its bands.
+fn check_cap(checker: &mut Checker, item: &str, rule: &RuleDef) {
+    let cap = &rule.cap;
+    if !super::cap::CATEGORIES.contains(&cap.category.as_str()) {
+        checker.report(
+            item.to_string(),
+            "cap.category",
+            format!(
+                "{:?} is not a CAP category ({})",
+                cap.category,
+                super::cap::CATEGORIES.join(", ")
+            ),
+        );
+    }
+    let texts = [
+        ("cap.event_vi", Some(&cap.event_vi)),
+        ("cap.event_en", Some(&cap.event_en)),
+        ("cap.headline_vi", Some(&cap.headline_vi)),
+        ("cap.headline_en", Some(&cap.headline_en)),
+        ("cap.instruction_vi", Some(&cap.instruction_vi)),
+        ("cap.instruction_en", Some(&cap.instruction_en)),
+    ];
+    let band_texts = rule.level.iter().enumerate().flat_map(|(i, b)| {
+        [
+            (
+                format!("level[{i}].instruction_vi"),
+                b.instruction_vi.as_ref(),
+            ),
+            (
+                format!("level[{i}].instruction_en"),
+                b.instruction_en.as_ref(),
+            ),
+        ]
+    });
+    for (key, text) in texts
+        .into_iter()
+        .map(|(k, t)| (k.to_string(), t))
+        .chain(band_texts)
+    {
+        let Some(text) = text else { continue };
+        if text.trim().is_empty() {
+            checker.report(item.to_string(), &key, "must not be empty");
+        } else if let Some(problem) = super::cap::template_problem(text) {
+            checker.report(item.to_string(), &key, problem);
+        }
+    }
+    for (i, band) in rule.level.iter().enumerate() {
+        if let Some(severity) = band
+            .severity
+            .as_ref()
+            .filter(|s| !super::cap::SEVERITIES.contains(&s.as_str()))
+        {
+            checker.report(
+                item.to_string(),
+                &format!("level[{i}].severity"),
+                format!("{severity:?} is not a CAP severity (Minor, Moderate, Severe, Extreme)"),
+            );
+        }
+    }
 }
 
 /// The comparable position of a threshold: (attribute or "", offset or value).

@@ -5,6 +5,7 @@
 //! Level bands use `[min, max)`: a band holds when `min <= value < max` (no `max` means no upper
 //! bound). A threshold is a number or a station attribute plus an offset (`"bd3 + 1.0"`).
 
+pub mod cap;
 mod check;
 mod table;
 mod threshold;
@@ -178,6 +179,8 @@ pub struct RuleDef {
     /// `forecast = { method = "linear_trend", fit = "6h", horizon = "24h" }`.
     #[serde(default)]
     pub forecast: Option<ForecastDef>,
+    /// The warning this rule issues: CAP fields and texts in Vietnamese and English.
+    pub cap: cap::CapDef,
     pub level: Vec<LevelBand>,
 }
 
@@ -212,6 +215,14 @@ pub struct LevelBand {
     /// Overrides the rule's status for this band.
     #[serde(default)]
     pub status: Option<Confidence>,
+    /// Overrides the CAP severity of the level (Minor, Moderate, Severe, Extreme).
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// Overrides the rule's instruction for this level.
+    #[serde(default)]
+    pub instruction_vi: Option<String>,
+    #[serde(default)]
+    pub instruction_en: Option<String>,
 }
 
 /// Parses a duration such as `90s`, `10m`, `24h`, `3d` into seconds.

@@ -40,11 +40,23 @@ async fn rules(
             let levels: Vec<Value> = r
                 .bands
                 .iter()
-                .map(|b| json!({"level": b.level, "min": b.min.to_string(), "max": b.max.as_ref().map(|m| m.to_string()), "sustained_seconds": b.sustained_s, "status": status_name(b.status)}))
+                .map(|b| {
+                    json!({
+                        "level": b.level, "min": b.min.to_string(), "max": b.max.as_ref().map(|m| m.to_string()),
+                        "sustained_seconds": b.sustained_s, "status": status_name(b.status),
+                        "severity": b.severity.as_deref().unwrap_or(tocsin_core::catalog::cap::severity_of(b.level)),
+                        "colour": tocsin_core::catalog::cap::colour_of(b.level).0,
+                    })
+                })
                 .collect();
             json!({
                 "id": r.id, "hazard": r.hazard, "name_vi": r.name_vi, "name_en": r.name_en,
                 "indicator": catalog.indicators[r.indicator].id, "source": r.source, "status": status_name(r.status), "levels": levels,
+                "cap": {
+                    "category": r.cap.category, "event_vi": r.cap.event_vi, "event_en": r.cap.event_en,
+                    "headline_vi": r.cap.headline_vi, "headline_en": r.cap.headline_en,
+                    "instruction_vi": r.cap.instruction_vi, "instruction_en": r.cap.instruction_en,
+                },
             })
         })
         .collect();

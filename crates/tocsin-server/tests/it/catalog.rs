@@ -54,7 +54,9 @@ async fn rules_are_listed_with_source_and_status() {
         "{body}"
     );
     assert!(
-        body.contains(r#""level":1,"max":"200","min":"100","status":"verified""#),
+        body.contains(
+            r#""level":1,"max":"200","min":"100","severity":"Minor","status":"verified""#
+        ),
         "{body}"
     );
     let (status, _) = send(

@@ -79,6 +79,7 @@ fn config_check_names_catalogue_problems() {
     std::fs::create_dir(&rules).unwrap();
     let bad = "[[metric]]\nname = \"rain_mm\"\nunit = \"mm\"\n[[indicator]]\nid = \"r\"\nmetric = \"rain_mm\"\naggregate = \"sum\"\nwindow = \"24h\"\n\
                [[rule]]\nid = \"rain\"\nhazard = \"heavy_rain\"\nname_vi = \"x\"\nname_en = \"x\"\nindicator = \"r\"\nsource = \"x\"\nstatus = \"memory\"\n\
+               cap = { category = \"Met\", event_vi = \"x\", event_en = \"x\", headline_vi = \"x\", headline_en = \"x\", instruction_vi = \"x\", instruction_en = \"x\" }\n\
                level = [ { level = 2, min = 100 }, { level = 1, min = 150 } ]\n";
     std::fs::write(rules.join("rain.toml"), bad).unwrap();
     let output = tocsin(&["config", "check", "--catalog", rules.to_str().unwrap()]);
