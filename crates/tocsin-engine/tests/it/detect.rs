@@ -123,9 +123,17 @@ fn ingest_raises_detections_and_restarts_resume() {
         "hour 4 river_flood 2→3 at 33.2",
     ];
     assert_eq!(wait_for(&engine, 3), expected);
-    let forecasts = engine.detections(&Principal::local_admin(), 0, i64::MAX, 100).unwrap();
-    let forecast = forecasts.iter().find(|d| d.certainty == "likely" && d.to_level == 3).unwrap();
-    assert!(forecast.lead.unwrap().expected_s > 0, "the trend announced level 3 ahead: {forecast:?}");
+    let forecasts = engine
+        .detections(&Principal::local_admin(), 0, i64::MAX, 100)
+        .unwrap();
+    let forecast = forecasts
+        .iter()
+        .find(|d| d.certainty == "likely" && d.to_level == 3)
+        .unwrap();
+    assert!(
+        forecast.lead.unwrap().expected_s > 0,
+        "the trend announced level 3 ahead: {forecast:?}"
+    );
     let situation = engine.situation(&Principal::local_admin(), None).unwrap();
     let province = engine
         .locate(&Principal::local_admin(), 21.705, 104.87)
