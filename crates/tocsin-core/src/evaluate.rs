@@ -76,6 +76,8 @@ pub struct CompiledCatalog {
     /// For each indicator, the rules on it.
     rules_on: Vec<Vec<usize>>,
     pub tables: Vec<Table>,
+    /// Outbreak rules on count metrics, judged per period.
+    pub outbreaks: Vec<crate::catalog::outbreak::CompiledOutbreak>,
 }
 
 impl CompiledCatalog {
@@ -102,6 +104,7 @@ impl CompiledCatalog {
             dependents,
             rules_on,
             tables,
+            outbreaks: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod geo;
 pub mod observation;
 pub mod outbreak;
+pub mod periods;
 pub mod region;
 pub mod station;
 pub mod text;

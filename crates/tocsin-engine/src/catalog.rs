@@ -8,7 +8,7 @@ use tocsin_core::evaluate::CompiledCatalog;
 
 /// The default catalogue, built in so that the binary needs nothing beside it (in file-name
 /// order, as `load_dir` reads a folder).
-pub const BUILTIN: [(&str, &str); 7] = [
+pub const BUILTIN: [(&str, &str); 8] = [
     (
         "air_quality.toml",
         include_str!("../../../catalog/rules/air_quality.toml"),
@@ -24,6 +24,10 @@ pub const BUILTIN: [(&str, &str); 7] = [
     (
         "metrics.toml",
         include_str!("../../../catalog/rules/metrics.toml"),
+    ),
+    (
+        "outbreaks.toml",
+        include_str!("../../../catalog/rules/outbreaks.toml"),
     ),
     (
         "river_flood.toml",

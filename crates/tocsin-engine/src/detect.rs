@@ -5,6 +5,7 @@
 //! stored history over the catalogue's horizon, without recording anything, and the levels are
 //! resumed from the stored current levels — so a restart neither repeats nor loses a detection.
 
+use crate::outbreaks::{OutbreakChange, OutbreakTracker};
 use std::collections::HashMap;
 use tocsin_core::evaluate::{
     CompiledCatalog, Evaluator, LevelChange, SeriesHandle, StationContext,
@@ -37,17 +38,25 @@ pub struct Detector {
     places: Vec<Place>,
     series: HashMap<i64, Option<SeriesHandle>>,
     changes: Vec<LevelChange>,
+    outbreaks: OutbreakTracker,
 }
 
 impl Detector {
     pub fn new(catalog: CompiledCatalog) -> Detector {
+        let outbreaks = OutbreakTracker::new(catalog.outbreaks.clone());
         Detector {
             evaluator: Evaluator::new(catalog, LATENESS_S),
             stations: HashMap::new(),
             places: Vec::new(),
             series: HashMap::new(),
             changes: Vec::new(),
+            outbreaks,
         }
+    }
+
+    /// The series outbreak rules read (their whole history is needed to judge a period).
+    pub fn outbreak_series(&self) -> Vec<i64> {
+        self.outbreaks.series_ids()
     }
 
     pub fn catalog(&self) -> &CompiledCatalog {
@@ -95,10 +104,11 @@ impl Detector {
             if self.series.contains_key(&row.series) {
                 continue;
             }
-            let handle = self
-                .stations
-                .get(&row.station)
-                .and_then(|&s| self.evaluator.series(s, &row.metric));
+            let station = self.stations.get(&row.station).copied();
+            let handle = station.and_then(|s| self.evaluator.series(s, &row.metric));
+            if let Some(station) = station {
+                self.outbreaks.register(row.series, station, &row.metric);
+            }
             self.series.insert(row.series, handle);
         }
     }
@@ -108,6 +118,7 @@ impl Detector {
         if observation.issued_ms != 0 {
             return;
         }
+        self.outbreaks.observe(observation);
         if let Some(Some(handle)) = self.series.get(&observation.series) {
             self.evaluator.observe(
                 *handle,
@@ -121,6 +132,7 @@ impl Detector {
     /// Drops the level changes seen so far (after a replay that only rebuilds state).
     pub fn forget_changes(&mut self) {
         self.changes.clear();
+        self.outbreaks.take_changes();
     }
 
     /// The level changes since the last call, as detections to store.
@@ -161,14 +173,42 @@ impl Detector {
                     }),
                 }
             })
-            .collect();
+            .collect::<Vec<_>>();
         self.changes.clear();
-        detections
+        let outbreak_detections = self
+            .outbreaks
+            .take_changes()
+            .into_iter()
+            .map(|c| self.outbreak_detection(&c));
+        detections.into_iter().chain(outbreak_detections).collect()
+    }
+
+    fn outbreak_detection(&self, change: &OutbreakChange) -> Detection {
+        let rule = &self.outbreaks.rules[change.rule];
+        let place = &self.places[change.station];
+        Detection {
+            station: place.id.clone(),
+            rule: rule.id.clone(),
+            hazard: rule.hazard.clone(),
+            commune: place.commune.clone(),
+            province: place.province.clone(),
+            from_level: change.from,
+            to_level: change.to,
+            time_ms: change.time_ms,
+            value: change.count,
+            status: format!("{:?}", rule.status).to_lowercase(),
+            certainty: OBSERVED.to_string(),
+            lead: None,
+        }
     }
 
     /// Resumes the stored current levels.
     pub fn restore_levels(&mut self, levels: &[Detection]) {
         for level in levels.iter().filter(|l| l.certainty == OBSERVED) {
+            if let Some(&station) = self.stations.get(&level.station) {
+                self.outbreaks
+                    .set_level(station, &level.rule, level.to_level);
+            }
             let (Some(&station), Some(rule)) = (
                 self.stations.get(&level.station),
                 self.evaluator.catalog().rule_index(&level.rule),

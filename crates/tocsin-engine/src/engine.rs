@@ -115,6 +115,14 @@ impl Engine {
             &self.store.series_catalog()?,
         );
         let mut current = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+        for (series, time_ms, value) in self.store.observed_for_series(&fresh.outbreak_series())? {
+            fresh.observe(&tocsin_core::observation::Observation {
+                series,
+                time_ms,
+                issued_ms: 0,
+                value,
+            });
+        }
         let newest = self.store.newest_observed_ms()?.unwrap_or(0);
         for (series, time_ms, value) in self.store.observed_since(newest - fresh.horizon_ms())? {
             fresh.observe(&tocsin_core::observation::Observation {

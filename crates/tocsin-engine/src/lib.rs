@@ -11,6 +11,7 @@ pub mod clock;
 pub mod detect;
 pub mod engine;
 pub mod ingest;
+pub mod outbreaks;
 pub mod registry;
 pub mod situation;
 pub mod stations;

@@ -289,6 +289,9 @@ pub trait Store: Send + Sync {
     fn latest(&self, filter: &RegionFilter) -> Result<Vec<LatestValue>>;
     /// The number of stored observation rows (all versions).
     fn observation_count(&self) -> Result<u64>;
+    /// The current version of every observed value of `series`, in time order (count series of
+    /// outbreak rules need their whole history; this reads the whole observation table).
+    fn observed_for_series(&self, series: &[i64]) -> Result<Vec<(i64, i64, f64)>>;
     /// The time of the newest observed value, if any.
     fn newest_observed_ms(&self) -> Result<Option<i64>>;
     /// The current version of every observed value since `from_ms`, in time order (to rebuild

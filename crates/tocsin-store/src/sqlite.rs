@@ -604,6 +604,23 @@ impl Store for SqliteStore {
         })
     }
 
+    fn observed_for_series(&self, series: &[i64]) -> Result<Vec<(i64, i64, f64)>> {
+        if series.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read(|conn| {
+            let ids: Vec<String> = series.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT series, time_ms, value, max(seq) FROM observations WHERE series IN ({}) AND issued_ms = 0 \
+                 GROUP BY series, time_ms ORDER BY time_ms, series",
+                ids.join(",")
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     fn newest_observed_ms(&self) -> Result<Option<i64>> {
         self.read(|conn| {
             Ok(conn.query_row("SELECT max(time_ms) FROM series_latest", [], |r| r.get(0))?)

@@ -52,6 +52,7 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
     let mut metrics: HashMap<&str, &str> = HashMap::new();
     let mut indicators: Vec<(&str, &IndicatorDef)> = Vec::new();
     let mut rules: Vec<(&str, &RuleDef)> = Vec::new();
+    let mut outbreaks: Vec<(&str, &super::outbreak::OutbreakDef)> = Vec::new();
     let mut tables: Vec<Table> = Vec::new();
     let mut table_index: HashMap<&str, usize> = HashMap::new();
     for (file, content) in files {
@@ -85,6 +86,7 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         }
         indicators.extend(content.indicator.iter().map(|i| (file.as_str(), i)));
         rules.extend(content.rule.iter().map(|r| (file.as_str(), r)));
+        outbreaks.extend(content.outbreak.iter().map(|o| (file.as_str(), o)));
         problems.extend(checker.problems);
     }
     let index: HashMap<&str, usize> = indicators
@@ -125,12 +127,41 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         compiled_rules.push(compile_rule(&mut checker, rule, &index));
         problems.extend(checker.problems);
     }
+    let mut compiled_outbreaks = Vec::new();
+    for (file, def) in &outbreaks {
+        let item = format!("outbreak {}", def.id);
+        if seen.insert(def.id.as_str(), ()).is_some() {
+            problems.push(CatalogProblem {
+                file: file.to_string(),
+                item: item.clone(),
+                key: "id".into(),
+                problem: "defined twice (rule and outbreak ids share one space)".into(),
+            });
+        }
+        match super::outbreak::compile(def, metrics.contains_key(def.metric.as_str())) {
+            Ok(compiled) => compiled_outbreaks.push(compiled),
+            Err(found) => problems.extend(found.into_iter().map(|(key, problem)| CatalogProblem {
+                file: file.to_string(),
+                item: item.clone(),
+                key,
+                problem,
+            })),
+        }
+        let mut checker = Checker {
+            problems: Vec::new(),
+            file,
+        };
+        check_texts(&mut checker, &item, &def.cap, &[]);
+        problems.extend(checker.problems);
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
     let indicators = compiled_indicators.into_iter().flatten().collect();
     let rules = compiled_rules.into_iter().flatten().collect();
-    Ok(CompiledCatalog::new(indicators, rules, tables))
+    let mut catalog = CompiledCatalog::new(indicators, rules, tables);
+    catalog.outbreaks = compiled_outbreaks;
+    Ok(catalog)
 }
 
 fn compile_indicator(
@@ -413,7 +444,24 @@ fn compile_rule(
 
 /// The warning texts and CAP fields of a rule and its bands.
 fn check_cap(checker: &mut Checker, item: &str, rule: &RuleDef) {
-    let cap = &rule.cap;
+    check_texts(checker, item, &rule.cap, &rule.level);
+    for (i, band) in rule.level.iter().enumerate() {
+        if let Some(severity) = band
+            .severity
+            .as_ref()
+            .filter(|s| !super::cap::SEVERITIES.contains(&s.as_str()))
+        {
+            checker.report(
+                item.to_string(),
+                &format!("level[{i}].severity"),
+                format!("{severity:?} is not a CAP severity (Minor, Moderate, Severe, Extreme)"),
+            );
+        }
+    }
+}
+
+/// The CAP category and every text template of a warning (and its bands' overrides).
+fn check_texts(checker: &mut Checker, item: &str, cap: &super::cap::CapDef, bands: &[LevelBand]) {
     if !super::cap::CATEGORIES.contains(&cap.category.as_str()) {
         checker.report(
             item.to_string(),
@@ -433,7 +481,7 @@ fn check_cap(checker: &mut Checker, item: &str, rule: &RuleDef) {
         ("cap.instruction_vi", Some(&cap.instruction_vi)),
         ("cap.instruction_en", Some(&cap.instruction_en)),
     ];
-    let band_texts = rule.level.iter().enumerate().flat_map(|(i, b)| {
+    let band_texts = bands.iter().enumerate().flat_map(|(i, b)| {
         [
             (
                 format!("level[{i}].instruction_vi"),
@@ -455,19 +503,6 @@ fn check_cap(checker: &mut Checker, item: &str, rule: &RuleDef) {
             checker.report(item.to_string(), &key, "must not be empty");
         } else if let Some(problem) = super::cap::template_problem(text) {
             checker.report(item.to_string(), &key, problem);
-        }
-    }
-    for (i, band) in rule.level.iter().enumerate() {
-        if let Some(severity) = band
-            .severity
-            .as_ref()
-            .filter(|s| !super::cap::SEVERITIES.contains(&s.as_str()))
-        {
-            checker.report(
-                item.to_string(),
-                &format!("level[{i}].severity"),
-                format!("{severity:?} is not a CAP severity (Minor, Moderate, Severe, Extreme)"),
-            );
         }
     }
 }

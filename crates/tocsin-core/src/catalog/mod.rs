@@ -7,6 +7,7 @@
 
 pub mod cap;
 mod check;
+pub mod outbreak;
 mod table;
 mod threshold;
 
@@ -28,6 +29,8 @@ pub struct CatalogFile {
     pub rule: Vec<RuleDef>,
     #[serde(default)]
     pub table: Vec<TableDef>,
+    #[serde(default)]
+    pub outbreak: Vec<outbreak::OutbreakDef>,
 }
 
 /// A metric stations may report, with its canonical unit.

@@ -4,6 +4,7 @@
 mod catalog;
 mod detect;
 mod ingest;
+mod outbreak;
 mod regions;
 
 use std::path::PathBuf;
