@@ -8,6 +8,7 @@
 //! level has been held for the rule's minimum hold time.
 
 use crate::catalog::{Aggregate, Combine, Confidence, Table, Threshold};
+use crate::curve::ForecastCurve;
 use crate::station::{AttributeValue, Domain};
 use crate::trend::{Crossing, Trend};
 use crate::window::Window;
@@ -17,6 +18,12 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq)]
 pub enum IndicatorKind {
     Window {
+        metric: String,
+        aggregate: Aggregate,
+        window_s: i64,
+    },
+    /// The newest forecast issue of a metric aggregated over `[issued, issued + window]`.
+    Forecast {
         metric: String,
         aggregate: Aggregate,
         window_s: i64,
@@ -111,7 +118,11 @@ impl CompiledCatalog {
     /// The window indicators computed from `metric`.
     pub fn indicators_on(&self, metric: &str) -> Vec<usize> {
         (0..self.indicators.len())
-            .filter(|&i| matches!(&self.indicators[i].kind, IndicatorKind::Window { metric: m, .. } if m == metric))
+            .filter(|&i| match &self.indicators[i].kind {
+                IndicatorKind::Window { metric: m, .. }
+                | IndicatorKind::Forecast { metric: m, .. } => m == metric,
+                IndicatorKind::Derived { .. } => false,
+            })
             .collect()
     }
 
@@ -208,6 +219,8 @@ impl ResolvedBand {
 }
 
 struct StationState {
+    /// Per forecast indicator, the newest issue's curve.
+    curves: Vec<Option<ForecastCurve>>,
     windows: Vec<Option<Window>>,
     values: Vec<Option<f64>>,
     /// Per rule: `None` where the rule does not apply to this station.
@@ -265,6 +278,7 @@ impl Evaluator {
             .collect();
         let n = self.catalog.indicators.len();
         self.stations.push(StationState {
+            curves: vec![None; n],
             windows: vec![None; n],
             values: vec![None; n],
             rules,
@@ -306,6 +320,7 @@ impl Evaluator {
             .iter()
             .map(|i| match i.kind {
                 IndicatorKind::Window { window_s, .. } => window_s,
+                IndicatorKind::Forecast { .. } => 0,
                 IndicatorKind::Derived { .. } => 0,
             })
             .max()
@@ -383,6 +398,44 @@ impl Evaluator {
                 self.touched.push(i);
             }
         }
+        self.propagate(station, time_s, changes);
+    }
+
+    /// Feeds one forecast value (issue time, valid time) to the forecast indicators of its
+    /// metric; level changes of rules on them are forecast levels with their lead time.
+    pub fn observe_forecast(
+        &mut self,
+        series: SeriesHandle,
+        issued_s: i64,
+        valid_s: i64,
+        value: f64,
+        changes: &mut Vec<LevelChange>,
+    ) {
+        let slot = &self.series[series.0];
+        let station = slot.station;
+        let state = &mut self.stations[station];
+        for &i in &slot.indicators {
+            let IndicatorKind::Forecast {
+                aggregate,
+                window_s,
+                ..
+            } = self.catalog.indicators[i].kind
+            else {
+                continue;
+            };
+            let curve = state.curves[i].get_or_insert_with(ForecastCurve::default);
+            if curve.add(issued_s, valid_s, value) {
+                state.values[i] = curve.value(aggregate, window_s);
+                self.changed[i] = true;
+                self.touched.push(i);
+            }
+        }
+        self.propagate(station, issued_s, changes);
+    }
+
+    /// Recomputes the derived indicators touched by new values, then the rules on every changed
+    /// indicator.
+    fn propagate(&mut self, station: usize, time_s: i64, changes: &mut Vec<LevelChange>) {
         self.update_derived(station);
         while let Some(i) = self.touched.pop() {
             if std::mem::take(&mut self.changed[i]) {
@@ -466,6 +519,31 @@ impl Evaluator {
             candidate
         };
         if next != rule_state.level {
+            let forecast = match self.catalog.indicators[rule.indicator].kind {
+                IndicatorKind::Forecast {
+                    aggregate,
+                    window_s,
+                    ..
+                } => {
+                    let min = rule_state
+                        .bands
+                        .iter()
+                        .filter(|b| b.level == next)
+                        .map(|b| b.min)
+                        .fold(f64::INFINITY, f64::min);
+                    let lead = state.curves[rule.indicator]
+                        .as_ref()
+                        .and_then(|c| c.lead_to(aggregate, window_s, min));
+                    Some(ForecastLevel {
+                        crossing: lead.map(|l| Crossing {
+                            lead_s: l,
+                            earliest_s: l,
+                            latest_s: Some(l),
+                        }),
+                    })
+                }
+                _ => None,
+            };
             changes.push(LevelChange {
                 station,
                 rule: r,
@@ -473,7 +551,7 @@ impl Evaluator {
                 to: next,
                 time_s,
                 value,
-                forecast: None,
+                forecast,
             });
             rule_state.level = next;
             rule_state.since_s = time_s;

@@ -113,16 +113,26 @@ impl Detector {
         }
     }
 
-    /// Feeds one stored observation (forecasts do not feed observed indicators).
+    /// Feeds one stored observation: an observed value to the windows and outbreak series of its
+    /// metric, a forecast value to the forecast indicators.
     pub fn observe(&mut self, observation: &Observation) {
-        if observation.issued_ms != 0 {
-            return;
+        let observed = observation.issued_ms == 0;
+        if observed {
+            self.outbreaks.observe(observation);
         }
-        self.outbreaks.observe(observation);
-        if let Some(Some(handle)) = self.series.get(&observation.series) {
-            self.evaluator.observe(
-                *handle,
-                observation.time_ms.div_euclid(1000),
+        let Some(Some(handle)) = self.series.get(&observation.series).copied() else {
+            return;
+        };
+        let time_s = observation.time_ms.div_euclid(1000);
+        if observed {
+            self.evaluator
+                .observe(handle, time_s, observation.value, &mut self.changes);
+        } else {
+            let issued_s = observation.issued_ms.div_euclid(1000);
+            self.evaluator.observe_forecast(
+                handle,
+                issued_s,
+                time_s,
                 observation.value,
                 &mut self.changes,
             );

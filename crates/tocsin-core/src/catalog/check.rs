@@ -124,7 +124,24 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         if seen.insert(rule.id.as_str(), ()).is_some() {
             checker.report(format!("rule {}", rule.id), "id", "defined twice");
         }
-        compiled_rules.push(compile_rule(&mut checker, rule, &index));
+        let levels = match &rule.levels_from {
+            None => Some(&rule.level),
+            Some(id) => rules
+                .iter()
+                .find(|(_, r)| &r.id == id && r.levels_from.is_none())
+                .map(|(_, r)| &r.level),
+        };
+        match levels {
+            Some(levels) => compiled_rules.push(compile_rule(&mut checker, rule, levels, &index)),
+            None => checker.report(
+                format!("rule {}", rule.id),
+                "levels_from",
+                format!(
+                    "no rule {:?} with level bands of its own",
+                    rule.levels_from.as_deref().unwrap_or_default()
+                ),
+            ),
+        }
         problems.extend(checker.problems);
     }
     let mut compiled_outbreaks = Vec::new();
@@ -207,13 +224,36 @@ fn compile_indicator(
                     }
                 },
             };
-            Some(CompiledIndicator {
-                id: def.id.clone(),
-                kind: IndicatorKind::Window {
-                    metric: metric.clone(),
+            let metric = metric.clone();
+            let kind = match def.kind.as_deref() {
+                None | Some("observed") => IndicatorKind::Window {
+                    metric,
                     aggregate,
                     window_s,
                 },
+                Some("forecast")
+                    if matches!(aggregate, Aggregate::Nowcast | Aggregate::RateOfChange) =>
+                {
+                    checker.report(item, "aggregate", format!("{aggregate:?} cannot aggregate a forecast (use sum, mean, max, min, count or last)"));
+                    return None;
+                }
+                Some("forecast") => IndicatorKind::Forecast {
+                    metric,
+                    aggregate,
+                    window_s,
+                },
+                Some(other) => {
+                    checker.report(
+                        item,
+                        "kind",
+                        format!("{other:?} is neither \"observed\" nor \"forecast\""),
+                    );
+                    return None;
+                }
+            };
+            Some(CompiledIndicator {
+                id: def.id.clone(),
+                kind,
             })
         }
         (None, false) => {
@@ -345,6 +385,7 @@ fn duration_key(checker: &mut Checker, item: &str, key: &str, text: &Option<Stri
 fn compile_rule(
     checker: &mut Checker,
     rule: &RuleDef,
+    levels: &[LevelBand],
     index: &HashMap<&str, usize>,
 ) -> Option<CompiledRule> {
     let item = format!("rule {}", rule.id);
@@ -368,7 +409,7 @@ fn compile_rule(
             );
         }
     }
-    if rule.level.is_empty() {
+    if levels.is_empty() {
         checker.report(
             item.clone(),
             "level",
@@ -391,7 +432,7 @@ fn compile_rule(
         }
     });
     let mut bands = Vec::new();
-    for (i, band) in rule.level.iter().enumerate() {
+    for (i, band) in levels.iter().enumerate() {
         let key = format!("level[{i}]");
         if !(1..=5).contains(&band.level) {
             checker.report(
@@ -423,7 +464,7 @@ fn compile_rule(
             instruction_en: band.instruction_en.clone(),
         });
     }
-    check_band_order(checker, &item, &rule.level);
+    check_band_order(checker, &item, levels);
     Some(CompiledRule {
         id: rule.id.clone(),
         hazard: rule.hazard.clone(),

@@ -87,6 +87,10 @@ pub struct IndicatorDef {
     pub inputs: Vec<String>,
     #[serde(default)]
     pub combine: Option<Combine>,
+    /// `forecast` to aggregate the newest forecast issue of the metric over
+    /// `[issued, issued + window]` instead of observed values; `observed` by default.
+    #[serde(default)]
+    pub kind: Option<String>,
     /// A lookup table (`[[table]]`) applied to the combined inputs, e.g. concentration → AQI.
     #[serde(default)]
     pub transform: Option<String>,
@@ -184,7 +188,12 @@ pub struct RuleDef {
     pub forecast: Option<ForecastDef>,
     /// The warning this rule issues: CAP fields and texts in Vietnamese and English.
     pub cap: cap::CapDef,
+    /// The level bands; empty when `levels_from` names a rule whose bands this one shares.
+    #[serde(default)]
     pub level: Vec<LevelBand>,
+    /// Use the level bands of another rule (e.g. a forecast rule with the observed rule's table).
+    #[serde(default)]
+    pub levels_from: Option<String>,
 }
 
 /// How a rule forecasts its level.

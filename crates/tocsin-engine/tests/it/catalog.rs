@@ -56,7 +56,9 @@ fn builtin_catalogue_is_valid() {
             "heat_wave",
             "heavy_rain_24h",
             "heavy_rain_12h",
+            "heavy_rain_forecast",
             "river_flood",
+            "river_flood_forecast",
             "saltwater_intrusion"
         ]
     );
@@ -356,5 +358,46 @@ fn river_trends_forecast_the_coming_level() {
             "h10 likely 3→0 in None h"
         ],
         "rising 0.5 m an hour from 28 m: level 3 (BĐ3 + 1 m = 33 m) is forecast 8 hours ahead"
+    );
+}
+
+#[test]
+fn forecast_rainfall_raises_a_likely_level_with_its_lead() {
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let rule = catalog.rule_index("heavy_rain_forecast").unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        attributes: BTreeMap::new(),
+    });
+    let series = evaluator.series(station, "rain_mm").unwrap();
+    let mut changes = Vec::new();
+    for hour in 1..=6 {
+        evaluator.observe_forecast(series, 0, hour * 3600, 20.0, &mut changes);
+    }
+    let forecast: Vec<String> = changes
+        .iter()
+        .filter(|c| c.rule == rule)
+        .map(|c| {
+            format!(
+                "{}→{} lead {:?}",
+                c.from,
+                c.to,
+                c.forecast.and_then(|f| f.crossing).map(|x| x.lead_s / 3600)
+            )
+        })
+        .collect();
+    assert_eq!(
+        forecast,
+        ["0→1 lead Some(5)"],
+        "120 mm forecast for the next 6 hours reaches 100 mm in the fifth"
+    );
+    assert_eq!(evaluator.level(station, rule), 1);
+    changes.clear();
+    evaluator.observe_forecast(series, 3 * 3600, 4 * 3600, 5.0, &mut changes);
+    assert_eq!(
+        evaluator.level(station, rule),
+        0,
+        "a newer issue with 5 mm replaces the old one"
     );
 }
