@@ -65,6 +65,8 @@ pub struct CompiledRule {
     pub source: String,
     pub status: Confidence,
     pub domains: Vec<String>,
+    pub regions: Vec<String>,
+    pub zones: Vec<String>,
     pub hysteresis: f64,
     pub min_hold_s: i64,
     pub lives_at_risk: bool,
@@ -85,6 +87,8 @@ pub struct CompiledCatalog {
     pub tables: Vec<Table>,
     /// Outbreak rules on count metrics, judged per period.
     pub outbreaks: Vec<crate::catalog::outbreak::CompiledOutbreak>,
+    /// Zones of pre-2025 provinces that rules may be limited to.
+    pub zones: Vec<crate::catalog::ZoneDef>,
 }
 
 impl CompiledCatalog {
@@ -112,6 +116,7 @@ impl CompiledCatalog {
             rules_on,
             tables,
             outbreaks: Vec::new(),
+            zones: Vec::new(),
         }
     }
 
@@ -166,10 +171,14 @@ pub struct ForecastSpec {
 }
 
 /// What the evaluator knows of a station.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StationContext {
     pub domain: Domain,
     pub attributes: BTreeMap<String, AttributeValue>,
+    /// The codes of the current commune and province the station lies in.
+    pub regions: Vec<String>,
+    /// The catalogue zones the station lies in.
+    pub zones: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -613,8 +622,13 @@ fn forecast_rule(
 /// A rule's state at a station: `None` where the rule's domains exclude the station or none of
 /// its bands can hold there (e.g. a flood rule at a station without alarm levels).
 fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleState> {
-    let applies =
-        rule.domains.is_empty() || rule.domains.iter().any(|d| d == context.domain.as_str());
+    let within = |allowed: &[String], held: &[String]| {
+        allowed.is_empty() || allowed.iter().any(|a| held.contains(a))
+    };
+    let applies = (rule.domains.is_empty()
+        || rule.domains.iter().any(|d| d == context.domain.as_str()))
+        && within(&rule.regions, &context.regions)
+        && within(&rule.zones, &context.zones);
     let bands: Vec<ResolvedBand> = rule
         .bands
         .iter()

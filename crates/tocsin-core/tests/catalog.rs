@@ -167,6 +167,7 @@ fn scenario(attributes: &[(&str, f64)], feed: &[(i64, &str, f64)]) -> Vec<String
     let station = evaluator.add_station(StationContext {
         domain: Domain::Hydromet,
         attributes,
+        ..Default::default()
     });
     let mut changes = Vec::new();
     for &(minute, metric, value) in feed {

@@ -8,10 +8,14 @@ use tocsin_core::evaluate::CompiledCatalog;
 
 /// The default catalogue, built in so that the binary needs nothing beside it (in file-name
 /// order, as `load_dir` reads a folder).
-pub const BUILTIN: [(&str, &str); 8] = [
+pub const BUILTIN: [(&str, &str); 10] = [
     (
         "air_quality.toml",
         include_str!("../../../catalog/rules/air_quality.toml"),
+    ),
+    (
+        "flash_flood_zones.toml",
+        include_str!("../../../catalog/rules/flash_flood_zones.toml"),
     ),
     (
         "heat.toml",
@@ -36,6 +40,10 @@ pub const BUILTIN: [(&str, &str); 8] = [
     (
         "salinity.toml",
         include_str!("../../../catalog/rules/salinity.toml"),
+    ),
+    (
+        "storm.toml",
+        include_str!("../../../catalog/rules/storm.toml"),
     ),
     (
         "wind.toml",

@@ -39,6 +39,7 @@ pub struct Detector {
     series: HashMap<i64, Option<SeriesHandle>>,
     changes: Vec<LevelChange>,
     outbreaks: OutbreakTracker,
+    zones: crate::zones::ZoneCommunes,
 }
 
 impl Detector {
@@ -51,7 +52,13 @@ impl Detector {
             series: HashMap::new(),
             changes: Vec::new(),
             outbreaks,
+            zones: Default::default(),
         }
+    }
+
+    /// Sets the communes of each catalogue zone (before `sync`).
+    pub fn set_zones(&mut self, zones: crate::zones::ZoneCommunes) {
+        self.zones = zones;
     }
 
     /// The series outbreak rules read (their whole history is needed to judge a period).
@@ -75,9 +82,25 @@ impl Detector {
             .map(|s| (s.station.as_str(), s.province.as_deref()))
             .collect();
         for station in stations {
+            let province = provinces.get(station.id.as_str()).copied().flatten();
+            let regions: Vec<String> = station
+                .commune
+                .iter()
+                .cloned()
+                .chain(province.map(str::to_string))
+                .collect();
+            let zones = station.commune.as_ref().map_or_else(Vec::new, |c| {
+                self.zones
+                    .iter()
+                    .filter(|(_, communes)| communes.contains(c))
+                    .map(|(id, _)| id.clone())
+                    .collect()
+            });
             let context = StationContext {
                 domain: station.domain,
                 attributes: station.attributes.clone(),
+                regions,
+                zones,
             };
             let place = Place {
                 id: station.id.clone(),

@@ -109,7 +109,13 @@ impl Engine {
     /// over the catalogue's horizon (back from the newest observation, so replayed or
     /// historical data warms up too) and resumes the stored levels, then replaces the old one.
     pub fn replace_catalog(&self, catalog: CompiledCatalog) -> Result<()> {
+        let (zones, unmatched) =
+            crate::zones::resolve(self.store.as_ref(), &catalog.zones, self.today())?;
+        for problem in unmatched {
+            tracing::warn!(%problem, "catalogue zone entry not found in the registry");
+        }
         let mut fresh = Detector::new(catalog);
+        fresh.set_zones(zones);
         fresh.sync(
             &self.store.stations(&RegionFilter::all())?,
             &self.store.series_catalog()?,
@@ -217,6 +223,7 @@ impl Engine {
         self.store
             .import_regions(&import.regions, &import.successions)?;
         self.reload_boundaries()?;
+        self.replace_catalog(self.catalog())?;
         Ok(import.report)
     }
 

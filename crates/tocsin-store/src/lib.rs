@@ -266,6 +266,9 @@ pub trait Store: Send + Sync {
         kind: tocsin_core::region::RegionKind,
         at: Date,
     ) -> Result<Vec<(String, String)>>;
+    /// For every current commune, the pre-2025 provinces its predecessor units lay in (through the
+    /// 2025 conversion and any later renames): `(commune code, old province code)` pairs.
+    fn predecessor_provinces(&self, today: Date) -> Result<Vec<(String, String)>>;
     /// Pre-2025 communes the conversion table does not cover, as recorded by the import.
     fn uncovered_units(&self) -> Result<Vec<Region>>;
 

@@ -427,6 +427,40 @@ impl Store for SqliteStore {
         })
     }
 
+    fn predecessor_provinces(&self, today: Date) -> Result<Vec<(String, String)>> {
+        self.read(|conn| {
+            // Units retired by the 2025 reform: a commune's province is its district's parent; an
+            // island district's is its own parent.
+            let reform = "SELECT n.uid, CASE o.kind WHEN 'commune' THEN d.parent_code ELSE o.parent_code END \
+                          FROM successions s JOIN regions o ON o.uid = s.from_uid JOIN regions n ON n.uid = s.to_uid \
+                          LEFT JOIN regions d ON o.kind = 'commune' AND d.kind = 'district' AND d.code = o.parent_code AND d.valid_to = o.valid_to \
+                          WHERE n.kind = 'commune' AND o.kind IN ('commune', 'district') AND o.valid_to = ?1";
+            let mut stmt = conn.prepare(reform)?;
+            let mut provinces: std::collections::HashMap<i64, std::collections::BTreeSet<String>> = std::collections::HashMap::new();
+            for row in stmt.query_map([date_text(tocsin_core::region::REFORM_2025)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)))? {
+                let (uid, province) = row?;
+                provinces.entry(uid).or_default().extend(province);
+            }
+            // Later changes pass the provinces on from commune to commune, in date order.
+            let later = "SELECT s.from_uid, s.to_uid FROM successions s JOIN regions o ON o.uid = s.from_uid JOIN regions n ON n.uid = s.to_uid \
+                         WHERE o.kind = 'commune' AND n.kind = 'commune' AND s.on_date > ?1 ORDER BY s.on_date";
+            let mut stmt = conn.prepare(later)?;
+            for row in stmt.query_map([date_text(tocsin_core::region::REFORM_2025)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+                let (from, to) = row?;
+                let inherited = provinces.get(&from).cloned().unwrap_or_default();
+                provinces.entry(to).or_default().extend(inherited);
+            }
+            let current = format!("SELECT uid, code FROM regions WHERE kind = 'commune' AND {}", VALID_ON.replace("?2", "?1"));
+            let mut stmt = conn.prepare(&current)?;
+            let mut pairs = Vec::new();
+            for row in stmt.query_map([date_text(today)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (uid, code) = row?;
+                pairs.extend(provinces.get(&uid).into_iter().flatten().map(|p| (code.clone(), p.clone())));
+            }
+            Ok(pairs)
+        })
+    }
+
     fn uncovered_units(&self) -> Result<Vec<Region>> {
         self.read(|conn| {
             let sql = format!(

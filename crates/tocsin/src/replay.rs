@@ -71,6 +71,7 @@ fn read_stations(dir: &Path, evaluator: &mut Evaluator) -> Result<HashMap<String
         let index = evaluator.add_station(StationContext {
             domain: Domain::Hydromet,
             attributes: Default::default(),
+            ..Default::default()
         });
         stations.insert(row[0].to_string(), index);
     }

@@ -144,6 +144,47 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         }
         problems.extend(checker.problems);
     }
+    let zone_ids: Vec<&str> = files
+        .iter()
+        .flat_map(|(_, f)| f.zone.iter().map(|z| z.id.as_str()))
+        .collect();
+    for (file, content) in files {
+        for (i, zone) in content.zone.iter().enumerate() {
+            let item = format!("zone {}", zone.id);
+            if zone_ids.iter().filter(|z| **z == zone.id).count() > 1
+                && zone_ids.iter().position(|z| *z == zone.id) != Some(i)
+            {
+                problems.push(CatalogProblem {
+                    file: file.clone(),
+                    item: item.clone(),
+                    key: "id".into(),
+                    problem: "defined twice".into(),
+                });
+            }
+            if zone.old_provinces.is_empty() {
+                problems.push(CatalogProblem {
+                    file: file.clone(),
+                    item,
+                    key: "old_provinces".into(),
+                    problem: "a zone needs at least one province".into(),
+                });
+            }
+        }
+    }
+    for (file, rule) in &rules {
+        for zone in rule
+            .zones
+            .iter()
+            .filter(|z| !zone_ids.contains(&z.as_str()))
+        {
+            problems.push(CatalogProblem {
+                file: file.to_string(),
+                item: format!("rule {}", rule.id),
+                key: "zones".into(),
+                problem: format!("unknown zone {zone:?}"),
+            });
+        }
+    }
     let mut compiled_outbreaks = Vec::new();
     for (file, def) in &outbreaks {
         let item = format!("outbreak {}", def.id);
@@ -178,6 +219,10 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
     let rules = compiled_rules.into_iter().flatten().collect();
     let mut catalog = CompiledCatalog::new(indicators, rules, tables);
     catalog.outbreaks = compiled_outbreaks;
+    catalog.zones = files
+        .iter()
+        .flat_map(|(_, f)| f.zone.iter().cloned())
+        .collect();
     Ok(catalog)
 }
 
@@ -474,6 +519,8 @@ fn compile_rule(
         source: rule.source.clone(),
         status: rule.status,
         domains: rule.domains.clone(),
+        regions: rule.regions.clone(),
+        zones: rule.zones.clone(),
         hysteresis: rule.hysteresis,
         min_hold_s,
         lives_at_risk: rule.lives_at_risk,

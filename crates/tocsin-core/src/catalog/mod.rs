@@ -31,6 +31,21 @@ pub struct CatalogFile {
     pub table: Vec<TableDef>,
     #[serde(default)]
     pub outbreak: Vec<outbreak::OutbreakDef>,
+    #[serde(default)]
+    pub zone: Vec<ZoneDef>,
+}
+
+/// A named area made of pre-2025 provinces, as QĐ 18 names them (e.g. the flash-flood zones of
+/// Annex XII, the climate regions of Art. 42). The registry's history resolves it to the current
+/// communes that took those provinces over.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneDef {
+    pub id: String,
+    pub source: String,
+    pub status: Confidence,
+    /// Pre-2025 provinces by code (`"10"`) or name (`"Lao Cai"`; tone marks optional).
+    pub old_provinces: Vec<String>,
 }
 
 /// A metric stations may report, with its canonical unit.
@@ -172,6 +187,12 @@ pub struct RuleDef {
     /// Station domains the rule applies to; empty means every station reporting the metric.
     #[serde(default)]
     pub domains: Vec<String>,
+    /// Current regions (province or commune codes) the rule applies in; empty means everywhere.
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Zones (`[[zone]]` ids) the rule applies in; empty means everywhere.
+    #[serde(default)]
+    pub zones: Vec<String>,
     /// How far below a band's `min` the value must fall before the level drops (same unit).
     #[serde(default)]
     pub hysteresis: f64,

@@ -31,6 +31,7 @@ fn level(rule: &str, metric: &str, attrs: &[(&str, AttributeValue)], value: f64,
     let station = evaluator.add_station(StationContext {
         domain: Domain::Hydromet,
         attributes: attributes(attrs),
+        ..Default::default()
     });
     let series = evaluator.series(station, metric).unwrap();
     let mut changes = Vec::new();
@@ -59,7 +60,11 @@ fn builtin_catalogue_is_valid() {
             "heavy_rain_forecast",
             "river_flood",
             "river_flood_forecast",
-            "saltwater_intrusion"
+            "saltwater_intrusion",
+            "storm_land_nam_bo",
+            "storm_land_north_central",
+            "storm_land_highlands",
+            "storm_sea"
         ]
     );
 }
@@ -256,6 +261,7 @@ fn aqi_level(ugm3: f64) -> (f64, u8) {
     let station = evaluator.add_station(StationContext {
         domain: Domain::Air,
         attributes: BTreeMap::new(),
+        ..Default::default()
     });
     let series = evaluator.series(station, "pm25_ugm3").unwrap();
     let mut changes = Vec::new();
@@ -309,6 +315,7 @@ fn beaufort_force() {
         let station = evaluator.add_station(StationContext {
             domain: Domain::Hydromet,
             attributes: BTreeMap::new(),
+            ..Default::default()
         });
         let series = evaluator.series(station, "wind_ms").unwrap();
         evaluator.observe(series, 0, ms, &mut Vec::new());
@@ -329,6 +336,7 @@ fn river_trends_forecast_the_coming_level() {
     let station = evaluator.add_station(StationContext {
         domain: Domain::Hydromet,
         attributes: attrs,
+        ..Default::default()
     });
     let series = evaluator.series(station, "water_level_m").unwrap();
     let mut changes = Vec::new();
@@ -369,6 +377,7 @@ fn forecast_rainfall_raises_a_likely_level_with_its_lead() {
     let station = evaluator.add_station(StationContext {
         domain: Domain::Hydromet,
         attributes: BTreeMap::new(),
+        ..Default::default()
     });
     let series = evaluator.series(station, "rain_mm").unwrap();
     let mut changes = Vec::new();

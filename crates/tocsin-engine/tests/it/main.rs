@@ -6,6 +6,7 @@ mod detect;
 mod ingest;
 mod outbreak;
 mod regions;
+mod zones;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
