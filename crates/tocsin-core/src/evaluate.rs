@@ -47,6 +47,8 @@ pub struct CompiledBand {
     pub level: u8,
     pub min: Threshold,
     pub max: Option<Threshold>,
+    /// Conditions on other indicators: (indicator, min, max), all of which must hold.
+    pub also: Vec<(usize, Threshold, Option<Threshold>)>,
     pub when: BTreeMap<String, Vec<AttributeValue>>,
     pub sustained_s: i64,
     pub status: Confidence,
@@ -108,6 +110,11 @@ impl CompiledCatalog {
         let mut rules_on = vec![Vec::new(); indicators.len()];
         for (r, rule) in rules.iter().enumerate() {
             rules_on[rule.indicator].push(r);
+            for &(other, ..) in rule.bands.iter().flat_map(|b| &b.also) {
+                if !rules_on[other].contains(&r) {
+                    rules_on[other].push(r);
+                }
+            }
         }
         CompiledCatalog {
             indicators,
@@ -198,6 +205,8 @@ struct ResolvedBand {
     level: u8,
     min: f64,
     max: f64,
+    /// Conditions on other indicators, resolved: (indicator, min, max).
+    also: Vec<(usize, f64, f64)>,
     sustained_s: i64,
     holding_since: Option<i64>,
 }
@@ -212,15 +221,26 @@ impl ResolvedBand {
             .when
             .iter()
             .all(|(name, allowed)| attributes.get(name).is_some_and(|v| allowed.contains(v)));
-        let min = band.min.resolve(attributes)?;
-        let max = match &band.max {
-            None => f64::INFINITY,
-            Some(max) => max.resolve(attributes)?,
+        let edges = |min: &Threshold, max: &Option<Threshold>| -> Option<(f64, f64)> {
+            Some((
+                min.resolve(attributes)?,
+                match max {
+                    None => f64::INFINITY,
+                    Some(max) => max.resolve(attributes)?,
+                },
+            ))
         };
+        let (min, max) = edges(&band.min, &band.max)?;
+        let also = band
+            .also
+            .iter()
+            .map(|(i, lo, hi)| edges(lo, hi).map(|(lo, hi)| (*i, lo, hi)))
+            .collect::<Option<Vec<_>>>()?;
         when_holds.then_some(ResolvedBand {
             level: band.level,
             min,
             max,
+            also,
             sustained_s: band.sustained_s,
             holding_since: None,
         })
@@ -504,7 +524,11 @@ impl Evaluator {
         let mut candidate = 0;
         let mut current_band_holds = false;
         for band in &mut rule_state.bands {
-            let inside = value >= band.min && value < band.max;
+            let others_hold = band
+                .also
+                .iter()
+                .all(|&(i, lo, hi)| state.values[i].is_some_and(|v| v >= lo && v < hi));
+            let inside = value >= band.min && value < band.max && others_hold;
             band.holding_since = if inside {
                 Some(band.holding_since.unwrap_or(time_s))
             } else {
@@ -518,8 +542,9 @@ impl Evaluator {
             }
             // The current level holds while the value stays above its band's lower edge less the
             // hysteresis — also above the band, while a higher level waits to be sustained.
-            current_band_holds |=
-                band.level == rule_state.level && value >= band.min - rule.hysteresis;
+            current_band_holds |= band.level == rule_state.level
+                && others_hold
+                && value >= band.min - rule.hysteresis;
         }
         let held_long_enough = time_s.saturating_sub(rule_state.since_s) >= rule.min_hold_s;
         let next = if candidate < rule_state.level && (current_band_holds || !held_long_enough) {

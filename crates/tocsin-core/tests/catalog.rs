@@ -239,3 +239,67 @@ fn rain_sums_and_sustained_levels() {
         "level 2 needs 200 mm held for an hour; level 1 holds meanwhile"
     );
 }
+
+#[test]
+fn combined_conditions_need_every_indicator() {
+    let text = format!(
+        "{METRICS}{}",
+        r#"
+[[indicator]]
+id = "rain_24h"
+metric = "rain_mm"
+aggregate = "sum"
+window = "24h"
+[[indicator]]
+id = "level_now"
+metric = "water_level"
+aggregate = "last"
+[[rule]]
+id = "flash_flood"
+hazard = "flash_flood"
+name_vi = "Lũ quét"
+name_en = "Flash flood"
+indicator = "rain_24h"
+source = "test"
+status = "memory"
+cap = { category = "Met", event_vi = "x", event_en = "x", headline_vi = "x", headline_en = "x", instruction_vi = "x", instruction_en = "x" }
+level = [
+  { level = 1, min = 50 },
+  { level = 2, min = 50, also = [ { indicator = "level_now", min = 5 } ] },
+]
+"#
+    );
+    let catalog = check(&[("combined.toml".to_string(), parse(&text))]).unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        ..Default::default()
+    });
+    let (rain, water) = (
+        evaluator.series(station, "rain_mm").unwrap(),
+        evaluator.series(station, "water_level").unwrap(),
+    );
+    let mut changes = Vec::new();
+    evaluator.observe(rain, 0, 60.0, &mut changes);
+    evaluator.observe(water, 600, 6.0, &mut changes);
+    evaluator.observe(water, 1200, 4.0, &mut changes);
+    let got: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{}m {}→{}", c.time_s / 60, c.from, c.to))
+        .collect();
+    assert_eq!(
+        got,
+        ["0m 0→1", "10m 1→2", "20m 2→1"],
+        "level 2 needs the rain and the river together"
+    );
+
+    let unknown = text.replace(
+        r#"indicator = "level_now", min = 5"#,
+        r#"indicator = "level_later", min = 5"#,
+    );
+    let problems = check(&[("combined.toml".to_string(), parse(&unknown))]).unwrap_err();
+    assert_eq!(
+        problems[0].to_string(),
+        "combined.toml: rule flash_flood: level[1].also: unknown indicator \"level_later\""
+    );
+}

@@ -497,10 +497,26 @@ fn compile_rule(
         }
         let sustained_s =
             duration_key(checker, &item, &format!("{key}.sustained"), &band.sustained);
+        let also = band
+            .also
+            .iter()
+            .filter_map(|c| match index.get(c.indicator.as_str()) {
+                Some(&i) => Some((i, c.min.clone(), c.max.clone())),
+                None => {
+                    checker.report(
+                        item.clone(),
+                        &format!("{key}.also"),
+                        format!("unknown indicator {:?}", c.indicator),
+                    );
+                    None
+                }
+            })
+            .collect();
         bands.push(CompiledBand {
             level: band.level,
             min: band.min.clone(),
             max: band.max.clone(),
+            also,
             when: band.when.clone(),
             sustained_s,
             status: band.status.unwrap_or(rule.status),
@@ -603,13 +619,17 @@ fn position(t: &Threshold) -> (&str, f64) {
     }
 }
 
-/// Within bands that apply under the same conditions, a higher level must not start lower, and
+/// Within bands that apply under the same conditions (attributes, duration, other indicators), a
+/// higher level must not start lower, and
 /// two levels must not overlap.
 fn check_band_order(checker: &mut Checker, item: &str, bands: &[LevelBand]) {
     let mut groups: BTreeMap<String, Vec<(usize, &LevelBand)>> = BTreeMap::new();
     for (i, band) in bands.iter().enumerate() {
         groups
-            .entry(format!("{:?}|{:?}", band.when, band.sustained))
+            .entry(format!(
+                "{:?}|{:?}|{:?}",
+                band.when, band.sustained, band.also
+            ))
             .or_default()
             .push((i, band));
     }

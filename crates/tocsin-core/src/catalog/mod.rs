@@ -238,6 +238,10 @@ pub struct LevelBand {
     pub min: Threshold,
     #[serde(default)]
     pub max: Option<Threshold>,
+    /// Further conditions on other indicators of the same station, all of which must hold
+    /// (several bands of one level are alternatives: any of them gives the level).
+    #[serde(default)]
+    pub also: Vec<Condition>,
     /// The band holds only where the station's attribute has one of these values, e.g.
     /// `when = { station_area = [1, 2] }` or `when = { terrain = ["delta_coastal"] }`.
     #[serde(default)]
@@ -256,6 +260,16 @@ pub struct LevelBand {
     pub instruction_vi: Option<String>,
     #[serde(default)]
     pub instruction_en: Option<String>,
+}
+
+/// A condition on another indicator: `{ indicator = "rain_72h", min = 200 }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub indicator: String,
+    pub min: Threshold,
+    #[serde(default)]
+    pub max: Option<Threshold>,
 }
 
 /// Parses a duration such as `90s`, `10m`, `24h`, `3d` into seconds.
