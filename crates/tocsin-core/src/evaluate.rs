@@ -249,8 +249,9 @@ impl ResolvedBand {
 
 struct StationState {
     /// Per forecast indicator, the newest issue's curve.
-    curves: Vec<Option<ForecastCurve>>,
-    windows: Vec<Option<Window>>,
+    curves: Vec<Option<Box<ForecastCurve>>>,
+    /// Boxed, so that the slots of indicators a station never feeds stay small.
+    windows: Vec<Option<Box<Window>>>,
     values: Vec<Option<f64>>,
     /// Per rule: `None` where the rule does not apply to this station.
     rules: Vec<Option<RuleState>>,
@@ -420,7 +421,8 @@ impl Evaluator {
             else {
                 continue;
             };
-            let window = state.windows[i].get_or_insert_with(|| Window::new(aggregate, window_s));
+            let window =
+                state.windows[i].get_or_insert_with(|| Box::new(Window::new(aggregate, window_s)));
             if window.push(time_s, value, self.lateness_s) {
                 state.values[i] = window.value();
                 self.changed[i] = true;
@@ -452,7 +454,7 @@ impl Evaluator {
             else {
                 continue;
             };
-            let curve = state.curves[i].get_or_insert_with(ForecastCurve::default);
+            let curve = state.curves[i].get_or_insert_with(Box::default);
             if curve.add(issued_s, valid_s, value) {
                 state.values[i] = curve.value(aggregate, window_s);
                 self.changed[i] = true;
@@ -490,11 +492,11 @@ impl Evaluator {
                     continue;
                 };
                 let values = &self.stations[station].values;
-                let present: Vec<f64> = inputs.iter().filter_map(|&x| values[x]).collect();
-                let combined = combine_values(*combine, &present).map(|v| match transform {
-                    Some(t) => self.catalog.tables[*t].apply(v),
-                    None => v,
-                });
+                let combined = combine_values(*combine, inputs.iter().filter_map(|&x| values[x]))
+                    .map(|v| match transform {
+                        Some(t) => self.catalog.tables[*t].apply(v),
+                        None => v,
+                    });
                 if combined != self.stations[station].values[d] {
                     self.stations[station].values[d] = combined;
                     if !self.changed[d] {
@@ -668,14 +670,18 @@ fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleSt
     })
 }
 
-fn combine_values(combine: Combine, values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
+fn combine_values(combine: Combine, values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (count, total) = values.fold((0usize, None), |(n, acc): (usize, Option<f64>), v| {
+        let next = match (combine, acc) {
+            (_, None) => v,
+            (Combine::Max, Some(a)) => a.max(v),
+            (Combine::Min, Some(a)) => a.min(v),
+            (Combine::Sum | Combine::Mean, Some(a)) => a + v,
+        };
+        (n + 1, Some(next))
+    });
+    match combine {
+        Combine::Mean => total.map(|t| t / count as f64),
+        _ => total,
     }
-    Some(match combine {
-        Combine::Max => values.iter().copied().fold(f64::MIN, f64::max),
-        Combine::Min => values.iter().copied().fold(f64::MAX, f64::min),
-        Combine::Sum => values.iter().sum(),
-        Combine::Mean => values.iter().sum::<f64>() / values.len() as f64,
-    })
 }

@@ -18,6 +18,8 @@ pub struct Window {
     samples: VecDeque<(i64, f64)>,
     sum_micro: i64,
     extremes: VecDeque<(i64, f64)>,
+    /// For NowCast only: sums and counts of the last 12 clock hours, by hour number modulo 12.
+    hours: Option<Box<[(i64, f64, u32); 12]>>,
 }
 
 impl Window {
@@ -29,6 +31,7 @@ impl Window {
             samples: VecDeque::new(),
             sum_micro: 0,
             extremes: VecDeque::new(),
+            hours: (aggregate == Aggregate::Nowcast).then(|| Box::new([(i64::MIN, 0.0, 0); 12])),
         }
     }
 
@@ -53,6 +56,7 @@ impl Window {
     fn append(&mut self, time_s: i64, value: f64) {
         self.samples.push_back((time_s, value));
         self.sum_micro += to_micro(value);
+        self.add_to_hour(time_s, value, 1);
         if let Some(keep) = self.keeps_extreme() {
             while self.extremes.back().is_some_and(|&(_, v)| !keep(v, value)) {
                 self.extremes.pop_back();
@@ -69,14 +73,32 @@ impl Window {
         let at = self.samples.partition_point(|&(t, _)| t < time_s);
         match self.samples.get_mut(at) {
             Some(sample) if sample.0 == time_s => {
-                self.sum_micro -= to_micro(sample.1);
-                sample.1 = value;
+                let old = std::mem::replace(&mut sample.1, value);
+                self.sum_micro -= to_micro(old);
+                self.add_to_hour(time_s, -old, -1);
             }
             _ => self.samples.insert(at, (time_s, value)),
         }
         self.sum_micro += to_micro(value);
+        self.add_to_hour(time_s, value, 1);
         self.rebuild_extremes();
         true
+    }
+
+    /// Adds `value` (and `count`, ±1) to the clock hour of `time_s`, for NowCast windows.
+    fn add_to_hour(&mut self, time_s: i64, value: f64, count: i32) {
+        let Some(hours) = self.hours.as_mut() else {
+            return;
+        };
+        let hour = time_s.div_euclid(3600);
+        let slot = &mut hours[hour.rem_euclid(12) as usize];
+        if slot.0 < hour {
+            *slot = (hour, 0.0, 0);
+        }
+        if slot.0 == hour {
+            slot.1 += value;
+            slot.2 = slot.2.saturating_add_signed(count);
+        }
     }
 
     fn rebuild_extremes(&mut self) {
@@ -129,7 +151,7 @@ impl Window {
             Aggregate::Count => self.samples.len() as f64,
             Aggregate::Max | Aggregate::Min => self.extremes.front()?.1,
             Aggregate::Last => last.1,
-            Aggregate::Nowcast => nowcast(&self.samples, last.0)?,
+            Aggregate::Nowcast => nowcast(self.hours.as_deref()?, last.0)?,
             Aggregate::RateOfChange => {
                 let hours = (last.0 - first.0) as f64 / 3600.0;
                 if hours > 0.0 {
@@ -142,32 +164,34 @@ impl Window {
     }
 }
 
-/// The NowCast (QĐ 1459/QĐ-TCMT) at `now_s` from the samples of the last 12 hours: hourly means
-/// c₁ (the hour ending now) … c₁₂, weight w = max(c_min / c_max, ½), NowCast = Σ wⁱ⁻¹cᵢ / Σ wⁱ⁻¹
+/// The NowCast (QĐ 1459/QĐ-TCMT) at `now_s` from the means of the last 12 clock hours
+/// c₁ (the current hour) … c₁₂: weight w = max(c_min / c_max, ½), NowCast = Σ wⁱ⁻¹cᵢ / Σ wⁱ⁻¹
 /// over the hours that have data. `None` unless at least 2 of the 3 most recent hours have data.
-fn nowcast(samples: &VecDeque<(i64, f64)>, now_s: i64) -> Option<f64> {
-    let mut sums = [0.0f64; 12];
-    let mut counts = [0u32; 12];
-    for &(t, v) in samples {
-        let hour = ((now_s - t) / 3600) as usize;
-        if hour < 12 {
-            sums[hour] += v;
-            counts[hour] += 1;
+fn nowcast(hours: &[(i64, f64, u32); 12], now_s: i64) -> Option<f64> {
+    let now_hour = now_s.div_euclid(3600);
+    let mut means = [None; 12];
+    for (k, mean) in means.iter_mut().enumerate() {
+        let hour = now_hour - k as i64;
+        let (slot_hour, sum, count) = hours[hour.rem_euclid(12) as usize];
+        if slot_hour == hour && count > 0 {
+            *mean = Some(sum / f64::from(count));
         }
     }
-    let means: Vec<(usize, f64)> = (0..12)
-        .filter(|&h| counts[h] > 0)
-        .map(|h| (h, sums[h] / f64::from(counts[h])))
-        .collect();
-    if (0..3).filter(|h| counts[*h] > 0).count() < 2 {
+    if means[..3].iter().flatten().count() < 2 {
         return None;
     }
-    let max = means.iter().map(|m| m.1).fold(f64::MIN, f64::max);
-    let min = means.iter().map(|m| m.1).fold(f64::MAX, f64::min);
+    let present = means.iter().flatten();
+    let max = present.clone().copied().fold(f64::MIN, f64::max);
+    let min = present.copied().fold(f64::MAX, f64::min);
     let w = if max > 0.0 { (min / max).max(0.5) } else { 1.0 };
-    let (num, den) = means.iter().fold((0.0, 0.0), |(n, d), &(h, c)| {
-        (n + w.powi(h as i32) * c, d + w.powi(h as i32))
-    });
+    let (mut num, mut den, mut weight) = (0.0, 0.0, 1.0);
+    for mean in means {
+        if let Some(c) = mean {
+            num += weight * c;
+            den += weight;
+        }
+        weight *= w;
+    }
     Some(num / den)
 }
 

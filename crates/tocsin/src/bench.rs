@@ -43,6 +43,9 @@ pub enum BenchCommand {
         /// The generator's output folder.
         #[arg(long)]
         dir: PathBuf,
+        /// A catalogue folder to replay through [default: the built-in catalogue].
+        #[arg(long)]
+        catalog: Option<PathBuf>,
     },
     /// Farrington flexible (R defaults) for every commune for one week, on synthetic weekly counts.
     Outbreak {
@@ -75,7 +78,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
     match command {
         BenchCommand::Setup { dir, data } => setup(&dir, &data),
         BenchCommand::Store { dir, commit, limit } => store(&dir, commit, limit),
-        BenchCommand::Replay { dir } => crate::replay::run(&dir),
+        BenchCommand::Replay { dir, catalog } => crate::replay::run(&dir, catalog.as_deref()),
         BenchCommand::Outbreak { communes, years } => outbreak(communes, years),
         BenchCommand::Http {
             dir,

@@ -19,8 +19,9 @@ struct Sample {
     value: f64,
 }
 
-pub fn run(dir: &Path) -> Result<()> {
-    let catalog = tocsin_engine::catalog::builtin().map_err(|p| anyhow::anyhow!("{p:?}"))?;
+pub fn run(dir: &Path, catalog: Option<&Path>) -> Result<()> {
+    let catalog = crate::config::load_catalog(catalog)
+        .map_err(|p| anyhow::anyhow!("the catalogue is invalid:\n{}", p.join("\n")))?;
     let rain_24h = catalog
         .indicator_index("rain_24h")
         .context("the catalogue has no rain_24h indicator")?;
