@@ -253,8 +253,30 @@ struct StationState {
     /// Boxed, so that the slots of indicators a station never feeds stay small.
     windows: Vec<Option<Box<Window>>>,
     values: Vec<Option<f64>>,
-    /// Per rule: `None` where the rule does not apply to this station.
-    rules: Vec<Option<RuleState>>,
+    /// The rules that apply at this station, with their state.
+    rules: RuleStates,
+}
+
+/// The states of the rules that apply at a station, by rule index (few per station, so a short
+/// list scanned in order beats a slot for every rule of the catalogue).
+#[derive(Debug, Default)]
+struct RuleStates(Vec<(usize, RuleState)>);
+
+impl RuleStates {
+    fn get(&self, rule: usize) -> Option<&RuleState> {
+        self.0.iter().find(|(r, _)| *r == rule).map(|(_, s)| s)
+    }
+
+    fn get_mut(&mut self, rule: usize) -> Option<&mut RuleState> {
+        self.0.iter_mut().find(|(r, _)| *r == rule).map(|(_, s)| s)
+    }
+
+    fn set(&mut self, rule: usize, state: Option<RuleState>) {
+        self.0.retain(|(r, _)| *r != rule);
+        if let Some(state) = state {
+            self.0.push((rule, state));
+        }
+    }
 }
 
 /// An observation stream's entry point: which station and which window indicators.
@@ -304,8 +326,10 @@ impl Evaluator {
             .catalog
             .rules
             .iter()
-            .map(|rule| rule_state_at(rule, &context))
+            .enumerate()
+            .filter_map(|(r, rule)| rule_state_at(rule, &context).map(|state| (r, state)))
             .collect();
+        let rules = RuleStates(rules);
         let n = self.catalog.indicators.len();
         self.stations.push(StationState {
             curves: vec![None; n],
@@ -321,21 +345,19 @@ impl Evaluator {
     pub fn update_station(&mut self, station: usize, context: StationContext) {
         for (r, rule) in self.catalog.rules.iter().enumerate() {
             let mut fresh = rule_state_at(rule, &context);
-            if let (Some(new), Some(old)) =
-                (fresh.as_mut(), self.stations[station].rules[r].as_mut())
-            {
+            if let (Some(new), Some(old)) = (fresh.as_mut(), self.stations[station].rules.get_mut(r)) {
                 new.level = old.level;
                 new.since_s = old.since_s;
                 new.forecast_level = old.forecast_level;
                 new.history = std::mem::take(&mut old.history);
             }
-            self.stations[station].rules[r] = fresh;
+            self.stations[station].rules.set(r, fresh);
         }
     }
 
     /// Sets the level a rule holds at a station (to resume after a restart from stored levels).
     pub fn set_level(&mut self, station: usize, rule: usize, level: u8, since_s: i64) {
-        if let Some(state) = self.stations[station].rules[rule].as_mut() {
+        if let Some(state) = self.stations[station].rules.get_mut(rule) {
             state.level = level;
             state.since_s = since_s;
         }
@@ -391,9 +413,7 @@ impl Evaluator {
 
     /// The current level of `rule` at `station` (0 when none or not applicable).
     pub fn level(&self, station: usize, rule: usize) -> u8 {
-        self.stations[station].rules[rule]
-            .as_ref()
-            .map_or(0, |r| r.level)
+        self.stations[station].rules.get(rule).map_or(0, |r| r.level)
     }
 
     /// The current value of an indicator at a station.
@@ -519,7 +539,7 @@ impl Evaluator {
         let rule = &self.catalog.rules[r];
         let state = &mut self.stations[station];
         let (Some(value), Some(rule_state)) =
-            (state.values[rule.indicator], state.rules[r].as_mut())
+            (state.values[rule.indicator], state.rules.get_mut(r))
         else {
             return;
         };
