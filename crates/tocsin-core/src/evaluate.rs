@@ -345,7 +345,9 @@ impl Evaluator {
     pub fn update_station(&mut self, station: usize, context: StationContext) {
         for (r, rule) in self.catalog.rules.iter().enumerate() {
             let mut fresh = rule_state_at(rule, &context);
-            if let (Some(new), Some(old)) = (fresh.as_mut(), self.stations[station].rules.get_mut(r)) {
+            if let (Some(new), Some(old)) =
+                (fresh.as_mut(), self.stations[station].rules.get_mut(r))
+            {
                 new.level = old.level;
                 new.since_s = old.since_s;
                 new.forecast_level = old.forecast_level;
@@ -413,7 +415,10 @@ impl Evaluator {
 
     /// The current level of `rule` at `station` (0 when none or not applicable).
     pub fn level(&self, station: usize, rule: usize) -> u8 {
-        self.stations[station].rules.get(rule).map_or(0, |r| r.level)
+        self.stations[station]
+            .rules
+            .get(rule)
+            .map_or(0, |r| r.level)
     }
 
     /// The current value of an indicator at a station.
