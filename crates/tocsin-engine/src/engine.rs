@@ -109,8 +109,13 @@ impl Engine {
     /// over the catalogue's horizon (back from the newest observation, so replayed or
     /// historical data warms up too) and resumes the stored levels, then replaces the old one.
     pub fn replace_catalog(&self, catalog: CompiledCatalog) -> Result<()> {
-        let (zones, unmatched) =
-            crate::zones::resolve(self.store.as_ref(), &catalog.zones, self.today())?;
+        // Before the registry is imported there is nothing to resolve zones to (the import
+        // replaces the catalogue again).
+        let (zones, unmatched) = if self.has_regions()? {
+            crate::zones::resolve(self.store.as_ref(), &catalog.zones, self.today())?
+        } else {
+            Default::default()
+        };
         for problem in unmatched {
             tracing::warn!(%problem, "catalogue zone entry not found in the registry");
         }

@@ -27,7 +27,7 @@ pub struct DemoArgs {
 
 const METRICS: [(&str, &str, f64, f64); 4] = [
     ("rain_mm", "mm", 0.0, 500.0),
-    ("water_level", "m", -10.0, 100.0),
+    ("water_level_m", "m", -10.0, 100.0),
     ("wind_ms", "m/s", 0.0, 100.0),
     ("temp_c", "degC", -10.0, 50.0),
 ];
@@ -93,7 +93,12 @@ fn synthetic_network(engine: &Engine) -> Result<Vec<Station>> {
             "synthetic".to_string(),
             AttributeValue::Text("yes: demo network, not a real station".into()),
         );
-        for (level, metres) in [("bd1", 3.0), ("bd2", 4.0), ("bd3", 5.0)] {
+        for (level, metres) in [
+            ("bd1", 3.0),
+            ("bd2", 4.0),
+            ("bd3", 5.0),
+            ("station_area", 1.0),
+        ] {
             attributes.insert(level.to_string(), AttributeValue::Number(metres));
         }
         stations.push(Station {
