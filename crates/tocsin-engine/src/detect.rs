@@ -31,6 +31,33 @@ struct Place {
     province: Option<String>,
 }
 
+impl Place {
+    /// An observed level change of `rule_id` here, without lead time.
+    fn detection(
+        &self,
+        (rule_id, hazard): (&str, &str),
+        (from, to): (u8, u8),
+        time_ms: i64,
+        value: f64,
+        status: &str,
+    ) -> Detection {
+        Detection {
+            station: self.id.clone(),
+            rule: rule_id.to_string(),
+            hazard: hazard.to_string(),
+            commune: self.commune.clone(),
+            province: self.province.clone(),
+            from_level: from,
+            to_level: to,
+            time_ms,
+            value,
+            status: status.to_string(),
+            certainty: OBSERVED.to_string(),
+            lead: None,
+        }
+    }
+}
+
 /// The evaluator with the registry mappings it needs.
 pub struct Detector {
     evaluator: Evaluator,
@@ -182,29 +209,23 @@ impl Detector {
                     .iter()
                     .find(|b| b.level == c.to)
                     .map_or(rule.status, |b| b.status);
-                Detection {
-                    station: place.id.clone(),
-                    rule: rule.id.clone(),
-                    hazard: rule.hazard.clone(),
-                    commune: place.commune.clone(),
-                    province: place.province.clone(),
-                    from_level: c.from,
-                    to_level: c.to,
-                    time_ms: c.time_s * 1000,
-                    value: c.value,
-                    status: format!("{band_status:?}").to_lowercase(),
-                    certainty: if c.forecast.is_some() {
-                        LIKELY
-                    } else {
-                        OBSERVED
-                    }
-                    .to_string(),
-                    lead: c.forecast.and_then(|f| f.crossing).map(|x| Lead {
+                let status = format!("{band_status:?}").to_lowercase();
+                let mut detection = place.detection(
+                    (&rule.id, &rule.hazard),
+                    (c.from, c.to),
+                    c.time_s * 1000,
+                    c.value,
+                    &status,
+                );
+                if let Some(forecast) = c.forecast {
+                    detection.certainty = LIKELY.to_string();
+                    detection.lead = forecast.crossing.map(|x| Lead {
                         expected_s: x.lead_s,
                         earliest_s: x.earliest_s,
                         latest_s: x.latest_s,
-                    }),
+                    });
                 }
+                detection
             })
             .collect::<Vec<_>>();
         self.changes.clear();
@@ -218,21 +239,14 @@ impl Detector {
 
     fn outbreak_detection(&self, change: &OutbreakChange) -> Detection {
         let rule = &self.outbreaks.rules[change.rule];
-        let place = &self.places[change.station];
-        Detection {
-            station: place.id.clone(),
-            rule: rule.id.clone(),
-            hazard: rule.hazard.clone(),
-            commune: place.commune.clone(),
-            province: place.province.clone(),
-            from_level: change.from,
-            to_level: change.to,
-            time_ms: change.time_ms,
-            value: change.count,
-            status: format!("{:?}", rule.status).to_lowercase(),
-            certainty: OBSERVED.to_string(),
-            lead: None,
-        }
+        let status = format!("{:?}", rule.status).to_lowercase();
+        self.places[change.station].detection(
+            (&rule.id, &rule.hazard),
+            (change.from, change.to),
+            change.time_ms,
+            change.count,
+            &status,
+        )
     }
 
     /// Resumes the stored current levels.
