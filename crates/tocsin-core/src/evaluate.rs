@@ -197,6 +197,8 @@ struct RuleState {
     /// Recent indicator values for the trend forecast (empty without one).
     history: std::collections::VecDeque<(i64, f64)>,
     forecast_level: u8,
+    /// See the end of `evaluate_rule`.
+    stable: bool,
 }
 
 /// A band at one station: numeric edges, and since when its condition has held.
@@ -295,6 +297,9 @@ pub struct Evaluator {
     /// How far behind the newest sample a late one is still taken into its windows.
     pub lateness_s: i64,
     changed: Vec<bool>,
+    /// Whether the indicator's value differs from before (a rule whose state is stable needs no
+    /// evaluation when it does not).
+    differs: Vec<bool>,
     touched: Vec<usize>,
 }
 
@@ -312,6 +317,7 @@ impl Evaluator {
             by_metric: HashMap::new(),
             lateness_s,
             changed: vec![false; n],
+            differs: vec![false; n],
             touched: Vec::new(),
         }
     }
@@ -362,6 +368,7 @@ impl Evaluator {
         if let Some(state) = self.stations[station].rules.get_mut(rule) {
             state.level = level;
             state.since_s = since_s;
+            state.stable = false;
         }
     }
 
@@ -449,7 +456,9 @@ impl Evaluator {
             let window =
                 state.windows[i].get_or_insert_with(|| Box::new(Window::new(aggregate, window_s)));
             if window.push(time_s, value, self.lateness_s) {
-                state.values[i] = window.value();
+                let new = window.value();
+                self.differs[i] |= new != state.values[i];
+                state.values[i] = new;
                 self.changed[i] = true;
                 self.touched.push(i);
             }
@@ -481,7 +490,9 @@ impl Evaluator {
             };
             let curve = state.curves[i].get_or_insert_with(Box::default);
             if curve.add(issued_s, valid_s, value) {
-                state.values[i] = curve.value(aggregate, window_s);
+                let new = curve.value(aggregate, window_s);
+                self.differs[i] |= new != state.values[i];
+                state.values[i] = new;
                 self.changed[i] = true;
                 self.touched.push(i);
             }
@@ -495,9 +506,10 @@ impl Evaluator {
         self.update_derived(station);
         while let Some(i) = self.touched.pop() {
             if std::mem::take(&mut self.changed[i]) {
+                let differs = std::mem::take(&mut self.differs[i]);
                 for r in 0..self.catalog.rules_on[i].len() {
                     let rule = self.catalog.rules_on[i][r];
-                    self.evaluate_rule(station, rule, time_s, changes);
+                    self.evaluate_rule(station, rule, time_s, differs, changes);
                 }
             }
         }
@@ -522,12 +534,13 @@ impl Evaluator {
                         Some(t) => self.catalog.tables[*t].apply(v),
                         None => v,
                     });
-                if combined != self.stations[station].values[d] {
-                    self.stations[station].values[d] = combined;
-                    if !self.changed[d] {
-                        self.changed[d] = true;
-                        self.touched.push(d);
-                    }
+                // Touched even when unchanged: its rules may still have a drop or a sustained
+                // condition due with the passing time.
+                self.differs[d] |= combined != self.stations[station].values[d];
+                self.stations[station].values[d] = combined;
+                if !self.changed[d] {
+                    self.changed[d] = true;
+                    self.touched.push(d);
                 }
             }
             k += 1;
@@ -539,6 +552,7 @@ impl Evaluator {
         station: usize,
         r: usize,
         time_s: i64,
+        value_differs: bool,
         changes: &mut Vec<LevelChange>,
     ) {
         let rule = &self.catalog.rules[r];
@@ -548,6 +562,9 @@ impl Evaluator {
         else {
             return;
         };
+        if rule_state.stable && !value_differs && rule.forecast.is_none() {
+            return;
+        }
         let mut candidate = 0;
         let mut current_band_holds = false;
         for band in &mut rule_state.bands {
@@ -617,6 +634,12 @@ impl Evaluator {
             rule_state.level = next;
             rule_state.since_s = time_s;
         }
+        // Stable: the level is what the value gives, and no higher band is waiting out its
+        // duration, so the same value at a later time changes nothing.
+        rule_state.stable = next == candidate
+            && !rule_state.bands.iter().any(|b| {
+                b.level > next && b.holding_since.is_some_and(|s| time_s - s < b.sustained_s)
+            });
         if let Some(spec) = rule.forecast {
             forecast_rule(rule_state, spec, (station, r), time_s, value, changes);
         }
@@ -692,6 +715,7 @@ fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleSt
         bands,
         history: std::collections::VecDeque::new(),
         forecast_level: 0,
+        stable: false,
     })
 }
 

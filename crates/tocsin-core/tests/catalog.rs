@@ -303,3 +303,57 @@ level = [
         "combined.toml: rule flash_flood: level[1].also: unknown indicator \"level_later\""
     );
 }
+
+#[test]
+fn a_held_level_drops_on_time_even_when_a_derived_value_stays_the_same() {
+    let text = format!(
+        "{METRICS}{}",
+        r#"
+[[table]]
+id = "category"
+source = "test"
+status = "verified"
+interpolate = "step"
+points = [[0, 0], [10, 1], [20, 2]]
+[[indicator]]
+id = "level_now"
+metric = "water_level"
+aggregate = "last"
+[[indicator]]
+id = "category_now"
+inputs = ["level_now"]
+transform = "category"
+[[rule]]
+id = "categories"
+hazard = "test"
+name_vi = "x"
+name_en = "x"
+indicator = "category_now"
+source = "test"
+status = "verified"
+min_hold = "1h"
+cap = { category = "Met", event_vi = "x", event_en = "x", headline_vi = "x", headline_en = "x", instruction_vi = "x", instruction_en = "x" }
+level = [ { level = 1, min = 1, max = 2 }, { level = 2, min = 2 } ]
+"#
+    );
+    let catalog = check(&[("held.toml".to_string(), parse(&text))]).unwrap();
+    let mut evaluator = Evaluator::new(catalog, 3600);
+    let station = evaluator.add_station(StationContext {
+        domain: Domain::Hydromet,
+        ..Default::default()
+    });
+    let water = evaluator.series(station, "water_level").unwrap();
+    let mut changes = Vec::new();
+    for (minute, metres) in [(0, 25.0), (10, 15.0), (20, 16.0), (50, 17.0), (70, 15.5)] {
+        evaluator.observe(water, minute * 60, metres, &mut changes);
+    }
+    let got: Vec<String> = changes
+        .iter()
+        .map(|c| format!("{}m {}→{}", c.time_s / 60, c.from, c.to))
+        .collect();
+    assert_eq!(
+        got,
+        ["0m 0→2", "70m 2→1"],
+        "category 1 from 10 min on; the level is held an hour, then drops"
+    );
+}
