@@ -283,3 +283,37 @@ fn truth_files_are_checked() {
         assert!(error.starts_with(expected), "{error}");
     }
 }
+
+#[test]
+fn replaying_the_same_data_gives_the_same_detections() {
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+        let engine = open(dir.path(), clock);
+        engine
+            .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
+            .unwrap();
+        let levels: Vec<f64> = (0..48)
+            .map(|h| 29.0 + 4.0 * ((h as f64) / 8.0).sin())
+            .collect();
+        send(&engine, 0, &levels);
+        let mut found = Vec::new();
+        for _ in 0..100 {
+            found = engine
+                .detections(&Principal::local_admin(), 0, i64::MAX, 1000)
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if found
+                == engine
+                    .detections(&Principal::local_admin(), 0, i64::MAX, 1000)
+                    .unwrap()
+            {
+                break;
+            }
+        }
+        found
+    };
+    let (first, second) = (run(), run());
+    assert!(first.len() > 4, "{first:?}");
+    assert_eq!(first, second);
+}
