@@ -528,16 +528,20 @@ impl Evaluator {
                 else {
                     continue;
                 };
-                let values = &self.stations[station].values;
-                let combined = combine_values(*combine, inputs.iter().filter_map(|&x| values[x]))
-                    .map(|v| match transform {
-                        Some(t) => self.catalog.tables[*t].apply(v),
-                        None => v,
-                    });
-                // Touched even when unchanged: its rules may still have a drop or a sustained
-                // condition due with the passing time.
-                self.differs[d] |= combined != self.stations[station].values[d];
-                self.stations[station].values[d] = combined;
+                // Recomputed only when an input differs; touched in any case, because its rules
+                // may still have a drop or a sustained condition due with the passing time.
+                if inputs.iter().any(|&x| self.differs[x]) {
+                    let values = &self.stations[station].values;
+                    let combined =
+                        combine_values(*combine, inputs.iter().filter_map(|&x| values[x])).map(
+                            |v| match transform {
+                                Some(t) => self.catalog.tables[*t].apply(v),
+                                None => v,
+                            },
+                        );
+                    self.differs[d] |= combined != self.stations[station].values[d];
+                    self.stations[station].values[d] = combined;
+                }
                 if !self.changed[d] {
                     self.changed[d] = true;
                     self.touched.push(d);
