@@ -91,6 +91,30 @@ pub struct CompiledCatalog {
     pub outbreaks: Vec<crate::catalog::outbreak::CompiledOutbreak>,
     /// Zones of pre-2025 provinces that rules may be limited to.
     pub zones: Vec<crate::catalog::ZoneDef>,
+    /// Whether some rule reads the indicator, directly or through derived ones; the others are
+    /// not computed.
+    live: Vec<bool>,
+}
+
+/// The indicators some rule reads, directly, in a condition, or as an input of one it reads.
+fn live_indicators(indicators: &[CompiledIndicator], rules: &[CompiledRule]) -> Vec<bool> {
+    let mut live = vec![false; indicators.len()];
+    let mut pending: Vec<usize> = rules
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(r.indicator)
+                .chain(r.bands.iter().flat_map(|b| b.also.iter().map(|a| a.0)))
+        })
+        .collect();
+    while let Some(i) = pending.pop() {
+        if std::mem::replace(&mut live[i], true) {
+            continue;
+        }
+        if let IndicatorKind::Derived { inputs, .. } = &indicators[i].kind {
+            pending.extend(inputs);
+        }
+    }
+    live
 }
 
 impl CompiledCatalog {
@@ -99,8 +123,9 @@ impl CompiledCatalog {
         rules: Vec<CompiledRule>,
         tables: Vec<Table>,
     ) -> CompiledCatalog {
+        let live = live_indicators(&indicators, &rules);
         let mut dependents = vec![Vec::new(); indicators.len()];
-        for (i, indicator) in indicators.iter().enumerate() {
+        for (i, indicator) in indicators.iter().enumerate().filter(|(i, _)| live[*i]) {
             if let IndicatorKind::Derived { inputs, .. } = &indicator.kind {
                 for &input in inputs {
                     dependents[input].push(i);
@@ -124,12 +149,14 @@ impl CompiledCatalog {
             tables,
             outbreaks: Vec::new(),
             zones: Vec::new(),
+            live,
         }
     }
 
-    /// The window indicators computed from `metric`.
+    /// The window and forecast indicators computed from `metric` (those some rule reads).
     pub fn indicators_on(&self, metric: &str) -> Vec<usize> {
         (0..self.indicators.len())
+            .filter(|&i| self.live[i])
             .filter(|&i| match &self.indicators[i].kind {
                 IndicatorKind::Window { metric: m, .. }
                 | IndicatorKind::Forecast { metric: m, .. } => m == metric,
