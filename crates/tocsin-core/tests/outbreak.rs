@@ -5,7 +5,8 @@
 //! The shared references (`../shared/reference/surveillance`, made by its
 //! `make_reference_salmonella.R`) are read in place. More cases — monthly series, missing
 //! counts, zero baselines, other parameters — are in `tests/data/outbreak`, made by
-//! `make_reference.R` there and listed in its `cases.csv`.
+//! `make_reference.R` there and listed in its `cases.csv`, and for glrnb by
+//! `make_reference_glrnb.R`, listed in `cases_glrnb.csv`.
 
 use std::path::{Path, PathBuf};
 use tocsin_core::outbreak::table::parse_series;
@@ -21,7 +22,7 @@ fn shared() -> PathBuf {
 
 /// The shared references: file, method, parameters (R names), as in
 /// `make_reference_salmonella.R`. All use `input_salmonella_agona.csv`, weekly.
-const SHARED: [(&str, &str, &str); 7] = [
+const SHARED: [(&str, &str, &str); 8] = [
     (
         "salmonella_agona_earsC_C1.csv",
         "ears-c1",
@@ -57,13 +58,12 @@ const SHARED: [(&str, &str, &str); 7] = [
         "cusum",
         "k=1.04;h=2.26;m=NULL;trans=standard",
     ),
+    (
+        "salmonella_agona_glrnb.csv",
+        "glrnb",
+        "c.ARL=5;ret=cases;dir=inc;mu0.S=1;mu0.trend=FALSE;theta=NULL",
+    ),
 ];
-
-/// Shared references of methods not implemented, with the reason.
-const NOT_IMPLEMENTED: [(&str, &str); 1] = [(
-    "salmonella_agona_glrnb.csv",
-    "glrnb (GLR negative binomial CUSUM) is not implemented",
-)];
 
 /// One row of a reference output: t, observed, upperbound, alarm (as text).
 struct Row {
@@ -145,7 +145,8 @@ salmonella_agona_earsC_C3.csv: 293 periods identical
 salmonella_agona_farringtonFlexible_control1.csv: 31 periods identical
 salmonella_agona_farringtonFlexible_control2.csv: 31 periods identical
 salmonella_agona_farrington_classic.csv: 31 periods identical
-salmonella_agona_cusum_rossi.csv: 156 periods identical"
+salmonella_agona_cusum_rossi.csv: 156 periods identical
+salmonella_agona_glrnb.csv: 156 periods identical"
     );
 }
 
@@ -158,14 +159,14 @@ fn every_shared_reference_file_is_accounted_for() {
         .collect();
     files.sort();
     let mut known: Vec<&str> = SHARED.iter().map(|c| c.0).collect();
-    known.extend(NOT_IMPLEMENTED.iter().map(|c| c.0));
     known.sort();
     assert_eq!(files, known);
 }
 
-#[test]
-fn every_local_reference_is_reproduced() {
-    let cases = std::fs::read_to_string(local().join("cases.csv")).unwrap();
+/// Runs the cases listed in `list` (file, input, frequency, method, params); an input not in
+/// `tests/data/outbreak` is one of the shared references.
+fn check_cases(list: &str) -> String {
+    let cases = std::fs::read_to_string(local().join(list)).unwrap();
     let report: Vec<String> = cases
         .lines()
         .skip(1)
@@ -173,20 +174,23 @@ fn every_local_reference_is_reproduced() {
             let f: Vec<&str> = line.split(',').map(|f| f.trim_matches('"')).collect();
             let (file, input, method, params) = (f[0], f[1], f[3], f[4]);
             let frequency = f[2].parse().unwrap();
-            let result = check(
-                &local().join(file),
-                &local().join(input),
-                frequency,
-                method,
-                params,
-            );
+            let input = match local().join(input) {
+                path if path.exists() => path,
+                _ => shared().join(input),
+            };
+            let result = check(&local().join(file), &input, frequency, method, params);
             format!("{file}: {result}")
         })
         .collect();
+    report.join("\n")
+}
+
+#[test]
+fn every_local_reference_is_reproduced() {
     // R's algo.farrington stops when a reference count is missing, so there is no reference
     // for the classic method on the series with gaps (see farrington.rs for what it does).
     assert_eq!(
-        report.join("\n"),
+        check_cases("cases.csv"),
         "\
 monthly_farringtonFlexible.csv: 29 periods identical
 monthly_farringtonFlexible_noPeriods4.csv: 29 periods identical
@@ -203,6 +207,21 @@ zeros_earsC_C1.csv: 251 periods identical
 zeros_earsC_C3.csv: 249 periods identical
 zeros_farringtonFlexible.csv: 41 periods identical
 zeros_cusum.csv: 161 periods identical"
+    );
+}
+
+#[test]
+fn every_local_glrnb_reference_is_reproduced() {
+    // The monthly series is close to Poisson: R's theta.ml stops at its iteration limit there,
+    // and so does the fit here.
+    assert_eq!(
+        check_cases("cases_glrnb.csv"),
+        "\
+salmonella_glrnb_alpha_value_window.csv: 156 periods identical
+salmonella_glrnb_theta_cases.csv: 156 periods identical
+salmonella_glrnb_poisson_refit_cases.csv: 156 periods identical
+monthly_glrnb_dec_trend.csv: 48 periods identical
+salmonella_na_glrnb_cases.csv: 55 periods identical"
     );
 }
 
@@ -309,6 +328,72 @@ fn bad_input_is_an_error_or_a_documented_missing_result() {
                 (298, 299),
             ),
             "298:None:Some(false) 299:None:Some(false)",
+        ),
+        // glrnb: R stops where the model cannot be fitted (θ undefined on a constant
+        // baseline) and on a missing count in the range.
+        (
+            outcome("glrnb", &[], 120, &[], (110, 112)),
+            "the in-control mean model (mu0) cannot be fitted",
+        ),
+        (
+            outcome("glrnb", &[("alpha", "0.1")], 120, &[111], (110, 112)),
+            "period 111: the count is missing, and this method needs every count of the range",
+        ),
+        (
+            outcome("glrnb", &[], 20, &[], (3, 5)),
+            "the series is too short: period 3 needs 3 earlier period(s) of baseline, it has 2",
+        ),
+        (
+            outcome("glrnb", &[("theta", "1")], 120, &[], (110, 112)),
+            "theta = 1: a finite number other than 1",
+        ),
+        (
+            outcome("glrnb", &[("mu0", "1,2")], 120, &[], (110, 112)),
+            "mu0 = 2 values: one mean per period of the range",
+        ),
+        (
+            outcome("glrnb", &[("mu0", "1,2,3")], 120, &[], (110, 112)),
+            "alpha = NULL: a value when mu0 is given",
+        ),
+        (
+            outcome(
+                "glrnb",
+                &[("mu0", "1,2,3"), ("mu0.S", "2")],
+                120,
+                &[],
+                (110, 112),
+            ),
+            "mu0 = 3 values: either values or the model (mu0.S, mu0.trend, mu0.refit), not both",
+        ),
+        (
+            outcome("glrnb", &[("change", "epi")], 120, &[], (110, 112)),
+            "change = epi: intercept (the epidemic chart is not implemented)",
+        ),
+        (
+            outcome("glrnb", &[("c.ARL", "0")], 120, &[], (110, 112)),
+            "c.ARL = 0: a positive number",
+        ),
+        // Given means, as R: glrnb(s, control = list(range = 110:112, mu0 = c(1, 2, 3),
+        // alpha = 0.1, ret = "cases")), then ret = "value" (0.342158, 0.144275, 0.00203).
+        (
+            outcome(
+                "glrnb",
+                &[("mu0", "1,2,3"), ("alpha", "0.1"), ("ret", "cases")],
+                120,
+                &[],
+                (110, 112),
+            ),
+            "110:Some(7.0):Some(false) 111:Some(10.0):Some(false) 112:Some(12.0):Some(false)",
+        ),
+        (
+            outcome(
+                "glrnb",
+                &[("mu0", "1,2,3"), ("alpha", "0.1")],
+                120,
+                &[],
+                (110, 112),
+            ),
+            "110:Some(0.342):Some(false) 111:Some(0.144):Some(false) 112:Some(0.002):Some(false)",
         ),
     ];
     for (got, expected) in cases {

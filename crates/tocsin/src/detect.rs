@@ -2,9 +2,10 @@
 //! `surveillance` 1.20.3 computes it; reads the file, runs `tocsin_core::outbreak` and writes
 //! `t,observed,upperbound,alarm` to standard output.
 //!
-//! Method options carry the names of R's control list (`--no-periods` is `noPeriods`); an
-//! option left out takes R's default for the method, an option the method does not have is an
-//! error.
+//! Method options carry the names of R's control list (`--no-periods` is `noPeriods`,
+//! `--c-arl` is `c.ARL`, `--mu0-s` is `mu0$S`; glrnb's `M` is `--big-m` beside CUSUM's `--m`);
+//! an option left out takes R's default for the method, an option the method does not have is
+//! an error.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -20,7 +21,7 @@ pub enum DetectCommand {
 
 #[derive(Args)]
 pub struct OutbreakArgs {
-    /// ears-c1, ears-c2, ears-c3, farrington-flexible, farrington or cusum.
+    /// ears-c1, ears-c2, ears-c3, farrington-flexible, farrington, cusum or glrnb.
     #[arg(long)]
     method: String,
     /// CSV with columns t,year,week,observed (or t,year,month,observed); NA marks a missing count.
@@ -38,7 +39,8 @@ pub struct OutbreakArgs {
     /// Half-width of the reference windows (farrington, farrington-flexible; R default 3).
     #[arg(long)]
     w: Option<String>,
-    /// Significance level (R default: 0.001 for EARS C1/C2, 0.025 for C3, 0.05 for Farrington).
+    /// Significance level (R default: 0.001 for EARS C1/C2, 0.025 for C3, 0.05 for Farrington);
+    /// for glrnb the negative binomial dispersion, 0 for Poisson (R default NULL: estimated).
     #[arg(long)]
     alpha: Option<String>,
     /// EARS baseline length (R default 7).
@@ -80,6 +82,40 @@ pub struct OutbreakArgs {
     /// CUSUM transformation: standard, rossi, anscombe or anscombe2nd (R default standard).
     #[arg(long)]
     trans: Option<String>,
+    /// glrnb alarm threshold (R's c.ARL, default 5).
+    #[arg(long)]
+    c_arl: Option<String>,
+    /// glrnb upper bound: value (the statistic, R default) or cases (the count that alarms).
+    #[arg(long)]
+    ret: Option<String>,
+    /// glrnb direction of the change: inc (R default) or dec.
+    #[arg(long)]
+    dir: Option<String>,
+    /// glrnb in-control means, one per period of the range, comma-separated (R default NULL:
+    /// fitted to the counts before the range; needs --alpha).
+    #[arg(long)]
+    mu0: Option<String>,
+    /// glrnb: harmonic pairs of the fitted mu0 model (R's mu0$S, default 1).
+    #[arg(long)]
+    mu0_s: Option<String>,
+    /// glrnb: linear trend in the mu0 model, TRUE or FALSE (R's mu0$trend, default FALSE).
+    #[arg(long)]
+    mu0_trend: Option<String>,
+    /// glrnb: refit the mu0 model after each alarm, TRUE or FALSE (R's mu0$refit, default FALSE).
+    #[arg(long)]
+    mu0_refit: Option<String>,
+    /// glrnb known change of the log mean (R default NULL: estimated, the GLR detector).
+    #[arg(long)]
+    theta: Option<String>,
+    /// glrnb: changes at most M periods back (R's M, default -1: since the start).
+    #[arg(long, allow_hyphen_values = true)]
+    big_m: Option<String>,
+    /// glrnb: periods needed to estimate a change (R's Mtilde, default 1).
+    #[arg(long)]
+    mtilde: Option<String>,
+    /// glrnb: the largest count tried for ret = cases (R's xMax, default 10000).
+    #[arg(long)]
+    x_max: Option<String>,
 }
 
 impl OutbreakArgs {
@@ -102,6 +138,17 @@ impl OutbreakArgs {
             ("h", &self.h),
             ("m", &self.m),
             ("trans", &self.trans),
+            ("c.ARL", &self.c_arl),
+            ("ret", &self.ret),
+            ("dir", &self.dir),
+            ("mu0", &self.mu0),
+            ("mu0.S", &self.mu0_s),
+            ("mu0.trend", &self.mu0_trend),
+            ("mu0.refit", &self.mu0_refit),
+            ("theta", &self.theta),
+            ("M", &self.big_m),
+            ("Mtilde", &self.mtilde),
+            ("xMax", &self.x_max),
         ];
         all.into_iter()
             .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))

@@ -1,13 +1,62 @@
-//! Poisson and quasi-Poisson log-linear models fitted by iteratively reweighted least squares,
-//! step for step as R's `glm.fit` does (start at μ = y + 0.1, at most 25 iterations, converged
-//! when the deviance changes by less than 1e-8 relative), with what `summary.glm`,
-//! `predict.glm` and `hatvalues` derive from the fit.
+//! Log-linear models fitted by iteratively reweighted least squares, step for step as R's
+//! `glm.fit` does (at most 25 iterations, converged when the deviance changes by less than 1e-8
+//! relative): Poisson and quasi-Poisson (start at μ = y + 0.1), and the negative binomial of
+//! `MASS::negative.binomial` with a known θ (start at μ = y + 1/6 where y = 0, or at given
+//! linear predictors), with what `summary.glm`, `predict.glm` and `hatvalues` derive from the
+//! fit.
 //!
 //! As in R, the working weights and the unscaled covariance belong to the last weighted least
 //! squares step, and the fitted values to the coefficients it produced.
 
 const MAX_ITERATIONS: usize = 25;
 const TOLERANCE: f64 = 1e-8;
+
+/// The distribution of the counts given their mean; the link is always the log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Family {
+    /// Variance μ.
+    Poisson,
+    /// Variance μ + μ²/θ, θ > 0.
+    NegativeBinomial(f64),
+}
+
+impl Family {
+    /// The working weight w μ²/V(μ) (with the log link dμ/dη = μ).
+    fn working_weight(self, w: f64, mu: f64) -> f64 {
+        match self {
+            Family::Poisson => w * mu,
+            Family::NegativeBinomial(theta) => w * mu * mu / (mu + mu * mu / theta),
+        }
+    }
+
+    /// The deviance Σ wᵢ dᵢ(yᵢ, μᵢ) (R's `sum(dev.resids(y, mu, w))`).
+    fn deviance(self, y: &[f64], mu: &[f64], weights: &[f64]) -> f64 {
+        (0..y.len())
+            .map(|i| {
+                let (y, mu) = (y[i], mu[i]);
+                let unit = match self {
+                    // y log(y/μ) − (y − μ), with y log y = 0 at y = 0.
+                    Family::Poisson => {
+                        let ylogy = if y > 0.0 { y * (y / mu).ln() } else { 0.0 };
+                        ylogy - (y - mu)
+                    }
+                    Family::NegativeBinomial(theta) => {
+                        y * (y.max(1.0) / mu).ln() - (y + theta) * ((y + theta) / (mu + theta)).ln()
+                    }
+                };
+                2.0 * weights[i] * unit
+            })
+            .sum()
+    }
+
+    /// R's `initialize`: the starting means.
+    fn start(self, y: f64) -> f64 {
+        match self {
+            Family::Poisson => y + 0.1,
+            Family::NegativeBinomial(_) => y + if y == 0.0 { 1.0 / 6.0 } else { 0.0 },
+        }
+    }
+}
 
 /// A fitted model.
 #[derive(Debug, Clone)]
@@ -16,7 +65,7 @@ pub(crate) struct Fit {
     pub coef: Vec<f64>,
     /// The fitted means.
     pub mu: Vec<f64>,
-    /// The working weights of the last iteration (prior weight × μ at its start).
+    /// The working weights of the last iteration (prior weight × μ²/V(μ) at its start).
     working: Vec<f64>,
     /// (XᵀWX)⁻¹ of the last iteration.
     cov: Vec<Vec<f64>>,
@@ -27,16 +76,35 @@ pub(crate) struct Fit {
     pub converged: bool,
 }
 
-/// Fits `y ~ x` (x: one row per observation, intercept included) with prior `weights`.
-/// `None` when a weighted least squares step is singular or a mean overflows.
+/// Fits the Poisson model `y ~ x` (x: one row per observation, intercept included) with prior
+/// `weights`. `None` when a weighted least squares step is singular or a mean overflows.
 pub(crate) fn fit(x: &[Vec<f64>], y: &[f64], weights: &[f64]) -> Option<Fit> {
-    let mut eta: Vec<f64> = y.iter().map(|v| (v + 0.1).ln()).collect();
+    fit_family(x, y, weights, Family::Poisson, None)
+}
+
+/// Fits `y ~ x` in `family`, starting from the linear predictors `eta_start` if given (R's
+/// `etastart`), else from the family's starting means.
+pub(crate) fn fit_family(
+    x: &[Vec<f64>],
+    y: &[f64],
+    weights: &[f64],
+    family: Family,
+    eta_start: Option<&[f64]>,
+) -> Option<Fit> {
+    let mut eta: Vec<f64> = match eta_start {
+        Some(eta) => eta.to_vec(),
+        None => y.iter().map(|&v| family.start(v).ln()).collect(),
+    };
     let mut mu: Vec<f64> = eta.iter().map(|&e| inverse_link(e)).collect();
-    let mut dev_old = deviance(y, &mu, weights);
+    let mut dev_old = family.deviance(y, &mu, weights);
     let mut iteration = 0;
     loop {
         iteration += 1;
-        let working: Vec<f64> = weights.iter().zip(&mu).map(|(w, m)| w * m).collect();
+        let working: Vec<f64> = weights
+            .iter()
+            .zip(&mu)
+            .map(|(&w, &m)| family.working_weight(w, m))
+            .collect();
         let z: Vec<f64> = (0..y.len())
             .map(|i| eta[i] + (y[i] - mu[i]) / mu[i])
             .collect();
@@ -46,7 +114,10 @@ pub(crate) fn fit(x: &[Vec<f64>], y: &[f64], weights: &[f64]) -> Option<Fit> {
         if mu.iter().any(|m| !m.is_finite()) {
             return None;
         }
-        let dev = deviance(y, &mu, weights);
+        let dev = family.deviance(y, &mu, weights);
+        if !dev.is_finite() {
+            return None;
+        }
         let converged = (dev - dev_old).abs() / (dev.abs() + 0.1) < TOLERANCE;
         if converged || iteration == MAX_ITERATIONS {
             return Some(Fit::new(coef, mu, working, cov, (y, weights), converged));
@@ -91,6 +162,11 @@ impl Fit {
             .sum()
     }
 
+    /// The fitted mean at `x0` (R's `predict.glm(type = "response")`).
+    pub fn mean_at(&self, x0: &[f64]) -> f64 {
+        inverse_link(dot(x0, &self.coef))
+    }
+
     /// The leverages (diagonal of the hat matrix), as R's `hatvalues`.
     pub fn hat_values(&self, x: &[Vec<f64>]) -> Vec<f64> {
         x.iter()
@@ -131,20 +207,6 @@ impl Fit {
 /// exp(η), at least machine epsilon, as R's log link keeps means positive.
 fn inverse_link(eta: f64) -> f64 {
     eta.exp().max(f64::EPSILON)
-}
-
-/// The Poisson deviance Σ 2 w (y log(y/μ) − (y − μ)), with y log y = 0 at y = 0.
-fn deviance(y: &[f64], mu: &[f64], weights: &[f64]) -> f64 {
-    (0..y.len())
-        .map(|i| {
-            let ylogy = if y[i] > 0.0 {
-                y[i] * (y[i] / mu[i]).ln()
-            } else {
-                0.0
-            };
-            2.0 * weights[i] * (ylogy - (y[i] - mu[i]))
-        })
-        .sum()
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

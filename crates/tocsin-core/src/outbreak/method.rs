@@ -5,25 +5,28 @@
 
 use super::{
     Detection, OutbreakError, PowerTransform, Range, Series, cusum, ears, farrington, flexible,
+    glrnb,
 };
 
 /// The method names, as the command line spells them.
-pub const METHODS: [&str; 6] = [
+pub const METHODS: [&str; 7] = [
     "ears-c1",
     "ears-c2",
     "ears-c3",
     "farrington-flexible",
     "farrington",
     "cusum",
+    "glrnb",
 ];
 
 /// A method and its control parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Method {
     Ears(ears::Control),
     Cusum(cusum::Control),
     Farrington(farrington::Control),
     Flexible(flexible::Control),
+    Glrnb(Box<glrnb::Control>),
 }
 
 impl Method {
@@ -36,11 +39,12 @@ impl Method {
             "farrington-flexible" => Method::Flexible(flexible::Control::default()),
             "farrington" => Method::Farrington(farrington::Control::default()),
             "cusum" => Method::Cusum(cusum::Control::default()),
+            "glrnb" => Method::Glrnb(Box::default()),
             _ => {
                 return Err(OutbreakError::BadParameter {
                     name: "method",
                     value: name.to_string(),
-                    expected: "ears-c1, ears-c2, ears-c3, farrington-flexible, farrington or cusum",
+                    expected: "ears-c1, ears-c2, ears-c3, farrington-flexible, farrington, cusum or glrnb",
                 });
             }
         };
@@ -57,6 +61,7 @@ impl Method {
             Method::Cusum(c) => cusum::detect(series, range, c),
             Method::Farrington(c) => farrington::detect(series, range, c),
             Method::Flexible(c) => flexible::detect(series, range, c),
+            Method::Glrnb(c) => glrnb::detect(series, range, c),
         }
     }
 
@@ -66,6 +71,7 @@ impl Method {
             Method::Cusum(c) => set_cusum(c, key, value)?,
             Method::Farrington(c) => set_farrington(c, key, value)?,
             Method::Flexible(c) => set_flexible(c, key, value)?,
+            Method::Glrnb(c) => set_glrnb(c, key, value)?,
         };
         if known {
             return Ok(());
@@ -128,6 +134,51 @@ fn set_flexible(c: &mut flexible::Control, key: &str, value: &str) -> Result<boo
         "noPeriods" => c.no_periods = parse(key, value)?,
         "pastWeeksNotIncluded" if value == "NULL" => c.past_weeks_not_included = None,
         "pastWeeksNotIncluded" => c.past_weeks_not_included = Some(parse(key, value)?),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn set_glrnb(c: &mut glrnb::Control, key: &str, value: &str) -> Result<bool, OutbreakError> {
+    match key {
+        "c.ARL" => c.c_arl = parse(key, value)?,
+        "mu0" if value == "NULL" => c.mu0 = None,
+        "mu0" => {
+            let values = value.split(',').map(|v| parse::<f64>(key, v));
+            c.mu0 = Some(values.collect::<Result<_, _>>()?);
+        }
+        "mu0.S" => (c.s, c.model_given) = (parse(key, value)?, true),
+        "mu0.trend" => (c.trend, c.model_given) = (parse_bool(key, value)?, true),
+        "mu0.refit" => (c.refit, c.model_given) = (parse_bool(key, value)?, true),
+        "alpha" if value == "NULL" => c.alpha = None,
+        "alpha" => c.alpha = Some(parse(key, value)?),
+        "Mtilde" => c.mtilde = parse(key, value)?,
+        "M" => c.m = parse(key, value)?,
+        "theta" if value == "NULL" => c.theta = None,
+        "theta" => c.theta = Some(parse(key, value)?),
+        "dir" => {
+            c.dir = match value.trim() {
+                "inc" => glrnb::Direction::Increase,
+                "dec" => glrnb::Direction::Decrease,
+                _ => return Err(bad(key, value)),
+            }
+        }
+        "ret" => {
+            c.ret = match value.trim() {
+                "value" => glrnb::Return::Value,
+                "cases" => glrnb::Return::Cases,
+                _ => return Err(bad(key, value)),
+            }
+        }
+        "change" if value.trim() == "intercept" => {}
+        "change" => {
+            return Err(OutbreakError::BadParameter {
+                name: "change",
+                value: value.to_string(),
+                expected: "intercept (the epidemic chart is not implemented)",
+            });
+        }
+        "xMax" => c.x_max = parse(key, value)?,
         _ => return Ok(false),
     }
     Ok(true)

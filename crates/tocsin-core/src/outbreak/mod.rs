@@ -1,7 +1,8 @@
 //! Statistical outbreak detection on count series, reproducing R `surveillance` 1.20.3.
 //!
 //! Methods: EARS C1/C2/C3 ([`ears`]), CUSUM ([`cusum`]), the classic Farrington algorithm
-//! ([`farrington`]) and Farrington flexible ([`flexible`]). Each takes a [`Series`] (counts per
+//! ([`farrington`]), Farrington flexible ([`flexible`]) and the negative binomial GLR detector
+//! ([`glrnb`]). Each takes a [`Series`] (counts per
 //! period, `None` where a period is missing), the periods to judge (a [`Range`]) and its control
 //! parameters, named as in R, and returns one [`Detection`] per judged period: the upper bound
 //! and whether the count exceeds it. Where R yields `NA` the result holds `None`.
@@ -19,7 +20,9 @@ pub mod ears;
 pub mod farrington;
 pub mod flexible;
 mod glm;
+pub mod glrnb;
 mod method;
+mod negbin;
 mod quasi;
 pub mod stats;
 pub mod table;
@@ -94,6 +97,10 @@ pub enum OutbreakError {
     BadFrequency(usize),
     #[error("period {t}: count {value} is not a non-negative finite number")]
     BadCount { t: usize, value: f64 },
+    #[error("period {t}: the count is missing, and this method needs every count of the range")]
+    MissingCount { t: usize },
+    #[error("{0}")]
+    ModelFit(&'static str),
 }
 
 impl Series {

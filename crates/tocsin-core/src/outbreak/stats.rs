@@ -1,8 +1,10 @@
 //! The distribution functions the detection methods need: the normal distribution function and
-//! its quantile, and Student's t tail probability, to double precision where it matters.
+//! its quantile, Student's t tail probability, and the digamma and trigamma functions of the
+//! negative binomial likelihood, to double precision where it matters.
 //!
 //! Built on the log-gamma function (Lanczos), the regularised incomplete gamma function (series
-//! and continued fraction) and the regularised incomplete beta function (continued fraction).
+//! and continued fraction) and the regularised incomplete beta function (continued fraction);
+//! digamma and trigamma by recurrence up to 10 and their asymptotic series beyond.
 
 use std::f64::consts::PI;
 
@@ -179,6 +181,56 @@ pub fn t_two_sided(t: f64, df: f64) -> f64 {
     beta_inc(df / 2.0, 0.5, df / (df + t * t))
 }
 
+/// The digamma function ψ(x) = d/dx ln Γ(x) for x > 0; NaN otherwise.
+pub fn digamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let (mut x, mut shift) = (x, 0.0);
+    while x < 10.0 {
+        shift -= 1.0 / x;
+        x += 1.0;
+    }
+    // ψ(x) ~ ln x − 1/(2x) − Σ B₂ₖ / (2k x²ᵏ), Bernoulli numbers B₂ … B₁₄.
+    const C: [f64; 7] = [
+        1.0 / 12.0,
+        -1.0 / 120.0,
+        1.0 / 252.0,
+        -1.0 / 240.0,
+        1.0 / 132.0,
+        -691.0 / 32760.0,
+        1.0 / 12.0,
+    ];
+    let inv2 = 1.0 / (x * x);
+    let series = C.iter().rev().fold(0.0, |acc, c| (acc + c) * inv2);
+    shift + x.ln() - 0.5 / x - series
+}
+
+/// The trigamma function ψ′(x) for x > 0; NaN otherwise.
+pub fn trigamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let (mut x, mut shift) = (x, 0.0);
+    while x < 10.0 {
+        shift += 1.0 / (x * x);
+        x += 1.0;
+    }
+    // ψ′(x) ~ 1/x + 1/(2x²) + Σ B₂ₖ / x²ᵏ⁺¹.
+    const C: [f64; 7] = [
+        1.0 / 6.0,
+        -1.0 / 30.0,
+        1.0 / 42.0,
+        -1.0 / 30.0,
+        5.0 / 66.0,
+        -691.0 / 2730.0,
+        7.0 / 6.0,
+    ];
+    let inv2 = 1.0 / (x * x);
+    let series = C.iter().rev().fold(0.0, |acc, c| (acc + c) * inv2) / x;
+    shift + 1.0 / x + 0.5 * inv2 + series
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +254,11 @@ mod tests {
         check(t_two_sided(2.1, 25.0), 0.04598428419081384);
         check(t_two_sided(-0.4, 3.0), 0.7159351539743701);
         check(ln_gamma(12.5), 18.73434751193645);
+        check(digamma(0.3), -3.502524222200133);
+        check(digamma(7.25), 1.910_453_526_883_736);
+        check(digamma(1234.5), 7.118_016_231_827_998);
+        check(trigamma(0.3), 12.245_364_546_107_732);
+        check(trigamma(7.25), 0.147_879_233_158_932_14);
+        check(trigamma(1234.5), 0.000_810_372_727_126_966_7);
     }
 }

@@ -79,6 +79,20 @@ fn fields(line: &str) -> impl Iterator<Item = &str> {
     line.split(',').map(|f| f.trim().trim_matches('"'))
 }
 
+/// A bound rounded to 6 decimals; from 1e15 on in R's exponent form (glrnb's 1e+99).
+fn write_bound(v: f64) -> String {
+    if v.abs() < 1e15 {
+        return ((v * 1e6).round() / 1e6).to_string();
+    }
+    let text = format!("{v:e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if !exponent.starts_with('-') => {
+            format!("{mantissa}e+{exponent}")
+        }
+        _ => text,
+    }
+}
+
 fn error(line: usize, message: String) -> TableError {
     TableError { line, message }
 }
@@ -89,9 +103,7 @@ pub fn write_detections(detections: &[Detection]) -> String {
     let mut out = String::from("t,observed,upperbound,alarm\n");
     for d in detections {
         let observed = d.observed.map_or("NA".to_string(), |v| v.to_string());
-        let bound = d
-            .upperbound
-            .map_or("NA".to_string(), |v| ((v * 1e6).round() / 1e6).to_string());
+        let bound = d.upperbound.map_or("NA".to_string(), write_bound);
         let alarm = d.alarm.map_or("NA", |a| if a { "1" } else { "0" });
         // Writing to a String cannot fail.
         let _ = writeln!(out, "{},{observed},{bound},{alarm}", d.t);
@@ -158,10 +170,11 @@ mod tests {
             d(1, Some(3.0), Some(2.8681204), Some(true)),
             d(2, None, None, None),
             d(3, Some(0.0), Some(9.0), Some(false)),
+            d(4, Some(0.0), Some(1e99), Some(false)),
         ]);
         assert_eq!(
             text,
-            "t,observed,upperbound,alarm\n1,3,2.86812,1\n2,NA,NA,NA\n3,0,9,0\n"
+            "t,observed,upperbound,alarm\n1,3,2.86812,1\n2,NA,NA,NA\n3,0,9,0\n4,0,1e+99,0\n"
         );
     }
 }

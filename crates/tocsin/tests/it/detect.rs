@@ -1,5 +1,6 @@
 //! `tocsin detect outbreak` on the shared salmonella series: its CSV matches R's reference
-//! output row by row; an option the method does not have is refused by name.
+//! output row by row (glrnb included); an option the method does not have, or a value it
+//! cannot take, is refused by name.
 
 use crate::{tocsin, tocsin_ok};
 use std::path::{Path, PathBuf};
@@ -88,6 +89,71 @@ fn outbreak_csv_matches_r() {
         check("salmonella_agona_cusum_rossi.csv", &cusum),
         "156 rows identical"
     );
+    let glrnb = [
+        "--method",
+        "glrnb",
+        "--c-arl",
+        "5",
+        "--ret",
+        "cases",
+        "--dir",
+        "inc",
+        "--mu0-s",
+        "1",
+        "--mu0-trend",
+        "FALSE",
+        "--theta",
+        "NULL",
+    ];
+    assert_eq!(
+        check("salmonella_agona_glrnb.csv", &glrnb),
+        "156 rows identical"
+    );
+}
+
+#[test]
+fn glrnb_options_reach_the_method() {
+    let input = reference("input_salmonella_agona.csv");
+    let run = |options: &[&str]| {
+        let mut args = vec![
+            "detect",
+            "outbreak",
+            "--method",
+            "glrnb",
+            "--frequency",
+            "52",
+        ];
+        args.extend(["--input", input.to_str().unwrap(), "--range", "260:262"]);
+        args.extend(options);
+        tocsin(&args)
+    };
+    // Given means and dispersion, a window of 2 periods: the statistic at each period.
+    let output = run(&["--mu0", "2,2,2", "--alpha", "0.2", "--big-m", "2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("t,observed,upperbound,alarm"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    let refused = [
+        (vec!["--ret", "all"], "parameter ret: cannot read \"all\""),
+        (vec!["--dir", "up"], "parameter dir: cannot read \"up\""),
+        (
+            vec!["--mu0", "2,2"],
+            "mu0 = 2 values: one mean per period of the range",
+        ),
+        (
+            vec!["--theta", "1"],
+            "theta = 1: a finite number other than 1",
+        ),
+    ];
+    for (options, message) in refused {
+        let output = run(&options);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
 }
 
 #[test]
