@@ -357,3 +357,31 @@ level = [ { level = 1, min = 1, max = 2 }, { level = 2, min = 2 } ]
         "category 1 from 10 min on; the level is held an hour, then drops"
     );
 }
+
+#[test]
+fn outbreak_rules_refuse_sequential_methods() {
+    let text = r#"
+[[metric]]
+name = "dengue_cases"
+unit = "count"
+[[outbreak]]
+id = "dengue"
+hazard = "epidemic"
+name_vi = "x"
+name_en = "x"
+metric = "dengue_cases"
+frequency = 12
+method = "glrnb"
+level = 1
+source = "test"
+status = "unverified"
+cap = { category = "Health", event_vi = "x", event_en = "x", headline_vi = "x", headline_en = "x", instruction_vi = "x", instruction_en = "x" }
+"#;
+    let problems = check(&[("outbreak.toml".to_string(), parse(text))]).unwrap_err();
+    assert!(
+        problems[0]
+            .to_string()
+            .starts_with("outbreak.toml: outbreak dengue: method: glrnb judges a whole range"),
+        "{problems:?}"
+    );
+}

@@ -20,7 +20,8 @@ pub struct OutbreakDef {
     pub metric: String,
     /// 52 for ISO weeks (Monday start), 12 for calendar months.
     pub frequency: usize,
-    /// `ears-c1`, `ears-c2`, `ears-c3`, `farrington-flexible`, `farrington` or `cusum`.
+    /// `ears-c1`, `ears-c2`, `ears-c3`, `farrington-flexible`, `farrington` or `cusum` (not
+    /// `glrnb`, which is sequential over a whole range).
     pub method: String,
     /// Control parameters named as in R surveillance (`b`, `w`, `alpha`, `noPeriods`, …);
     /// R's defaults for the others.
@@ -108,6 +109,12 @@ pub fn compile(
         problems.push((
             "level".to_string(),
             format!("level {} is not 1 to 5", def.level),
+        ));
+    }
+    if def.method == "glrnb" {
+        problems.push((
+            "method".to_string(),
+            "glrnb judges a whole range from its start; outbreak rules judge each new period on its own, so use ears-c1, ears-c2, ears-c3, farrington-flexible, farrington or cusum (glrnb is available in `tocsin detect outbreak`)".to_string(),
         ));
     }
     let params: Vec<(String, String)> = def
