@@ -30,10 +30,6 @@ impl ForecastCurve {
         true
     }
 
-    pub fn issued_s(&self) -> i64 {
-        self.issued_s
-    }
-
     fn in_window(&self, window_s: i64) -> impl Iterator<Item = &(i64, f64)> {
         let (from, to) = (self.issued_s, self.issued_s + window_s);
         self.points

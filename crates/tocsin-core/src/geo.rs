@@ -75,11 +75,6 @@ impl Area {
     pub fn bbox(&self) -> Option<BBox> {
         BBox::around(self.polygons.iter().filter_map(|rings| rings.first()))
     }
-
-    /// The number of points in all rings.
-    pub fn point_count(&self) -> usize {
-        self.polygons.iter().flatten().map(Vec::len).sum()
-    }
 }
 
 /// The GeoJSON geometries a region boundary may have.

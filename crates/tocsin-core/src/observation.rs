@@ -43,16 +43,6 @@ pub struct Observation {
     pub value: f64,
 }
 
-impl Observation {
-    pub fn kind(&self) -> ObservationKind {
-        if self.issued_ms == 0 {
-            ObservationKind::Observed
-        } else {
-            ObservationKind::Forecast
-        }
-    }
-}
-
 /// Why a record was refused: the field at fault and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {

@@ -269,8 +269,6 @@ pub trait Store: Send + Sync {
     /// For every current commune, the pre-2025 provinces its predecessor units lay in (through the
     /// 2025 conversion and any later renames): `(commune code, old province code)` pairs.
     fn predecessor_provinces(&self, today: Date) -> Result<Vec<(String, String)>>;
-    /// Pre-2025 communes the conversion table does not cover, as recorded by the import.
-    fn uncovered_units(&self) -> Result<Vec<Region>>;
 
     // --- stations ---
     /// Creates or replaces stations (and their series) in one transaction.

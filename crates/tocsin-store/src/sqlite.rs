@@ -461,18 +461,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn uncovered_units(&self) -> Result<Vec<Region>> {
-        self.read(|conn| {
-            let sql = format!(
-                "SELECT {REGION_COLUMNS} FROM regions r WHERE kind = 'commune' AND valid_to IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM successions s WHERE s.from_uid = r.uid) ORDER BY code"
-            );
-            let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map([], region_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-    }
-
     fn upsert_stations(&self, stations: &[Station], provinces: &[Option<String>]) -> Result<()> {
         self.write(|tx, _| {
             for (station, province) in stations.iter().zip(provinces) {

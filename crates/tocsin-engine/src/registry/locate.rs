@@ -44,12 +44,4 @@ impl LocateIndex {
             .find(|(c, _, _)| c == code)
             .map(|(_, _, area)| area.contains(point))
     }
-
-    pub fn len(&self) -> usize {
-        self.units.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
-    }
 }
