@@ -323,11 +323,28 @@ pub struct Evaluator {
     by_metric: HashMap<String, Vec<usize>>,
     /// How far behind the newest sample a late one is still taken into its windows.
     pub lateness_s: i64,
+    pending: Pending,
+}
+
+/// The indicators an observation touched, waiting for their derived indicators and rules.
+#[derive(Debug)]
+struct Pending {
     changed: Vec<bool>,
     /// Whether the indicator's value differs from before (a rule whose state is stable needs no
     /// evaluation when it does not).
     differs: Vec<bool>,
     touched: Vec<usize>,
+}
+
+impl Pending {
+    /// Stores indicator `i`'s new value and marks it touched.
+    fn note(&mut self, values: &mut [Option<f64>], i: usize, new: Option<f64>) {
+        self.differs[i] |= new != values[i];
+        values[i] = new;
+        if !std::mem::replace(&mut self.changed[i], true) {
+            self.touched.push(i);
+        }
+    }
 }
 
 /// Handle of a series registered with [`Evaluator::series`].
@@ -343,9 +360,11 @@ impl Evaluator {
             series: Vec::new(),
             by_metric: HashMap::new(),
             lateness_s,
-            changed: vec![false; n],
-            differs: vec![false; n],
-            touched: Vec::new(),
+            pending: Pending {
+                changed: vec![false; n],
+                differs: vec![false; n],
+                touched: Vec::new(),
+            },
         }
     }
 
@@ -483,11 +502,7 @@ impl Evaluator {
             let window =
                 state.windows[i].get_or_insert_with(|| Box::new(Window::new(aggregate, window_s)));
             if window.push(time_s, value, self.lateness_s) {
-                let new = window.value();
-                self.differs[i] |= new != state.values[i];
-                state.values[i] = new;
-                self.changed[i] = true;
-                self.touched.push(i);
+                self.pending.note(&mut state.values, i, window.value());
             }
         }
         self.propagate(station, time_s, changes);
@@ -517,11 +532,8 @@ impl Evaluator {
             };
             let curve = state.curves[i].get_or_insert_with(Box::default);
             if curve.add(issued_s, valid_s, value) {
-                let new = curve.value(aggregate, window_s);
-                self.differs[i] |= new != state.values[i];
-                state.values[i] = new;
-                self.changed[i] = true;
-                self.touched.push(i);
+                self.pending
+                    .note(&mut state.values, i, curve.value(aggregate, window_s));
             }
         }
         self.propagate(station, issued_s, changes);
@@ -531,9 +543,9 @@ impl Evaluator {
     /// indicator.
     fn propagate(&mut self, station: usize, time_s: i64, changes: &mut Vec<LevelChange>) {
         self.update_derived(station);
-        while let Some(i) = self.touched.pop() {
-            if std::mem::take(&mut self.changed[i]) {
-                let differs = std::mem::take(&mut self.differs[i]);
+        while let Some(i) = self.pending.touched.pop() {
+            if std::mem::take(&mut self.pending.changed[i]) {
+                let differs = std::mem::take(&mut self.pending.differs[i]);
                 for r in 0..self.catalog.rules_on[i].len() {
                     let rule = self.catalog.rules_on[i][r];
                     self.evaluate_rule(station, rule, time_s, differs, changes);
@@ -544,8 +556,8 @@ impl Evaluator {
 
     fn update_derived(&mut self, station: usize) {
         let mut k = 0;
-        while k < self.touched.len() {
-            let i = self.touched[k];
+        while k < self.pending.touched.len() {
+            let i = self.pending.touched[k];
             for &d in &self.catalog.dependents[i] {
                 let IndicatorKind::Derived {
                     inputs,
@@ -557,7 +569,7 @@ impl Evaluator {
                 };
                 // Recomputed only when an input differs; touched in any case, because its rules
                 // may still have a drop or a sustained condition due with the passing time.
-                if inputs.iter().any(|&x| self.differs[x]) {
+                if inputs.iter().any(|&x| self.pending.differs[x]) {
                     let values = &self.stations[station].values;
                     let combined =
                         combine_values(*combine, inputs.iter().filter_map(|&x| values[x])).map(
@@ -566,12 +578,10 @@ impl Evaluator {
                                 None => v,
                             },
                         );
-                    self.differs[d] |= combined != self.stations[station].values[d];
-                    self.stations[station].values[d] = combined;
-                }
-                if !self.changed[d] {
-                    self.changed[d] = true;
-                    self.touched.push(d);
+                    self.pending
+                        .note(&mut self.stations[station].values, d, combined);
+                } else if !std::mem::replace(&mut self.pending.changed[d], true) {
+                    self.pending.touched.push(d);
                 }
             }
             k += 1;

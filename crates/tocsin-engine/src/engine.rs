@@ -654,6 +654,9 @@ impl Engine {
         }
         let active = self.store.current_levels(&filter)?;
         let lives_at_risk = self
+            .detector
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .catalog()
             .rules
             .iter()
