@@ -1,0 +1,169 @@
+//! CAP geometry: polygons (`"lat,lon lat,lon …"`, closed) and circles (`"lat,lon radius-km"`),
+//! read and checked — coordinates in range, at least four points, closed, no edge crossing
+//! another.
+
+/// A point as (latitude, longitude) in degrees.
+pub type Point = (f64, f64);
+
+/// Why a polygon or circle is not valid CAP geometry.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct GeometryError(pub String);
+
+fn fail<T>(message: impl Into<String>) -> Result<T, GeometryError> {
+    Err(GeometryError(message.into()))
+}
+
+/// The points of a CAP polygon, checked.
+pub fn parse_polygon(text: &str) -> Result<Vec<Point>, GeometryError> {
+    let points = text.split_whitespace().map(parse_point).collect::<Result<Vec<_>, _>>()?;
+    if points.len() < 4 {
+        return fail(format!("a polygon needs at least 4 points (the first repeated last); it has {}", points.len()));
+    }
+    if points.first() != points.last() {
+        return fail("the polygon is not closed: the last point must repeat the first");
+    }
+    let mut distinct = points.clone();
+    distinct.dedup();
+    if let Some((a, b)) = crossing_edges(&distinct) {
+        return fail(format!("the polygon intersects itself: edge {a} crosses edge {b}"));
+    }
+    Ok(points)
+}
+
+/// The centre and radius (km) of a CAP circle, checked.
+pub fn parse_circle(text: &str) -> Result<(Point, f64), GeometryError> {
+    let mut parts = text.split_whitespace();
+    let (Some(centre), Some(radius), None) = (parts.next(), parts.next(), parts.next()) else {
+        return fail(format!("{text:?} is not \"lat,lon radius\""));
+    };
+    let centre = parse_point(centre)?;
+    match radius.parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok((centre, r)),
+        _ => fail(format!("radius {radius:?} is not a distance in km ≥ 0")),
+    }
+}
+
+fn parse_point(text: &str) -> Result<Point, GeometryError> {
+    let Some((lat, lon)) = text.split_once(',') else {
+        return fail(format!("{text:?} is not a lat,lon pair"));
+    };
+    let number = |s: &str| s.parse::<f64>().ok().filter(|v| v.is_finite());
+    match (number(lat), number(lon)) {
+        (Some(lat), Some(lon)) if lat.abs() <= 90.0 && lon.abs() <= 180.0 => Ok((lat, lon)),
+        (Some(_), Some(_)) => fail(format!("{text:?} is outside latitude ±90 / longitude ±180")),
+        _ => fail(format!("{text:?} is not a lat,lon pair of numbers")),
+    }
+}
+
+/// The first two non-adjacent edges that cross (edge i joins point i and i+1); repeated
+/// consecutive points are removed first, as real alerts carry them. Edges are bucketed in a grid
+/// of about one cell per edge, so only edges sharing a cell are compared: near-linear for the
+/// 40,000-point polygons real agencies publish.
+fn crossing_edges(points: &[Point]) -> Option<(usize, usize)> {
+    let edges = points.len().saturating_sub(1);
+    let grid = Grid::around(points);
+    let mut cells: std::collections::HashMap<(usize, usize), Vec<usize>> = std::collections::HashMap::new();
+    for edge in 0..edges {
+        for cell in grid.cells(points[edge], points[edge + 1]) {
+            cells.entry(cell).or_default().push(edge);
+        }
+    }
+    let mut found: Option<(usize, usize)> = None;
+    for members in cells.values() {
+        for (k, &i) in members.iter().enumerate() {
+            for &j in &members[k + 1..] {
+                let (i, j) = (i.min(j), i.max(j));
+                let adjacent = j == i + 1 || (i == 0 && j == edges - 1);
+                if !adjacent && segments_cross(points[i], points[i + 1], points[j], points[j + 1]) {
+                    found = Some(found.map_or((i, j), |first| first.min((i, j))));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A square grid over a polygon's bounding box.
+struct Grid {
+    origin: Point,
+    cell: (f64, f64),
+    size: usize,
+}
+
+impl Grid {
+    fn around(points: &[Point]) -> Grid {
+        let fold = |pick: fn(&Point) -> f64| {
+            points.iter().map(pick).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        };
+        let ((lat_lo, lat_hi), (lon_lo, lon_hi)) = (fold(|p| p.0), fold(|p| p.1));
+        let size = ((points.len() as f64).sqrt().ceil() as usize).max(1);
+        let span = |lo: f64, hi: f64| ((hi - lo) / size as f64).max(f64::MIN_POSITIVE);
+        Grid { origin: (lat_lo, lon_lo), cell: (span(lat_lo, lat_hi), span(lon_lo, lon_hi)), size }
+    }
+
+    fn index(&self, value: f64, origin: f64, cell: f64) -> usize {
+        (((value - origin) / cell) as usize).min(self.size - 1)
+    }
+
+    /// The cells a segment's bounding box covers.
+    fn cells(&self, a: Point, b: Point) -> impl Iterator<Item = (usize, usize)> + use<> {
+        let rows = self.index(a.0.min(b.0), self.origin.0, self.cell.0)..=self.index(a.0.max(b.0), self.origin.0, self.cell.0);
+        let columns = self.index(a.1.min(b.1), self.origin.1, self.cell.1)..=self.index(a.1.max(b.1), self.origin.1, self.cell.1);
+        rows.flat_map(move |row| columns.clone().map(move |column| (row, column)))
+    }
+}
+
+fn segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool {
+    let (d1, d2) = (orientation(c, d, a), orientation(c, d, b));
+    let (d3, d4) = (orientation(a, b, c), orientation(a, b, d));
+    if d1 * d2 < 0.0 && d3 * d4 < 0.0 {
+        return true;
+    }
+    (d1 == 0.0 && on_segment(c, d, a))
+        || (d2 == 0.0 && on_segment(c, d, b))
+        || (d3 == 0.0 && on_segment(a, b, c))
+        || (d4 == 0.0 && on_segment(a, b, d))
+}
+
+fn orientation(p: Point, q: Point, r: Point) -> f64 {
+    (q.0 - p.0) * (r.1 - p.1) - (q.1 - p.1) * (r.0 - p.0)
+}
+
+fn on_segment(p: Point, q: Point, r: Point) -> bool {
+    r.0 >= p.0.min(q.0) && r.0 <= p.0.max(q.0) && r.1 >= p.1.min(q.1) && r.1 <= p.1.max(q.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polygons_must_be_closed_long_enough_and_simple() {
+        assert!(parse_polygon("0,0 0,1 1,1 1,0 0,0").is_ok());
+        assert!(parse_polygon("0,0 0,1 0,0").unwrap_err().0.contains("at least 4"));
+        assert!(parse_polygon("0,0 0,1 1,1 1,0").unwrap_err().0.contains("not closed"));
+        assert!(parse_polygon("0,0 1,1 1,0 0,1 0,0").unwrap_err().0.contains("intersects itself"));
+        assert!(parse_polygon("0,0 0,1 91,1 0,0").unwrap_err().0.contains("outside"));
+    }
+
+    #[test]
+    fn large_polygons_are_checked_for_crossings() {
+        let ring = |n: usize| -> Vec<Point> {
+            let step = std::f64::consts::TAU / n as f64;
+            (0..=n).map(|i| ((i % n) as f64 * step).sin_cos()).map(|(s, c)| (10.0 + s, 100.0 + c)).collect()
+        };
+        let text = |points: &[Point]| points.iter().map(|(a, b)| format!("{a},{b}")).collect::<Vec<_>>().join(" ");
+        assert!(parse_polygon(&text(&ring(5000))).is_ok());
+        let mut twisted = ring(5000);
+        twisted.swap(1200, 3700);
+        assert!(parse_polygon(&text(&twisted)).unwrap_err().0.contains("intersects itself"));
+    }
+
+    #[test]
+    fn circles_have_a_centre_and_a_radius() {
+        assert_eq!(parse_circle("21.03,105.85 10").unwrap(), ((21.03, 105.85), 10.0));
+        assert!(parse_circle("21.03,105.85").is_err());
+        assert!(parse_circle("21.03,105.85 -1").is_err());
+    }
+}

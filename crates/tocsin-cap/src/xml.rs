@@ -1,0 +1,235 @@
+//! A guarded XML reader: turns an alert's bytes into a small element tree (namespace, local name,
+//! text, children) and nothing more.
+//!
+//! It never reaches outside the document: a `DOCTYPE` is refused outright, so no external entity
+//! (XXE), parameter entity or entity-expansion bomb is ever read, and only the five predefined
+//! entities and character references are expanded. Depth and element count are bounded. Bytes
+//! declared as ISO-8859-1 (or windows-1252) are transcoded; everything else must be UTF-8.
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+/// Deepest nesting accepted (a CAP alert is 5 levels deep; signatures add a few).
+const MAX_DEPTH: usize = 64;
+/// Most elements accepted in one document.
+const MAX_ELEMENTS: usize = 1_000_000;
+
+/// One element: its namespace URI (empty when none), local name, direct text and children.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Element {
+    pub namespace: String,
+    pub name: String,
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The trimmed text of the element.
+    pub fn trimmed(&self) -> &str {
+        self.text.trim()
+    }
+}
+
+/// Why a document could not be read as XML.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum XmlError {
+    #[error(
+        "the document has a DOCTYPE declaration; DTDs and entities are refused (no external or expanding entities are read)"
+    )]
+    Doctype,
+    #[error("unknown entity reference &{0}; (only &amp; &lt; &gt; &quot; &apos; and character references)")]
+    UnknownEntity(String),
+    #[error("unsupported encoding {0:?} (UTF-8 and ISO-8859-1 are read)")]
+    Encoding(String),
+    #[error("the document is not well-formed XML: {0}")]
+    Malformed(String),
+    #[error("the document nests deeper than {MAX_DEPTH} elements")]
+    TooDeep,
+    #[error("the document has more than {MAX_ELEMENTS} elements")]
+    TooLarge,
+    #[error("the document has no root element")]
+    Empty,
+}
+
+/// Reads `bytes` into the tree of its root element.
+pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
+    let text = decode(bytes)?;
+    let mut reader = NsReader::from_str(&text);
+    let mut builder = TreeBuilder::default();
+    loop {
+        let (resolved, event) = reader.read_resolved_event().map_err(malformed)?;
+        match event {
+            Event::DocType(_) => return Err(XmlError::Doctype),
+            Event::Start(start) => builder.open(element_of(&resolved, &start))?,
+            Event::Empty(start) => {
+                builder.open(element_of(&resolved, &start))?;
+                builder.close();
+            }
+            Event::End(_) => builder.close(),
+            Event::Text(content) => builder.text(&content.xml_content().map_err(malformed)?),
+            Event::CData(data) => builder.text(&data.decode().map_err(malformed)?),
+            Event::GeneralRef(reference) => builder.text(&expand(&reference)?),
+            Event::Eof => break,
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+        }
+    }
+    builder.finish()
+}
+
+fn malformed(error: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(error.to_string())
+}
+
+fn element_of(resolved: &ResolveResult, start: &BytesStart) -> Element {
+    let namespace = match resolved {
+        ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
+        _ => String::new(),
+    };
+    Element {
+        namespace,
+        name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
+        ..Element::default()
+    }
+}
+
+/// Expands a predefined entity or a character reference; any other entity is refused.
+fn expand(reference: &BytesRef) -> Result<String, XmlError> {
+    if let Some(ch) = reference.resolve_char_ref().map_err(malformed)? {
+        return Ok(ch.to_string());
+    }
+    let name = reference.decode().map_err(malformed)?;
+    let expanded = match name.as_ref() {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        other => return Err(XmlError::UnknownEntity(other.to_string())),
+    };
+    Ok(expanded.to_string())
+}
+
+/// Builds the tree from open/text/close events, bounding depth and size.
+#[derive(Default)]
+struct TreeBuilder {
+    open: Vec<Element>,
+    root: Option<Element>,
+    count: usize,
+}
+
+impl TreeBuilder {
+    fn open(&mut self, element: Element) -> Result<(), XmlError> {
+        self.count += 1;
+        if self.count > MAX_ELEMENTS {
+            return Err(XmlError::TooLarge);
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        if self.open.is_empty() && self.root.is_some() {
+            return Err(XmlError::Malformed("more than one root element".into()));
+        }
+        self.open.push(element);
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(current) = self.open.last_mut() {
+            current.text.push_str(text);
+        }
+    }
+
+    fn close(&mut self) {
+        let Some(done) = self.open.pop() else { return };
+        match self.open.last_mut() {
+            Some(parent) => parent.children.push(done),
+            None => self.root = Some(done),
+        }
+    }
+
+    fn finish(self) -> Result<Element, XmlError> {
+        if !self.open.is_empty() {
+            return Err(XmlError::Malformed("the document ends inside an element".into()));
+        }
+        self.root.ok_or(XmlError::Empty)
+    }
+}
+
+/// The document as UTF-8 text, transcoded from the encoding its declaration names.
+fn decode(bytes: &[u8]) -> Result<String, XmlError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xFF\xFE") {
+        return Err(XmlError::Encoding("UTF-16".into()));
+    }
+    match declared_encoding(bytes).as_deref() {
+        None | Some("utf-8" | "utf8" | "us-ascii" | "ascii") => String::from_utf8(bytes.to_vec())
+            .map_err(|e| malformed(format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))),
+        Some("iso-8859-1" | "latin1" | "latin-1" | "iso_8859-1") => Ok(latin1(bytes)),
+        Some("windows-1252" | "cp1252") => Ok(windows1252(bytes)),
+        Some(other) => Err(XmlError::Encoding(other.to_string())),
+    }
+}
+
+/// The lower-cased `encoding` of the XML declaration, if there is one.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = bytes.get(..bytes.len().min(200))?;
+    let head = String::from_utf8_lossy(head);
+    let declaration = head.strip_prefix("<?xml")?.split("?>").next()?;
+    let after = declaration.split("encoding").nth(1)?;
+    let value = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let name = value[1..].split(quote).next()?;
+    Some(name.trim().to_ascii_lowercase())
+}
+
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// windows-1252: ISO-8859-1 with printable characters in 0x80–0x9F.
+fn windows1252(bytes: &[u8]) -> String {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+    ];
+    let map = |b: u8| match b {
+        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    };
+    bytes.iter().map(|&b| map(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_namespaces_text_and_entities() {
+        let root = parse(b"<a xmlns='urn:x'><b>1 &amp; &#50;</b><c:d xmlns:c='urn:y'/></a>").unwrap();
+        assert_eq!(root.namespace, "urn:x");
+        assert_eq!(root.children[0].text, "1 & 2");
+        assert_eq!((root.children[1].namespace.as_str(), root.children[1].name.as_str()), ("urn:y", "d"));
+    }
+
+    #[test]
+    fn refuses_doctype_and_unknown_entities() {
+        let bomb = b"<?xml version='1.0'?><!DOCTYPE a [<!ENTITY x 'xx'><!ENTITY y '&x;&x;'>]><a>&y;</a>";
+        assert_eq!(parse(bomb), Err(XmlError::Doctype));
+        assert_eq!(parse(b"<a>&x;</a>"), Err(XmlError::UnknownEntity("x".into())));
+    }
+
+    #[test]
+    fn transcodes_latin1_and_refuses_other_encodings() {
+        let root = parse(b"<?xml version='1.0' encoding='ISO-8859-1'?><a>caf\xE9</a>").unwrap();
+        assert_eq!(root.text, "café");
+        assert!(matches!(parse(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>"), Err(XmlError::Encoding(_))));
+    }
+
+    #[test]
+    fn refuses_malformed_and_deep_documents() {
+        assert!(matches!(parse(b"<a><b></a>"), Err(XmlError::Malformed(_))));
+        let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+        assert_eq!(parse(deep.as_bytes()), Err(XmlError::TooDeep));
+    }
+}
