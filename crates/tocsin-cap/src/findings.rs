@@ -24,11 +24,25 @@ pub struct Finding {
 
 impl Finding {
     pub fn error(rule: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { level: Level::Error, rule, path: path.into(), message: message.into() }
+        Finding {
+            level: Level::Error,
+            rule,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
-    pub fn warning(rule: &'static str, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { level: Level::Warning, rule, path: path.into(), message: message.into() }
+    pub fn warning(
+        rule: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Finding {
+            level: Level::Warning,
+            rule,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 
     pub fn is_error(&self) -> bool {

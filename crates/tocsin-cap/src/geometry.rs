@@ -16,9 +16,15 @@ fn fail<T>(message: impl Into<String>) -> Result<T, GeometryError> {
 
 /// The points of a CAP polygon, checked.
 pub fn parse_polygon(text: &str) -> Result<Vec<Point>, GeometryError> {
-    let points = text.split_whitespace().map(parse_point).collect::<Result<Vec<_>, _>>()?;
+    let points = text
+        .split_whitespace()
+        .map(parse_point)
+        .collect::<Result<Vec<_>, _>>()?;
     if points.len() < 4 {
-        return fail(format!("a polygon needs at least 4 points (the first repeated last); it has {}", points.len()));
+        return fail(format!(
+            "a polygon needs at least 4 points (the first repeated last); it has {}",
+            points.len()
+        ));
     }
     if points.first() != points.last() {
         return fail("the polygon is not closed: the last point must repeat the first");
@@ -26,7 +32,9 @@ pub fn parse_polygon(text: &str) -> Result<Vec<Point>, GeometryError> {
     let mut distinct = points.clone();
     distinct.dedup();
     if let Some((a, b)) = crossing_edges(&distinct) {
-        return fail(format!("the polygon intersects itself: edge {a} crosses edge {b}"));
+        return fail(format!(
+            "the polygon intersects itself: edge {a} crosses edge {b}"
+        ));
     }
     Ok(points)
 }
@@ -63,7 +71,8 @@ fn parse_point(text: &str) -> Result<Point, GeometryError> {
 fn crossing_edges(points: &[Point]) -> Option<(usize, usize)> {
     let edges = points.len().saturating_sub(1);
     let grid = Grid::around(points);
-    let mut cells: std::collections::HashMap<(usize, usize), Vec<usize>> = std::collections::HashMap::new();
+    let mut cells: std::collections::HashMap<(usize, usize), Vec<usize>> =
+        std::collections::HashMap::new();
     for edge in 0..edges {
         for cell in grid.cells(points[edge], points[edge + 1]) {
             cells.entry(cell).or_default().push(edge);
@@ -94,12 +103,21 @@ struct Grid {
 impl Grid {
     fn around(points: &[Point]) -> Grid {
         let fold = |pick: fn(&Point) -> f64| {
-            points.iter().map(pick).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+            points
+                .iter()
+                .map(pick)
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                    (lo.min(v), hi.max(v))
+                })
         };
         let ((lat_lo, lat_hi), (lon_lo, lon_hi)) = (fold(|p| p.0), fold(|p| p.1));
         let size = ((points.len() as f64).sqrt().ceil() as usize).max(1);
         let span = |lo: f64, hi: f64| ((hi - lo) / size as f64).max(f64::MIN_POSITIVE);
-        Grid { origin: (lat_lo, lon_lo), cell: (span(lat_lo, lat_hi), span(lon_lo, lon_hi)), size }
+        Grid {
+            origin: (lat_lo, lon_lo),
+            cell: (span(lat_lo, lat_hi), span(lon_lo, lon_hi)),
+            size,
+        }
     }
 
     fn index(&self, value: f64, origin: f64, cell: f64) -> usize {
@@ -108,8 +126,10 @@ impl Grid {
 
     /// The cells a segment's bounding box covers.
     fn cells(&self, a: Point, b: Point) -> impl Iterator<Item = (usize, usize)> + use<> {
-        let rows = self.index(a.0.min(b.0), self.origin.0, self.cell.0)..=self.index(a.0.max(b.0), self.origin.0, self.cell.0);
-        let columns = self.index(a.1.min(b.1), self.origin.1, self.cell.1)..=self.index(a.1.max(b.1), self.origin.1, self.cell.1);
+        let rows = self.index(a.0.min(b.0), self.origin.0, self.cell.0)
+            ..=self.index(a.0.max(b.0), self.origin.0, self.cell.0);
+        let columns = self.index(a.1.min(b.1), self.origin.1, self.cell.1)
+            ..=self.index(a.1.max(b.1), self.origin.1, self.cell.1);
         rows.flat_map(move |row| columns.clone().map(move |column| (row, column)))
     }
 }
@@ -141,28 +161,65 @@ mod tests {
     #[test]
     fn polygons_must_be_closed_long_enough_and_simple() {
         assert!(parse_polygon("0,0 0,1 1,1 1,0 0,0").is_ok());
-        assert!(parse_polygon("0,0 0,1 0,0").unwrap_err().0.contains("at least 4"));
-        assert!(parse_polygon("0,0 0,1 1,1 1,0").unwrap_err().0.contains("not closed"));
-        assert!(parse_polygon("0,0 1,1 1,0 0,1 0,0").unwrap_err().0.contains("intersects itself"));
-        assert!(parse_polygon("0,0 0,1 91,1 0,0").unwrap_err().0.contains("outside"));
+        assert!(
+            parse_polygon("0,0 0,1 0,0")
+                .unwrap_err()
+                .0
+                .contains("at least 4")
+        );
+        assert!(
+            parse_polygon("0,0 0,1 1,1 1,0")
+                .unwrap_err()
+                .0
+                .contains("not closed")
+        );
+        assert!(
+            parse_polygon("0,0 1,1 1,0 0,1 0,0")
+                .unwrap_err()
+                .0
+                .contains("intersects itself")
+        );
+        assert!(
+            parse_polygon("0,0 0,1 91,1 0,0")
+                .unwrap_err()
+                .0
+                .contains("outside")
+        );
     }
 
     #[test]
     fn large_polygons_are_checked_for_crossings() {
         let ring = |n: usize| -> Vec<Point> {
             let step = std::f64::consts::TAU / n as f64;
-            (0..=n).map(|i| ((i % n) as f64 * step).sin_cos()).map(|(s, c)| (10.0 + s, 100.0 + c)).collect()
+            (0..=n)
+                .map(|i| ((i % n) as f64 * step).sin_cos())
+                .map(|(s, c)| (10.0 + s, 100.0 + c))
+                .collect()
         };
-        let text = |points: &[Point]| points.iter().map(|(a, b)| format!("{a},{b}")).collect::<Vec<_>>().join(" ");
+        let text = |points: &[Point]| {
+            points
+                .iter()
+                .map(|(a, b)| format!("{a},{b}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         assert!(parse_polygon(&text(&ring(5000))).is_ok());
         let mut twisted = ring(5000);
         twisted.swap(1200, 3700);
-        assert!(parse_polygon(&text(&twisted)).unwrap_err().0.contains("intersects itself"));
+        assert!(
+            parse_polygon(&text(&twisted))
+                .unwrap_err()
+                .0
+                .contains("intersects itself")
+        );
     }
 
     #[test]
     fn circles_have_a_centre_and_a_radius() {
-        assert_eq!(parse_circle("21.03,105.85 10").unwrap(), ((21.03, 105.85), 10.0));
+        assert_eq!(
+            parse_circle("21.03,105.85 10").unwrap(),
+            ((21.03, 105.85), 10.0)
+        );
         assert!(parse_circle("21.03,105.85").is_err());
         assert!(parse_circle("21.03,105.85 -1").is_err());
     }

@@ -25,7 +25,11 @@ pub trait CodeList: Sized + Copy + PartialEq + 'static {
 
     /// Every spelling, comma-separated, for messages.
     fn spellings() -> String {
-        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        Self::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -66,7 +70,9 @@ impl Version {
 
     /// The version whose namespace this is.
     pub fn of_namespace(namespace: &str) -> Option<Self> {
-        [Version::V1_1, Version::V1_2].into_iter().find(|v| v.namespace() == namespace)
+        [Version::V1_1, Version::V1_2]
+            .into_iter()
+            .find(|v| v.namespace() == namespace)
     }
 }
 
@@ -185,7 +191,10 @@ pub struct NamedValue {
 
 impl NamedValue {
     pub fn new(value_name: impl Into<String>, value: impl Into<String>) -> Self {
-        NamedValue { value_name: value_name.into(), value: value.into() }
+        NamedValue {
+            value_name: value_name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -246,7 +255,10 @@ mod tests {
     #[test]
     fn code_lists_use_the_cap_spelling() {
         assert_eq!(Category::CBRNE.as_str(), "CBRNE");
-        assert_eq!(ResponseType::parse("AllClear"), Some(ResponseType::AllClear));
+        assert_eq!(
+            ResponseType::parse("AllClear"),
+            Some(ResponseType::AllClear)
+        );
         assert_eq!(Urgency::parse("immediate"), None);
         assert_eq!(Version::of_namespace(CAP_1_1), Some(Version::V1_1));
     }

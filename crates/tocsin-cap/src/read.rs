@@ -11,16 +11,55 @@ use crate::xml::{self, Element};
 const XMLDSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 
 const ALERT_ORDER: &[&str] = &[
-    "identifier", "sender", "sent", "status", "msgType", "source", "scope", "restriction", "addresses",
-    "code", "note", "references", "incidents", "info",
+    "identifier",
+    "sender",
+    "sent",
+    "status",
+    "msgType",
+    "source",
+    "scope",
+    "restriction",
+    "addresses",
+    "code",
+    "note",
+    "references",
+    "incidents",
+    "info",
 ];
 const INFO_ORDER: &[&str] = &[
-    "language", "category", "event", "responseType", "urgency", "severity", "certainty", "audience",
-    "eventCode", "effective", "onset", "expires", "senderName", "headline", "description",
-    "instruction", "web", "contact", "parameter", "resource", "area",
+    "language",
+    "category",
+    "event",
+    "responseType",
+    "urgency",
+    "severity",
+    "certainty",
+    "audience",
+    "eventCode",
+    "effective",
+    "onset",
+    "expires",
+    "senderName",
+    "headline",
+    "description",
+    "instruction",
+    "web",
+    "contact",
+    "parameter",
+    "resource",
+    "area",
 ];
-const RESOURCE_ORDER: &[&str] = &["resourceDesc", "mimeType", "size", "uri", "derefUri", "digest"];
-const AREA_ORDER: &[&str] = &["areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling"];
+const RESOURCE_ORDER: &[&str] = &[
+    "resourceDesc",
+    "mimeType",
+    "size",
+    "uri",
+    "derefUri",
+    "digest",
+];
+const AREA_ORDER: &[&str] = &[
+    "areaDesc", "polygon", "circle", "geocode", "altitude", "ceiling",
+];
 const PAIR_ORDER: &[&str] = &["valueName", "value"];
 
 /// An alert read, with the warnings about what was tolerated.
@@ -32,14 +71,26 @@ pub struct Read {
 
 /// Reads a CAP 1.2 or 1.1 alert. On failure, every finding (at least one error) is returned.
 pub fn read(bytes: &[u8]) -> Result<Read, Vec<Finding>> {
-    let root = xml::parse(bytes).map_err(|e| vec![Finding::error("xml", "alert", e.to_string())])?;
-    let Some(version) = Version::of_namespace(&root.namespace).filter(|_| root.name == "alert") else {
-        return Err(vec![Finding::error("namespace", "alert", wrong_root(&root))]);
+    let root =
+        xml::parse(bytes).map_err(|e| vec![Finding::error("xml", "alert", e.to_string())])?;
+    let Some(version) = Version::of_namespace(&root.namespace).filter(|_| root.name == "alert")
+    else {
+        return Err(vec![Finding::error(
+            "namespace",
+            "alert",
+            wrong_root(&root),
+        )]);
     };
-    let mut scope = Scope { ns: version.namespace(), findings: Vec::new() };
+    let mut scope = Scope {
+        ns: version.namespace(),
+        findings: Vec::new(),
+    };
     let alert = scope.alert(&root, version);
     match alert {
-        Some(alert) if !has_errors(&scope.findings) => Ok(Read { alert, warnings: scope.findings }),
+        Some(alert) if !has_errors(&scope.findings) => Ok(Read {
+            alert,
+            warnings: scope.findings,
+        }),
         _ => Err(scope.findings),
     }
 }
@@ -93,8 +144,11 @@ impl Scope {
             self.missing("category", path);
         }
         let response_type = self.codes(el, "responseType", path);
-        let (urgency, severity, certainty) =
-            (self.code(el, "urgency", path), self.code(el, "severity", path), self.code(el, "certainty", path));
+        let (urgency, severity, certainty) = (
+            self.code(el, "urgency", path),
+            self.code(el, "severity", path),
+            self.code(el, "certainty", path),
+        );
         let event_code = self.each(el, "eventCode", path, Self::pair);
         let parameter = self.each(el, "parameter", path, Self::pair);
         let resource = self.each(el, "resource", path, Self::resource);
@@ -156,7 +210,10 @@ impl Scope {
 
     fn pair(&mut self, el: &Element, path: &str) -> Option<NamedValue> {
         self.structure(el, PAIR_ORDER, path);
-        Some(NamedValue { value_name: self.required(el, "valueName", path), value: self.required(el, "value", path) })
+        Some(NamedValue {
+            value_name: self.required(el, "valueName", path),
+            value: self.required(el, "value", path),
+        })
     }
 
     /// Reads every child `name` with `read`; `None` when any of them failed.
@@ -168,18 +225,29 @@ impl Scope {
         read: fn(&mut Self, &Element, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
         let children: Vec<&Element> = self.children(el, name).collect();
-        let read: Vec<Option<T>> =
-            children.iter().enumerate().map(|(i, child)| read(self, child, &format!("{path}.{name}[{i}]"))).collect();
+        let read: Vec<Option<T>> = children
+            .iter()
+            .enumerate()
+            .map(|(i, child)| read(self, child, &format!("{path}.{name}[{i}]")))
+            .collect();
         read.into_iter().collect()
     }
 
-    fn children<'e>(&self, el: &'e Element, name: &'e str) -> impl Iterator<Item = &'e Element> + use<'e> {
+    fn children<'e>(
+        &self,
+        el: &'e Element,
+        name: &'e str,
+    ) -> impl Iterator<Item = &'e Element> + use<'e> {
         let ns = self.ns;
-        el.children.iter().filter(move |c| c.name == name && c.namespace == ns)
+        el.children
+            .iter()
+            .filter(move |c| c.name == name && c.namespace == ns)
     }
 
     fn texts(&self, el: &Element, name: &str) -> Vec<String> {
-        self.children(el, name).map(|c| c.trimmed().to_string()).collect()
+        self.children(el, name)
+            .map(|c| c.trimmed().to_string())
+            .collect()
     }
 
     /// The text of an element that may appear at most once.
@@ -187,7 +255,8 @@ impl Scope {
         let texts = self.texts(el, name);
         if texts.len() > 1 {
             let message = format!("{name} appears {} times; CAP allows it once", texts.len());
-            self.findings.push(Finding::error("cardinality", path, message));
+            self.findings
+                .push(Finding::error("cardinality", path, message));
         }
         texts.into_iter().next()
     }
@@ -203,7 +272,11 @@ impl Scope {
     }
 
     fn missing(&mut self, name: &str, path: &str) {
-        self.findings.push(Finding::error("required", path, format!("{name} is missing")));
+        self.findings.push(Finding::error(
+            "required",
+            path,
+            format!("{name} is missing"),
+        ));
     }
 
     /// A required element whose value comes from a code list.
@@ -231,18 +304,22 @@ impl Scope {
         let value = T::parse(text);
         if value.is_none() {
             let message = format!("{text:?} is not one of {}", T::spellings());
-            self.findings.push(Finding::error("code-list", path, message));
+            self.findings
+                .push(Finding::error("code-list", path, message));
         }
         value
     }
 
     fn size(&mut self, el: &Element, path: &str) -> Option<Option<u64>> {
-        let Some(text) = self.optional(el, "size", path) else { return Some(None) };
+        let Some(text) = self.optional(el, "size", path) else {
+            return Some(None);
+        };
         match text.parse() {
             Ok(size) => Some(Some(size)),
             Err(_) => {
                 let message = format!("{text:?} is not a whole number of bytes");
-                self.findings.push(Finding::error("size", format!("{path}.size"), message));
+                self.findings
+                    .push(Finding::error("size", format!("{path}.size"), message));
                 None
             }
         }
@@ -256,8 +333,12 @@ impl Scope {
             match position.filter(|_| child.namespace == self.ns) {
                 Some(at) => {
                     if let Some((before, name)) = furthest.filter(|(before, _)| at < *before) {
-                        let message = format!("{} comes after {name}; CAP puts it before (read anyway)", child.name);
-                        self.findings.push(Finding::warning("element-order", path, message));
+                        let message = format!(
+                            "{} comes after {name}; CAP puts it before (read anyway)",
+                            child.name
+                        );
+                        self.findings
+                            .push(Finding::warning("element-order", path, message));
                         furthest = Some((before, name));
                     } else {
                         furthest = Some((at, order[at]));
@@ -272,7 +353,11 @@ impl Scope {
         if path == "alert" && child.namespace == XMLDSIG {
             return;
         }
-        let message = format!("{{{}}}{} is not a CAP element here (ignored)", child.namespace, child.name);
-        self.findings.push(Finding::warning("unknown-element", path, message));
+        let message = format!(
+            "{{{}}}{} is not a CAP element here (ignored)",
+            child.namespace, child.name
+        );
+        self.findings
+            .push(Finding::warning("unknown-element", path, message));
     }
 }

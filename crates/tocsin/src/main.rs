@@ -2,10 +2,11 @@
 //!
 //! `serve` runs the HTTP API, `demo` runs it with a synthetic network and a live sample feed,
 //! `import` loads regions or stations, `token create` issues API tokens, `backup` snapshots a
-//! running store, `config check` validates a config file, and `bench` measures ingest.
+//! running store, `config check` validates a config file, `cap` validates CAP alerts, and `bench` measures ingest.
 
 mod backtest;
 mod bench;
+mod cap;
 mod config;
 mod demo;
 mod detect;
@@ -58,6 +59,9 @@ enum Command {
     /// Detect outbreaks in count series (methods of R surveillance).
     #[command(subcommand)]
     Detect(detect::DetectCommand),
+    /// Validate, sign and verify CAP alerts.
+    #[command(subcommand)]
+    Cap(cap::CapCommand),
 }
 
 #[derive(Subcommand)]
@@ -161,6 +165,7 @@ fn main() -> Result<()> {
         Command::Backtest(args) => backtest::run(args),
         Command::Bench(command) => bench::run(command),
         Command::Detect(command) => detect::run(command),
+        Command::Cap(command) => cap::run(command),
     }
 }
 

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tocsin` binary, compiled as one test binary.
 
+mod cap;
 mod cli;
 mod crash;
 mod detect;

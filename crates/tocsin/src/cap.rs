@@ -1,0 +1,63 @@
+//! `tocsin cap …`: CAP alerts from the command line. `validate` reads each file as the lenient
+//! reader does and applies the rules beyond the schema, one line per file; it exits non-zero
+//! when any file is invalid.
+
+use anyhow::{Result, bail};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+use tocsin_cap::{Finding, read, validate};
+
+#[derive(Subcommand)]
+pub enum CapCommand {
+    /// Check CAP 1.2/1.1 files: prints "FILE: valid" or "FILE: invalid: …" with every finding.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+pub fn run(command: CapCommand) -> Result<()> {
+    match command {
+        CapCommand::Validate { files } => validate_files(&files),
+    }
+}
+
+fn validate_files(files: &[PathBuf]) -> Result<()> {
+    let mut invalid = 0;
+    for file in files {
+        let (valid, line) = validation_line(file);
+        println!("{line}");
+        invalid += usize::from(!valid);
+    }
+    if invalid > 0 {
+        bail!("{invalid} of {} files are invalid", files.len());
+    }
+    Ok(())
+}
+
+/// Whether the file is valid, and its report line.
+fn validation_line(file: &Path) -> (bool, String) {
+    let findings = match std::fs::read(file) {
+        Err(error) => vec![Finding::error(
+            "file",
+            "alert",
+            format!("cannot read: {error}"),
+        )],
+        Ok(bytes) => match read(&bytes) {
+            Ok(read) => read
+                .warnings
+                .into_iter()
+                .chain(validate(&read.alert))
+                .collect(),
+            Err(findings) => findings,
+        },
+    };
+    let valid = !tocsin_cap::findings::has_errors(&findings);
+    let verdict = if valid { "valid" } else { "invalid" };
+    let details: Vec<String> = findings.iter().map(Finding::to_string).collect();
+    let line = match details.is_empty() {
+        true => format!("{}: {verdict}", file.display()),
+        false => format!("{}: {verdict}: {}", file.display(), details.join("; ")),
+    };
+    (valid, line)
+}
