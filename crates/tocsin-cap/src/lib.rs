@@ -6,6 +6,7 @@ pub mod findings;
 pub mod geometry;
 pub mod model;
 pub mod read;
+pub mod signature;
 pub mod validate;
 pub mod write;
 mod xml;
