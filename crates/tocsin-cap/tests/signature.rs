@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tocsin_cap::signature::{Integrity, verify};
+use tocsin_cap::signature::{
+    Distrust, Integrity, Refusal, SigningKey, Trust, TrustStore, sign, verify,
+};
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/cap")
@@ -290,4 +292,309 @@ fn xmlsec1_agrees_on_the_corpus() {
             verdict(&path)
         );
     }
+}
+
+const ALERT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>VN-NCHMF-2025-0001</identifier>
+  <sender>alerts@nchmf.gov.vn</sender>
+  <sent>2025-09-28T07:00:00+07:00</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info>
+    <language>vi-VN</language>
+    <category>Met</category>
+    <event>Bão số 10 &amp; mưa lớn</event>
+    <urgency>Immediate</urgency>
+    <severity>Extreme</severity>
+    <certainty>Likely</certainty>
+    <description>Gió mạnh cấp 12 &lt;giật cấp 15&gt;; "sóng" cao 8 m.</description>
+    <area><areaDesc>Quảng Trị, Huế</areaDesc><polygon>16.0,107.0 17.0,107.0 17.0,108.0 16.0,107.0</polygon></area>
+  </info>
+</alert>
+"#;
+
+/// A key and self-signed certificate made by `openssl`: `ec` (P-256) or `rsa:2048`.
+struct TestKey {
+    dir: tempfile::TempDir,
+}
+
+impl TestKey {
+    fn new(kind: &str) -> Option<TestKey> {
+        if !available("openssl", Command::new("openssl").arg("version")) {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec!["req", "-x509", "-nodes", "-days", "3650", "-newkey", kind];
+        if kind == "ec" {
+            args.extend(["-pkeyopt", "ec_paramgen_curve:P-256"]);
+        }
+        args.extend([
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-subj",
+            "/O=tocsin/CN=Test sender",
+        ]);
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new("openssl")
+            .args(["pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        Some(TestKey { dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    fn signing_key(&self, with_cert: bool) -> SigningKey {
+        let cert = with_cert.then(|| self.read("cert.pem"));
+        SigningKey::from_pem(&self.read("key.pem"), cert.as_deref()).unwrap()
+    }
+
+    /// Signs `ALERT` and writes it to `name` in the key's directory.
+    fn signed(&self, name: &str, with_cert: bool) -> PathBuf {
+        let signed = sign(ALERT, &self.signing_key(with_cert)).unwrap();
+        std::fs::write(self.path(name), signed).unwrap();
+        self.path(name)
+    }
+}
+
+fn refusal(xml: &str) -> Refusal {
+    match verify(xml.as_bytes()).integrity {
+        Integrity::Refused(r) => r,
+        other => panic!("expected a refusal, got {other}"),
+    }
+}
+
+#[test]
+fn signed_alerts_verify_and_tampering_is_named() {
+    for kind in ["ec", "rsa:2048"] {
+        let Some(key) = TestKey::new(kind) else {
+            return;
+        };
+        let signed = sign(ALERT, &key.signing_key(true)).unwrap();
+        assert!(signed.trim_end().ends_with("</Signature></alert>"));
+        let v = verify(signed.as_bytes());
+        assert_eq!(
+            v.integrity.to_string(),
+            "genuine, signed by CN=Test sender,O=tocsin"
+        );
+        assert_eq!(v.sender.as_deref(), Some("alerts@nchmf.gov.vn"));
+
+        let tampered = signed.replace("cấp 12", "cấp 10");
+        assert_eq!(refusal(&tampered), Refusal::DigestMismatch);
+
+        let other = sign(&ALERT.replace("0001", "0002"), &key.signing_key(true)).unwrap();
+        let value = |s: &str| {
+            s.split("<SignatureValue>")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let forged = signed.replace(&value(&signed), &value(&other));
+        assert_eq!(refusal(&forged), Refusal::BadSignatureValue);
+
+        let bare = sign(ALERT, &key.signing_key(false)).unwrap();
+        assert!(matches!(refusal(&bare), Refusal::KeyAbsent(_)));
+        assert!(
+            sign(&signed, &key.signing_key(true)).is_err(),
+            "signing twice is refused"
+        );
+    }
+}
+
+#[test]
+fn certificate_of_another_key_is_refused() {
+    let (Some(ec), Some(rsa)) = (TestKey::new("ec"), TestKey::new("rsa:2048")) else {
+        return;
+    };
+    let mismatch = SigningKey::from_pem(&ec.read("key.pem"), Some(&rsa.read("cert.pem")));
+    assert!(mismatch.is_err());
+    let signed = sign(ALERT, &ec.signing_key(true)).unwrap();
+    let cert_b64 = |pem: &str| {
+        pem.lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<String>()
+    };
+    let swapped = signed.replace(
+        &cert_b64(&ec.read("cert.pem")),
+        &cert_b64(&rsa.read("cert.pem")),
+    );
+    assert!(
+        matches!(refusal(&swapped), Refusal::CertificateMismatch(_)),
+        "{:?}",
+        refusal(&swapped)
+    );
+    let structure = signed.replace("URI=\"\"", "URI=\"#x\"");
+    assert!(matches!(refusal(&structure), Refusal::Unsupported(_)));
+}
+
+#[test]
+fn xmlsec1_accepts_what_we_sign() {
+    for kind in ["ec", "rsa:2048"] {
+        let Some(key) = TestKey::new(kind) else {
+            return;
+        };
+        let with_cert = key.signed("with-cert.xml", true);
+        let insecure = ["--insecure", "--enabled-key-data", "x509"];
+        let Some(accepted) = xmlsec1_accepts(&with_cert, &insecure) else {
+            return;
+        };
+        assert!(
+            accepted,
+            "xmlsec1 refuses our {kind} signature with X509Data"
+        );
+        let cert = key.path("cert.pem");
+        let trusted = ["--trusted-pem", cert.to_str().unwrap()];
+        assert_eq!(
+            xmlsec1_accepts(&with_cert, &trusted),
+            Some(true),
+            "{kind} with --trusted-pem"
+        );
+        let bare = key.signed("bare.xml", false);
+        let pubkey = key.path("pub.pem");
+        let args = ["--pubkey-pem", pubkey.to_str().unwrap()];
+        assert_eq!(
+            xmlsec1_accepts(&bare, &args),
+            Some(true),
+            "{kind} without X509Data"
+        );
+        std::fs::write(
+            key.path("tampered.xml"),
+            std::fs::read_to_string(&with_cert)
+                .unwrap()
+                .replace("Extreme", "Minor"),
+        )
+        .unwrap();
+        assert_eq!(
+            xmlsec1_accepts(&key.path("tampered.xml"), &insecure),
+            Some(false)
+        );
+    }
+}
+
+#[test]
+fn signxml_accepts_what_we_sign() {
+    let script = "import sys\nfrom signxml import XMLVerifier\n\
+                  XMLVerifier().verify(open(sys.argv[1], 'rb').read(), x509_cert=open(sys.argv[2]).read())\n";
+    if !available(
+        "python3 with signxml",
+        Command::new("python3").args(["-c", "import signxml"]),
+    ) {
+        return;
+    }
+    for kind in ["ec", "rsa:2048"] {
+        let Some(key) = TestKey::new(kind) else {
+            return;
+        };
+        let signed = key.signed("signed.xml", true);
+        let out = Command::new("python3")
+            .args(["-c", script])
+            .arg(&signed)
+            .arg(key.path("cert.pem"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "signxml refuses our {kind} signature: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn trust_is_judged_per_sender_at_sent_time() {
+    let ipaws = "real/oasiscap__fixtures_ipaws-5e6dd964023f1930ef638846__fea2458e.xml";
+    let v = verify(&std::fs::read(corpus().join(ipaws)).unwrap());
+    let Integrity::Genuine { signer } = &v.integrity else {
+        panic!("{}", v.integrity)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ipaws.der"), signer.der()).unwrap();
+    let toml = "[[sender]]\nsender = \"309104501346800\"\ncertificates = [\"ipaws.der\"]\n";
+    std::fs::write(dir.path().join("trust.toml"), toml).unwrap();
+    let store = TrustStore::load(dir.path()).unwrap();
+    let (sender, sent) = (v.sender.clone().unwrap(), v.sent.unwrap());
+
+    let trusted = store.judge(&v.integrity, &sender, sent);
+    assert!(matches!(trusted, Trust::Trusted { .. }));
+    assert!(
+        trusted
+            .to_string()
+            .starts_with("signed by CN=IPAWSOPEN_200124,"),
+        "{trusted}"
+    );
+    assert!(
+        trusted
+            .to_string()
+            .ends_with("trusted for sender 309104501346800")
+    );
+
+    let later: jiff::Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+    let expired = store.judge(&v.integrity, &sender, later);
+    assert!(
+        matches!(expired, Trust::Untrusted(Distrust::Expired { .. })),
+        "{expired}"
+    );
+    assert!(expired.to_string().contains("expired at sent time"));
+    let earlier: jiff::Timestamp = "2010-01-01T00:00:00Z".parse().unwrap();
+    let early = store.judge(&v.integrity, &sender, earlier);
+    assert!(
+        matches!(early, Trust::Untrusted(Distrust::NotYetValid { .. })),
+        "{early}"
+    );
+    let stranger = store.judge(&v.integrity, "someone@else", sent);
+    assert_eq!(
+        stranger,
+        Trust::Untrusted(Distrust::UnknownSender("someone@else".into()))
+    );
+
+    let other = "real/oasiscap__fixtures_ipaws-5e6dd9de023f1930ef6548d9__6221bab4.xml";
+    let w = verify(&std::fs::read(corpus().join(other)).unwrap());
+    let not_listed = store.judge(&w.integrity, &sender, sent);
+    assert!(
+        not_listed.to_string().contains("not in trust store"),
+        "{not_listed}"
+    );
+    let tampered = Integrity::Refused(Refusal::DigestMismatch);
+    assert_eq!(
+        store.judge(&tampered, &sender, sent),
+        Trust::Untrusted(Distrust::NotGenuine)
+    );
+}
+
+#[test]
+fn trust_directory_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = TrustStore::load(dir.path()).unwrap_err().to_string();
+    assert!(missing.contains("trust.toml"), "{missing}");
+    std::fs::write(
+        dir.path().join("trust.toml"),
+        "[[sender]]\nsender = \"x\"\ncertificate = []\n",
+    )
+    .unwrap();
+    let typo = TrustStore::load(dir.path()).unwrap_err().to_string();
+    assert!(typo.contains("certificate"), "{typo}");
 }
