@@ -4,7 +4,8 @@
 //! - `bench setup` registers the workload's stations (synthetic) in a data directory and prints a token;
 //! - `bench store` times in-process durable appends, then re-appends a slice to time duplicate detection;
 //! - `bench outbreak` times Farrington flexible over synthetic weekly counts for every commune;
-//! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections.
+//! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections;
+//! - `bench cap-sign` times enveloped XML Signatures on one CAP alert.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -72,6 +73,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000_000)]
         limit: usize,
     },
+    /// Sign one CAP alert many times (enveloped XML Signature).
+    CapSign(crate::cap_sign::BenchArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -88,6 +91,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
             batch,
             limit,
         } => http(&dir, &addr, &token, connections, batch, limit),
+        BenchCommand::CapSign(args) => crate::cap_sign::bench(&args),
     }
 }
 

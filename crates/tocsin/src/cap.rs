@@ -1,6 +1,7 @@
 //! `tocsin cap …`: CAP alerts from the command line. `validate` reads each file as the lenient
 //! reader does and applies the rules beyond the schema, one line per file; it exits non-zero
-//! when any file is invalid.
+//! when any file is invalid. `sign` and `verify` (enveloped XML Signatures) live in
+//! `cap_sign.rs`.
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
@@ -14,11 +15,18 @@ pub enum CapCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Sign an alert with an enveloped XML Signature; writes the signed alert to standard output.
+    Sign(crate::cap_sign::SignArgs),
+    /// Check signatures: prints one line per file; exits 0 only if every one is genuine and
+    /// trusted.
+    Verify(crate::cap_sign::VerifyArgs),
 }
 
 pub fn run(command: CapCommand) -> Result<()> {
     match command {
         CapCommand::Validate { files } => validate_files(&files),
+        CapCommand::Sign(args) => crate::cap_sign::sign_file(&args),
+        CapCommand::Verify(args) => crate::cap_sign::verify_files(&args),
     }
 }
 

@@ -7,6 +7,7 @@
 mod backtest;
 mod bench;
 mod cap;
+mod cap_sign;
 mod config;
 mod demo;
 mod detect;

@@ -95,7 +95,7 @@ impl SigningKey {
     }
 
     /// The `SignatureMethod` URI this key signs with.
-    pub(crate) fn method(&self) -> &'static str {
+    pub fn method(&self) -> &'static str {
         match self.pair {
             Pair::Ecdsa(_) => ECDSA_SHA256,
             Pair::Rsa(_) => RSA_SHA256,

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `tocsin` binary, compiled as one test binary.
 
 mod cap;
+mod cap_signature;
 mod cli;
 mod crash;
 mod detect;
