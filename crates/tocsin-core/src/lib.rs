@@ -19,6 +19,7 @@ pub mod station;
 pub mod text;
 pub mod trend;
 pub mod units;
+pub mod warning;
 pub mod window;
 
 pub use clock::Clock;
