@@ -1,6 +1,6 @@
 //! CAP geometry: polygons (`"lat,lon lat,lon …"`, closed) and circles (`"lat,lon radius-km"`),
 //! read and checked — coordinates in range, at least four points, closed, no edge crossing
-//! another.
+//! another — and written from region boundaries, simplified to a bounded size.
 
 /// A point as (latitude, longitude) in degrees.
 pub type Point = (f64, f64);
@@ -154,6 +154,148 @@ fn on_segment(p: Point, q: Point, r: Point) -> bool {
     r.0 >= p.0.min(q.0) && r.0 <= p.0.max(q.0) && r.1 >= p.1.min(q.1) && r.1 <= p.1.max(q.1)
 }
 
+/// Most points a written polygon has.
+pub const MAX_POLYGON_POINTS: usize = 100;
+/// Most polygons written for one area; smaller islands are covered by the area's geocode.
+pub const MAX_AREA_POLYGONS: usize = 5;
+
+/// CAP polygons for a boundary given as outer rings of (longitude, latitude) points: the largest
+/// rings, each simplified (Douglas–Peucker) to at most [`MAX_POLYGON_POINTS`] points, closed and
+/// never self-intersecting (the convex hull when no simplification is simple).
+pub fn boundary_polygons(rings: &[Vec<[f64; 2]>]) -> Vec<String> {
+    let mut rings: Vec<Vec<Point>> = rings
+        .iter()
+        .map(|ring| {
+            ring.iter()
+                .map(|&[lon, lat]| (round(lat), round(lon)))
+                .collect::<Vec<_>>()
+        })
+        .filter(|ring| ring.len() >= 4)
+        .collect();
+    rings.sort_by(|a, b| ring_area(b).total_cmp(&ring_area(a)));
+    let largest = rings.first().map(|r| ring_area(r)).unwrap_or(0.0);
+    rings
+        .iter()
+        .take(MAX_AREA_POLYGONS)
+        .filter(|ring| ring_area(ring) >= largest * 0.01)
+        .map(|ring| polygon_text(&simple_polygon(ring)))
+        .collect()
+}
+
+fn round(degrees: f64) -> f64 {
+    (degrees * 1e5).round() / 1e5
+}
+
+fn polygon_text(points: &[Point]) -> String {
+    points
+        .iter()
+        .map(|(lat, lon)| format!("{lat},{lon}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The ring simplified until it fits and stays simple.
+fn simple_polygon(ring: &[Point]) -> Vec<Point> {
+    let mut closed = ring.to_vec();
+    closed.dedup();
+    if closed.first() != closed.last() {
+        closed.push(closed[0]);
+    }
+    let extent = closed.iter().fold(0.0_f64, |m, p| {
+        m.max((p.0 - closed[0].0).abs())
+            .max((p.1 - closed[0].1).abs())
+    });
+    let mut tolerance = extent / 10_000.0;
+    for _ in 0..24 {
+        let simplified = douglas_peucker(&closed, tolerance);
+        if simplified.len() <= MAX_POLYGON_POINTS
+            && parse_polygon(&polygon_text(&simplified)).is_ok()
+        {
+            return simplified;
+        }
+        tolerance *= 2.0;
+    }
+    convex_hull(&closed)
+}
+
+/// Douglas–Peucker on a closed ring: keeps the first point and the one farthest from it as
+/// anchors, so the ring never collapses to a line.
+fn douglas_peucker(ring: &[Point], tolerance: f64) -> Vec<Point> {
+    let far = (1..ring.len())
+        .max_by(|&a, &b| distance2(ring[0], ring[a]).total_cmp(&distance2(ring[0], ring[b])))
+        .unwrap_or(0);
+    let mut keep = vec![false; ring.len()];
+    keep[0] = true;
+    keep[far] = true;
+    keep[ring.len() - 1] = true;
+    mark(ring, 0, far, tolerance, &mut keep);
+    mark(ring, far, ring.len() - 1, tolerance, &mut keep);
+    ring.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+fn mark(ring: &[Point], first: usize, last: usize, tolerance: f64, keep: &mut [bool]) {
+    let mut stack = vec![(first, last)];
+    while let Some((a, b)) = stack.pop() {
+        let farthest = (a + 1..b)
+            .map(|i| (i, segment_distance(ring[i], ring[a], ring[b])))
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((i, _)) = farthest.filter(|(_, d)| *d > tolerance) {
+            keep[i] = true;
+            stack.push((a, i));
+            stack.push((i, b));
+        }
+    }
+}
+
+fn distance2(a: Point, b: Point) -> f64 {
+    (a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)
+}
+
+fn segment_distance(p: Point, a: Point, b: Point) -> f64 {
+    let length2 = distance2(a, b);
+    if length2 == 0.0 {
+        return distance2(p, a).sqrt();
+    }
+    let t = (((p.0 - a.0) * (b.0 - a.0) + (p.1 - a.1) * (b.1 - a.1)) / length2).clamp(0.0, 1.0);
+    distance2(p, (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))).sqrt()
+}
+
+/// Twice the absolute area of a ring (shoelace), for ranking rings by size.
+fn ring_area(ring: &[Point]) -> f64 {
+    ring.windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum::<f64>()
+        .abs()
+}
+
+/// The convex hull (monotone chain), closed.
+fn convex_hull(points: &[Point]) -> Vec<Point> {
+    let mut sorted = points.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    sorted.dedup();
+    let half = |points: &mut dyn Iterator<Item = Point>| {
+        let mut hull: Vec<Point> = Vec::new();
+        for p in points {
+            while hull.len() >= 2
+                && orientation(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
+                hull.pop();
+            }
+            hull.push(p);
+        }
+        hull.pop();
+        hull
+    };
+    let mut hull = half(&mut sorted.iter().copied());
+    hull.extend(half(&mut sorted.iter().rev().copied()));
+    hull.push(hull[0]);
+    hull
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +354,54 @@ mod tests {
                 .0
                 .contains("intersects itself")
         );
+    }
+
+    #[test]
+    fn boundaries_become_bounded_simple_cap_polygons() {
+        let wiggly: Vec<[f64; 2]> = (0..=2000)
+            .map(|i| {
+                let angle = std::f64::consts::TAU * (i % 2000) as f64 / 2000.0;
+                let radius = 0.1 + 0.01 * (angle * 40.0).sin();
+                [105.8 + radius * angle.cos(), 21.0 + radius * angle.sin()]
+            })
+            .collect();
+        let islet: Vec<[f64; 2]> = vec![
+            [106.5, 21.5],
+            [106.5001, 21.5],
+            [106.5001, 21.5001],
+            [106.5, 21.5],
+        ];
+        let polygons = boundary_polygons(&[islet, wiggly]);
+        assert_eq!(
+            polygons.len(),
+            1,
+            "the islet is below 1 % of the largest ring"
+        );
+        let points = parse_polygon(&polygons[0]).unwrap();
+        assert!(
+            (4..=MAX_POLYGON_POINTS).contains(&points.len()),
+            "{} points",
+            points.len()
+        );
+        assert!(
+            points
+                .iter()
+                .all(|(lat, lon)| (20.8..21.2).contains(lat) && (105.6..106.0).contains(lon))
+        );
+    }
+
+    #[test]
+    fn convex_hull_is_closed_and_simple() {
+        let hull = convex_hull(&[
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (0.5, 0.2),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ]);
+        assert_eq!(hull.len(), 5);
+        assert!(parse_polygon(&polygon_text(&hull)).is_ok());
     }
 
     #[test]

@@ -282,12 +282,22 @@ impl WarningBook {
         drafts
     }
 
-    /// An operator withdraws a warning: a Cancel version.
+    /// An operator withdraws a warning: a Cancel version, or a withdrawal without message when
+    /// nothing of it was published (the warning then leaves the book at once).
     pub fn cancel(&mut self, warning: u64, now_ms: i64) -> Result<Draft, LifecycleError> {
         let policy = self.policy;
         let found = self.find_mut(warning)?;
         found.areas.values_mut().for_each(|a| a.level = 0);
-        Ok(found.draft(Action::Cancelled, now_ms, &policy))
+        let action = if found.published.is_empty() {
+            Action::Withdrawn
+        } else {
+            Action::Cancelled
+        };
+        let draft = found.draft(action, now_ms, &policy);
+        if action == Action::Withdrawn {
+            self.warnings.retain(|_, w| w.id != warning);
+        }
+        Ok(draft)
     }
 
     /// Records that a draft was published; returns the numbers of the earlier published

@@ -7,6 +7,7 @@
 
 mod schema;
 mod sqlite;
+mod warnings;
 
 pub use sqlite::{Durability, SqliteStore};
 
@@ -191,6 +192,80 @@ pub struct ObservationVersion {
     pub received_ms: Option<i64>,
 }
 
+/// A warning as stored: the lifecycle's state (JSON) and whether it is still in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarningRecord {
+    pub id: u64,
+    pub hazard: String,
+    pub province: String,
+    pub open: bool,
+    pub state: String,
+}
+
+/// Where a version of a warning stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionState {
+    /// Waiting for approval.
+    Draft,
+    /// Released: its alert never changes again.
+    Published,
+    /// Replaced by a newer draft before it was released.
+    Superseded,
+    /// A lifecycle record without a message (withdrawn, expired).
+    Record,
+}
+
+impl VersionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Draft => "draft",
+            VersionState::Published => "published",
+            VersionState::Superseded => "superseded",
+            VersionState::Record => "record",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VersionState> {
+        [
+            VersionState::Draft,
+            VersionState::Published,
+            VersionState::Superseded,
+            VersionState::Record,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// The release of a version: its CAP alert and who released it when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub identifier: String,
+    pub sent_ms: i64,
+    pub msg_type: String,
+    pub cap_xml: String,
+    /// The approving token's id and name, or `auto` for automatic release.
+    pub released_by: String,
+    pub released_ms: i64,
+}
+
+/// One version of a warning as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    pub warning: u64,
+    pub number: u32,
+    pub hazard: String,
+    pub province: String,
+    pub action: String,
+    pub level: u8,
+    pub made_ms: i64,
+    pub expires_ms: i64,
+    /// The lifecycle's draft (JSON).
+    pub draft: String,
+    pub state: VersionState,
+    pub publication: Option<Publication>,
+}
+
 /// A stored API token (only the hash of the secret is kept).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenRecord {
@@ -316,6 +391,48 @@ pub trait Store: Send + Sync {
     fn station_reports(&self) -> Result<Vec<StationReport>>;
     /// Every rule at level 1 or more at a station visible through `filter`.
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>>;
+
+    // --- warnings ---
+    /// Stores warnings' states and new versions in one transaction; a new version supersedes the
+    /// warning's older unreleased drafts.
+    fn record_lifecycle(
+        &self,
+        warnings: &[WarningRecord],
+        versions: &[VersionRecord],
+    ) -> Result<()>;
+    /// Releases a draft with its alert and stores the warning's new state, in one transaction;
+    /// a conflict when the version is not a draft (any more).
+    fn publish_version(
+        &self,
+        warning: &WarningRecord,
+        number: u32,
+        publication: &Publication,
+    ) -> Result<()>;
+    /// Every warning still in force.
+    fn open_warnings(&self) -> Result<Vec<WarningRecord>>;
+    /// The highest warning id ever used (0 when none).
+    fn last_warning_id(&self) -> Result<u64>;
+    /// Every version of a warning, oldest first.
+    fn warning_versions(&self, warning: u64) -> Result<Vec<VersionRecord>>;
+    /// Versions in one of `states` of the provinces `filter` shows, newest first.
+    fn versions_in(
+        &self,
+        filter: &RegionFilter,
+        states: &[VersionState],
+        limit: usize,
+    ) -> Result<Vec<VersionRecord>>;
+    /// The published version with this CAP identifier.
+    fn published_by_identifier(&self, identifier: &str) -> Result<Option<VersionRecord>>;
+    /// Marks a hazard's levels up to `max_level` for release without approval (0: none).
+    fn set_auto_release(
+        &self,
+        hazard: &str,
+        max_level: u8,
+        set_by: &str,
+        set_ms: i64,
+    ) -> Result<()>;
+    /// Every hazard with automatic release, and its highest level.
+    fn auto_release(&self) -> Result<Vec<(String, u8)>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

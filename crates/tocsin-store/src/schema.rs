@@ -170,4 +170,47 @@ pub const MIGRATIONS: &[&str] = &[
     DROP TABLE current_levels;
     ALTER TABLE current_levels_v3 RENAME TO current_levels;
     "#,
+    // 4: warnings, their versions (published ones immutable) and automatic release.
+    r#"
+    CREATE TABLE warnings (
+        id INTEGER PRIMARY KEY,
+        hazard TEXT NOT NULL,
+        province TEXT NOT NULL,
+        open INTEGER NOT NULL,
+        state TEXT NOT NULL
+    );
+    CREATE INDEX warnings_open ON warnings(open);
+    CREATE TABLE warning_versions (
+        warning INTEGER NOT NULL REFERENCES warnings(id),
+        number INTEGER NOT NULL,
+        hazard TEXT NOT NULL,
+        province TEXT NOT NULL,
+        action TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        made_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        draft TEXT NOT NULL,
+        state TEXT NOT NULL,
+        identifier TEXT UNIQUE,
+        sent_ms INTEGER,
+        msg_type TEXT,
+        cap_xml TEXT,
+        released_by TEXT,
+        released_ms INTEGER,
+        PRIMARY KEY (warning, number)
+    );
+    CREATE INDEX warning_versions_state ON warning_versions(state, province, sent_ms);
+    CREATE TRIGGER published_alerts_never_change BEFORE UPDATE ON warning_versions
+        WHEN OLD.state = 'published'
+        BEGIN SELECT RAISE(ABORT, 'a published alert never changes'); END;
+    CREATE TRIGGER published_alerts_stay BEFORE DELETE ON warning_versions
+        WHEN OLD.state = 'published'
+        BEGIN SELECT RAISE(ABORT, 'a published alert is never deleted'); END;
+    CREATE TABLE auto_release (
+        hazard TEXT PRIMARY KEY,
+        max_level INTEGER NOT NULL,
+        set_by TEXT NOT NULL,
+        set_ms INTEGER NOT NULL
+    );
+    "#,
 ];

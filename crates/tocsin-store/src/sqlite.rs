@@ -734,6 +734,69 @@ impl Store for SqliteStore {
         })
     }
 
+    fn record_lifecycle(
+        &self,
+        warnings: &[WarningRecord],
+        versions: &[VersionRecord],
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            warnings
+                .iter()
+                .try_for_each(|w| crate::warnings::save_warning(tx, w))?;
+            versions
+                .iter()
+                .try_for_each(|v| crate::warnings::insert_version(tx, v))
+        })
+    }
+
+    fn publish_version(
+        &self,
+        warning: &WarningRecord,
+        number: u32,
+        publication: &Publication,
+    ) -> Result<()> {
+        self.write(|tx, _| crate::warnings::publish(tx, warning, number, publication))
+    }
+
+    fn open_warnings(&self) -> Result<Vec<WarningRecord>> {
+        self.read(crate::warnings::open_warnings)
+    }
+
+    fn last_warning_id(&self) -> Result<u64> {
+        self.read(crate::warnings::last_warning_id)
+    }
+
+    fn warning_versions(&self, warning: u64) -> Result<Vec<VersionRecord>> {
+        self.read(|conn| crate::warnings::versions_of(conn, warning))
+    }
+
+    fn versions_in(
+        &self,
+        filter: &RegionFilter,
+        states: &[VersionState],
+        limit: usize,
+    ) -> Result<Vec<VersionRecord>> {
+        self.read(|conn| crate::warnings::versions_in(conn, filter, states, limit))
+    }
+
+    fn published_by_identifier(&self, identifier: &str) -> Result<Option<VersionRecord>> {
+        self.read(|conn| crate::warnings::published_by_identifier(conn, identifier))
+    }
+
+    fn set_auto_release(
+        &self,
+        hazard: &str,
+        max_level: u8,
+        set_by: &str,
+        set_ms: i64,
+    ) -> Result<()> {
+        self.write(|tx, _| crate::warnings::set_auto_release(tx, hazard, max_level, set_by, set_ms))
+    }
+
+    fn auto_release(&self) -> Result<Vec<(String, u8)>> {
+        self.read(crate::warnings::auto_release)
+    }
+
     fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         self.write(|tx, _| {
             let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();

@@ -1,0 +1,346 @@
+//! SQL of warnings and their versions. A published version's row is guarded by triggers
+//! (migration 4): it can be neither updated nor deleted, so a released alert never changes.
+
+use crate::{
+    FilterRoot, Publication, RegionFilter, Result, StoreError, VersionRecord, VersionState,
+    WarningRecord,
+};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+const VERSION_COLUMNS: &str = "warning, number, hazard, province, action, level, made_ms, expires_ms, draft, state, \
+     identifier, sent_ms, msg_type, cap_xml, released_by, released_ms";
+
+pub(crate) fn save_warning(tx: &Transaction, warning: &WarningRecord) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO warnings (id, hazard, province, open, state) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (id) DO UPDATE SET open = excluded.open, state = excluded.state",
+    )?
+    .execute(params![
+        warning.id as i64,
+        warning.hazard,
+        warning.province,
+        warning.open,
+        warning.state
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn insert_version(tx: &Transaction, version: &VersionRecord) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE warning_versions SET state = 'superseded' WHERE warning = ?1 AND state = 'draft'",
+    )?
+    .execute([version.warning as i64])?;
+    let publication = version.publication.as_ref();
+    tx.prepare_cached(&format!(
+        "INSERT INTO warning_versions ({VERSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+    ))?
+    .execute(params![
+        version.warning as i64,
+        version.number,
+        version.hazard,
+        version.province,
+        version.action,
+        version.level,
+        version.made_ms,
+        version.expires_ms,
+        version.draft,
+        version.state.as_str(),
+        publication.map(|p| &p.identifier),
+        publication.map(|p| p.sent_ms),
+        publication.map(|p| &p.msg_type),
+        publication.map(|p| &p.cap_xml),
+        publication.map(|p| &p.released_by),
+        publication.map(|p| p.released_ms),
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn publish(
+    tx: &Transaction,
+    warning: &WarningRecord,
+    number: u32,
+    publication: &Publication,
+) -> Result<()> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE warning_versions SET state = 'published', identifier = ?3, sent_ms = ?4, msg_type = ?5, cap_xml = ?6, \
+             released_by = ?7, released_ms = ?8 WHERE warning = ?1 AND number = ?2 AND state = 'draft'",
+        )?
+        .execute(params![
+            warning.id as i64,
+            number,
+            publication.identifier,
+            publication.sent_ms,
+            publication.msg_type,
+            publication.cap_xml,
+            publication.released_by,
+            publication.released_ms
+        ])?;
+    if changed == 0 {
+        return Err(StoreError::Conflict(format!(
+            "version {number} of warning {} is not a draft awaiting release",
+            warning.id
+        )));
+    }
+    save_warning(tx, warning)
+}
+
+pub(crate) fn open_warnings(conn: &Connection) -> Result<Vec<WarningRecord>> {
+    let mut stmt = conn
+        .prepare("SELECT id, hazard, province, open, state FROM warnings WHERE open ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(WarningRecord {
+            id: r.get::<_, i64>(0)? as u64,
+            hazard: r.get(1)?,
+            province: r.get(2)?,
+            open: r.get(3)?,
+            state: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(crate) fn last_warning_id(conn: &Connection) -> Result<u64> {
+    let id: Option<i64> = conn.query_row("SELECT max(id) FROM warnings", [], |r| r.get(0))?;
+    Ok(id.unwrap_or(0) as u64)
+}
+
+pub(crate) fn versions_of(conn: &Connection, warning: u64) -> Result<Vec<VersionRecord>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE warning = ?1 ORDER BY number"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([warning as i64], version_from_row)?;
+    collect(rows)
+}
+
+pub(crate) fn versions_in(
+    conn: &Connection,
+    filter: &RegionFilter,
+    states: &[VersionState],
+    limit: usize,
+) -> Result<Vec<VersionRecord>> {
+    let province = match &filter.root {
+        FilterRoot::Nation => None,
+        FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => Some(p.clone()),
+    };
+    let states: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) \
+         ORDER BY coalesce(sent_ms, made_ms) DESC, warning DESC, number DESC LIMIT ?2",
+        states.join(",")
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![province, limit as i64], version_from_row)?;
+    collect(rows)
+}
+
+pub(crate) fn published_by_identifier(
+    conn: &Connection,
+    identifier: &str,
+) -> Result<Option<VersionRecord>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE identifier = ?1 AND state = 'published'"
+    );
+    let found = conn
+        .query_row(&sql, [identifier], version_from_row)
+        .optional()?;
+    found.transpose()
+}
+
+pub(crate) fn set_auto_release(
+    tx: &Transaction,
+    hazard: &str,
+    max_level: u8,
+    set_by: &str,
+    set_ms: i64,
+) -> Result<()> {
+    if max_level == 0 {
+        tx.execute("DELETE FROM auto_release WHERE hazard = ?1", [hazard])?;
+        return Ok(());
+    }
+    tx.execute(
+        "INSERT INTO auto_release (hazard, max_level, set_by, set_ms) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (hazard) DO UPDATE SET max_level = excluded.max_level, set_by = excluded.set_by, set_ms = excluded.set_ms",
+        params![hazard, max_level, set_by, set_ms],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn auto_release(conn: &Connection) -> Result<Vec<(String, u8)>> {
+    let mut stmt = conn.prepare("SELECT hazard, max_level FROM auto_release ORDER BY hazard")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn collect(
+    rows: impl Iterator<Item = rusqlite::Result<Result<VersionRecord>>>,
+) -> Result<Vec<VersionRecord>> {
+    rows.map(|row| row?).collect()
+}
+
+fn version_from_row(r: &Row) -> rusqlite::Result<Result<VersionRecord>> {
+    let state: String = r.get(9)?;
+    let Some(state) = VersionState::parse(&state) else {
+        return Ok(Err(StoreError::Corrupt(format!(
+            "warning version state {state:?}"
+        ))));
+    };
+    let identifier: Option<String> = r.get(10)?;
+    let publication = match identifier {
+        Some(identifier) => Some(Publication {
+            identifier,
+            sent_ms: r.get(11)?,
+            msg_type: r.get(12)?,
+            cap_xml: r.get(13)?,
+            released_by: r.get(14)?,
+            released_ms: r.get(15)?,
+        }),
+        None => None,
+    };
+    Ok(Ok(VersionRecord {
+        warning: r.get::<_, i64>(0)? as u64,
+        number: r.get(1)?,
+        hazard: r.get(2)?,
+        province: r.get(3)?,
+        action: r.get(4)?,
+        level: r.get(5)?,
+        made_ms: r.get(6)?,
+        expires_ms: r.get(7)?,
+        draft: r.get(8)?,
+        state,
+        publication,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Durability, SqliteStore, Store};
+    use crate::{
+        Publication, RegionFilter, StoreError, VersionRecord, VersionState, WarningRecord,
+    };
+
+    fn warning(open: bool) -> WarningRecord {
+        WarningRecord {
+            id: 7,
+            hazard: "river_flood".into(),
+            province: "15".into(),
+            open,
+            state: "{}".into(),
+        }
+    }
+
+    fn version(number: u32) -> VersionRecord {
+        VersionRecord {
+            warning: 7,
+            number,
+            hazard: "river_flood".into(),
+            province: "15".into(),
+            action: "raised".into(),
+            level: 3,
+            made_ms: i64::from(number) * 1000,
+            expires_ms: 99_000,
+            draft: "{}".into(),
+            state: VersionState::Draft,
+            publication: None,
+        }
+    }
+
+    fn publication(identifier: &str) -> Publication {
+        Publication {
+            identifier: identifier.into(),
+            sent_ms: 5000,
+            msg_type: "Alert".into(),
+            cap_xml: "<alert/>".into(),
+            released_by: "t1 (duty officer)".into(),
+            released_ms: 5000,
+        }
+    }
+
+    #[test]
+    fn drafts_are_superseded_and_published_alerts_never_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        store
+            .record_lifecycle(&[warning(true)], &[version(1)])
+            .unwrap();
+        store
+            .record_lifecycle(&[warning(true)], &[version(2)])
+            .unwrap();
+        let refused = store
+            .publish_version(&warning(true), 1, &publication("a.1"))
+            .unwrap_err();
+        assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
+        store
+            .publish_version(&warning(true), 2, &publication("a.2"))
+            .unwrap();
+        let again = store
+            .publish_version(&warning(true), 2, &publication("a.2bis"))
+            .unwrap_err();
+        assert!(matches!(again, StoreError::Conflict(_)));
+        let states: Vec<VersionState> = store
+            .warning_versions(7)
+            .unwrap()
+            .iter()
+            .map(|v| v.state)
+            .collect();
+        assert_eq!(states, [VersionState::Superseded, VersionState::Published]);
+        assert_eq!(
+            store
+                .published_by_identifier("a.2")
+                .unwrap()
+                .unwrap()
+                .number,
+            2
+        );
+        assert_eq!(store.last_warning_id().unwrap(), 7);
+        let listed = store
+            .versions_in(&RegionFilter::all(), &[VersionState::Published], 10)
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        store.record_lifecycle(&[warning(false)], &[]).unwrap();
+        assert!(store.open_warnings().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_database_itself_refuses_to_change_a_published_alert() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let store = SqliteStore::open(&path, Durability::Full).unwrap();
+        store
+            .record_lifecycle(&[warning(true)], &[version(1)])
+            .unwrap();
+        store
+            .publish_version(&warning(true), 1, &publication("a.1"))
+            .unwrap();
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let update = conn.execute("UPDATE warning_versions SET cap_xml = '<forged/>'", []);
+        assert!(
+            update
+                .unwrap_err()
+                .to_string()
+                .contains("a published alert never changes")
+        );
+        let delete = conn.execute("DELETE FROM warning_versions", []);
+        assert!(delete.unwrap_err().to_string().contains("never deleted"));
+    }
+
+    #[test]
+    fn auto_release_is_set_and_cleared_per_hazard() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        store.set_auto_release("heavy_rain", 2, "admin", 1).unwrap();
+        store.set_auto_release("heavy_rain", 3, "admin", 2).unwrap();
+        store.set_auto_release("heat", 1, "admin", 2).unwrap();
+        assert_eq!(
+            store.auto_release().unwrap(),
+            vec![("heat".into(), 1), ("heavy_rain".into(), 3)]
+        );
+        store.set_auto_release("heat", 0, "admin", 3).unwrap();
+        assert_eq!(
+            store.auto_release().unwrap(),
+            vec![("heavy_rain".into(), 3)]
+        );
+    }
+}
