@@ -48,6 +48,11 @@ impl Role {
     pub fn can_manage_stations(self) -> bool {
         self >= Role::Operator
     }
+
+    /// Whether the role may release, cancel and set automatic release of warnings.
+    pub fn can_release_warnings(self) -> bool {
+        self >= Role::Operator
+    }
 }
 
 /// The part of the world a token is limited to.

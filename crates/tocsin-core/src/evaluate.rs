@@ -91,6 +91,8 @@ pub struct CompiledCatalog {
     pub outbreaks: Vec<crate::catalog::outbreak::CompiledOutbreak>,
     /// Zones of pre-2025 provinces that rules may be limited to.
     pub zones: Vec<crate::catalog::ZoneDef>,
+    /// The canonical unit of each metric.
+    pub units: BTreeMap<String, String>,
     /// Whether some rule reads the indicator, directly or through derived ones; the others are
     /// not computed.
     live: Vec<bool>,
@@ -149,6 +151,7 @@ impl CompiledCatalog {
             tables,
             outbreaks: Vec::new(),
             zones: Vec::new(),
+            units: BTreeMap::new(),
             live,
         }
     }
@@ -171,6 +174,17 @@ impl CompiledCatalog {
 
     pub fn indicator_index(&self, id: &str) -> Option<usize> {
         self.indicators.iter().position(|i| i.id == id)
+    }
+
+    /// The unit of a rule's indicator: its metric's unit, or `None` for derived indicators
+    /// (indices such as VN_AQI or the Beaufort force).
+    pub fn rule_unit(&self, rule: usize) -> Option<&str> {
+        match &self.indicators[self.rules[rule].indicator].kind {
+            IndicatorKind::Window { metric, .. } | IndicatorKind::Forecast { metric, .. } => {
+                self.units.get(metric).map(String::as_str)
+            }
+            IndicatorKind::Derived { .. } => None,
+        }
     }
 }
 

@@ -59,9 +59,11 @@ pub struct Signal {
     pub time_ms: i64,
 }
 
-/// What is known of one area of a warning.
+/// What one rule says of one area of a warning (observed or forecast).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AreaState {
+    /// The commune code, or the province code.
+    pub area: String,
     pub level: u8,
     pub rule: String,
     pub station: String,
@@ -134,7 +136,8 @@ pub struct Warning {
     pub id: u64,
     pub hazard: String,
     pub province: String,
-    pub areas: BTreeMap<String, AreaState>,
+    /// What each rule says of each area, keyed by area, rule and certainty.
+    pub readings: BTreeMap<String, AreaState>,
     /// Numbers of the published versions, oldest first.
     pub published: Vec<u32>,
     /// The newest draft's number (0 before the first).
@@ -149,7 +152,23 @@ pub struct Warning {
 
 impl Warning {
     fn level(&self) -> u8 {
-        self.areas.values().map(|a| a.level).max().unwrap_or(0)
+        self.readings.values().map(|a| a.level).max().unwrap_or(0)
+    }
+
+    /// Each area at level 1 or more with the reading that gives its level (the highest; an
+    /// observed one before a forecast of the same level).
+    pub fn areas(&self) -> BTreeMap<String, AreaState> {
+        let mut areas: BTreeMap<String, AreaState> = BTreeMap::new();
+        for reading in self.readings.values().filter(|r| r.level > 0) {
+            let rank = |r: &AreaState| (r.level, r.certainty == "observed");
+            match areas.get(&reading.area) {
+                Some(best) if rank(best) >= rank(reading) => {}
+                _ => {
+                    areas.insert(reading.area.clone(), reading.clone());
+                }
+            }
+        }
+        areas
     }
 
     fn draft(&mut self, action: Action, now_ms: i64, policy: &Policy) -> Draft {
@@ -163,16 +182,11 @@ impl Warning {
             province: self.province.clone(),
             action,
             level: self.drafted_level,
-            areas: self
-                .areas
-                .iter()
-                .filter(|(_, a)| a.level > 0)
-                .map(|(c, a)| (c.clone(), a.clone()))
-                .collect(),
+            areas: self.areas(),
             made_ms: now_ms,
             expires_ms: now_ms + policy.validity_ms,
         };
-        self.areas.retain(|_, a| a.level > 0);
+        self.readings.retain(|_, a| a.level > 0);
         draft
     }
 
@@ -238,8 +252,10 @@ impl WarningBook {
         }
     }
 
-    /// Notes a level change; the version that carries it is drafted by [`WarningBook::due`].
-    pub fn observe(&mut self, signal: &Signal) {
+    /// Notes a level change learnt at `now_ms` (the group window counts from when changes
+    /// arrive, not from the observation times they carry); the version that carries it is
+    /// drafted by [`WarningBook::due`].
+    pub fn observe(&mut self, signal: &Signal, now_ms: i64) {
         let key = (signal.hazard.clone(), signal.province.clone());
         if signal.level == 0 && !self.warnings.contains_key(&key) {
             return;
@@ -248,7 +264,8 @@ impl WarningBook {
             self.next_id += 1;
             new_warning(self.next_id, signal)
         });
-        let area = AreaState {
+        let reading = AreaState {
+            area: signal.area.clone(),
             level: signal.level,
             rule: signal.rule.clone(),
             station: signal.station.clone(),
@@ -256,9 +273,10 @@ impl WarningBook {
             certainty: signal.certainty.clone(),
             since_ms: signal.time_ms,
         };
-        if warning.areas.get(&signal.area).map(|a| a.level) != Some(signal.level) {
-            warning.areas.insert(signal.area.clone(), area);
-            warning.pending_since_ms.get_or_insert(signal.time_ms);
+        let key = format!("{}/{}/{}", signal.area, signal.rule, signal.certainty);
+        if warning.readings.get(&key).map(|a| a.level) != Some(signal.level) {
+            warning.readings.insert(key, reading);
+            warning.pending_since_ms.get_or_insert(now_ms);
         }
     }
 
@@ -287,7 +305,7 @@ impl WarningBook {
     pub fn cancel(&mut self, warning: u64, now_ms: i64) -> Result<Draft, LifecycleError> {
         let policy = self.policy;
         let found = self.find_mut(warning)?;
-        found.areas.values_mut().for_each(|a| a.level = 0);
+        found.readings.values_mut().for_each(|a| a.level = 0);
         let action = if found.published.is_empty() {
             Action::Withdrawn
         } else {
@@ -335,7 +353,7 @@ fn new_warning(id: u64, signal: &Signal) -> Warning {
         id,
         hazard: signal.hazard.clone(),
         province: signal.province.clone(),
-        areas: BTreeMap::new(),
+        readings: BTreeMap::new(),
         published: Vec::new(),
         latest: 0,
         drafted_level: 0,
@@ -382,8 +400,8 @@ mod tests {
     #[test]
     fn neighbouring_detections_within_the_window_make_one_version() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
-        book.observe(&signal("04003", 2, MIN));
+        book.observe(&signal("04000", 2, 0), 0);
+        book.observe(&signal("04003", 2, MIN), MIN);
         assert!(book.due(4 * MIN).is_empty());
         let drafts = book.due(5 * MIN);
         assert_eq!(drafts.len(), 1);
@@ -395,16 +413,49 @@ mod tests {
     }
 
     #[test]
+    fn an_area_takes_the_highest_level_any_rule_gives_it() {
+        let mut book = book();
+        book.observe(&signal("04000", 2, 0), 0);
+        book.observe(
+            &Signal {
+                rule: "river_flood_forecast".into(),
+                certainty: "likely".into(),
+                ..signal("04000", 3, 0)
+            },
+            0,
+        );
+        let first = book.due(5 * MIN);
+        assert_eq!(
+            (first[0].level, first[0].areas["04000"].certainty.as_str()),
+            (3, "likely")
+        );
+        publish_all(&mut book, &first);
+        book.observe(
+            &Signal {
+                rule: "river_flood_forecast".into(),
+                certainty: "likely".into(),
+                ..signal("04000", 0, 6 * MIN)
+            },
+            6 * MIN,
+        );
+        let second = book.due(11 * MIN);
+        assert_eq!(
+            (second[0].action, second[0].level, second[0].areas.len()),
+            (Action::Updated, 2, 1)
+        );
+    }
+
+    #[test]
     fn escalation_is_drafted_at_once_and_references_the_earlier_versions() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
+        book.observe(&signal("04000", 2, 0), 0);
         let first = book.due(5 * MIN);
         publish_all(&mut book, &first);
-        book.observe(&signal("04000", 3, 6 * MIN));
+        book.observe(&signal("04000", 3, 6 * MIN), 6 * MIN);
         let second = book.due(6 * MIN);
         assert_eq!(second[0].action, Action::Escalated);
         assert_eq!(publish_all(&mut book, &second), vec![vec![1]]);
-        book.observe(&signal("04003", 1, 7 * MIN));
+        book.observe(&signal("04003", 1, 7 * MIN), 7 * MIN);
         assert!(book.due(8 * MIN).is_empty());
         let third = book.due(12 * MIN);
         assert_eq!(
@@ -417,10 +468,10 @@ mod tests {
     #[test]
     fn clearing_every_area_ends_with_an_all_clear() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
+        book.observe(&signal("04000", 2, 0), 0);
         let first = book.due(5 * MIN);
         publish_all(&mut book, &first);
-        book.observe(&signal("04000", 0, 20 * MIN));
+        book.observe(&signal("04000", 0, 20 * MIN), 20 * MIN);
         let last = book.due(25 * MIN);
         assert_eq!(
             (last[0].action, last[0].level, last[0].areas.len()),
@@ -433,9 +484,9 @@ mod tests {
     #[test]
     fn a_warning_cleared_before_publication_is_withdrawn_without_message() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
+        book.observe(&signal("04000", 2, 0), 0);
         let first = book.due(5 * MIN);
-        book.observe(&signal("04000", 0, 6 * MIN));
+        book.observe(&signal("04000", 0, 6 * MIN), 6 * MIN);
         let second = book.due(11 * MIN);
         assert_eq!(second[0].action, Action::Withdrawn);
         assert!(!second[0].action.is_message());
@@ -449,9 +500,9 @@ mod tests {
     #[test]
     fn a_newer_draft_supersedes_an_unpublished_one() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
+        book.observe(&signal("04000", 2, 0), 0);
         let first = book.due(5 * MIN);
-        book.observe(&signal("04000", 4, 6 * MIN));
+        book.observe(&signal("04000", 4, 6 * MIN), 6 * MIN);
         let second = book.due(6 * MIN);
         assert_eq!((second[0].action, second[0].number), (Action::Raised, 2));
         let refused = book.publish(&first[0]).unwrap_err();
@@ -469,7 +520,7 @@ mod tests {
     #[test]
     fn warnings_in_force_are_renewed_and_unrenewed_ones_expire() {
         let mut book = book();
-        book.observe(&signal("04000", 2, 0));
+        book.observe(&signal("04000", 2, 0), 0);
         let first = book.due(5 * MIN);
         publish_all(&mut book, &first);
         assert!(book.due(54 * MIN).is_empty());
@@ -495,7 +546,7 @@ mod tests {
     #[test]
     fn cancel_ends_the_warning_with_a_cancel_version() {
         let mut book = book();
-        book.observe(&signal("04000", 3, 0));
+        book.observe(&signal("04000", 3, 0), 0);
         let first = book.due(5 * MIN);
         publish_all(&mut book, &first);
         let cancel = book.cancel(1, 10 * MIN).unwrap();

@@ -239,7 +239,7 @@ impl Detector {
 
     fn outbreak_detection(&self, change: &OutbreakChange) -> Detection {
         let rule = &self.outbreaks.rules[change.rule];
-        let status = format!("{:?}", rule.status).to_lowercase();
+        let status = rule.status.as_str().to_string();
         self.places[change.station].detection(
             (&rule.id, &rule.hazard),
             (change.from, change.to),

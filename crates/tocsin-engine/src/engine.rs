@@ -9,6 +9,7 @@ use crate::registry::changes::RegionChange;
 use crate::registry::import::{ImportReport, read_official_files};
 use crate::registry::locate::LocateIndex;
 use crate::situation::Situation;
+use crate::warnings::{WarningDesk, WarningSettings};
 use jiff::civil::Date;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
@@ -20,8 +21,25 @@ use tocsin_core::region::{NATION_CODE, Region, RegionKind};
 use tocsin_core::station::{Domain, Station, StationError};
 use tocsin_store::{
     Bucket, Detection, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery,
-    Store, StoreError, SuccessorLink, TokenRecord,
+    Store, StoreError, SuccessorLink, TokenRecord, VersionRecord, VersionState,
 };
+
+/// Whether `who` answers for the whole province (a commune scope does not).
+fn covers_province(who: &Principal, province: &str) -> bool {
+    match &who.filter.root {
+        FilterRoot::Nation => true,
+        FilterRoot::Province(p) => p == province,
+        FilterRoot::Commune { .. } => false,
+    }
+}
+
+/// Whether `who` sees the province's warnings (a commune sees those of its province).
+fn sees_province(who: &Principal, province: &str) -> bool {
+    match &who.filter.root {
+        FilterRoot::Commune { province: p, .. } => p == province,
+        _ => covers_province(who, province),
+    }
+}
 
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +50,8 @@ pub enum EngineError {
     Forbidden(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("invalid stations: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     InvalidStations(Vec<StationError>),
     #[error(transparent)]
@@ -49,6 +69,8 @@ pub struct EngineOptions {
     pub durability: tocsin_store::Durability,
     /// The checked rule catalogue evaluated on every observation.
     pub catalog: CompiledCatalog,
+    /// Who alerts come from, their status and the lifecycle's timing.
+    pub warnings: WarningSettings,
 }
 
 impl EngineOptions {
@@ -59,6 +81,7 @@ impl EngineOptions {
         EngineOptions {
             durability,
             catalog,
+            warnings: WarningSettings::default(),
         }
     }
 }
@@ -71,6 +94,7 @@ pub struct Engine {
     communes: RwLock<Arc<LocateIndex>>,
     writer: Writer,
     detector: Arc<Mutex<Detector>>,
+    warnings: Arc<WarningDesk>,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -88,9 +112,17 @@ impl Engine {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         catalog: CompiledCatalog,
+        warnings: WarningSettings,
     ) -> Result<Engine> {
         let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
-        let writer = Writer::start(store.clone(), clock.clone(), detector.clone());
+        let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
+        let warnings = Arc::new(desk);
+        let writer = Writer::start(
+            store.clone(),
+            clock.clone(),
+            detector.clone(),
+            warnings.clone(),
+        );
         let engine = Engine {
             store,
             clock,
@@ -98,6 +130,7 @@ impl Engine {
             communes: RwLock::new(Arc::default()),
             writer,
             detector,
+            warnings,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -119,6 +152,7 @@ impl Engine {
         for problem in unmatched {
             tracing::warn!(%problem, "catalogue zone entry not found in the registry");
         }
+        self.warnings.set_catalog(catalog.clone());
         let mut fresh = Detector::new(catalog);
         fresh.set_zones(zones);
         fresh.sync(
@@ -165,7 +199,12 @@ impl Engine {
         })?;
         let store =
             tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
-        Engine::new(Arc::new(store), clock, options.catalog.clone())
+        Engine::new(
+            Arc::new(store),
+            clock,
+            options.catalog.clone(),
+            options.warnings.clone(),
+        )
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -664,6 +703,114 @@ impl Engine {
             .map(|r| r.id.clone())
             .collect();
         Ok(Situation::of(code, active, &lives_at_risk))
+    }
+
+    /// Drafts the warning versions due now and releases those marked for automatic release.
+    pub fn tick_warnings(&self) -> Result<Vec<VersionRecord>> {
+        self.warnings.tick()
+    }
+
+    /// Warning versions in `states` of the provinces `who` sees, newest first.
+    pub fn warning_versions(
+        &self,
+        who: &Principal,
+        states: &[VersionState],
+        limit: usize,
+    ) -> Result<Vec<VersionRecord>> {
+        Self::require_read(who)?;
+        Ok(self.store.versions_in(&who.filter, states, limit)?)
+    }
+
+    /// Every version of one warning, oldest first.
+    pub fn warning_history(&self, who: &Principal, warning: u64) -> Result<Vec<VersionRecord>> {
+        Self::require_read(who)?;
+        let versions = self.store.warning_versions(warning)?;
+        match versions.first() {
+            Some(first) if sees_province(who, &first.province) => Ok(versions),
+            _ => Err(EngineError::NotFound(format!(
+                "no warning {warning} within your scope"
+            ))),
+        }
+    }
+
+    /// Releases a draft for the public, recording who approved it.
+    pub fn release_warning(
+        &self,
+        who: &Principal,
+        warning: u64,
+        number: u32,
+    ) -> Result<VersionRecord> {
+        self.require_warning_officer(who, warning)?;
+        self.warnings
+            .release(warning, number, &format!("token {}", who.token_id))
+    }
+
+    /// Withdraws a warning: its Cancel version waits for release like any other.
+    pub fn cancel_warning(&self, who: &Principal, warning: u64) -> Result<VersionRecord> {
+        self.require_warning_officer(who, warning)?;
+        self.warnings.cancel(warning)
+    }
+
+    /// Marks a hazard's levels up to `max_level` for release without approval (0 clears it).
+    pub fn set_auto_release(&self, who: &Principal, hazard: &str, max_level: u8) -> Result<()> {
+        if !who.role.can_release_warnings() || who.filter.root != FilterRoot::Nation {
+            return Err(EngineError::Forbidden(
+                "automatic release is set by a national operator or administrator".into(),
+            ));
+        }
+        if max_level > 5 {
+            return Err(EngineError::Invalid(format!(
+                "max_level {max_level}: QĐ 18 levels are 1 to 5 (0 clears)"
+            )));
+        }
+        let now = self.clock.now().as_millisecond();
+        Ok(self.store.set_auto_release(
+            hazard,
+            max_level,
+            &format!("token {}", who.token_id),
+            now,
+        )?)
+    }
+
+    /// The hazards released without approval, with their highest level.
+    pub fn auto_release(&self, who: &Principal) -> Result<Vec<(String, u8)>> {
+        Self::require_read(who)?;
+        Ok(self.store.auto_release()?)
+    }
+
+    /// A published alert by its CAP identifier (public alerts are public: no scope applies).
+    pub fn published_alert(&self, identifier: &str) -> Result<VersionRecord> {
+        self.store
+            .published_by_identifier(identifier)?
+            .ok_or_else(|| EngineError::NotFound(format!("no published alert {identifier}")))
+    }
+
+    /// The public alerts published in the provinces of `filter`, newest first.
+    pub fn public_alerts(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<VersionRecord>> {
+        Ok(self
+            .store
+            .versions_in(filter, &[VersionState::Published], limit)?)
+    }
+
+    pub fn warning_settings(&self) -> &WarningSettings {
+        self.warnings.settings()
+    }
+
+    fn require_warning_officer(&self, who: &Principal, warning: u64) -> Result<()> {
+        if !who.role.can_release_warnings() {
+            return Err(EngineError::Forbidden(
+                "releasing and cancelling warnings needs an operator or administrator".into(),
+            ));
+        }
+        let versions = self.store.warning_versions(warning)?;
+        match versions.first() {
+            Some(first) if covers_province(who, &first.province) => Ok(()),
+            Some(first) => Err(EngineError::Forbidden(format!(
+                "warning {warning} is for province {}, outside your scope",
+                first.province
+            ))),
+            None => Err(EngineError::NotFound(format!("no warning {warning}"))),
+        }
     }
 
     /// Raises a data-gap detection for every station silent for longer than

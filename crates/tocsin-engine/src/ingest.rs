@@ -7,6 +7,7 @@
 
 use crate::access::Principal;
 use crate::detect::Detector;
+use crate::warnings::WarningDesk;
 use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -154,11 +155,12 @@ impl Writer {
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         detector: Arc<Mutex<Detector>>,
+        warnings: Arc<WarningDesk>,
     ) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tocsin-writer".into())
-            .spawn(move || run_writer(queue, store, clock, detector))
+            .spawn(move || run_writer(queue, store, clock, detector, warnings))
             .expect("the writer thread must start");
         Writer { jobs }
     }
@@ -184,6 +186,7 @@ fn run_writer(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     detector: Arc<Mutex<Detector>>,
+    warnings: Arc<WarningDesk>,
 ) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -210,7 +213,7 @@ fn run_writer(
                     }
                     let _ = job.reply.send(Ok(outcome));
                 }
-                record_detections(store.as_ref(), clock.as_ref(), &mut detector);
+                record_detections(store.as_ref(), clock.as_ref(), &mut detector, &warnings);
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; requests answered with an error");
@@ -222,10 +225,15 @@ fn run_writer(
     }
 }
 
-/// Stores the detections the last commit raised. They derive from stored observations, so a
-/// failure here loses no data: after a restart the evaluation resumes from the stored levels
-/// and raises the change again at the next observation.
-fn record_detections(store: &dyn Store, clock: &dyn Clock, detector: &mut Detector) {
+/// Stores the detections the last commit raised and notes them on the warning desk. They derive
+/// from stored observations, so a failure here loses no data: after a restart the evaluation
+/// resumes from the stored levels and raises the change again at the next observation.
+fn record_detections(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    detector: &mut Detector,
+    warnings: &WarningDesk,
+) {
     let detections = detector.take_detections();
     if detections.is_empty() {
         return;
@@ -233,5 +241,8 @@ fn record_detections(store: &dyn Store, clock: &dyn Clock, detector: &mut Detect
     match store.record_detections(&detections, clock.now().as_millisecond()) {
         Ok(new) => tracing::info!(new, "detections recorded"),
         Err(e) => tracing::error!(error = %e, "detections could not be stored"),
+    }
+    if let Err(e) = warnings.observe(&detections) {
+        tracing::error!(error = %e, "warnings could not note the detections");
     }
 }

@@ -15,6 +15,7 @@ pub mod outbreaks;
 pub mod registry;
 pub mod situation;
 pub mod stations;
+pub mod warnings;
 pub mod zones;
 
 pub use engine::{Engine, EngineError, EngineOptions};

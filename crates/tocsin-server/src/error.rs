@@ -47,6 +47,7 @@ impl From<EngineError> for ApiError {
             EngineError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, m),
             EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, m),
             EngineError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
+            EngineError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             EngineError::InvalidStations(errors) => ApiError::invalid_stations(&errors),
             EngineError::Write(e) => {
                 tracing::error!(error = %e, "write failed");

@@ -27,9 +27,15 @@ pub struct Config {
     pub max_body_bytes: Option<usize>,
     /// Folder of rule catalogue files (`*.toml`); default: the built-in catalogue.
     pub catalog: Option<PathBuf>,
+    /// The CAP `sender` of the alerts this node publishes (default `tocsin.vn`).
+    pub alert_sender: Option<String>,
+    /// The CAP `status` of published alerts: `actual` (default), `exercise` or `test`.
+    pub alert_status: Option<String>,
 }
 
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 10] = [
+    "alert_sender",
+    "alert_status",
     "catalog",
     "listen",
     "data",
@@ -101,6 +107,21 @@ pub fn check(config: &Config) -> Vec<String> {
             "log_format: {f:?} is neither \"text\" nor \"json\""
         ));
     }
+    if let Some(sender) = &config.alert_sender
+        && (sender.is_empty()
+            || sender.contains(|c: char| c.is_whitespace() || c == ',' || c == '<' || c == '&'))
+    {
+        problems.push(format!(
+            "alert_sender: {sender:?} must be non-empty, without spaces, commas, < or &"
+        ));
+    }
+    if let Some(status) = &config.alert_status
+        && parse_alert_status(status).is_none()
+    {
+        problems.push(format!(
+            "alert_status: {status:?} is none of \"actual\", \"exercise\", \"test\""
+        ));
+    }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
     }
@@ -121,6 +142,29 @@ pub fn check(config: &Config) -> Vec<String> {
         problems.push(format!("region_changes: {e}"));
     }
     problems
+}
+
+pub fn parse_alert_status(text: &str) -> Option<tocsin_cap::Status> {
+    match text {
+        "actual" => Some(tocsin_cap::Status::Actual),
+        "exercise" => Some(tocsin_cap::Status::Exercise),
+        "test" => Some(tocsin_cap::Status::Test),
+        _ => None,
+    }
+}
+
+/// The warning settings of a config: sender and status, the lifecycle's default timing.
+pub fn warning_settings(config: &Config) -> tocsin_engine::warnings::WarningSettings {
+    let defaults = tocsin_engine::warnings::WarningSettings::default();
+    tocsin_engine::warnings::WarningSettings {
+        sender: config.alert_sender.clone().unwrap_or(defaults.sender),
+        status: config
+            .alert_status
+            .as_deref()
+            .and_then(parse_alert_status)
+            .unwrap_or(defaults.status),
+        policy: defaults.policy,
+    }
 }
 
 pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {

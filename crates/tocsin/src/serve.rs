@@ -38,6 +38,7 @@ pub struct Settings {
     pub json_logs: bool,
     pub max_body_bytes: usize,
     pub catalog: Option<PathBuf>,
+    pub warnings: tocsin_engine::warnings::WarningSettings,
 }
 
 impl ServeArgs {
@@ -56,6 +57,7 @@ impl ServeArgs {
             .as_deref()
             .map(|d| config::parse_durability(d).context("durability"))
             .transpose()?;
+        let warnings = config::warning_settings(&file);
         Ok(Settings {
             data: self
                 .data
@@ -77,6 +79,7 @@ impl ServeArgs {
             json_logs: file.log_format.as_deref() == Some("json"),
             max_body_bytes: file.max_body_bytes.unwrap_or(config::DEFAULT_MAX_BODY),
             catalog: self.catalog.clone().or(file.catalog),
+            warnings,
         })
     }
 }
@@ -132,6 +135,7 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
     let options = tocsin_engine::EngineOptions {
         durability: settings.durability,
         catalog,
+        warnings: settings.warnings.clone(),
     };
     Engine::open(&settings.data, &options, clock)
         .with_context(|| format!("open the store in {}", settings.data.display()))
@@ -161,7 +165,20 @@ pub async fn serve(
         catalog_dir: settings.catalog.clone(),
     });
     tokio::spawn(reload_on_hangup(state.clone()));
-    tokio::spawn(watch_for_silence(state.engine.clone()));
+    let minute = std::time::Duration::from_secs(60);
+    tokio::spawn(periodically(
+        state.engine.clone(),
+        minute,
+        "data gaps changed",
+        Engine::check_data_gaps,
+    ));
+    let quarter_minute = std::time::Duration::from_secs(15);
+    tokio::spawn(periodically(
+        state.engine.clone(),
+        quarter_minute,
+        "warning versions drafted",
+        Engine::tick_warnings,
+    ));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
@@ -173,17 +190,22 @@ pub async fn serve(
     Ok(())
 }
 
-/// Checks every minute for stations that stopped reporting.
-async fn watch_for_silence(engine: Arc<Engine>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Runs `task` on the engine every `period` (off the async threads), logging what it changed.
+async fn periodically<T: Send + 'static>(
+    engine: Arc<Engine>,
+    period: std::time::Duration,
+    what: &'static str,
+    task: fn(&Engine) -> tocsin_engine::engine::Result<Vec<T>>,
+) {
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        let checking = engine.clone();
-        match tokio::task::spawn_blocking(move || checking.check_data_gaps()).await {
+        let running = engine.clone();
+        match tokio::task::spawn_blocking(move || task(&running)).await {
             Ok(Ok(changes)) if !changes.is_empty() => {
-                tracing::warn!(changes = changes.len(), "data gaps changed")
+                tracing::info!(changes = changes.len(), "{what}")
             }
-            Ok(Err(e)) => tracing::error!(error = %e, "data-gap check failed"),
+            Ok(Err(e)) => tracing::error!(error = %e, "{what}: failed"),
             _ => {}
         }
     }

@@ -223,6 +223,11 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         .iter()
         .flat_map(|(_, f)| f.zone.iter().cloned())
         .collect();
+    catalog.units = files
+        .iter()
+        .flat_map(|(_, f)| f.metric.iter())
+        .map(|m| (m.name.clone(), m.unit.clone()))
+        .collect();
     Ok(catalog)
 }
 

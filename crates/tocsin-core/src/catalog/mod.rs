@@ -171,6 +171,20 @@ pub enum Confidence {
     Superseded,
 }
 
+impl Confidence {
+    /// The catalogue's spelling (`verified`, `secondary`…).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Verified => "verified",
+            Confidence::Secondary => "secondary",
+            Confidence::Memory => "memory",
+            Confidence::Approximate => "approximate",
+            Confidence::Unverified => "unverified",
+            Confidence::Superseded => "superseded",
+        }
+    }
+}
+
 /// A rule: level bands on one indicator.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

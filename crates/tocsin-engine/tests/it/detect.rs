@@ -8,7 +8,7 @@ use tocsin_core::station::{AttributeValue, Domain, MetricSpec, Station};
 use tocsin_engine::access::Principal;
 use tocsin_engine::{Engine, EngineOptions};
 
-fn yen_bai_gauge() -> Station {
+pub fn yen_bai_gauge() -> Station {
     let attributes = [
         ("bd1", 30.0),
         ("bd2", 31.0),
@@ -37,7 +37,7 @@ fn yen_bai_gauge() -> Station {
     }
 }
 
-fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
+pub fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
     Engine::open(
         dir,
         &EngineOptions::new(tocsin_engine::Durability::Normal),
@@ -50,7 +50,7 @@ fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
 const START: &str = "2024-09-08T17:00:00Z";
 
 /// Sends hourly water levels starting at 2024-09-09T00:00+07:00 + `first_hour`.
-fn send(engine: &Engine, first_hour: i64, levels: &[f64]) {
+pub fn send(engine: &Engine, first_hour: i64, levels: &[f64]) {
     let start = START.parse::<jiff::Timestamp>().unwrap().as_second();
     let records = levels
         .iter()
@@ -94,7 +94,7 @@ fn detections(engine: &Engine) -> Vec<String> {
 }
 
 /// Waits until the writer thread has recorded `n` detections (it records after answering).
-fn wait_for(engine: &Engine, n: usize) -> Vec<String> {
+pub fn wait_for(engine: &Engine, n: usize) -> Vec<String> {
     for _ in 0..200 {
         let found = detections(engine);
         if found.len() >= n {

@@ -6,6 +6,7 @@ mod detect;
 mod ingest;
 mod outbreak;
 mod regions;
+mod warnings;
 mod zones;
 
 use std::path::PathBuf;

@@ -19,7 +19,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 fn status_name(status: tocsin_core::catalog::Confidence) -> String {
-    format!("{status:?}").to_lowercase()
+    status.as_str().to_string()
 }
 
 async fn rules(

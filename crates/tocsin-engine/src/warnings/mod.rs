@@ -1,0 +1,452 @@
+//! The warning desk: turns detections into warnings and warnings into released CAP alerts.
+//!
+//! Detections feed the lifecycle ([`tocsin_core::warning`]); [`WarningDesk::tick`] drafts the
+//! versions whose time has come and stores them. A draft for the public is released only when
+//! an operator or administrator whose scope covers the province approves it, unless the hazard
+//! is marked for automatic release up to the draft's level; who released it and when is stored
+//! with the alert. A released alert is composed once, stored, and never changes.
+
+pub mod compose;
+
+use crate::engine::{EngineError, Result};
+use compose::{Composition, Place, RuleText, compose};
+use std::sync::{Arc, Mutex, RwLock};
+use tocsin_cap::{CodeList, Status};
+use tocsin_core::Clock;
+use tocsin_core::evaluate::CompiledCatalog;
+use tocsin_core::geo::GeoJsonGeometry;
+use tocsin_core::warning::{AreaState, Draft, Policy, Signal, Warning, WarningBook};
+use tocsin_store::{
+    Detection, Publication, RegionFilter, Store, StoreError, VersionRecord, VersionState,
+    WarningRecord,
+};
+
+/// Vietnam's offset from UTC, for the times written in alerts.
+const VIETNAM: jiff::tz::Offset = jiff::tz::Offset::constant(7);
+
+/// Who the alerts come from and how they behave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarningSettings {
+    /// The CAP `sender` (no spaces or commas).
+    pub sender: String,
+    /// `Actual` in operation, `Exercise` in drills, `Test` for tests.
+    pub status: Status,
+    pub policy: Policy,
+}
+
+impl Default for WarningSettings {
+    fn default() -> Self {
+        WarningSettings {
+            sender: "tocsin.vn".into(),
+            status: Status::Actual,
+            policy: Policy::default(),
+        }
+    }
+}
+
+/// The lifecycle, its store and what composing an alert needs.
+pub struct WarningDesk {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: WarningSettings,
+    book: Mutex<WarningBook>,
+    catalog: RwLock<Arc<CompiledCatalog>>,
+}
+
+impl WarningDesk {
+    /// A desk resuming the warnings in force from `store`.
+    pub fn open(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: WarningSettings,
+        catalog: CompiledCatalog,
+    ) -> Result<WarningDesk> {
+        let mut book = WarningBook::new(settings.policy, store.last_warning_id()?);
+        for record in store.open_warnings()? {
+            let warning: Warning = serde_json::from_str(&record.state)
+                .map_err(|e| StoreError::Corrupt(format!("warning {}: {e}", record.id)))?;
+            book.warnings
+                .insert((warning.hazard.clone(), warning.province.clone()), warning);
+        }
+        Ok(WarningDesk {
+            store,
+            clock,
+            settings,
+            book: Mutex::new(book),
+            catalog: RwLock::new(Arc::new(catalog)),
+        })
+    }
+
+    pub fn settings(&self) -> &WarningSettings {
+        &self.settings
+    }
+
+    /// Composes alerts with the texts of `catalog` from now on.
+    pub fn set_catalog(&self, catalog: CompiledCatalog) {
+        *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+    }
+
+    fn catalog(&self) -> Arc<CompiledCatalog> {
+        self.catalog
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, WarningBook> {
+        self.book.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Notes level changes of rules that issue warnings (data gaps do not) and stores the
+    /// warnings they touched.
+    pub fn observe(&self, detections: &[Detection]) -> Result<()> {
+        let catalog = self.catalog();
+        let now = self.clock.now().as_millisecond();
+        let mut book = self.lock();
+        let mut touched = Vec::new();
+        for detection in detections
+            .iter()
+            .filter(|d| rule_text(&catalog, &d.rule).is_some())
+        {
+            let Some(signal) = signal_of(detection) else {
+                continue;
+            };
+            book.observe(&signal, now);
+            touched.push((signal.hazard, signal.province));
+        }
+        let records: Vec<WarningRecord> = touched
+            .iter()
+            .filter_map(|key| book.warnings.get(key))
+            .map(open_record)
+            .collect();
+        self.store.record_lifecycle(&records, &[])?;
+        Ok(())
+    }
+
+    /// Drafts and stores the versions due now, then releases those marked for automatic
+    /// release. Returns the versions made.
+    pub fn tick(&self) -> Result<Vec<VersionRecord>> {
+        let now = self.clock.now().as_millisecond();
+        let mut book = self.lock();
+        let drafts = book.due(now);
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let warnings: Vec<WarningRecord> =
+            drafts.iter().map(|d| warning_record(&book, d)).collect();
+        let versions: Vec<VersionRecord> = drafts.iter().map(version_record).collect();
+        self.store.record_lifecycle(&warnings, &versions)?;
+        let automatic = self.store.auto_release()?;
+        for draft in drafts.iter().filter(|d| d.action.is_message()) {
+            let limit = automatic
+                .iter()
+                .find(|(hazard, _)| *hazard == draft.hazard)
+                .map_or(0, |(_, level)| *level);
+            if release_level(&self.store, draft)? <= limit {
+                self.release_locked(&mut book, draft.warning, draft.number, "auto")?;
+            }
+        }
+        Ok(versions)
+    }
+
+    /// Releases a draft: composes its CAP alert, stores it with who released it, and moves the
+    /// lifecycle on. Refused when the draft was superseded or already released.
+    pub fn release(&self, warning: u64, number: u32, released_by: &str) -> Result<VersionRecord> {
+        let mut book = self.lock();
+        self.release_locked(&mut book, warning, number, released_by)
+    }
+
+    fn release_locked(
+        &self,
+        book: &mut WarningBook,
+        warning: u64,
+        number: u32,
+        released_by: &str,
+    ) -> Result<VersionRecord> {
+        let versions = self.store.warning_versions(warning)?;
+        let Some(record) = versions.iter().find(|v| v.number == number) else {
+            return Err(EngineError::NotFound(format!(
+                "warning {warning} has no version {number}"
+            )));
+        };
+        if record.state != VersionState::Draft {
+            let state = record.state.as_str();
+            return Err(EngineError::Conflict(format!(
+                "version {number} of warning {warning} is {state}, not a draft awaiting release"
+            )));
+        }
+        let now = self.clock.now().as_millisecond();
+        let mut draft: Draft = serde_json::from_str(&record.draft)
+            .map_err(|e| StoreError::Corrupt(format!("draft: {e}")))?;
+        draft.expires_ms = now + self.settings.policy.validity_ms;
+        let mut next = book.clone();
+        next.publish(&draft)
+            .map_err(|e| EngineError::Conflict(e.to_string()))?;
+        let publication = self.publication(&draft, &versions, now, released_by)?;
+        let state = next.warnings.values().find(|w| w.id == warning);
+        let warning_record = state
+            .map(open_record)
+            .unwrap_or_else(|| closed_record(&draft));
+        self.store
+            .publish_version(&warning_record, number, &publication)?;
+        *book = next;
+        Ok(VersionRecord {
+            state: VersionState::Published,
+            publication: Some(publication),
+            ..record.clone()
+        })
+    }
+
+    fn publication(
+        &self,
+        draft: &Draft,
+        versions: &[VersionRecord],
+        now: i64,
+        released_by: &str,
+    ) -> Result<Publication> {
+        let published: Vec<&VersionRecord> = versions
+            .iter()
+            .filter(|v| v.state == VersionState::Published)
+            .collect();
+        let references = published
+            .iter()
+            .filter_map(|v| v.publication.as_ref())
+            .map(|p| {
+                format!(
+                    "{},{},{}",
+                    self.settings.sender,
+                    p.identifier,
+                    cap_time(p.sent_ms)
+                )
+            });
+        let shown = match draft.areas.is_empty() {
+            true => published
+                .last()
+                .and_then(|v| serde_json::from_str::<Draft>(&v.draft).ok())
+                .map(|d| d.areas)
+                .unwrap_or_default(),
+            false => draft.areas.clone(),
+        };
+        let catalog = self.catalog();
+        let lead = lead_area(&shown).cloned();
+        let rule = lead
+            .as_ref()
+            .and_then(|a| rule_text(&catalog, &a.rule))
+            .ok_or_else(|| {
+                EngineError::Invalid(format!(
+                    "the catalogue no longer has a warning text for hazard {}",
+                    draft.hazard
+                ))
+            })?;
+        let date = VIETNAM
+            .to_datetime(jiff::Timestamp::from_millisecond(now).unwrap_or_default())
+            .date();
+        let composition = Composition {
+            draft,
+            identifier: format!(
+                "{}.w{}.v{}",
+                self.settings.sender, draft.warning, draft.number
+            ),
+            sender: self.settings.sender.clone(),
+            sent: cap_time(now),
+            expires: cap_time(draft.expires_ms),
+            status: self.settings.status,
+            references: references.collect(),
+            rule,
+            province: self.place(&draft.province, date),
+            places: shown.keys().map(|code| self.place(code, date)).collect(),
+            lead,
+        };
+        let alert = compose(&composition);
+        Ok(Publication {
+            identifier: alert.identifier.clone(),
+            sent_ms: now,
+            msg_type: alert.msg_type.as_str().into(),
+            cap_xml: tocsin_cap::to_xml(&alert),
+            released_by: released_by.into(),
+            released_ms: now,
+        })
+    }
+
+    /// The registry's name and boundary of `code` on `date` (the code itself when unknown).
+    fn place(&self, code: &str, date: jiff::civil::Date) -> Place {
+        let all = RegionFilter::all();
+        let region = self.store.region(code, date, &all).ok().flatten();
+        let boundary = self.store.boundary(code, date, &all).ok().flatten();
+        let rings: Vec<Vec<[f64; 2]>> = boundary
+            .and_then(|text| serde_json::from_str::<GeoJsonGeometry>(&text).ok())
+            .map(|geometry| match geometry {
+                GeoJsonGeometry::Polygon { coordinates } => {
+                    coordinates.into_iter().take(1).collect()
+                }
+                GeoJsonGeometry::MultiPolygon { coordinates } => coordinates
+                    .into_iter()
+                    .filter_map(|p| p.into_iter().next())
+                    .collect(),
+            })
+            .unwrap_or_default();
+        let polygons = tocsin_cap::geometry::boundary_polygons(&rings);
+        let circle = match (&region, polygons.is_empty()) {
+            (Some(r), true) => r
+                .centroid
+                .map(|[lon, lat]| format!("{lat:.5},{lon:.5} {}", radius_km(r))),
+            _ => None,
+        };
+        let (name, name_en) = region
+            .map(|r| (r.name, r.name_en))
+            .unwrap_or_else(|| (code.to_string(), code.to_string()));
+        Place {
+            code: code.to_string(),
+            name,
+            name_en,
+            polygons,
+            circle,
+        }
+    }
+
+    /// An operator withdraws a warning; the Cancel version waits for release like any other.
+    pub fn cancel(&self, warning: u64) -> Result<VersionRecord> {
+        let now = self.clock.now().as_millisecond();
+        let mut book = self.lock();
+        let draft = book
+            .cancel(warning, now)
+            .map_err(|e| EngineError::NotFound(e.to_string()))?;
+        let record = warning_record(&book, &draft);
+        let version = version_record(&draft);
+        self.store
+            .record_lifecycle(&[record], std::slice::from_ref(&version))?;
+        Ok(version)
+    }
+
+    /// The warnings in force, as the lifecycle sees them.
+    pub fn in_force(&self) -> Vec<Warning> {
+        self.lock().warnings.values().cloned().collect()
+    }
+}
+
+/// The level a draft is released at: its own, or for an all-clear or cancel the level of the
+/// last published version.
+fn release_level(store: &Arc<dyn Store>, draft: &Draft) -> Result<u8> {
+    if draft.level > 0 {
+        return Ok(draft.level);
+    }
+    let versions = store.warning_versions(draft.warning)?;
+    Ok(versions
+        .iter()
+        .rev()
+        .find(|v| v.state == VersionState::Published)
+        .map_or(0, |v| v.level))
+}
+
+/// The CAP `sent`/`expires` form of a time, in Vietnam's offset.
+pub fn cap_time(ms: i64) -> String {
+    let timestamp = jiff::Timestamp::from_millisecond(ms).unwrap_or_default();
+    VIETNAM
+        .to_datetime(timestamp)
+        .strftime("%Y-%m-%dT%H:%M:%S+07:00")
+        .to_string()
+}
+
+/// Half the diagonal of a region's bounding box, in km (at least 1).
+fn radius_km(region: &tocsin_core::region::Region) -> String {
+    let Some(b) = region.bbox else {
+        return "5".into();
+    };
+    let lat_km = (b.max_lat - b.min_lat) * 111.0;
+    let lon_km = (b.max_lon - b.min_lon) * 111.0 * b.min_lat.to_radians().cos();
+    format!("{:.1}", (lat_km.hypot(lon_km) / 2.0).max(1.0))
+}
+
+/// The warning text, source and confidence of a rule or outbreak rule.
+fn rule_text(catalog: &CompiledCatalog, rule: &str) -> Option<RuleText> {
+    if let Some(index) = catalog.rule_index(rule) {
+        let r = &catalog.rules[index];
+        return Some(RuleText {
+            cap: r.cap.clone(),
+            source: r.source.clone(),
+            confidence: r.status.as_str().into(),
+            unit: catalog.rule_unit(index).map(str::to_string),
+            name_vi: r.name_vi.clone(),
+            name_en: r.name_en.clone(),
+        });
+    }
+    let outbreak = catalog.outbreaks.iter().find(|o| o.id == rule)?;
+    Some(RuleText {
+        cap: outbreak.cap.clone(),
+        source: outbreak.source.clone(),
+        confidence: outbreak.status.as_str().into(),
+        unit: None,
+        name_vi: outbreak.name_vi.clone(),
+        name_en: outbreak.name_en.clone(),
+    })
+}
+
+fn signal_of(d: &Detection) -> Option<Signal> {
+    let province = d.province.clone()?;
+    Some(Signal {
+        hazard: d.hazard.clone(),
+        area: d.commune.clone().unwrap_or_else(|| province.clone()),
+        province,
+        rule: d.rule.clone(),
+        station: d.station.clone(),
+        level: d.to_level,
+        value: d.value,
+        certainty: d.certainty.clone(),
+        time_ms: d.time_ms,
+    })
+}
+
+fn open_record(warning: &Warning) -> WarningRecord {
+    WarningRecord {
+        id: warning.id,
+        hazard: warning.hazard.clone(),
+        province: warning.province.clone(),
+        open: true,
+        state: serde_json::to_string(warning).unwrap_or_default(),
+    }
+}
+
+fn closed_record(draft: &Draft) -> WarningRecord {
+    WarningRecord {
+        id: draft.warning,
+        hazard: draft.hazard.clone(),
+        province: draft.province.clone(),
+        open: false,
+        state: "{}".into(),
+    }
+}
+
+/// The stored state of the draft's warning after drafting: open while in the book.
+fn warning_record(book: &WarningBook, draft: &Draft) -> WarningRecord {
+    match book.warnings.values().find(|w| w.id == draft.warning) {
+        Some(warning) => open_record(warning),
+        None => closed_record(draft),
+    }
+}
+
+fn version_record(draft: &Draft) -> VersionRecord {
+    VersionRecord {
+        warning: draft.warning,
+        number: draft.number,
+        hazard: draft.hazard.clone(),
+        province: draft.province.clone(),
+        action: draft.action.as_str().into(),
+        level: draft.level,
+        made_ms: draft.made_ms,
+        expires_ms: draft.expires_ms,
+        draft: serde_json::to_string(draft).unwrap_or_default(),
+        state: if draft.action.is_message() {
+            VersionState::Draft
+        } else {
+            VersionState::Record
+        },
+        publication: None,
+    }
+}
+
+/// The lead area of a set: highest level, then earliest.
+fn lead_area(areas: &std::collections::BTreeMap<String, AreaState>) -> Option<&AreaState> {
+    areas
+        .values()
+        .max_by_key(|a| (a.level, std::cmp::Reverse(a.since_ms)))
+}
