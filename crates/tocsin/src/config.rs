@@ -31,10 +31,17 @@ pub struct Config {
     pub alert_sender: Option<String>,
     /// The CAP `status` of published alerts: `actual` (default), `exercise` or `test`.
     pub alert_status: Option<String>,
+    /// PEM file of the key (PKCS#8, ECDSA P-256 or RSA) that signs released alerts; unsigned
+    /// when absent.
+    pub alert_signing_key: Option<PathBuf>,
+    /// PEM certificate of that key, sent in each signature (default: one in the key file).
+    pub alert_signing_cert: Option<PathBuf>,
 }
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 12] = [
     "alert_sender",
+    "alert_signing_cert",
+    "alert_signing_key",
     "alert_status",
     "catalog",
     "listen",
@@ -122,6 +129,9 @@ pub fn check(config: &Config) -> Vec<String> {
             "alert_status: {status:?} is none of \"actual\", \"exercise\", \"test\""
         ));
     }
+    if let Err(e) = signing_key(config) {
+        problems.push(e);
+    }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
     }
@@ -153,10 +163,35 @@ pub fn parse_alert_status(text: &str) -> Option<tocsin_cap::Status> {
     }
 }
 
-/// The warning settings of a config: sender and status, the lifecycle's default timing.
-pub fn warning_settings(config: &Config) -> tocsin_engine::warnings::WarningSettings {
+/// The key that signs released alerts, if the config names one.
+fn signing_key(config: &Config) -> Result<Option<tocsin_cap::signature::SigningKey>, String> {
+    let Some(key_file) = &config.alert_signing_key else {
+        if config.alert_signing_cert.is_some() {
+            return Err("alert_signing_cert: given without alert_signing_key".into());
+        }
+        return Ok(None);
+    };
+    let read = |path: &Path, key: &str| {
+        std::fs::read_to_string(path).map_err(|e| format!("{key}: {}: {e}", path.display()))
+    };
+    let cert = config
+        .alert_signing_cert
+        .as_deref()
+        .map(|p| read(p, "alert_signing_cert"))
+        .transpose()?;
+    let pem = read(key_file, "alert_signing_key")?;
+    tocsin_cap::signature::SigningKey::from_pem(&pem, cert.as_deref())
+        .map(Some)
+        .map_err(|e| format!("alert_signing_key: {}: {e}", key_file.display()))
+}
+
+/// The warning settings of a config: sender, status and signing key, the lifecycle's default
+/// timing.
+pub fn warning_settings(
+    config: &Config,
+) -> Result<tocsin_engine::warnings::WarningSettings, String> {
     let defaults = tocsin_engine::warnings::WarningSettings::default();
-    tocsin_engine::warnings::WarningSettings {
+    Ok(tocsin_engine::warnings::WarningSettings {
         sender: config.alert_sender.clone().unwrap_or(defaults.sender),
         status: config
             .alert_status
@@ -164,7 +199,8 @@ pub fn warning_settings(config: &Config) -> tocsin_engine::warnings::WarningSett
             .and_then(parse_alert_status)
             .unwrap_or(defaults.status),
         policy: defaults.policy,
-    }
+        signing_key: signing_key(config)?.map(std::sync::Arc::new),
+    })
 }
 
 pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {

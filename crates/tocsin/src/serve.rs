@@ -57,7 +57,7 @@ impl ServeArgs {
             .as_deref()
             .map(|d| config::parse_durability(d).context("durability"))
             .transpose()?;
-        let warnings = config::warning_settings(&file);
+        let warnings = config::warning_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Settings {
             data: self
                 .data

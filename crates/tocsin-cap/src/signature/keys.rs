@@ -36,6 +36,16 @@ pub struct SigningKey {
     rng: SystemRandom,
 }
 
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let subject = self.certificate.as_ref().map(|c| c.subject.as_str());
+        f.debug_struct("SigningKey")
+            .field("method", &self.method())
+            .field("certificate", &subject)
+            .finish()
+    }
+}
+
 enum Pair {
     Ecdsa(EcdsaKeyPair),
     Rsa(RsaKeyPair),

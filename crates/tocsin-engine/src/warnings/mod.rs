@@ -11,6 +11,7 @@ pub mod compose;
 use crate::engine::{EngineError, Result};
 use compose::{Composition, Place, RuleText, compose};
 use std::sync::{Arc, Mutex, RwLock};
+use tocsin_cap::signature::{SigningKey, sign};
 use tocsin_cap::{CodeList, Status};
 use tocsin_core::Clock;
 use tocsin_core::evaluate::CompiledCatalog;
@@ -25,13 +26,15 @@ use tocsin_store::{
 const VIETNAM: jiff::tz::Offset = jiff::tz::Offset::constant(7);
 
 /// Who the alerts come from and how they behave.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct WarningSettings {
     /// The CAP `sender` (no spaces or commas).
     pub sender: String,
     /// `Actual` in operation, `Exercise` in drills, `Test` for tests.
     pub status: Status,
     pub policy: Policy,
+    /// When set, every released alert carries an enveloped XML signature with this key.
+    pub signing_key: Option<Arc<SigningKey>>,
 }
 
 impl Default for WarningSettings {
@@ -40,6 +43,7 @@ impl Default for WarningSettings {
             sender: "tocsin.vn".into(),
             status: Status::Actual,
             policy: Policy::default(),
+            signing_key: None,
         }
     }
 }
@@ -258,11 +262,17 @@ impl WarningDesk {
             lead,
         };
         let alert = compose(&composition);
+        let xml = tocsin_cap::to_xml(&alert);
+        let cap_xml = match &self.settings.signing_key {
+            Some(key) => sign(&xml, key)
+                .map_err(|e| EngineError::Invalid(format!("the alert could not be signed: {e}")))?,
+            None => xml,
+        };
         Ok(Publication {
             identifier: alert.identifier.clone(),
             sent_ms: now,
             msg_type: alert.msg_type.as_str().into(),
-            cap_xml: tocsin_cap::to_xml(&alert),
+            cap_xml,
             released_by: released_by.into(),
             released_ms: now,
         })

@@ -230,3 +230,91 @@ fn hazards_marked_for_automatic_release_skip_the_approval_up_to_their_level() {
         ("Cancel", ResponseType::None)
     );
 }
+
+/// A fresh ECDSA P-256 key (PKCS#8 PEM) with a self-signed certificate from openssl, or `None`
+/// (with the reason printed) when openssl is missing and services are not required.
+fn test_signing_key(dir: &Path) -> Option<tocsin_cap::signature::SigningKey> {
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .status()
+    };
+    let made = openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "key.pem",
+    ])
+    .and_then(|_| {
+        openssl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "key.pem",
+            "-subj",
+            "/CN=tocsin test",
+            "-days",
+            "2",
+            "-out",
+            "cert.pem",
+        ])
+    });
+    match made {
+        Ok(status) if status.success() => {}
+        other if std::env::var("TOCSIN_REQUIRE_SERVICES").as_deref() == Ok("1") => {
+            panic!("openssl is required: {other:?}")
+        }
+        other => {
+            eprintln!("skipping: openssl could not make a key ({other:?})");
+            return None;
+        }
+    }
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let cert = std::fs::read_to_string(&cert).unwrap();
+    Some(tocsin_cap::signature::SigningKey::from_pem(&pem, Some(&cert)).unwrap())
+}
+
+#[test]
+fn released_alerts_are_signed_with_the_configured_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(key) = test_signing_key(dir.path()) else {
+        return;
+    };
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let mut options = tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal);
+    options.warnings.signing_key = Some(Arc::new(key));
+    options.warnings.sender = "canhbao.test.vn".into();
+    let engine = Engine::open(&dir.path().join("data"), &options, clock.clone()).unwrap();
+    engine
+        .import_regions(&crate::shared_admin_dir(), &[])
+        .unwrap();
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
+        .unwrap();
+    send(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
+    wait_for(&engine, 3);
+    advance(&clock, 5);
+    let draft = tick(&engine).remove(0);
+    let released = engine
+        .release_warning(&Principal::local_admin(), draft.warning, draft.number)
+        .unwrap();
+    let alert = read_alert(&released);
+    assert_eq!(alert.sender, "canhbao.test.vn");
+    let xml = &released.publication.unwrap().cap_xml;
+    let verification = tocsin_cap::signature::verify(xml.as_bytes());
+    assert!(
+        matches!(
+            verification.integrity,
+            tocsin_cap::signature::Integrity::Genuine { .. }
+        ),
+        "{:?}",
+        verification.integrity
+    );
+}
