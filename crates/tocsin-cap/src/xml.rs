@@ -1,5 +1,6 @@
-//! A guarded XML reader: turns an alert's bytes into a small element tree (namespace, local name,
-//! text, children) and nothing more.
+//! A guarded XML reader: turns an alert's (or a feed's) bytes into a small element tree
+//! (namespace, local name, unprefixed attributes, text, children, and where each element lies in
+//! the decoded text) and nothing more.
 //!
 //! It never reaches outside the document: a `DOCTYPE` is refused outright, so no external entity
 //! (XXE), parameter entity or entity-expansion bomb is ever read, and only the five predefined
@@ -20,14 +21,26 @@ const MAX_ELEMENTS: usize = 1_000_000;
 pub struct Element {
     pub namespace: String,
     pub name: String,
+    /// Attributes without a namespace prefix, by local name (namespace declarations excluded).
+    pub attributes: Vec<(String, String)>,
     pub text: String,
     pub children: Vec<Element>,
+    /// Byte range of the whole element (start tag to end tag) in the decoded document text.
+    pub span: std::ops::Range<usize>,
 }
 
 impl Element {
     /// The trimmed text of the element.
     pub fn trimmed(&self) -> &str {
         self.text.trim()
+    }
+
+    /// The value of the unprefixed attribute `name`.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -56,19 +69,31 @@ pub enum XmlError {
 
 /// Reads `bytes` into the tree of its root element.
 pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
+    parse_text(bytes).map(|(_, root)| root)
+}
+
+/// Reads `bytes` into the decoded document text and the tree of its root element, whose spans
+/// index that text.
+pub fn parse_text(bytes: &[u8]) -> Result<(String, Element), XmlError> {
     let text = decode(bytes)?;
-    let mut reader = NsReader::from_str(&text);
+    let root = parse_decoded(&text)?;
+    Ok((text, root))
+}
+
+fn parse_decoded(text: &str) -> Result<Element, XmlError> {
+    let mut reader = NsReader::from_str(text);
     let mut builder = TreeBuilder::default();
     loop {
+        let before = position(&reader);
         let (resolved, event) = reader.read_resolved_event().map_err(malformed)?;
         match event {
             Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Start(start) => builder.open(element_of(&resolved, &start))?,
+            Event::Start(start) => builder.open(element_of(&resolved, &start, before)?)?,
             Event::Empty(start) => {
-                builder.open(element_of(&resolved, &start))?;
-                builder.close();
+                builder.open(element_of(&resolved, &start, before)?)?;
+                builder.close(position(&reader));
             }
-            Event::End(_) => builder.close(),
+            Event::End(_) => builder.close(position(&reader)),
             Event::Text(content) => builder.text(&content.xml_content().map_err(malformed)?),
             Event::CData(data) => builder.text(&data.decode().map_err(malformed)?),
             Event::GeneralRef(reference) => builder.text(&expand(&reference)?),
@@ -83,16 +108,47 @@ fn malformed(error: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(error.to_string())
 }
 
-fn element_of(resolved: &ResolveResult, start: &BytesStart) -> Element {
+fn position(reader: &NsReader<&[u8]>) -> usize {
+    usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
+}
+
+fn element_of(
+    resolved: &ResolveResult,
+    start: &BytesStart,
+    at: usize,
+) -> Result<Element, XmlError> {
     let namespace = match resolved {
         ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
         _ => String::new(),
     };
-    Element {
+    Ok(Element {
         namespace,
         name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
+        attributes: attributes_of(start)?,
+        span: at..at,
         ..Element::default()
+    })
+}
+
+/// The unprefixed attributes of a start tag, values unescaped (unknown entities refused).
+fn attributes_of(start: &BytesStart) -> Result<Vec<(String, String)>, XmlError> {
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(malformed)?;
+        if attribute.key.prefix().is_some() || attribute.key.as_ref() == b"xmlns" {
+            continue;
+        }
+        let value = attribute.unescape_value().map_err(|e| match e {
+            quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
+                _,
+                name,
+            )) => XmlError::UnknownEntity(name),
+            other => malformed(other),
+        })?;
+        let name = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
+        attributes.push((name, value.into_owned()));
     }
+    Ok(attributes)
 }
 
 /// Expands a predefined entity or a character reference; any other entity is refused.
@@ -142,8 +198,11 @@ impl TreeBuilder {
         }
     }
 
-    fn close(&mut self) {
-        let Some(done) = self.open.pop() else { return };
+    fn close(&mut self, end: usize) {
+        let Some(mut done) = self.open.pop() else {
+            return;
+        };
+        done.span.end = end;
         match self.open.last_mut() {
             Some(parent) => parent.children.push(done),
             None => self.root = Some(done),
