@@ -2,6 +2,7 @@
 //! the alerts other agencies publish (CAP 1.2 and 1.1), a writer whose XML is valid against the
 //! CAP 1.2 schema, a JSON form, and validation rules beyond the schema.
 
+pub mod atom;
 pub mod findings;
 pub mod geometry;
 pub mod model;

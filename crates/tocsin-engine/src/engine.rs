@@ -785,11 +785,45 @@ impl Engine {
             .ok_or_else(|| EngineError::NotFound(format!("no published alert {identifier}")))
     }
 
-    /// The public alerts published in the provinces of `filter`, newest first.
-    pub fn public_alerts(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<VersionRecord>> {
-        Ok(self
+    /// The alerts in force now — the newest published version of each warning that has not
+    /// ended or expired — of one province (or all) and one hazard (or all), newest first.
+    pub fn current_alerts(
+        &self,
+        province: Option<&str>,
+        hazard: Option<&str>,
+    ) -> Result<Vec<VersionRecord>> {
+        let root = province.map_or(FilterRoot::Nation, |p| FilterRoot::Province(p.to_string()));
+        let filter = RegionFilter {
+            root,
+            domains: Vec::new(),
+        };
+        let now = self.clock.now().as_millisecond();
+        let published = self
             .store
-            .versions_in(filter, &[VersionState::Published], limit)?)
+            .versions_in(&filter, &[VersionState::Published], 10_000)?;
+        let mut seen = std::collections::HashSet::new();
+        let newest = published.into_iter().filter(|v| seen.insert(v.warning));
+        let ended = ["all-clear", "cancelled"];
+        Ok(newest
+            .filter(|v| !ended.contains(&v.action.as_str()) && v.expires_ms > now)
+            .filter(|v| hazard.is_none_or(|h| v.hazard == h))
+            .collect())
+    }
+
+    /// The published versions of the warning that the alert `identifier` belongs to, oldest
+    /// first (public).
+    pub fn alert_history(&self, identifier: &str) -> Result<Vec<VersionRecord>> {
+        let alert = self.published_alert(identifier)?;
+        let versions = self.store.warning_versions(alert.warning)?;
+        Ok(versions
+            .into_iter()
+            .filter(|v| v.state == VersionState::Published)
+            .collect())
+    }
+
+    /// Whether an alert's signature is genuine and from a sender it is trusted for (public).
+    pub fn verify_alert(&self, xml: &[u8]) -> tocsin_cap::signature::Verdict {
+        self.warnings.settings().trust.verdict(xml)
     }
 
     pub fn warning_settings(&self) -> &WarningSettings {

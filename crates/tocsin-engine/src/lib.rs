@@ -19,4 +19,6 @@ pub mod warnings;
 pub mod zones;
 
 pub use engine::{Engine, EngineError, EngineOptions};
-pub use tocsin_store::{Detection, Durability, SeriesQuery};
+pub use tocsin_store::{
+    Detection, Durability, Publication, SeriesQuery, VersionRecord, VersionState,
+};

@@ -242,6 +242,8 @@ impl VersionState {
 pub struct Publication {
     pub identifier: String,
     pub sent_ms: i64,
+    /// When the released alert expires (counted from its release, not its drafting).
+    pub expires_ms: i64,
     pub msg_type: String,
     pub cap_xml: String,
     /// The approving token's id and name, or `auto` for automatic release.

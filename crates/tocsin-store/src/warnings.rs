@@ -64,7 +64,7 @@ pub(crate) fn publish(
     let changed = tx
         .prepare_cached(
             "UPDATE warning_versions SET state = 'published', identifier = ?3, sent_ms = ?4, msg_type = ?5, cap_xml = ?6, \
-             released_by = ?7, released_ms = ?8 WHERE warning = ?1 AND number = ?2 AND state = 'draft'",
+             released_by = ?7, released_ms = ?8, expires_ms = ?9 WHERE warning = ?1 AND number = ?2 AND state = 'draft'",
         )?
         .execute(params![
             warning.id as i64,
@@ -74,7 +74,8 @@ pub(crate) fn publish(
             publication.msg_type,
             publication.cap_xml,
             publication.released_by,
-            publication.released_ms
+            publication.released_ms,
+            publication.expires_ms
         ])?;
     if changed == 0 {
         return Err(StoreError::Conflict(format!(
@@ -191,6 +192,7 @@ fn version_from_row(r: &Row) -> rusqlite::Result<Result<VersionRecord>> {
         Some(identifier) => Some(Publication {
             identifier,
             sent_ms: r.get(11)?,
+            expires_ms: r.get(7)?,
             msg_type: r.get(12)?,
             cap_xml: r.get(13)?,
             released_by: r.get(14)?,
@@ -250,6 +252,7 @@ mod tests {
         Publication {
             identifier: identifier.into(),
             sent_ms: 5000,
+            expires_ms: 50_000,
             msg_type: "Alert".into(),
             cap_xml: "<alert/>".into(),
             released_by: "t1 (duty officer)".into(),

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use tocsin_cap::signature::{Integrity, SigningKey, Trust, TrustStore, sign, verify};
+use tocsin_cap::signature::{SigningKey, TrustStore, sign};
 
 /// `tocsin cap sign`.
 #[derive(Args)]
@@ -91,23 +91,12 @@ pub fn verify_files(args: &VerifyArgs) -> Result<()> {
 
 /// Whether the file is genuine and trusted, and what to print about it.
 fn verdict(file: &Path, store: &TrustStore) -> (bool, String) {
-    let bytes = match std::fs::read(file) {
-        Ok(bytes) => bytes,
-        Err(error) => return (false, format!("cannot read: {error}")),
-    };
-    let checked = verify(&bytes);
-    if !matches!(checked.integrity, Integrity::Genuine { .. }) {
-        return (false, checked.integrity.to_string());
-    }
-    let (Some(sender), Some(sent)) = (&checked.sender, checked.sent) else {
-        return (
-            false,
-            "genuine but untrusted: the alert has no sender or sent time".into(),
-        );
-    };
-    match store.judge(&checked.integrity, sender, sent) {
-        trusted @ Trust::Trusted { .. } => (true, format!("genuine and trusted: {trusted}")),
-        Trust::Untrusted(why) => (false, format!("genuine but untrusted: {why}")),
+    match std::fs::read(file) {
+        Ok(bytes) => {
+            let verdict = store.verdict(&bytes);
+            (verdict.is_trusted(), verdict.to_string())
+        }
+        Err(error) => (false, format!("cannot read: {error}")),
     }
 }
 

@@ -36,9 +36,12 @@ pub struct Config {
     pub alert_signing_key: Option<PathBuf>,
     /// PEM certificate of that key, sent in each signature (default: one in the key file).
     pub alert_signing_cert: Option<PathBuf>,
+    /// Folder with `trust.toml`: the certificates trusted per sender for verifying alerts.
+    pub trust_dir: Option<PathBuf>,
 }
 
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
+    "trust_dir",
     "alert_sender",
     "alert_signing_cert",
     "alert_signing_key",
@@ -132,6 +135,9 @@ pub fn check(config: &Config) -> Vec<String> {
     if let Err(e) = signing_key(config) {
         problems.push(e);
     }
+    if let Err(e) = trust_store(config) {
+        problems.push(e);
+    }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
     }
@@ -185,8 +191,18 @@ fn signing_key(config: &Config) -> Result<Option<tocsin_cap::signature::SigningK
         .map_err(|e| format!("alert_signing_key: {}: {e}", key_file.display()))
 }
 
-/// The warning settings of a config: sender, status and signing key, the lifecycle's default
-/// timing.
+/// The trusted certificates of the config's `trust_dir` (none without one).
+fn trust_store(config: &Config) -> Result<tocsin_cap::signature::TrustStore, String> {
+    match &config.trust_dir {
+        Some(dir) => {
+            tocsin_cap::signature::TrustStore::load(dir).map_err(|e| format!("trust_dir: {e}"))
+        }
+        None => Ok(Default::default()),
+    }
+}
+
+/// The warning settings of a config: sender, status, signing key and trusted certificates,
+/// the lifecycle's default timing.
 pub fn warning_settings(
     config: &Config,
 ) -> Result<tocsin_engine::warnings::WarningSettings, String> {
@@ -200,6 +216,7 @@ pub fn warning_settings(
             .unwrap_or(defaults.status),
         policy: defaults.policy,
         signing_key: signing_key(config)?.map(std::sync::Arc::new),
+        trust: std::sync::Arc::new(trust_store(config)?),
     })
 }
 

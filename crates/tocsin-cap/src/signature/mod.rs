@@ -23,5 +23,5 @@ mod x509;
 pub use dsig::{Integrity, Refusal, SignError, Verification, sign, verify};
 pub use keys::{KeyError, SigningKey};
 pub use tree::XmlError;
-pub use trust::{Distrust, TRUST_FILE, Trust, TrustError, TrustStore};
+pub use trust::{Distrust, TRUST_FILE, Trust, TrustError, TrustStore, Verdict};
 pub use x509::{CertError, Certificate};

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::dsig::Integrity;
+use super::dsig::{Integrity, Verification, verify};
 use super::keys::pem_blocks;
 use super::x509::Certificate;
 
@@ -110,7 +110,51 @@ impl std::fmt::Display for Trust {
     }
 }
 
+/// What an alert's signature says: its integrity, and for a genuine one whether it is trusted.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub verification: Verification,
+    pub trust: Trust,
+}
+
+impl Verdict {
+    /// Genuine and trusted.
+    pub fn is_trusted(&self) -> bool {
+        matches!(self.trust, Trust::Trusted { .. })
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.verification.integrity, &self.trust) {
+            (Integrity::Genuine { .. }, trusted @ Trust::Trusted { .. }) => {
+                write!(f, "genuine and trusted: {trusted}")
+            }
+            (Integrity::Genuine { .. }, Trust::Untrusted(why)) => {
+                write!(f, "genuine but untrusted: {why}")
+            }
+            (integrity, _) => write!(f, "{integrity}"),
+        }
+    }
+}
+
 impl TrustStore {
+    /// Verifies an alert's signature and judges the trust of a genuine one at its `sent` time.
+    pub fn verdict(&self, bytes: &[u8]) -> Verdict {
+        let verification = verify(bytes);
+        let trust = match (&verification.sender, verification.sent) {
+            (Some(sender), Some(sent)) => self.judge(&verification.integrity, sender, sent),
+            _ if matches!(verification.integrity, Integrity::Genuine { .. }) => {
+                Trust::Untrusted(Distrust::NoSenderOrSent)
+            }
+            _ => Trust::Untrusted(Distrust::NotGenuine),
+        };
+        Verdict {
+            verification,
+            trust,
+        }
+    }
+
     /// Loads `dir/trust.toml` and the certificates it names.
     pub fn load(dir: &Path) -> Result<TrustStore, TrustError> {
         let path = dir.join(TRUST_FILE);

@@ -11,7 +11,7 @@ pub mod compose;
 use crate::engine::{EngineError, Result};
 use compose::{Composition, Place, RuleText, compose};
 use std::sync::{Arc, Mutex, RwLock};
-use tocsin_cap::signature::{SigningKey, sign};
+use tocsin_cap::signature::{SigningKey, TrustStore, sign};
 use tocsin_cap::{CodeList, Status};
 use tocsin_core::Clock;
 use tocsin_core::evaluate::CompiledCatalog;
@@ -35,6 +35,8 @@ pub struct WarningSettings {
     pub policy: Policy,
     /// When set, every released alert carries an enveloped XML signature with this key.
     pub signing_key: Option<Arc<SigningKey>>,
+    /// The certificates trusted per sender, for verifying alerts.
+    pub trust: Arc<TrustStore>,
 }
 
 impl Default for WarningSettings {
@@ -44,6 +46,7 @@ impl Default for WarningSettings {
             status: Status::Actual,
             policy: Policy::default(),
             signing_key: None,
+            trust: Arc::default(),
         }
     }
 }
@@ -196,6 +199,7 @@ impl WarningDesk {
         *book = next;
         Ok(VersionRecord {
             state: VersionState::Published,
+            expires_ms: publication.expires_ms,
             publication: Some(publication),
             ..record.clone()
         })
@@ -271,6 +275,7 @@ impl WarningDesk {
         Ok(Publication {
             identifier: alert.identifier.clone(),
             sent_ms: now,
+            expires_ms: draft.expires_ms,
             msg_type: alert.msg_type.as_str().into(),
             cap_xml,
             released_by: released_by.into(),

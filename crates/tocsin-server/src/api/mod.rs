@@ -1,11 +1,12 @@
-//! The router: health checks, metrics, and the `/api/v1` resources (regions, stations,
-//! observations, series).
+//! The router: health checks, metrics, the `/api/v1` resources (regions, stations,
+//! observations, series, detections, warnings), and the public alerts, feeds and verification.
 
 mod catalog;
 mod detections;
 mod observations;
 mod regions;
 mod stations;
+mod warnings;
 
 use crate::error::ApiError;
 use crate::metrics::{Metrics, resident_bytes};
@@ -57,6 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(observations::routes())
         .merge(detections::routes())
         .merge(catalog::routes())
+        .merge(warnings::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -3,6 +3,7 @@
 mod bad_input;
 mod catalog;
 mod scope;
+mod warnings;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -81,20 +82,41 @@ pub async fn send(
     content_type: &str,
     body: impl Into<Body>,
 ) -> (StatusCode, String) {
+    let (status, _, body) = send_to(&fixture().state, method, uri, token, content_type, body).await;
+    (status, body)
+}
+
+/// Sends one request to the server over `state`; returns the status, the content type and the
+/// body as text.
+pub async fn send_to(
+    state: &Arc<AppState>,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, String, String) {
     let mut request = Request::builder()
         .method(method)
         .uri(uri)
-        .header("content-type", content_type);
+        .header("content-type", content_type)
+        .header("host", "tocsin.test");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let response = router(fixture().state.clone())
+    let response = router(state.clone())
         .oneshot(request.body(body.into()).unwrap())
         .await
         .unwrap();
     let status = response.status();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    (status, kind, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 pub fn observation_count() -> u64 {
