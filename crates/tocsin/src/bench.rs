@@ -73,8 +73,10 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000_000)]
         limit: usize,
     },
-    /// Sign one CAP alert many times (enveloped XML Signature).
+    /// Render one CAP alert from its model and sign it (enveloped XML Signature), many times.
     CapSign(crate::cap_sign::BenchArgs),
+    /// Read a folder of CAP alerts many times with the lenient reader.
+    CapParse(crate::cap_sign::ParseBenchArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -92,6 +94,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
             limit,
         } => http(&dir, &addr, &token, connections, batch, limit),
         BenchCommand::CapSign(args) => crate::cap_sign::bench(&args),
+        BenchCommand::CapParse(args) => crate::cap_sign::bench_parse(&args),
     }
 }
 

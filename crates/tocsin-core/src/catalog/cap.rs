@@ -50,6 +50,11 @@ pub struct CapDef {
     pub headline_en: String,
     pub instruction_vi: String,
     pub instruction_en: String,
+    /// For a point hazard (a measurement that speaks for the few kilometres around its
+    /// station, such as air quality): the alert's area is a circle of this radius around the
+    /// station instead of the commune's boundary.
+    #[serde(default)]
+    pub radius_km: Option<f64>,
 }
 
 /// The CAP severity of a QĐ 18 level (see the module table).

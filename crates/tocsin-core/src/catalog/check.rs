@@ -582,6 +582,13 @@ fn check_texts(checker: &mut Checker, item: &str, cap: &super::cap::CapDef, band
             ),
         );
     }
+    if let Some(radius) = cap.radius_km.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        checker.report(
+            item.to_string(),
+            "cap.radius_km",
+            format!("{radius} is not a distance in km above 0"),
+        );
+    }
     let texts = [
         ("cap.event_vi", Some(&cap.event_vi)),
         ("cap.event_en", Some(&cap.event_en)),

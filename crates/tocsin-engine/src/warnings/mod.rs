@@ -249,6 +249,10 @@ impl WarningDesk {
         let date = VIETNAM
             .to_datetime(jiff::Timestamp::from_millisecond(now).unwrap_or_default())
             .date();
+        let radius = rule.cap.radius_km;
+        let places = shown
+            .iter()
+            .map(|(code, state)| self.area_place(code, state, radius, date));
         let composition = Composition {
             draft,
             identifier: format!(
@@ -262,7 +266,7 @@ impl WarningDesk {
             references: references.collect(),
             rule,
             province: self.place(&draft.province, date),
-            places: shown.keys().map(|code| self.place(code, date)).collect(),
+            places: places.collect(),
             lead,
         };
         let alert = compose(&composition);
@@ -281,6 +285,29 @@ impl WarningDesk {
             released_by: released_by.into(),
             released_ms: now,
         })
+    }
+
+    /// The place of one area: for a point hazard (a rule with a radius) a circle around the
+    /// station that measured it, else the area's boundary.
+    fn area_place(
+        &self,
+        code: &str,
+        state: &AreaState,
+        radius_km: Option<f64>,
+        date: jiff::civil::Date,
+    ) -> Place {
+        let mut place = self.place(code, date);
+        let station = radius_km.and_then(|_| {
+            self.store
+                .station(&state.station, &RegionFilter::all())
+                .ok()
+                .flatten()
+        });
+        if let (Some(radius), Some(station)) = (radius_km, station) {
+            place.polygons.clear();
+            place.circle = Some(format!("{:.5},{:.5} {radius}", station.lat, station.lon));
+        }
+        place
     }
 
     /// The registry's name and boundary of `code` on `date` (the code itself when unknown).

@@ -318,3 +318,75 @@ fn released_alerts_are_signed_with_the_configured_key() {
         verification.integrity
     );
 }
+
+fn air_station() -> tocsin_core::station::Station {
+    tocsin_core::station::Station {
+        id: "SYN-HN-AQ".into(),
+        name: "Hoàn Kiếm air quality station (synthetic)".into(),
+        domain: tocsin_core::station::Domain::Air,
+        lat: 21.0285,
+        lon: 105.8542,
+        commune: None,
+        metrics: vec![tocsin_core::station::MetricSpec {
+            name: "pm25_ugm3".into(),
+            unit: "ug/m3".into(),
+            min: 0.0,
+            max: 2000.0,
+            interval_s: 3600,
+        }],
+        attributes: Default::default(),
+        retired: None,
+    }
+}
+
+#[test]
+fn a_point_hazard_is_a_circle_around_its_station() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let engine = open(dir.path(), clock.clone());
+    engine
+        .import_regions(&crate::shared_admin_dir(), &[])
+        .unwrap();
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![air_station()])
+        .unwrap();
+    let records = (0..12)
+        .map(|hour| {
+            Ok(tocsin_core::observation::ObservationInput {
+                station: Some("SYN-HN-AQ".into()),
+                metric: Some("pm25_ugm3".into()),
+                time: Some(format!("2026-11-21T{hour:02}:00:00Z")),
+                value: Some(120.0),
+                ..Default::default()
+            })
+        })
+        .collect();
+    crate::block_on(engine.ingest(&Principal::local_admin(), records, true)).unwrap();
+    for _ in 0..300 {
+        if !engine
+            .detections(&Principal::local_admin(), 0, i64::MAX, 10)
+            .unwrap()
+            .is_empty()
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    advance(&clock, 5);
+    let draft = tick(&engine).remove(0);
+    assert_eq!(draft.hazard, "air_pollution");
+    let released = engine
+        .release_warning(&Principal::local_admin(), draft.warning, draft.number)
+        .unwrap();
+    let alert = read_alert(&released);
+    let area = &alert.info[0].area[0];
+    assert_eq!(
+        (area.polygon.len(), area.circle.as_slice()),
+        (0, ["21.02850,105.85420 5".to_string()].as_slice())
+    );
+    assert_eq!(
+        area.geocode[0].value.len(),
+        5,
+        "the commune's code stays as geocode"
+    );
+}
