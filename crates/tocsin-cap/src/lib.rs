@@ -3,6 +3,7 @@
 //! CAP 1.2 schema, a JSON form, and validation rules beyond the schema.
 
 pub mod atom;
+pub mod feed_in;
 pub mod findings;
 pub mod geometry;
 pub mod model;

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod clock;
 pub mod detect;
 pub mod engine;
+pub mod feeds;
 pub mod ingest;
 pub mod outbreaks;
 pub mod registry;

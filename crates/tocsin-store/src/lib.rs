@@ -5,10 +5,12 @@
 //! Every read that returns registry or observation data takes a [`RegionFilter`], so access
 //! scopes are enforced where the data is read, not only in screens.
 
+mod external;
 mod schema;
 mod sqlite;
 mod warnings;
 
+pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use sqlite::{Durability, SqliteStore};
 
 use jiff::civil::Date;
@@ -435,6 +437,34 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Every hazard with automatic release, and its highest level.
     fn auto_release(&self) -> Result<Vec<(String, u8)>>;
+
+    // --- external alerts ---
+    /// Adds a subscription to a feed, due at once; a conflict when the URL is subscribed already.
+    fn add_subscription(
+        &self,
+        url: &str,
+        name: &str,
+        added_by: &str,
+        added_ms: i64,
+    ) -> Result<SubscriptionRecord>;
+    /// Every subscription, oldest first.
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRecord>>;
+    /// Removes a subscription (its alerts stay); false when there was none.
+    fn remove_subscription(&self, id: u64) -> Result<bool>;
+    /// Records a poll's outcome: validators, times, failures and error.
+    fn record_poll(&self, subscription: &SubscriptionRecord) -> Result<()>;
+    /// Whether an alert read from `source` (its URL) is stored already.
+    fn has_external_source(&self, source: &str) -> Result<bool>;
+    /// Stores an external alert with its regions; `None` when the same sender and identifier
+    /// are stored already, else the new id.
+    fn insert_external_alert(&self, alert: &ExternalAlertRecord) -> Result<Option<u64>>;
+    /// External alerts `filter` shows (by the regions they were placed on; a national filter
+    /// shows all, those outside our territory too), newest received first.
+    fn external_alerts(
+        &self,
+        filter: &RegionFilter,
+        limit: usize,
+    ) -> Result<Vec<ExternalAlertRecord>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

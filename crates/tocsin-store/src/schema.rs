@@ -213,4 +213,54 @@ pub const MIGRATIONS: &[&str] = &[
         set_ms INTEGER NOT NULL
     );
     "#,
+    // 5: subscriptions to other agencies' alert feeds, and the external alerts they bring in,
+    // each stored once per (sender, identifier), with the regions they were placed on.
+    r#"
+    CREATE TABLE subscriptions (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        added_ms INTEGER NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_polled_ms INTEGER,
+        next_poll_ms INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        last_error TEXT
+    );
+    CREATE TABLE external_alerts (
+        id INTEGER PRIMARY KEY,
+        subscription INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        sender TEXT,
+        identifier TEXT,
+        sent_ms INTEGER,
+        status TEXT NOT NULL,
+        msg_type TEXT NOT NULL,
+        event TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        urgency TEXT NOT NULL,
+        certainty TEXT NOT NULL,
+        headline TEXT NOT NULL,
+        expires_ms INTEGER,
+        cap_xml BLOB NOT NULL,
+        findings TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        placement TEXT NOT NULL,
+        received_ms INTEGER NOT NULL,
+        UNIQUE (sender, identifier)
+    );
+    CREATE INDEX external_alerts_source ON external_alerts(source);
+    CREATE INDEX external_alerts_received ON external_alerts(received_ms);
+    CREATE TABLE external_alert_regions (
+        alert INTEGER NOT NULL REFERENCES external_alerts(id),
+        region TEXT NOT NULL,
+        province TEXT NOT NULL,
+        matched_by TEXT NOT NULL,
+        PRIMARY KEY (alert, region)
+    ) WITHOUT ROWID;
+    CREATE INDEX external_alert_regions_province ON external_alert_regions(province, alert);
+    CREATE INDEX external_alert_regions_region ON external_alert_regions(region, alert);
+    "#,
 ];

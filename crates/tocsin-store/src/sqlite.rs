@@ -797,6 +797,44 @@ impl Store for SqliteStore {
         self.read(crate::warnings::auto_release)
     }
 
+    fn add_subscription(
+        &self,
+        url: &str,
+        name: &str,
+        added_by: &str,
+        added_ms: i64,
+    ) -> Result<SubscriptionRecord> {
+        self.write(|tx, _| crate::external::add_subscription(tx, url, name, added_by, added_ms))
+    }
+
+    fn subscriptions(&self) -> Result<Vec<SubscriptionRecord>> {
+        self.read(crate::external::subscriptions)
+    }
+
+    fn remove_subscription(&self, id: u64) -> Result<bool> {
+        self.write(|tx, _| crate::external::remove_subscription(tx, id))
+    }
+
+    fn record_poll(&self, subscription: &SubscriptionRecord) -> Result<()> {
+        self.write(|tx, _| crate::external::record_poll(tx, subscription))
+    }
+
+    fn has_external_source(&self, source: &str) -> Result<bool> {
+        self.read(|conn| crate::external::has_external_source(conn, source))
+    }
+
+    fn insert_external_alert(&self, alert: &ExternalAlertRecord) -> Result<Option<u64>> {
+        self.write(|tx, _| crate::external::insert_external_alert(tx, alert))
+    }
+
+    fn external_alerts(
+        &self,
+        filter: &RegionFilter,
+        limit: usize,
+    ) -> Result<Vec<ExternalAlertRecord>> {
+        self.read(|conn| crate::external::external_alerts(conn, filter, limit))
+    }
+
     fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         self.write(|tx, _| {
             let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod detect;
+mod feeds;
 mod ingest;
 mod outbreak;
 mod regions;
