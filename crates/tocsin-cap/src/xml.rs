@@ -152,7 +152,7 @@ fn attributes_of(start: &BytesStart) -> Result<Vec<(String, String)>, XmlError> 
 }
 
 /// Expands a predefined entity or a character reference; any other entity is refused.
-fn expand(reference: &BytesRef) -> Result<String, XmlError> {
+pub(crate) fn expand(reference: &BytesRef) -> Result<String, XmlError> {
     if let Some(ch) = reference.resolve_char_ref().map_err(malformed)? {
         return Ok(ch.to_string());
     }
@@ -220,7 +220,7 @@ impl TreeBuilder {
 }
 
 /// The document as UTF-8 text, transcoded from the encoding its declaration names.
-fn decode(bytes: &[u8]) -> Result<String, XmlError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<String, XmlError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xFF\xFE") {
         return Err(XmlError::Encoding("UTF-16".into()));
@@ -233,7 +233,7 @@ fn decode(bytes: &[u8]) -> Result<String, XmlError> {
                     e.utf8_error().valid_up_to()
                 ))
             }),
-        Some("iso-8859-1" | "latin1" | "latin-1" | "iso_8859-1") => Ok(latin1(bytes)),
+        Some("iso-8859-1" | "latin1" | "latin-1" | "iso_8859-1" | "l1") => Ok(latin1(bytes)),
         Some("windows-1252" | "cp1252") => Ok(windows1252(bytes)),
         Some(other) => Err(XmlError::Encoding(other.to_string())),
     }

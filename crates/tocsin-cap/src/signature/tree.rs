@@ -9,7 +9,7 @@
 
 use quick_xml::Reader;
 use quick_xml::escape::unescape;
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesStart, Event};
 
 /// The namespace bound to the `xml` prefix.
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -136,7 +136,7 @@ pub(crate) fn qualified(prefix: &str, local: &str) -> String {
 
 /// Reads a document.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
-    let source = normalize_line_ends(decode(bytes)?);
+    let source = normalize_line_ends(crate::xml::decode(bytes).map_err(from_document)?);
     let mut builder = Builder::default();
     let mut reader = Reader::from_str(&source);
     loop {
@@ -175,7 +175,7 @@ impl Builder {
             Event::End(_) => self.close(Some(offset))?,
             Event::Text(t) => self.text(&t.decode().map_err(syntax)?)?,
             Event::CData(t) => self.text(&t.decode().map_err(syntax)?)?,
-            Event::GeneralRef(r) => self.text(&resolve_ref(&r)?)?,
+            Event::GeneralRef(r) => self.text(&crate::xml::expand(&r).map_err(from_document)?)?,
             Event::Comment(t) => self.misc(Node::Comment(t.decode().map_err(syntax)?.into())),
             Event::PI(pi) => {
                 let target = std::str::from_utf8(pi.target()).map_err(syntax)?;
@@ -333,49 +333,15 @@ fn attr_value(raw: &[u8]) -> Result<String, XmlError> {
     unescape(&raw).map(|v| v.into_owned()).map_err(syntax)
 }
 
-fn resolve_ref(reference: &BytesRef<'_>) -> Result<String, XmlError> {
-    if let Some(c) = reference.resolve_char_ref().map_err(syntax)? {
-        return Ok(c.to_string());
-    }
-    let name = reference.decode().map_err(syntax)?;
-    let expanded = match name.as_ref() {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "apos" => "'",
-        "quot" => "\"",
-        other => return Err(XmlError::Syntax(format!("undeclared entity &{other};"))),
-    };
-    Ok(expanded.into())
-}
-
-/// Decodes the bytes by their declared encoding.
-fn decode(bytes: &[u8]) -> Result<String, XmlError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match declared_encoding(bytes).as_deref() {
-        None | Some("utf-8" | "utf8" | "us-ascii" | "ascii") => String::from_utf8(bytes.to_vec())
-            .map_err(|_| XmlError::Encoding("UTF-8 (invalid bytes)".into())),
-        Some("iso-8859-1" | "latin1" | "iso_8859-1" | "l1") => {
-            Ok(bytes.iter().map(|&b| char::from(b)).collect())
+/// The shared reader's error in this tree's terms.
+fn from_document(error: crate::xml::XmlError) -> XmlError {
+    match error {
+        crate::xml::XmlError::Encoding(name) => XmlError::Encoding(name),
+        crate::xml::XmlError::UnknownEntity(name) => {
+            XmlError::Syntax(format!("undeclared entity &{name};"))
         }
-        Some(other) => Err(XmlError::Encoding(other.into())),
+        other => XmlError::Syntax(other.to_string()),
     }
-}
-
-/// The encoding named in the XML declaration, lower-cased.
-fn declared_encoding(bytes: &[u8]) -> Option<String> {
-    let head = bytes.strip_prefix(b"<?xml")?;
-    let end = head.windows(2).position(|w| w == b"?>")?;
-    let decl = String::from_utf8_lossy(&head[..end]);
-    let rest = decl
-        .split_once("encoding")?
-        .1
-        .trim_start()
-        .strip_prefix('=')?
-        .trim_start();
-    let quote = rest.chars().next()?;
-    let value = rest.get(1..)?.split(quote).next()?;
-    Some(value.to_ascii_lowercase())
 }
 
 /// XML 1.0 end-of-line handling: CR LF and lone CR become LF.
