@@ -46,6 +46,23 @@ pub fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
     .unwrap()
 }
 
+/// An engine with the registry imported and `station` registered.
+pub fn engine_with_station(
+    dir: &std::path::Path,
+    options: &EngineOptions,
+    clock: Arc<ManualClock>,
+    station: Station,
+) -> Engine {
+    let engine = Engine::open(dir, options, clock).unwrap();
+    engine
+        .import_regions(&crate::shared_admin_dir(), &[])
+        .unwrap();
+    engine
+        .upsert_stations(&Principal::local_admin(), vec![station])
+        .unwrap();
+    engine
+}
+
 /// Midnight of 9 September 2024 in Vietnam.
 const START: &str = "2024-09-08T17:00:00Z";
 
@@ -109,13 +126,8 @@ pub fn wait_for(engine: &Engine, n: usize) -> Vec<String> {
 fn ingest_raises_detections_and_restarts_resume() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-    let engine = open(dir.path(), clock.clone());
-    engine
-        .import_regions(&crate::shared_admin_dir(), &[])
-        .unwrap();
-    engine
-        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
-        .unwrap();
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
     send(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
     let expected = [
         "hour 1 river_flood 0→1 at 30.2",

@@ -2,13 +2,13 @@
 //! released alerts are schema-valid CAP in Vietnamese and English that chain by `references`,
 //! automatic release skips the approval, and a restart resumes the warnings in force.
 
-use crate::detect::{open, send, wait_for, yen_bai_gauge};
+use crate::detect::{engine_with_station, open, send, wait_for, yen_bai_gauge};
 use std::path::Path;
 use std::sync::Arc;
 use tocsin_cap::{CodeList, MsgType, ResponseType, Severity};
 use tocsin_core::clock::ManualClock;
-use tocsin_engine::Engine;
 use tocsin_engine::access::Principal;
+use tocsin_engine::{Engine, EngineOptions};
 use tocsin_store::{VersionRecord, VersionState};
 
 /// Checks `xml` against the CAP 1.2 schema with xmllint (never touching the network).
@@ -46,14 +46,8 @@ fn tick(engine: &Engine) -> Vec<VersionRecord> {
 }
 
 fn flood_engine(dir: &Path, clock: Arc<ManualClock>) -> Engine {
-    let engine = open(dir, clock);
-    engine
-        .import_regions(&crate::shared_admin_dir(), &[])
-        .unwrap();
-    engine
-        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
-        .unwrap();
-    engine
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    engine_with_station(dir, &options, clock, yen_bai_gauge())
 }
 
 fn read_alert(version: &VersionRecord) -> tocsin_cap::Alert {
@@ -288,16 +282,15 @@ fn released_alerts_are_signed_with_the_configured_key() {
         return;
     };
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-    let mut options = tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal);
+    let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
     options.warnings.signing_key = Some(Arc::new(key));
     options.warnings.sender = "canhbao.test.vn".into();
-    let engine = Engine::open(&dir.path().join("data"), &options, clock.clone()).unwrap();
-    engine
-        .import_regions(&crate::shared_admin_dir(), &[])
-        .unwrap();
-    engine
-        .upsert_stations(&Principal::local_admin(), vec![yen_bai_gauge()])
-        .unwrap();
+    let engine = engine_with_station(
+        &dir.path().join("data"),
+        &options,
+        clock.clone(),
+        yen_bai_gauge(),
+    );
     send(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
     wait_for(&engine, 3);
     advance(&clock, 5);
@@ -343,13 +336,8 @@ fn air_station() -> tocsin_core::station::Station {
 fn a_point_hazard_is_a_circle_around_its_station() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-    let engine = open(dir.path(), clock.clone());
-    engine
-        .import_regions(&crate::shared_admin_dir(), &[])
-        .unwrap();
-    engine
-        .upsert_stations(&Principal::local_admin(), vec![air_station()])
-        .unwrap();
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), air_station());
     let records = (0..12)
         .map(|hour| {
             Ok(tocsin_core::observation::ObservationInput {

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod catalog;
+mod feeds;
 mod scope;
 mod warnings;
 
@@ -33,8 +34,16 @@ pub const STATIONS_CSV: &str = "id,name,domain,lat,lon,commune,metrics,attribute
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+        Fixture::build(clock, STATIONS_CSV)
+    })
+}
+
+impl Fixture {
+    /// A server over the imported registry with `stations_csv`, an admin token and a Hà Nội
+    /// operator token, reading time from `clock`.
+    pub fn build(clock: Arc<ManualClock>, stations_csv: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(
             dir.path(),
             &EngineOptions::new(tocsin_engine::Durability::Normal),
@@ -44,7 +53,7 @@ pub fn fixture() -> &'static Fixture {
         let admin_dir =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
         engine.import_regions(&admin_dir, &[]).unwrap();
-        let stations = tocsin_engine::stations::parse_csv(STATIONS_CSV.as_bytes()).unwrap();
+        let stations = tocsin_engine::stations::parse_csv(stations_csv.as_bytes()).unwrap();
         engine
             .upsert_stations(&Principal::local_admin(), stations)
             .unwrap();
@@ -71,7 +80,7 @@ pub fn fixture() -> &'static Fixture {
             hanoi,
             _dir: dir,
         }
-    })
+    }
 }
 
 /// Sends one request and returns the status and the body as text.

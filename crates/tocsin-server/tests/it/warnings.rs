@@ -1,67 +1,19 @@
 //! Warnings over HTTP: drafts listed for operators, release only within scope, released alerts
 //! public as CAP XML and JSON, Atom feeds per province and hazard, and signature verification.
 
-use crate::send_to;
+use crate::{Fixture, send_to};
 use axum::http::StatusCode;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tocsin_core::Clock;
-use tocsin_core::access::{Role, Scope};
 use tocsin_core::clock::ManualClock;
 use tocsin_core::observation::ObservationInput;
+use tocsin_engine::Engine;
 use tocsin_engine::access::Principal;
-use tocsin_engine::{Engine, EngineOptions};
-use tocsin_server::AppState;
 
 const GAUGE_CSV: &str = "id,name,domain,lat,lon,commune,metrics,attributes\n\
     SYN-YB-1,Yên Bái river gauge (synthetic),hydromet,21.705,104.87,,water_level_m:m:0:100:3600,bd1=30;bd2=31;bd3=32;station_area=1\n";
-
-struct Server {
-    state: Arc<AppState>,
-    admin: String,
-    hanoi: String,
-    _dir: tempfile::TempDir,
-}
-
-fn server(clock: Arc<ManualClock>) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(
-        dir.path(),
-        &EngineOptions::new(tocsin_engine::Durability::Normal),
-        clock,
-    )
-    .unwrap();
-    let admin_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
-    engine.import_regions(&admin_dir, &[]).unwrap();
-    let stations = tocsin_engine::stations::parse_csv(GAUGE_CSV.as_bytes()).unwrap();
-    engine
-        .upsert_stations(&Principal::local_admin(), stations)
-        .unwrap();
-    let (admin, _) = engine
-        .create_token("admin", Role::Admin, Scope::nation())
-        .unwrap();
-    let hanoi_scope = Scope {
-        region: "01".into(),
-        domains: Vec::new(),
-        stations: Vec::new(),
-    };
-    let (hanoi, _) = engine
-        .create_token("hanoi operator", Role::Operator, hanoi_scope)
-        .unwrap();
-    let state = Arc::new(AppState {
-        engine: Arc::new(engine),
-        metrics: Default::default(),
-        max_body_bytes: 1 << 20,
-        catalog_dir: None,
-    });
-    Server {
-        state,
-        admin,
-        hanoi,
-        _dir: dir,
-    }
-}
 
 /// Hourly water levels from 2024-09-09T00:00+07:00 until the gauge stands at level 3.
 fn flood(engine: &Engine) {
@@ -111,7 +63,7 @@ async fn a_released_warning_is_public_as_cap_in_feeds_and_verifiable() {
     let s = tokio::task::spawn_blocking({
         let clock = clock.clone();
         move || {
-            let s = server(clock.clone());
+            let s = Fixture::build(clock.clone(), GAUGE_CSV);
             flood(&s.state.engine);
             clock.set(clock.now() + jiff::SignedDuration::from_mins(5));
             s.state.engine.tick_warnings().unwrap();
@@ -284,7 +236,7 @@ async fn a_released_warning_is_public_as_cap_in_feeds_and_verifiable() {
 #[tokio::test]
 async fn automatic_release_is_set_by_national_operators_only() {
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
-    let s = tokio::task::spawn_blocking(move || server(clock))
+    let s = tokio::task::spawn_blocking(move || Fixture::build(clock, GAUGE_CSV))
         .await
         .unwrap();
     let body = r#"{"hazard": "heavy_rain", "max_level": 2}"#;
