@@ -25,9 +25,9 @@ use tocsin_cap::{Alert, Area, CodeList, Finding};
 use tocsin_core::access::Role;
 use tocsin_core::geo::{self, LonLat};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
-use tocsin_store::{
-    ExternalAlertRecord, FilterRoot, PlacedRegion, RegionFilter, SubscriptionRecord,
-};
+use tocsin_store::{FilterRoot, RegionFilter, StoreError};
+
+pub use tocsin_store::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 
 /// How long after a complete poll a feed is due again.
 pub const POLL_INTERVAL_MS: i64 = 60_000;
@@ -72,7 +72,10 @@ impl Engine {
         check_url(url)?;
         let now = self.clock().now().as_millisecond();
         let by = format!("token {}", who.token_id);
-        Ok(self.store().add_subscription(url, name.trim(), &by, now)?)
+        match self.store().add_subscription(url, name.trim(), &by, now) {
+            Err(StoreError::Conflict(why)) => Err(EngineError::Conflict(why)),
+            other => Ok(other?),
+        }
     }
 
     /// Every subscription with the state of its polling (an operator or administrator).

@@ -179,6 +179,12 @@ pub async fn serve(
         "warning versions drafted",
         Engine::tick_warnings,
     ));
+    tokio::spawn(periodically(
+        state.engine.clone(),
+        minute,
+        "external alerts received",
+        Engine::poll_feeds,
+    ));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),

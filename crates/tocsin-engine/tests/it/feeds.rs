@@ -519,7 +519,7 @@ fn only_national_operators_manage_subscriptions() {
     let twice = node
         .engine
         .add_subscription(&admin, "http://hub.example/feed", "y");
-    assert!(twice.is_err());
+    assert!(matches!(twice, Err(EngineError::Conflict(_))));
     assert!(matches!(
         node.engine.remove_subscription(&admin, 99),
         Err(EngineError::NotFound(_))

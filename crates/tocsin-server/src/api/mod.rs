@@ -3,6 +3,7 @@
 
 mod catalog;
 mod detections;
+mod feeds;
 mod observations;
 mod regions;
 mod stations;
@@ -57,6 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(stations::routes())
         .merge(observations::routes())
         .merge(detections::routes())
+        .merge(feeds::routes())
         .merge(catalog::routes())
         .merge(warnings::routes())
         .fallback(|| async {

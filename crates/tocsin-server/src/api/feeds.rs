@@ -1,0 +1,113 @@
+//! Subscriptions to other agencies' CAP feeds and the external alerts they bring in:
+//! `GET`/`POST /api/v1/subscriptions`, `DELETE /api/v1/subscriptions/{id}` (national operators),
+//! and `GET /api/v1/external-alerts?region=…` within the caller's scope.
+
+use super::{AppState, blocking};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tocsin_engine::feeds::{ExternalAlertRecord, SubscriptionRecord};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(
+            "/api/v1/subscriptions",
+            get(subscriptions).post(add_subscription),
+        )
+        .route("/api/v1/subscriptions/{id}", delete(remove_subscription))
+        .route("/api/v1/external-alerts", get(external_alerts))
+}
+
+fn time_text(ms: Option<i64>) -> Option<String> {
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
+}
+
+fn subscription_json(s: &SubscriptionRecord) -> Value {
+    json!({
+        "id": s.id, "url": s.url, "name": s.name, "added_by": s.added_by, "added": time_text(Some(s.added_ms)),
+        "etag": s.etag, "last_modified": s.last_modified, "last_polled": time_text(s.last_polled_ms),
+        "next_poll": time_text(Some(s.next_poll_ms)), "failures": s.failures, "last_error": s.last_error,
+    })
+}
+
+fn external_alert_json(a: &ExternalAlertRecord) -> Value {
+    let findings: Value = serde_json::from_str(&a.findings).unwrap_or(Value::Null);
+    json!({
+        "id": a.id, "subscription": a.subscription, "source": a.source, "sender": a.sender, "identifier": a.identifier,
+        "sent": time_text(a.sent_ms), "status": a.status, "msg_type": a.msg_type, "event": a.event,
+        "severity": a.severity, "urgency": a.urgency, "certainty": a.certainty, "headline": a.headline,
+        "expires": time_text(a.expires_ms), "signature": a.signature, "placement": a.placement,
+        "received": time_text(Some(a.received_ms)), "findings": findings,
+        "regions": a.regions.iter().map(|r| json!({"region": r.region, "province": r.province, "matched_by": r.matched_by})).collect::<Vec<_>>(),
+    })
+}
+
+async fn subscriptions(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let all = blocking(move || engine.subscriptions(&who)).await?;
+    Ok(Json(all.iter().map(subscription_json).collect()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewSubscription {
+    /// The feed's absolute `http://` URL.
+    url: String,
+    /// A name for people; the URL when absent.
+    name: Option<String>,
+}
+
+async fn add_subscription(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let new: NewSubscription = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "body: {e} (expected {{\"url\": \"http://…\", \"name\": …}})"
+        ))
+    })?;
+    let engine = state.engine.clone();
+    let name = new.name.unwrap_or_else(|| new.url.clone());
+    let added = blocking(move || engine.add_subscription(&who, &new.url, &name)).await?;
+    Ok((StatusCode::CREATED, Json(subscription_json(&added))))
+}
+
+async fn remove_subscription(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    let engine = state.engine.clone();
+    blocking(move || engine.remove_subscription(&who, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct AlertQuery {
+    region: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn external_alerts(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(q): Query<AlertQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let region = q.region.filter(|r| !r.is_empty());
+    let limit = q.limit.unwrap_or(200);
+    let found = blocking(move || engine.external_alerts(&who, region.as_deref(), limit)).await?;
+    Ok(Json(found.iter().map(external_alert_json).collect()))
+}
