@@ -9,6 +9,7 @@ pub mod access;
 pub mod catalog;
 pub mod clock;
 pub mod curve;
+pub mod dispatch;
 pub mod evaluate;
 pub mod geo;
 pub mod observation;
