@@ -5,11 +5,16 @@
 //! Every read that returns registry or observation data takes a [`RegionFilter`], so access
 //! scopes are enforced where the data is read, not only in screens.
 
+mod dispatch;
 mod external;
 mod schema;
 mod sqlite;
 mod warnings;
 
+pub use dispatch::{
+    AckKey, AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, NewNotification, NotificationRecord,
+    RecipientRecord, SilenceRecord,
+};
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use sqlite::{Durability, SqliteStore};
 
@@ -465,6 +470,33 @@ pub trait Store: Send + Sync {
         filter: &RegionFilter,
         limit: usize,
     ) -> Result<Vec<ExternalAlertRecord>>;
+
+    // --- dissemination ---
+    /// Creates or replaces recipients by id.
+    fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()>;
+    fn recipients(&self) -> Result<Vec<RecipientRecord>>;
+    /// Stores a new silence; its id.
+    fn insert_silence(&self, silence: &SilenceRecord) -> Result<u64>;
+    /// Ends a silence in force now, recording who did it; false when it was not in force.
+    fn expire_silence(&self, id: u64, by: &str, at_ms: i64) -> Result<bool>;
+    /// Every silence ever made, expired ones too (the audit).
+    fn silences(&self) -> Result<Vec<SilenceRecord>>;
+    /// Stores notifications with their deliveries (the outbox) and the dispatcher's state, in
+    /// one transaction.
+    fn record_notifications(&self, notifications: &[NewNotification], state: &str) -> Result<()>;
+    /// Stores the dispatcher's state alone.
+    fn save_dispatch_state(&self, state: &str) -> Result<()>;
+    fn dispatch_state(&self) -> Result<Option<String>>;
+    /// Pending deliveries due by `now_ms`, oldest first.
+    fn due_deliveries(&self, now_ms: i64, limit: usize) -> Result<Vec<DueDelivery>>;
+    /// Records one delivery attempt and what follows from it.
+    fn record_attempt(&self, delivery: u64, time_ms: i64, outcome: &AttemptOutcome) -> Result<()>;
+    /// Records an acknowledgement (the first one counts); the warning and version it was for,
+    /// `None` when no notification has that key.
+    fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>>;
+    /// The notification record of the provinces `filter` shows (of one warning, or all),
+    /// newest first.
+    fn notifications(&self, filter: &RegionFilter, warning: Option<u64>, limit: usize) -> Result<Vec<NotificationRecord>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

@@ -263,4 +263,71 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX external_alert_regions_province ON external_alert_regions(province, alert);
     CREATE INDEX external_alert_regions_region ON external_alert_regions(region, alert);
     "#,
+    // 6: dissemination: recipients, silences, notifications, the delivery outbox and every
+    // attempt, and the dispatcher's state.
+    r#"
+    CREATE TABLE recipients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        region TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        exercises INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        endpoints TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE TABLE silences (
+        id INTEGER PRIMARY KEY,
+        matchers TEXT NOT NULL,
+        recipient TEXT,
+        starts_ms INTEGER NOT NULL,
+        ends_ms INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        expired_by TEXT,
+        expired_ms INTEGER
+    );
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        recipient TEXT NOT NULL,
+        warning INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        province TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        suppressed TEXT,
+        needs_ack INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        ack_token TEXT NOT NULL UNIQUE,
+        acked_by TEXT,
+        acked_ms INTEGER
+    );
+    CREATE INDEX notifications_warning ON notifications(warning, version);
+    CREATE INDEX notifications_province ON notifications(province, created_ms);
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        notification INTEGER NOT NULL REFERENCES notifications(id),
+        endpoint TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_ms INTEGER,
+        last_error TEXT,
+        delivered_ms INTEGER
+    );
+    CREATE INDEX deliveries_due ON deliveries(state, next_attempt_ms);
+    CREATE TABLE delivery_attempts (
+        delivery INTEGER NOT NULL REFERENCES deliveries(id),
+        attempt INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        error TEXT,
+        PRIMARY KEY (delivery, attempt)
+    );
+    CREATE TABLE dispatch_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL
+    );
+    "#,
 ];

@@ -835,6 +835,54 @@ impl Store for SqliteStore {
         self.read(|conn| crate::external::external_alerts(conn, filter, limit))
     }
 
+    fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()> {
+        self.write(|tx, _| crate::dispatch::upsert_recipients(tx, recipients))
+    }
+
+    fn recipients(&self) -> Result<Vec<RecipientRecord>> {
+        self.read(crate::dispatch::recipients)
+    }
+
+    fn insert_silence(&self, silence: &SilenceRecord) -> Result<u64> {
+        self.write(|tx, _| crate::dispatch::insert_silence(tx, silence))
+    }
+
+    fn expire_silence(&self, id: u64, by: &str, at_ms: i64) -> Result<bool> {
+        self.write(|tx, _| crate::dispatch::expire_silence(tx, id, by, at_ms))
+    }
+
+    fn silences(&self) -> Result<Vec<SilenceRecord>> {
+        self.read(crate::dispatch::silences)
+    }
+
+    fn record_notifications(&self, notifications: &[NewNotification], state: &str) -> Result<()> {
+        self.write(|tx, _| crate::dispatch::record_notifications(tx, notifications, state))
+    }
+
+    fn save_dispatch_state(&self, state: &str) -> Result<()> {
+        self.write(|tx, _| crate::dispatch::save_state(tx, state))
+    }
+
+    fn dispatch_state(&self) -> Result<Option<String>> {
+        self.read(crate::dispatch::state)
+    }
+
+    fn due_deliveries(&self, now_ms: i64, limit: usize) -> Result<Vec<DueDelivery>> {
+        self.read(|conn| crate::dispatch::due_deliveries(conn, now_ms, limit))
+    }
+
+    fn record_attempt(&self, delivery: u64, time_ms: i64, outcome: &AttemptOutcome) -> Result<()> {
+        self.write(|tx, _| crate::dispatch::record_attempt(tx, delivery, time_ms, outcome))
+    }
+
+    fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>> {
+        self.write(|tx, _| crate::dispatch::acknowledge(tx, key, by, at_ms))
+    }
+
+    fn notifications(&self, filter: &RegionFilter, warning: Option<u64>, limit: usize) -> Result<Vec<NotificationRecord>> {
+        self.read(|conn| crate::dispatch::notifications(conn, filter, warning, limit))
+    }
+
     fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         self.write(|tx, _| {
             let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();

@@ -224,6 +224,16 @@ pub struct Policy {
     /// Only notices of at least this level need acknowledgement.
     #[serde(default = "default_ack_level")]
     pub ack_min_level: u8,
+    /// The sector each hazard belongs to (`health` for epidemics…); `disaster` otherwise.
+    #[serde(default)]
+    pub sectors: std::collections::BTreeMap<String, String>,
+}
+
+impl Policy {
+    /// The sector of a hazard.
+    pub fn sector_of(&self, hazard: &str) -> &str {
+        self.sectors.get(hazard).map_or("disaster", String::as_str)
+    }
 }
 
 fn default_ack_level() -> u8 {
