@@ -151,7 +151,7 @@ pub struct Notification {
 }
 
 /// Notices of one route and group key.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Group {
     route: String,
     notices: BTreeMap<u64, Notice>,
@@ -162,23 +162,30 @@ struct Group {
 }
 
 /// An acknowledgement awaited from a tier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct AckWait {
     notice: Notice,
     tier: Tier,
     deadline_ms: i64,
 }
 
-/// The dispatcher's state.
+/// What the dispatcher remembers between ticks (kept across restarts by the caller).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Groups by route path and group key.
+    groups: BTreeMap<String, Group>,
+    /// The newest notice of each warning in force (for inhibition).
+    in_force: BTreeMap<u64, Notice>,
+    waits: Vec<AckWait>,
+}
+
+/// The dispatcher: policy, recipients and silences, and its state.
 #[derive(Debug, Clone, Default)]
 pub struct Dispatcher {
     pub policy: Policy,
     pub recipients: Vec<Recipient>,
     pub silences: Vec<Silence>,
-    groups: BTreeMap<(String, String), Group>,
-    /// The newest notice of each warning in force (for inhibition).
-    in_force: BTreeMap<u64, Notice>,
-    waits: Vec<AckWait>,
+    pub state: State,
 }
 
 impl Dispatcher {
@@ -196,17 +203,19 @@ impl Dispatcher {
     pub fn notice(&mut self, notice: Notice, now_ms: i64) {
         let mut routed = notice.clone();
         if notice.ends() {
-            let ended = self.in_force.remove(&notice.warning);
+            let ended = self.state.in_force.remove(&notice.warning);
             routed.level = ended.map_or(notice.level, |e| e.level.max(notice.level));
-            self.waits.retain(|w| w.notice.warning != notice.warning);
+            self.state
+                .waits
+                .retain(|w| w.notice.warning != notice.warning);
         } else {
-            self.in_force.insert(notice.warning, notice.clone());
+            self.state.in_force.insert(notice.warning, notice.clone());
         }
         let mut takers = Vec::new();
         route::take_first(&self.policy.routes, &routed, "", &mut takers);
         for (path, route) in takers {
-            let key = (path.clone(), route.group_key(&notice));
-            let group = self.groups.entry(key).or_insert_with(|| Group {
+            let key = format!("{path}#{}", route.group_key(&notice));
+            let group = self.state.groups.entry(key).or_insert_with(|| Group {
                 route: path,
                 ..Default::default()
             });
@@ -224,14 +233,16 @@ impl Dispatcher {
 
     /// Someone acknowledged the warning version: no tier is escalated from for it any more.
     pub fn acknowledge(&mut self, warning: u64, version: u32) {
-        self.waits
+        self.state
+            .waits
             .retain(|w| !(w.notice.warning == warning && w.notice.version <= version));
     }
 
     /// The notifications due at `now_ms`: flushed groups, repeats and escalations.
     pub fn tick(&mut self, now_ms: i64) -> Vec<Notification> {
         let mut out = Vec::new();
-        let due: Vec<(String, String)> = self
+        let due: Vec<String> = self
+            .state
             .groups
             .iter()
             .filter(|(_, g)| g.next_flush_ms.is_some_and(|t| t <= now_ms))
@@ -244,11 +255,11 @@ impl Dispatcher {
         out
     }
 
-    fn flush(&mut self, key: &(String, String), now_ms: i64, out: &mut Vec<Notification>) {
-        let Some(route) = find_route(&self.policy.routes, &key.0).cloned() else {
+    fn flush(&mut self, key: &str, now_ms: i64, out: &mut Vec<Notification>) {
+        let Some(mut group) = self.state.groups.remove(key) else {
             return;
         };
-        let Some(mut group) = self.groups.remove(key) else {
+        let Some(route) = find_route(&self.policy.routes, &group.route).cloned() else {
             return;
         };
         let repeat = group.fresh.is_empty();
@@ -278,7 +289,7 @@ impl Dispatcher {
         group.next_flush_ms =
             (!group.notices.is_empty()).then_some(now_ms + route.repeat_interval_s * 1000);
         if !group.notices.is_empty() {
-            self.groups.insert(key.clone(), group);
+            self.state.groups.insert(key.to_string(), group);
         }
     }
 
@@ -329,7 +340,7 @@ impl Dispatcher {
                 silence: silence.id,
             });
         }
-        let inhibitor = self.in_force.values().find(|source| {
+        let inhibitor = self.state.in_force.values().find(|source| {
             self.policy
                 .inhibitions
                 .iter()
@@ -344,13 +355,13 @@ impl Dispatcher {
         let Some(timeout) = self.policy.ack_timeout_s.get(&tier) else {
             return;
         };
-        let waiting = self.waits.iter().any(|w| {
+        let waiting = self.state.waits.iter().any(|w| {
             w.notice.warning == notice.warning
                 && w.notice.version == notice.version
                 && w.tier == tier
         });
         if !waiting {
-            self.waits.push(AckWait {
+            self.state.waits.push(AckWait {
                 notice: notice.clone(),
                 tier,
                 deadline_ms: now_ms + timeout * 1000,
@@ -360,9 +371,12 @@ impl Dispatcher {
 
     /// Tells the tier above for every deadline passed without acknowledgement.
     fn escalate(&mut self, now_ms: i64, out: &mut Vec<Notification>) {
-        let (expired, waiting): (Vec<AckWait>, Vec<AckWait>) =
-            self.waits.drain(..).partition(|w| w.deadline_ms <= now_ms);
-        self.waits = waiting;
+        let (expired, waiting): (Vec<AckWait>, Vec<AckWait>) = self
+            .state
+            .waits
+            .drain(..)
+            .partition(|w| w.deadline_ms <= now_ms);
+        self.state.waits = waiting;
         for wait in expired {
             let Some(above) = wait.tier.above() else {
                 continue;

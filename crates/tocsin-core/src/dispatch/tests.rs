@@ -297,3 +297,17 @@ fn exercises_reach_only_recipients_that_take_part() {
     assert_eq!(summary(&told), ["ubnd-04252:1.1:commune"]);
     assert!(!told[0].needs_ack, "exercises do not escalate");
 }
+
+#[test]
+fn the_state_survives_a_restart() {
+    let mut d = dispatcher();
+    d.notice(notice(1, 1, "river_flood", 1, &["04252"]), 0);
+    d.tick(30_000);
+    let saved = serde_json::to_string(&d.state).unwrap();
+    let mut restarted = dispatcher();
+    restarted.state = serde_json::from_str(&saved).unwrap();
+    assert_eq!(
+        summary(&restarted.tick(30_000 + 15 * MIN)),
+        ["ca-15:1.1:escalation from commune"]
+    );
+}
