@@ -7,6 +7,7 @@
 pub mod access;
 pub mod backtest;
 pub mod catalog;
+pub mod channels;
 pub mod clock;
 pub mod detect;
 pub mod engine;
