@@ -4,8 +4,9 @@
 //! words, `Message-ID` derived from the idempotency key (every retry of one notification has
 //! the same one, so a duplicate is recognisable), `Content-Language`. The body is
 //! `multipart/mixed`: a `text/plain; charset=utf-8` part in base64 — the text, then the
-//! acknowledgement link when there is one — and the CAP alert attached as `alert.xml`
-//! (`application/cap+xml`, base64, its bytes unchanged so its signature still verifies).
+//! acknowledgement link when there is one and the text does not give it — and the CAP alert
+//! attached as `alert.xml` (`application/cap+xml`, base64, its bytes unchanged so its
+//! signature still verifies).
 //! Lines end in CRLF and none is longer than 78 characters; the whole mail is 7-bit ASCII.
 
 use super::{Message, SmtpSettings};
@@ -74,10 +75,15 @@ fn language(message: &Message) -> &'static str {
     if message.language == "vi" { "vi" } else { "en" }
 }
 
-/// The text, then the acknowledgement link in the recipient's language.
+/// The text, then the acknowledgement link in the recipient's language (unless the text
+/// already gives it).
 fn text(message: &Message) -> String {
     let mut text = message.text.trim_end().to_string();
-    if let Some(url) = &message.ack_url {
+    if let Some(url) = message
+        .ack_url
+        .as_ref()
+        .filter(|u| !text.contains(u.as_str()))
+    {
         let label = match language(message) {
             "vi" => "Xác nhận đã nhận cảnh báo",
             _ => "Acknowledge this warning",
@@ -177,6 +183,12 @@ Content-Type: multipart/mixed; boundary=\"tocsin-part-";
         assert!(text(&message("vi", "k")).ends_with(": http://tocsin.test/ack/abc\n"));
         assert!(text(&message("vi", "k")).contains("Xác nhận"));
         assert!(text(&message("en", "k")).contains("Acknowledge this warning"));
+        let mut given = message("vi", "k");
+        given.text = "Lũ.\n\nXác nhận: http://tocsin.test/ack/abc".into();
+        assert_eq!(
+            text(&given),
+            "Lũ.\n\nXác nhận: http://tocsin.test/ack/abc\n"
+        );
         let mut quiet = message("en", "k");
         quiet.ack_url = None;
         assert_eq!(text(&quiet), "Lũ trên sông Hồng.\nSơ tán khỏi bãi sông.\n");
