@@ -4,6 +4,7 @@
 
 use crate::access::{Principal, hash_secret, new_secret, principal_of};
 use crate::detect::Detector;
+use crate::dispatch::{DispatchDesk, DispatchSettings, RecipientEntry};
 use crate::ingest::{IngestReport, SeriesCache, WriteError, Writer, check_records};
 use crate::registry::changes::RegionChange;
 use crate::registry::import::{ImportReport, read_official_files};
@@ -71,6 +72,8 @@ pub struct EngineOptions {
     pub catalog: CompiledCatalog,
     /// Who alerts come from, their status and the lifecycle's timing.
     pub warnings: WarningSettings,
+    /// Who hears about which warning, and through which channels.
+    pub dispatch: DispatchSettings,
 }
 
 impl EngineOptions {
@@ -82,6 +85,7 @@ impl EngineOptions {
             durability,
             catalog,
             warnings: WarningSettings::default(),
+            dispatch: DispatchSettings::default(),
         }
     }
 }
@@ -95,6 +99,7 @@ pub struct Engine {
     writer: Writer,
     detector: Arc<Mutex<Detector>>,
     warnings: Arc<WarningDesk>,
+    dispatch: DispatchDesk,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -113,10 +118,12 @@ impl Engine {
         clock: Arc<dyn Clock>,
         catalog: CompiledCatalog,
         warnings: WarningSettings,
+        dispatch: DispatchSettings,
     ) -> Result<Engine> {
         let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
         let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
         let warnings = Arc::new(desk);
+        let dispatch = DispatchDesk::open(store.clone(), clock.clone(), dispatch)?;
         let writer = Writer::start(
             store.clone(),
             clock.clone(),
@@ -131,6 +138,7 @@ impl Engine {
             writer,
             detector,
             warnings,
+            dispatch,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -204,6 +212,7 @@ impl Engine {
             clock,
             options.catalog.clone(),
             options.warnings.clone(),
+            options.dispatch.clone(),
         )
     }
 
@@ -707,7 +716,113 @@ impl Engine {
 
     /// Drafts the warning versions due now and releases those marked for automatic release.
     pub fn tick_warnings(&self) -> Result<Vec<VersionRecord>> {
-        self.warnings.tick()
+        let versions = self.warnings.tick()?;
+        for version in versions
+            .iter()
+            .filter(|v| v.state == VersionState::Published)
+        {
+            self.disseminate(version)?;
+        }
+        Ok(versions)
+    }
+
+    /// Stores the notifications due now and attempts the deliveries due now; returns the new
+    /// notifications.
+    pub fn run_dispatch(&self) -> Result<Vec<tocsin_core::dispatch::Notification>> {
+        let made = self.dispatch.tick()?;
+        self.dispatch.deliver_due()?;
+        Ok(made)
+    }
+
+    /// Every recipient with its endpoints.
+    pub fn recipients(&self, who: &Principal) -> Result<Vec<RecipientEntry>> {
+        Self::require_read(who)?;
+        self.dispatch.entries()
+    }
+
+    /// Creates or replaces recipients (an administrator, or a national operator).
+    pub fn set_recipients(&self, who: &Principal, entries: &[RecipientEntry]) -> Result<()> {
+        Self::require_national_operator(who, "recipients are managed")?;
+        self.dispatch.set_recipients(entries)
+    }
+
+    /// Every silence, expired ones too.
+    pub fn silences(&self, who: &Principal) -> Result<Vec<tocsin_store::SilenceRecord>> {
+        Self::require_read(who)?;
+        self.dispatch.silences()
+    }
+
+    /// Adds a silence, authored by the caller; its id.
+    pub fn add_silence(
+        &self,
+        who: &Principal,
+        mut silence: tocsin_core::dispatch::Silence,
+    ) -> Result<u64> {
+        Self::require_national_operator(who, "silences are set")?;
+        if silence.ends_ms <= silence.starts_ms {
+            return Err(EngineError::Invalid(
+                "ends: a silence must end after it starts".into(),
+            ));
+        }
+        silence.author = format!("token {} ({})", who.token_id, silence.author);
+        self.dispatch.add_silence(&silence)
+    }
+
+    /// Ends a silence now.
+    pub fn expire_silence(&self, who: &Principal, id: u64) -> Result<bool> {
+        Self::require_national_operator(who, "silences are ended")?;
+        self.dispatch
+            .expire_silence(id, &format!("token {}", who.token_id))
+    }
+
+    /// The notification record of the provinces `who` sees: who was told what, when, each
+    /// attempt, and who acknowledged.
+    pub fn notifications(
+        &self,
+        who: &Principal,
+        warning: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<tocsin_store::NotificationRecord>> {
+        Self::require_read(who)?;
+        Ok(self.store.notifications(&who.filter, warning, limit)?)
+    }
+
+    /// Acknowledges a notification as the caller.
+    pub fn acknowledge(&self, who: &Principal, notification: u64) -> Result<(u64, u32)> {
+        Self::require_read(who)?;
+        self.dispatch.acknowledge(
+            &tocsin_store::AckKey::Id(notification),
+            &format!("token {}", who.token_id),
+        )
+    }
+
+    /// Acknowledges the notification whose link was opened.
+    pub fn acknowledge_link(&self, token: &str) -> Result<(u64, u32)> {
+        self.dispatch.acknowledge(
+            &tocsin_store::AckKey::Token(token.to_string()),
+            "link in the message",
+        )
+    }
+
+    fn require_national_operator(who: &Principal, what: &str) -> Result<()> {
+        if who.role.can_release_warnings() && who.filter.root == FilterRoot::Nation {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden(format!(
+                "{what} by a national operator or administrator"
+            )))
+        }
+    }
+
+    /// Hands a released version to dissemination.
+    fn disseminate(&self, version: &VersionRecord) -> Result<()> {
+        let status = tocsin_cap::CodeList::as_str(self.warnings.settings().status);
+        let concurrent = self
+            .warnings
+            .in_force()
+            .iter()
+            .any(|w| w.province == version.province && w.hazard != version.hazard);
+        self.dispatch.released(version, status, concurrent)
     }
 
     /// Warning versions in `states` of the provinces `who` sees, newest first.
@@ -741,8 +856,11 @@ impl Engine {
         number: u32,
     ) -> Result<VersionRecord> {
         self.require_warning_officer(who, warning)?;
-        self.warnings
-            .release(warning, number, &format!("token {}", who.token_id))
+        let released =
+            self.warnings
+                .release(warning, number, &format!("token {}", who.token_id))?;
+        self.disseminate(&released)?;
+        Ok(released)
     }
 
     /// Withdraws a warning: its Cancel version waits for release like any other.
@@ -753,11 +871,7 @@ impl Engine {
 
     /// Marks a hazard's levels up to `max_level` for release without approval (0 clears it).
     pub fn set_auto_release(&self, who: &Principal, hazard: &str, max_level: u8) -> Result<()> {
-        if !who.role.can_release_warnings() || who.filter.root != FilterRoot::Nation {
-            return Err(EngineError::Forbidden(
-                "automatic release is set by a national operator or administrator".into(),
-            ));
-        }
+        Self::require_national_operator(who, "automatic release is set")?;
         if max_level > 5 {
             return Err(EngineError::Invalid(format!(
                 "max_level {max_level}: QĐ 18 levels are 1 to 5 (0 clears)"

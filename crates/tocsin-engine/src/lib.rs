@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod channels;
 pub mod clock;
 pub mod detect;
+pub mod dispatch;
 pub mod engine;
 pub mod feeds;
 pub mod ingest;

@@ -38,9 +38,21 @@ pub struct Config {
     pub alert_signing_cert: Option<PathBuf>,
     /// Folder with `trust.toml`: the certificates trusted per sender for verifying alerts.
     pub trust_dir: Option<PathBuf>,
+    /// Dissemination policy (routes, inhibitions, acknowledgement timeouts); default: built in.
+    pub dispatch_policy: Option<PathBuf>,
+    /// The base URL recipients reach this node at (acknowledgement links).
+    pub public_url: Option<String>,
+    /// `host:port` of the SMTP relay e-mail goes through; no e-mail without it.
+    pub smtp_server: Option<String>,
+    /// The sender address of e-mail.
+    pub smtp_from: Option<String>,
 }
 
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 17] = [
+    "dispatch_policy",
+    "public_url",
+    "smtp_from",
+    "smtp_server",
     "trust_dir",
     "alert_sender",
     "alert_signing_cert",
@@ -138,6 +150,9 @@ pub fn check(config: &Config) -> Vec<String> {
     if let Err(e) = trust_store(config) {
         problems.push(e);
     }
+    if let Err(e) = dispatch_settings(config) {
+        problems.push(e);
+    }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
     }
@@ -218,6 +233,32 @@ pub fn warning_settings(
         signing_key: signing_key(config)?.map(std::sync::Arc::new),
         trust: std::sync::Arc::new(trust_store(config)?),
     })
+}
+
+/// The dissemination settings of a config: policy, SMTP relay, public URL.
+pub fn dispatch_settings(
+    config: &Config,
+) -> Result<tocsin_engine::dispatch::DispatchSettings, String> {
+    let mut settings = tocsin_engine::dispatch::DispatchSettings::default();
+    if let Some(file) = &config.dispatch_policy {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("dispatch_policy: {}: {e}", file.display()))?;
+        settings.policy = tocsin_engine::dispatch::read_policy(&text)
+            .map_err(|e| format!("dispatch_policy: {}: {e}", file.display()))?;
+    }
+    if let Some(url) = &config.public_url {
+        settings.public_url = url.trim_end_matches('/').to_string();
+    }
+    settings.channels.smtp = match (&config.smtp_server, &config.smtp_from) {
+        (Some(server), Some(from)) => Some(tocsin_engine::channels::SmtpSettings {
+            server: server.clone(),
+            from: from.clone(),
+            helo: from.split('@').nth(1).unwrap_or("tocsin.local").to_string(),
+        }),
+        (None, None) => None,
+        _ => return Err("smtp_server and smtp_from go together".into()),
+    };
+    Ok(settings)
 }
 
 pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {

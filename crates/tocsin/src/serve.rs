@@ -39,6 +39,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub catalog: Option<PathBuf>,
     pub warnings: tocsin_engine::warnings::WarningSettings,
+    pub dispatch: tocsin_engine::dispatch::DispatchSettings,
 }
 
 impl ServeArgs {
@@ -58,6 +59,7 @@ impl ServeArgs {
             .map(|d| config::parse_durability(d).context("durability"))
             .transpose()?;
         let warnings = config::warning_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
+        let dispatch = config::dispatch_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Settings {
             data: self
                 .data
@@ -80,6 +82,7 @@ impl ServeArgs {
             max_body_bytes: file.max_body_bytes.unwrap_or(config::DEFAULT_MAX_BODY),
             catalog: self.catalog.clone().or(file.catalog),
             warnings,
+            dispatch,
         })
     }
 }
@@ -136,6 +139,7 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
         durability: settings.durability,
         catalog,
         warnings: settings.warnings.clone(),
+        dispatch: settings.dispatch.clone(),
     };
     Engine::open(&settings.data, &options, clock)
         .with_context(|| format!("open the store in {}", settings.data.display()))
@@ -184,6 +188,12 @@ pub async fn serve(
         minute,
         "external alerts received",
         Engine::poll_feeds,
+    ));
+    tokio::spawn(periodically(
+        state.engine.clone(),
+        std::time::Duration::from_secs(2),
+        "notifications made",
+        Engine::run_dispatch,
     ));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,

@@ -131,7 +131,7 @@ impl WarningDesk {
     }
 
     /// Drafts and stores the versions due now, then releases those marked for automatic
-    /// release. Returns the versions made.
+    /// release. Returns the versions made, as they stand after that (released or draft).
     pub fn tick(&self) -> Result<Vec<VersionRecord>> {
         let now = self.clock.now().as_millisecond();
         let mut book = self.lock();
@@ -141,16 +141,20 @@ impl WarningDesk {
         }
         let warnings: Vec<WarningRecord> =
             drafts.iter().map(|d| warning_record(&book, d)).collect();
-        let versions: Vec<VersionRecord> = drafts.iter().map(version_record).collect();
+        let mut versions: Vec<VersionRecord> = drafts.iter().map(version_record).collect();
         self.store.record_lifecycle(&warnings, &versions)?;
         let automatic = self.store.auto_release()?;
-        for draft in drafts.iter().filter(|d| d.action.is_message()) {
+        for (draft, version) in drafts
+            .iter()
+            .zip(&mut versions)
+            .filter(|(d, _)| d.action.is_message())
+        {
             let limit = automatic
                 .iter()
                 .find(|(hazard, _)| *hazard == draft.hazard)
                 .map_or(0, |(_, level)| *level);
             if release_level(&self.store, draft)? <= limit {
-                self.release_locked(&mut book, draft.warning, draft.number, "auto")?;
+                *version = self.release_locked(&mut book, draft.warning, draft.number, "auto")?;
             }
         }
         Ok(versions)

@@ -4,6 +4,7 @@
 mod catalog;
 mod channels;
 mod detect;
+mod dispatch;
 mod feeds;
 mod ingest;
 mod outbreak;

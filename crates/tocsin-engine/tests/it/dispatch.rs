@@ -1,0 +1,276 @@
+//! Dissemination in the running engine: a released warning reaches its recipients' webhooks
+//! exactly once by idempotency key through failures and a restart, every attempt recorded; an
+//! unacknowledged commune warning climbs to the province and then the nation on time.
+
+use crate::detect::{engine_with_station, send, wait_for, yen_bai_gauge};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use tocsin_core::Clock;
+use tocsin_core::clock::ManualClock;
+use tocsin_core::dispatch::{Recipient, Tier};
+use tocsin_engine::access::Principal;
+use tocsin_engine::channels::{Endpoint, WebhookBody};
+use tocsin_engine::dispatch::{RecipientEntry, read_policy};
+use tocsin_engine::{Engine, EngineOptions};
+
+/// A webhook receiver on a real port: answers 503 to the first `failures` requests, then 200,
+/// and records (path, idempotency key, status) of each request.
+struct Receiver {
+    url: String,
+    requests: Arc<Mutex<Vec<(String, String, u16)>>>,
+}
+
+impl Receiver {
+    fn start(failures: usize) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests: Arc<Mutex<Vec<(String, String, u16)>>> = Arc::default();
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (path, key) = read_request(&stream);
+                let mut seen = seen.lock().unwrap();
+                let status = if seen.len() < failures { 503 } else { 200 };
+                seen.push((path, key, status));
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver { url, requests }
+    }
+
+    /// Idempotency keys answered 200, per path.
+    fn delivered(&self, path: &str) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .filter(|(p, _, s)| p == path && *s == 200)
+            .map(|(_, k, _)| k.clone())
+            .collect()
+    }
+}
+
+/// The path and `Idempotency-Key` of one request, whose body is read and dropped.
+fn read_request(stream: &std::net::TcpStream) -> (String, String) {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap_or_default();
+    let path = line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    let (mut key, mut length) = (String::new(), 0usize);
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap_or_default();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "idempotency-key" => key = value.trim().to_string(),
+            "content-length" => length = value.trim().parse().unwrap_or(0),
+            _ => {}
+        }
+    }
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    (path, key)
+}
+
+fn recipient(id: &str, sector: &str, region: &str, tier: Tier, url: &str) -> RecipientEntry {
+    RecipientEntry {
+        recipient: Recipient {
+            id: id.into(),
+            name: id.into(),
+            sector: sector.into(),
+            region: region.into(),
+            tier,
+            exercises: false,
+        },
+        language: "vi".into(),
+        endpoints: vec![Endpoint::Webhook {
+            url: url.into(),
+            secret: Some("s3cret".into()),
+            body: WebhookBody::Json,
+        }],
+    }
+}
+
+fn recipients(receiver: &Receiver) -> Vec<RecipientEntry> {
+    vec![
+        recipient(
+            "ubnd-04252",
+            "standing",
+            "04252",
+            Tier::Commune,
+            &format!("{}/commune", receiver.url),
+        ),
+        recipient(
+            "ca-15",
+            "standing",
+            "15",
+            Tier::Province,
+            &format!("{}/province", receiver.url),
+        ),
+        recipient(
+            "centre",
+            "standing",
+            "VN",
+            Tier::National,
+            &format!("{}/national", receiver.url),
+        ),
+    ]
+}
+
+fn advance_s(clock: &ManualClock, seconds: i64) {
+    clock.set(clock.now() + jiff::SignedDuration::from_secs(seconds));
+}
+
+/// A released river flood warning in commune 04252 (Lào Cai) at `levels`' last level.
+fn release_flood(engine: &Engine, clock: &ManualClock, levels: &[f64], observed: usize) {
+    send(engine, 0, levels);
+    wait_for(engine, observed);
+    advance_s(clock, 300);
+    let draft = engine.tick_warnings().unwrap().remove(0);
+    engine
+        .release_warning(&Principal::local_admin(), draft.warning, draft.number)
+        .unwrap();
+}
+
+#[test]
+fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(2);
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
+    engine
+        .set_recipients(&Principal::local_admin(), &recipients(&receiver))
+        .unwrap();
+    release_flood(&engine, &clock, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98], 3);
+    let made = engine.run_dispatch().unwrap();
+    assert_eq!(
+        made.len(),
+        1,
+        "the commune hears at once; the others wait their group"
+    );
+    drop(engine);
+    let engine = Engine::open(dir.path(), &options, clock.clone()).unwrap();
+    for _ in 0..40 {
+        advance_s(&clock, 5);
+        engine.run_dispatch().unwrap();
+    }
+    for path in ["/commune", "/province", "/national"] {
+        assert_eq!(
+            receiver.delivered(path).len(),
+            1,
+            "{path}: {:?}",
+            receiver.requests.lock().unwrap()
+        );
+    }
+    let record = engine
+        .notifications(&Principal::local_admin(), None, 10)
+        .unwrap();
+    let commune = record.iter().find(|n| n.recipient == "ubnd-04252").unwrap();
+    let outcomes: Vec<&str> = commune.deliveries[0]
+        .attempts
+        .iter()
+        .map(|a| a.outcome.as_str())
+        .collect();
+    assert_eq!(outcomes, ["failed", "failed", "delivered"]);
+    let keys: Vec<String> = receiver
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.0 == "/commune")
+        .map(|r| r.1.clone())
+        .collect();
+    assert!(
+        keys.iter().all(|k| *k == keys[0]),
+        "every retry carries the same key: {keys:?}"
+    );
+}
+
+const CLIMBING: &str = r#"
+ack_min_level = 1
+ack_timeout_s = { commune = 900, province = 900 }
+
+[[route]]
+name = "commune"
+recipients = { tier = "commune", within = "area" }
+"#;
+
+#[test]
+fn an_unacknowledged_commune_warning_reaches_the_province_then_the_nation_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(0);
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    options.dispatch.policy = read_policy(CLIMBING).unwrap();
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
+    engine
+        .set_recipients(&Principal::local_admin(), &recipients(&receiver))
+        .unwrap();
+    release_flood(&engine, &clock, &[30.2, 30.2, 30.3], 1);
+    engine.run_dispatch().unwrap();
+    assert_eq!(receiver.delivered("/commune").len(), 1);
+    advance_s(&clock, 14 * 60);
+    engine.run_dispatch().unwrap();
+    assert!(
+        receiver.delivered("/province").is_empty(),
+        "not before 15 minutes"
+    );
+    advance_s(&clock, 60);
+    engine.run_dispatch().unwrap();
+    assert_eq!(
+        receiver.delivered("/province").len(),
+        1,
+        "15 minutes without acknowledgement"
+    );
+    advance_s(&clock, 15 * 60);
+    engine.run_dispatch().unwrap();
+    assert_eq!(receiver.delivered("/national").len(), 1);
+    let record = engine
+        .notifications(&Principal::local_admin(), None, 10)
+        .unwrap();
+    let national = record.iter().find(|n| n.recipient == "centre").unwrap();
+    assert!(
+        national.reason.contains("escalation") && national.reason.contains("province"),
+        "{}",
+        national.reason
+    );
+}
+
+#[test]
+fn an_acknowledgement_stops_the_climb() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(0);
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    options.dispatch.policy = read_policy(CLIMBING).unwrap();
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
+    engine
+        .set_recipients(&Principal::local_admin(), &recipients(&receiver))
+        .unwrap();
+    release_flood(&engine, &clock, &[30.2, 30.2, 30.3], 1);
+    engine.run_dispatch().unwrap();
+    let record = engine
+        .notifications(&Principal::local_admin(), None, 10)
+        .unwrap();
+    engine
+        .acknowledge(&Principal::local_admin(), record[0].id)
+        .unwrap();
+    advance_s(&clock, 60 * 60);
+    engine.run_dispatch().unwrap();
+    assert!(receiver.delivered("/province").is_empty());
+    let record = engine
+        .notifications(&Principal::local_admin(), None, 10)
+        .unwrap();
+    assert_eq!(record[0].acked_by.as_deref(), Some("token local"));
+}
