@@ -100,6 +100,18 @@ pub struct Engine {
     detector: Arc<Mutex<Detector>>,
     warnings: Arc<WarningDesk>,
     dispatch: DispatchDesk,
+    events: tokio::sync::broadcast::Sender<Event>,
+}
+
+/// Something dashboards follow live: a released warning version or a notification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// `warning` or `notification`.
+    pub kind: &'static str,
+    /// The province it concerns (for scopes).
+    pub province: String,
+    /// The event as JSON.
+    pub json: String,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -139,6 +151,7 @@ impl Engine {
             detector,
             warnings,
             dispatch,
+            events: tokio::sync::broadcast::channel(1024).0,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -730,8 +743,39 @@ impl Engine {
     /// notifications.
     pub fn run_dispatch(&self) -> Result<Vec<tocsin_core::dispatch::Notification>> {
         let made = self.dispatch.tick()?;
+        for notification in &made {
+            let province = self
+                .store
+                .warning_versions(notification.warning)?
+                .first()
+                .map(|v| v.province.clone());
+            self.publish_event(
+                "notification",
+                province.unwrap_or_default(),
+                serde_json::to_string(notification),
+            );
+        }
         self.dispatch.deliver_due()?;
         Ok(made)
+    }
+
+    /// Follows released warnings and notifications as they happen.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn publish_event(
+        &self,
+        kind: &'static str,
+        province: String,
+        json: serde_json::Result<String>,
+    ) {
+        // Nobody listening is not an error.
+        let _ = self.events.send(Event {
+            kind,
+            province,
+            json: json.unwrap_or_default(),
+        });
     }
 
     /// Every recipient with its endpoints.
@@ -822,7 +866,14 @@ impl Engine {
             .in_force()
             .iter()
             .any(|w| w.province == version.province && w.hazard != version.hazard);
-        self.dispatch.released(version, status, concurrent)
+        self.dispatch.released(version, status, concurrent)?;
+        let event = serde_json::json!({
+            "warning": version.warning, "version": version.number, "hazard": version.hazard, "province": version.province,
+            "level": version.level, "action": version.action,
+            "identifier": version.publication.as_ref().map(|p| &p.identifier),
+        });
+        self.publish_event("warning", version.province.clone(), Ok(event.to_string()));
+        Ok(())
     }
 
     /// Warning versions in `states` of the provinces `who` sees, newest first.

@@ -21,7 +21,8 @@ pub mod stations;
 pub mod warnings;
 pub mod zones;
 
-pub use engine::{Engine, EngineError, EngineOptions};
+pub use engine::{Engine, EngineError, EngineOptions, Event};
 pub use tocsin_store::{
-    Detection, Durability, Publication, SeriesQuery, VersionRecord, VersionState,
+    Detection, Durability, FilterRoot, NotificationRecord, Publication, SeriesQuery, SilenceRecord, VersionRecord,
+    VersionState,
 };

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod detections;
+mod dispatch;
 mod feeds;
 mod observations;
 mod regions;
@@ -61,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(feeds::routes())
         .merge(catalog::routes())
         .merge(warnings::routes())
+        .merge(dispatch::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod catalog;
+mod dispatch;
 mod feeds;
 mod scope;
 mod warnings;

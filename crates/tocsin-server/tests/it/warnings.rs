@@ -12,11 +12,11 @@ use tocsin_core::observation::ObservationInput;
 use tocsin_engine::Engine;
 use tocsin_engine::access::Principal;
 
-const GAUGE_CSV: &str = "id,name,domain,lat,lon,commune,metrics,attributes\n\
+pub const GAUGE_CSV: &str = "id,name,domain,lat,lon,commune,metrics,attributes\n\
     SYN-YB-1,Yên Bái river gauge (synthetic),hydromet,21.705,104.87,,water_level_m:m:0:100:3600,bd1=30;bd2=31;bd3=32;station_area=1\n";
 
 /// Hourly water levels from 2024-09-09T00:00+07:00 until the gauge stands at level 3.
-fn flood(engine: &Engine) {
+pub fn flood(engine: &Engine) {
     let records = [29.0, 30.2, 31.5, 32.4, 33.2, 33.98]
         .iter()
         .enumerate()
