@@ -23,6 +23,6 @@ pub mod zones;
 
 pub use engine::{Engine, EngineError, EngineOptions, Event};
 pub use tocsin_store::{
-    Detection, Durability, FilterRoot, NotificationRecord, Publication, SeriesQuery, SilenceRecord, VersionRecord,
-    VersionState,
+    Detection, Durability, FilterRoot, NotificationRecord, Publication, SeriesQuery, SilenceRecord,
+    VersionRecord, VersionState,
 };

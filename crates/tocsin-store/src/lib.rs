@@ -12,8 +12,8 @@ mod sqlite;
 mod warnings;
 
 pub use dispatch::{
-    AckKey, AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, NewNotification, NotificationRecord,
-    RecipientRecord, SilenceRecord,
+    AckKey, AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, NewNotification,
+    NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use sqlite::{Durability, SqliteStore};
@@ -496,7 +496,12 @@ pub trait Store: Send + Sync {
     fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>>;
     /// The notification record of the provinces `filter` shows (of one warning, or all),
     /// newest first.
-    fn notifications(&self, filter: &RegionFilter, warning: Option<u64>, limit: usize) -> Result<Vec<NotificationRecord>>;
+    fn notifications(
+        &self,
+        filter: &RegionFilter,
+        warning: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<NotificationRecord>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

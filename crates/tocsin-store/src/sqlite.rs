@@ -879,7 +879,12 @@ impl Store for SqliteStore {
         self.write(|tx, _| crate::dispatch::acknowledge(tx, key, by, at_ms))
     }
 
-    fn notifications(&self, filter: &RegionFilter, warning: Option<u64>, limit: usize) -> Result<Vec<NotificationRecord>> {
+    fn notifications(
+        &self,
+        filter: &RegionFilter,
+        warning: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<NotificationRecord>> {
         self.read(|conn| crate::dispatch::notifications(conn, filter, warning, limit))
     }
 
