@@ -264,7 +264,7 @@ impl Engine {
     }
 
     /// An alert as received: read, validated, its signature checked, placed when valid.
-    fn external_alert(
+    pub(crate) fn external_alert(
         &self,
         subscription: u64,
         source: String,

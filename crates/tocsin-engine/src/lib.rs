@@ -13,6 +13,7 @@ pub mod detect;
 pub mod dispatch;
 pub mod engine;
 pub mod feeds;
+pub mod forwarded;
 pub mod ingest;
 pub mod outbreaks;
 pub mod registry;

@@ -5,6 +5,7 @@ mod catalog;
 mod detections;
 mod dispatch;
 mod feeds;
+mod forwarded;
 mod observations;
 mod regions;
 mod stations;
@@ -60,6 +61,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(observations::routes())
         .merge(detections::routes())
         .merge(feeds::routes())
+        .merge(forwarded::routes())
         .merge(catalog::routes())
         .merge(warnings::routes())
         .merge(dispatch::routes())

@@ -4,6 +4,7 @@ mod bad_input;
 mod catalog;
 mod dispatch;
 mod feeds;
+mod forwarded;
 mod scope;
 mod warnings;
 
