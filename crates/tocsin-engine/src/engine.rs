@@ -759,6 +759,24 @@ impl Engine {
         Ok(made)
     }
 
+    /// Starts the worker that drafts, releases and disseminates as soon as detections touch a
+    /// warning (and at least every second, for group windows, renewals, escalations and
+    /// retries). It stops when the engine is dropped.
+    pub fn start_worker(self: &Arc<Self>) {
+        let engine = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new().name("tocsin-dispatch".into()).spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.warnings.wakeup.wait(std::time::Duration::from_secs(1));
+                if let Err(e) = engine.tick_warnings().and_then(|_| engine.run_dispatch()) {
+                    tracing::error!(error = %e, "warnings or dissemination failed; trying again");
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "the dissemination worker could not start");
+        }
+    }
+
     /// Follows released warnings and notifications as they happen.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
         self.events.subscribe()

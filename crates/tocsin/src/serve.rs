@@ -176,24 +176,12 @@ pub async fn serve(
         "data gaps changed",
         Engine::check_data_gaps,
     ));
-    let quarter_minute = std::time::Duration::from_secs(15);
-    tokio::spawn(periodically(
-        state.engine.clone(),
-        quarter_minute,
-        "warning versions drafted",
-        Engine::tick_warnings,
-    ));
+    state.engine.start_worker();
     tokio::spawn(periodically(
         state.engine.clone(),
         minute,
         "external alerts received",
         Engine::poll_feeds,
-    ));
-    tokio::spawn(periodically(
-        state.engine.clone(),
-        std::time::Duration::from_secs(2),
-        "notifications made",
-        Engine::run_dispatch,
     ));
     let listener = match tokio::net::TcpListener::bind(&settings.listen).await {
         Ok(l) => l,

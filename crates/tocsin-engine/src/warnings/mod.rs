@@ -51,6 +51,30 @@ impl Default for WarningSettings {
     }
 }
 
+/// A flag that wakes a waiting worker when warnings have news.
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    news: Mutex<bool>,
+    ring: std::sync::Condvar,
+}
+
+impl Wakeup {
+    pub fn notify(&self) {
+        *self.news.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.ring.notify_all();
+    }
+
+    /// Waits until notified or `timeout` passes; whether there was news.
+    pub fn wait(&self, timeout: std::time::Duration) -> bool {
+        let news = self.news.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut news, _) = self
+            .ring
+            .wait_timeout_while(news, timeout, |n| !*n)
+            .unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *news)
+    }
+}
+
 /// The lifecycle, its store and what composing an alert needs.
 pub struct WarningDesk {
     store: Arc<dyn Store>,
@@ -58,6 +82,8 @@ pub struct WarningDesk {
     settings: WarningSettings,
     book: Mutex<WarningBook>,
     catalog: RwLock<Arc<CompiledCatalog>>,
+    /// Rung when detections touch a warning, so that a worker drafts without waiting.
+    pub wakeup: Wakeup,
 }
 
 impl WarningDesk {
@@ -81,6 +107,7 @@ impl WarningDesk {
             settings,
             book: Mutex::new(book),
             catalog: RwLock::new(Arc::new(catalog)),
+            wakeup: Wakeup::default(),
         })
     }
 
@@ -127,6 +154,9 @@ impl WarningDesk {
             .map(open_record)
             .collect();
         self.store.record_lifecycle(&records, &[])?;
+        if !records.is_empty() {
+            self.wakeup.notify();
+        }
         Ok(())
     }
 

@@ -274,3 +274,44 @@ fn an_acknowledgement_stops_the_climb() {
         .unwrap();
     assert_eq!(record[0].acked_by.as_deref(), Some("token local"));
 }
+
+const AT_ONCE: &str = r#"
+[[route]]
+name = "commune"
+recipients = { tier = "commune", within = "area" }
+"#;
+
+#[test]
+fn the_worker_releases_and_delivers_as_soon_as_a_threshold_is_crossed() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(0);
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    options.dispatch.policy = read_policy(AT_ONCE).unwrap();
+    options.warnings.policy.group_window_ms = 0;
+    let engine = Arc::new(engine_with_station(
+        dir.path(),
+        &options,
+        clock.clone(),
+        yen_bai_gauge(),
+    ));
+    engine
+        .set_recipients(&Principal::local_admin(), &recipients(&receiver))
+        .unwrap();
+    engine
+        .set_auto_release(&Principal::local_admin(), "river_flood", 5)
+        .unwrap();
+    engine.start_worker();
+    send(&engine, 0, &[29.0, 30.2]);
+    for _ in 0..500 {
+        if !receiver.delivered("/commune").is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        receiver.delivered("/commune").len(),
+        1,
+        "released and delivered without any tick from outside"
+    );
+}
