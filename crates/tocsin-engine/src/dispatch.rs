@@ -316,7 +316,8 @@ impl DispatchDesk {
         }
     }
 
-    /// The message of a delivery: the released alert, its text in the recipient's language.
+    /// The message of a delivery: the released alert, its text in the recipient's language
+    /// (each channel adds the acknowledgement link its own way).
     fn message(&self, delivery: &DueDelivery, language: &str, now: i64) -> Result<Message> {
         let versions = self.store.warning_versions(delivery.warning)?;
         let version = versions
@@ -359,17 +360,7 @@ impl DispatchDesk {
             subject: info
                 .and_then(|i| i.headline.clone())
                 .unwrap_or_else(|| publication.identifier.clone()),
-            text: match &ack_url {
-                Some(url) => format!(
-                    "{text}\n\n{}: {url}",
-                    if language == "en" {
-                        "Acknowledge"
-                    } else {
-                        "Xác nhận đã nhận"
-                    }
-                ),
-                None => text,
-            },
+            text,
             cap_xml: publication.cap_xml.clone(),
             json: json.to_string(),
             province: version.province.clone(),

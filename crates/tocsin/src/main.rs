@@ -6,6 +6,7 @@
 
 mod backtest;
 mod bench;
+mod bench_dispatch;
 mod cap;
 mod cap_sign;
 mod config;
@@ -93,6 +94,13 @@ enum ImportCommand {
         #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
         data: PathBuf,
     },
+    /// Import the agencies that receive warnings from a JSON array (created or replaced by id).
+    Recipients {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +150,9 @@ fn main() -> Result<()> {
             changes,
         }) => import_regions(&from, &data, changes.as_deref()),
         Command::Import(ImportCommand::Stations { file, data }) => import_stations(&file, &data),
+        Command::Import(ImportCommand::Recipients { file, data }) => {
+            import_recipients(&file, &data)
+        }
         Command::Import(ImportCommand::RegionChanges { file, data }) => {
             import_region_changes(&file, &data)
         }
@@ -282,6 +293,26 @@ fn import_region_changes(file: &std::path::Path, data: &std::path::Path) -> Resu
             change.status
         );
     }
+    Ok(())
+}
+
+fn import_recipients(file: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let entries: Vec<tocsin_engine::dispatch::RecipientEntry> = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not a JSON array of recipients", file.display()))?;
+    if let Some((i, _)) = entries
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.recipient.id.is_empty() || e.recipient.region.is_empty())
+    {
+        bail!(
+            "{}: recipient {i}: id and region must not be empty",
+            file.display()
+        );
+    }
+    engine.set_recipients(&tocsin_engine::access::Principal::local_admin(), &entries)?;
+    println!("imported {} recipients", entries.len());
     Ok(())
 }
 

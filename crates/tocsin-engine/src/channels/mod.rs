@@ -49,7 +49,7 @@ pub struct Message {
 
 /// Where a message goes. Stored as JSON by the dispatcher, e.g.
 /// `{"channel":"webhook","url":"http://…","secret":"…","body":"json"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "channel", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Endpoint {
     /// HTTP POST of the JSON summary or the CAP alert.
@@ -78,6 +78,22 @@ pub enum Endpoint {
         /// A token of the parent allowed to send data in.
         token: String,
     },
+}
+
+/// Shows where an endpoint goes, never its secret or token.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Webhook { url, body, .. } => write!(f, "Webhook({url}, {body:?})"),
+            Endpoint::Mqtt {
+                broker,
+                topic_prefix,
+                body,
+            } => write!(f, "Mqtt({broker}, {topic_prefix}, {body:?})"),
+            Endpoint::Email { address } => write!(f, "Email({address})"),
+            Endpoint::Parent { url, .. } => write!(f, "Parent({url})"),
+        }
+    }
 }
 
 /// What a webhook or MQTT message carries.

@@ -96,3 +96,37 @@ fn config_check_names_catalogue_problems() {
         tocsin_ok(&["config", "check", "--catalog", shipped.to_str().unwrap()]).ends_with(": ok\n")
     );
 }
+
+#[test]
+fn recipients_are_imported_from_json_and_bad_files_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("recipients.json");
+    std::fs::write(
+        &file,
+        r#"[{"id": "ubnd-04252", "name": "UBND phường Yên Bái (synthetic)", "sector": "standing", "region": "04252", "tier": "commune",
+             "endpoints": [{"channel": "webhook", "url": "http://127.0.0.1:9/hook", "body": "json"}]}]"#,
+    )
+    .unwrap();
+    let args = [
+        "import",
+        "recipients",
+        "--file",
+        file.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    assert_eq!(tocsin_ok(&args), "imported 1 recipients\n");
+    std::fs::write(
+        &file,
+        r#"[{"id": "x", "name": "x", "sector": "standing", "region": "01", "tier": "district"}]"#,
+    )
+    .unwrap();
+    let output = tocsin(&args);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("unknown variant `district`"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
