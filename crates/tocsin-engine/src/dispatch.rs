@@ -179,12 +179,7 @@ impl DispatchDesk {
             sector: dispatcher.policy.sector_of(&version.hazard).to_string(),
             hazard: version.hazard.clone(),
             province: version.province.clone(),
-            communes: draft
-                .areas
-                .keys()
-                .filter(|c| **c != version.province)
-                .cloned()
-                .collect(),
+            communes: communes_of(&draft, &version.province),
             level: version.level,
             status: status.to_string(),
             action: version.action.clone(),
@@ -364,12 +359,7 @@ impl DispatchDesk {
             cap_xml: publication.cap_xml.clone(),
             json: json.to_string(),
             province: version.province.clone(),
-            communes: draft
-                .areas
-                .keys()
-                .filter(|c| **c != version.province)
-                .cloned()
-                .collect(),
+            communes: communes_of(&draft, &version.province),
             hazard: version.hazard.clone(),
             ack_url,
             attempted_at: jiff::Timestamp::from_millisecond(now).unwrap_or_default(),
@@ -388,6 +378,16 @@ impl DispatchDesk {
         self.store.save_dispatch_state(&state)?;
         Ok((warning, version))
     }
+}
+
+/// The commune codes of a draft's areas (an area may be the province itself).
+fn communes_of(draft: &Draft, province: &str) -> Vec<String> {
+    draft
+        .areas
+        .keys()
+        .filter(|c| *c != province)
+        .cloned()
+        .collect()
 }
 
 /// Seconds before the next attempt after `attempts` failures: 5 s doubling, at most 1 hour.
