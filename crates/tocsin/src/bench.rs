@@ -5,7 +5,8 @@
 //! - `bench store` times in-process durable appends, then re-appends a slice to time duplicate detection;
 //! - `bench outbreak` times Farrington flexible over synthetic weekly counts for every commune;
 //! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections;
-//! - `bench cap-sign` times enveloped XML Signatures on one CAP alert.
+//! - `bench cap-sign` times enveloped XML Signatures on one CAP alert;
+//! - `bench dispatch-fanout` times routing and fan-out of released warnings to recipients.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -77,6 +78,8 @@ pub enum BenchCommand {
     CapSign(crate::cap_sign::BenchArgs),
     /// Read a folder of CAP alerts many times with the lenient reader.
     CapParse(crate::cap_sign::ParseBenchArgs),
+    /// Route and fan out released warnings to synthetic recipients with the pure dispatcher.
+    DispatchFanout(crate::bench_dispatch::FanoutArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -95,6 +98,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         } => http(&dir, &addr, &token, connections, batch, limit),
         BenchCommand::CapSign(args) => crate::cap_sign::bench(&args),
         BenchCommand::CapParse(args) => crate::cap_sign::bench_parse(&args),
+        BenchCommand::DispatchFanout(args) => crate::bench_dispatch::fanout(&args),
     }
 }
 
