@@ -6,7 +6,8 @@
 //! - `bench outbreak` times Farrington flexible over synthetic weekly counts for every commune;
 //! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections;
 //! - `bench cap-sign` times enveloped XML Signatures on one CAP alert;
-//! - `bench dispatch-fanout` times routing and fan-out of released warnings to recipients.
+//! - `bench dispatch-fanout` times routing and fan-out of released warnings to recipients;
+//! - `bench dispatch-latency` times an accepted observation's way to a webhook under ingest.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -80,6 +81,8 @@ pub enum BenchCommand {
     CapParse(crate::cap_sign::ParseBenchArgs),
     /// Route and fan out released warnings to synthetic recipients with the pure dispatcher.
     DispatchFanout(crate::bench_dispatch::FanoutArgs),
+    /// Time from an accepted threshold-crossing observation to its webhook, under background ingest.
+    DispatchLatency(crate::bench_latency::LatencyArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -99,6 +102,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::CapSign(args) => crate::cap_sign::bench(&args),
         BenchCommand::CapParse(args) => crate::cap_sign::bench_parse(&args),
         BenchCommand::DispatchFanout(args) => crate::bench_dispatch::fanout(&args),
+        BenchCommand::DispatchLatency(args) => crate::bench_latency::latency(&args),
     }
 }
 

@@ -7,6 +7,7 @@
 mod backtest;
 mod bench;
 mod bench_dispatch;
+mod bench_latency;
 mod cap;
 mod cap_sign;
 mod config;
