@@ -74,6 +74,8 @@ pub struct DispatchDesk {
     clock: Arc<dyn Clock>,
     settings: DispatchSettings,
     dispatcher: Mutex<Dispatcher>,
+    /// The recipients with their endpoints, as last read from the store.
+    entries: std::sync::RwLock<Arc<Vec<RecipientEntry>>>,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> EngineError {
@@ -97,6 +99,7 @@ impl DispatchDesk {
             clock,
             settings,
             dispatcher: Mutex::new(dispatcher),
+            entries: Default::default(),
         };
         desk.reload()?;
         Ok(desk)
@@ -110,9 +113,17 @@ impl DispatchDesk {
         self.clock.now().as_millisecond()
     }
 
-    /// Reads recipients and silences from the store into the dispatcher.
+    /// Reads recipients and silences from the store into the dispatcher (once per change, not
+    /// per tick).
     fn reload(&self) -> Result<()> {
-        let recipients = self.entries()?.into_iter().map(|e| e.recipient).collect();
+        let entries: Vec<RecipientEntry> = self
+            .store
+            .recipients()?
+            .iter()
+            .map(entry_of)
+            .collect::<Result<_>>()?;
+        let recipients = entries.iter().map(|e| e.recipient.clone()).collect();
+        *self.entries.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(entries);
         let silences = self
             .store
             .silences()?
@@ -126,8 +137,11 @@ impl DispatchDesk {
     }
 
     /// Every recipient with its endpoints.
-    pub fn entries(&self) -> Result<Vec<RecipientEntry>> {
-        self.store.recipients()?.iter().map(entry_of).collect()
+    pub fn entries(&self) -> Arc<Vec<RecipientEntry>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Creates or replaces recipients.
@@ -193,7 +207,7 @@ impl DispatchDesk {
     /// Stores the notifications due now, with their deliveries; returns them.
     pub fn tick(&self) -> Result<Vec<Notification>> {
         let now = self.now();
-        let entries = self.entries()?;
+        let entries = self.entries();
         let mut dispatcher = self.lock();
         let notifications = dispatcher.tick(now);
         if notifications.is_empty() {
@@ -258,7 +272,7 @@ impl DispatchDesk {
     pub fn deliver_due(&self) -> Result<usize> {
         let now = self.now();
         let due = self.store.due_deliveries(now, 500)?;
-        let entries = self.entries()?;
+        let entries = self.entries();
         let mut delivered = 0;
         for delivery in &due {
             let outcome = self.attempt(delivery, &entries, now);

@@ -799,7 +799,7 @@ impl Engine {
     /// Every recipient with its endpoints.
     pub fn recipients(&self, who: &Principal) -> Result<Vec<RecipientEntry>> {
         Self::require_read(who)?;
-        self.dispatch.entries()
+        Ok(self.dispatch.entries().to_vec())
     }
 
     /// Creates or replaces recipients (an administrator, or a national operator).
