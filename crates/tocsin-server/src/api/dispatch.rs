@@ -30,7 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/{id}/ack", post(acknowledge))
         .route("/api/v1/stream", get(stream))
-        .route("/ack/{token}", get(acknowledge_link))
+        .route("/ack/{token}", get(acknowledge_page).post(acknowledge_link))
 }
 
 fn time_text(ms: i64) -> String {
@@ -293,6 +293,20 @@ async fn acknowledge(
     let (warning, version) = blocking(move || engine.acknowledge(&who, id)).await?;
     Ok(Json(
         json!({ "notification": id, "warning": warning, "version": version }),
+    ))
+}
+
+/// The page the link in a message opens: it asks for a click, so that a mail scanner following
+/// links does not acknowledge on the recipient's behalf.
+async fn acknowledge_page(Path(token): Path<String>) -> Html<String> {
+    let token: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Html(format!(
+        "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Xác nhận / Acknowledge</title></head>\
+         <body><h1>Xác nhận đã nhận cảnh báo / Acknowledge the warning</h1>\
+         <form method=\"post\" action=\"/ack/{token}\"><button type=\"submit\">Xác nhận / Acknowledge</button></form></body></html>"
     ))
 }
 

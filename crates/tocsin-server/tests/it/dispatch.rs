@@ -197,7 +197,12 @@ async fn recipients_silences_and_the_notification_record() {
     let ack = format!("/api/v1/notifications/{}/ack", to_police["id"]);
     let (status, _, body) = send_to(state, "POST", &ack, Some(&s.admin), "", "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, _) = send_to(state, "GET", "/ack/not-a-real-token", None, "", "").await;
+    let (status, _, page) = send_to(state, "GET", "/ack/not-a-real-token", None, "", "").await;
+    assert!(
+        status == StatusCode::OK && page.contains("method=\"post\""),
+        "opening the link only asks: {page}"
+    );
+    let (status, _, _) = send_to(state, "POST", "/ack/not-a-real-token", None, "", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let request = axum::http::Request::get("/api/v1/stream")
         .header("authorization", format!("Bearer {}", s.hanoi))
