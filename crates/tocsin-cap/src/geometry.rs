@@ -207,7 +207,7 @@ fn simple_polygon(ring: &[Point]) -> Vec<Point> {
     });
     let mut tolerance = extent / 10_000.0;
     for _ in 0..24 {
-        let simplified = douglas_peucker(&closed, tolerance);
+        let simplified = tocsin_core::geo::simplify_ring(&closed, tolerance);
         if simplified.len() <= MAX_POLYGON_POINTS
             && parse_polygon(&polygon_text(&simplified)).is_ok()
         {
@@ -216,52 +216,6 @@ fn simple_polygon(ring: &[Point]) -> Vec<Point> {
         tolerance *= 2.0;
     }
     convex_hull(&closed)
-}
-
-/// Douglas–Peucker on a closed ring: keeps the first point and the one farthest from it as
-/// anchors, so the ring never collapses to a line.
-fn douglas_peucker(ring: &[Point], tolerance: f64) -> Vec<Point> {
-    let far = (1..ring.len())
-        .max_by(|&a, &b| distance2(ring[0], ring[a]).total_cmp(&distance2(ring[0], ring[b])))
-        .unwrap_or(0);
-    let mut keep = vec![false; ring.len()];
-    keep[0] = true;
-    keep[far] = true;
-    keep[ring.len() - 1] = true;
-    mark(ring, 0, far, tolerance, &mut keep);
-    mark(ring, far, ring.len() - 1, tolerance, &mut keep);
-    ring.iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(p, _)| *p)
-        .collect()
-}
-
-fn mark(ring: &[Point], first: usize, last: usize, tolerance: f64, keep: &mut [bool]) {
-    let mut stack = vec![(first, last)];
-    while let Some((a, b)) = stack.pop() {
-        let farthest = (a + 1..b)
-            .map(|i| (i, segment_distance(ring[i], ring[a], ring[b])))
-            .max_by(|x, y| x.1.total_cmp(&y.1));
-        if let Some((i, _)) = farthest.filter(|(_, d)| *d > tolerance) {
-            keep[i] = true;
-            stack.push((a, i));
-            stack.push((i, b));
-        }
-    }
-}
-
-fn distance2(a: Point, b: Point) -> f64 {
-    (a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)
-}
-
-fn segment_distance(p: Point, a: Point, b: Point) -> f64 {
-    let length2 = distance2(a, b);
-    if length2 == 0.0 {
-        return distance2(p, a).sqrt();
-    }
-    let t = (((p.0 - a.0) * (b.0 - a.0) + (p.1 - a.1) * (b.1 - a.1)) / length2).clamp(0.0, 1.0);
-    distance2(p, (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))).sqrt()
 }
 
 /// Twice the absolute area of a ring (shoelace), for ranking rings by size.

@@ -103,6 +103,56 @@ fn ring_contains(ring: &[LonLat], point: LonLat) -> bool {
     inside
 }
 
+/// A plane point (x, y) for simplification: (longitude, latitude) or (latitude, longitude).
+pub type Point = (f64, f64);
+
+/// Douglas–Peucker on a closed ring of (x, y) points: keeps the first point and the one
+/// farthest from it as anchors, so the ring never collapses to a line; points closer than
+/// `tolerance` to the simplified outline are dropped.
+pub fn simplify_ring(ring: &[Point], tolerance: f64) -> Vec<Point> {
+    let far = (1..ring.len())
+        .max_by(|&a, &b| distance2(ring[0], ring[a]).total_cmp(&distance2(ring[0], ring[b])))
+        .unwrap_or(0);
+    let mut keep = vec![false; ring.len()];
+    keep[0] = true;
+    keep[far] = true;
+    keep[ring.len() - 1] = true;
+    mark(ring, 0, far, tolerance, &mut keep);
+    mark(ring, far, ring.len() - 1, tolerance, &mut keep);
+    ring.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+fn mark(ring: &[Point], first: usize, last: usize, tolerance: f64, keep: &mut [bool]) {
+    let mut stack = vec![(first, last)];
+    while let Some((a, b)) = stack.pop() {
+        let farthest = (a + 1..b)
+            .map(|i| (i, segment_distance(ring[i], ring[a], ring[b])))
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((i, _)) = farthest.filter(|(_, d)| *d > tolerance) {
+            keep[i] = true;
+            stack.push((a, i));
+            stack.push((i, b));
+        }
+    }
+}
+
+fn distance2(a: Point, b: Point) -> f64 {
+    (a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)
+}
+
+fn segment_distance(p: Point, a: Point, b: Point) -> f64 {
+    let length2 = distance2(a, b);
+    if length2 == 0.0 {
+        return distance2(p, a).sqrt();
+    }
+    let t = (((p.0 - a.0) * (b.0 - a.0) + (p.1 - a.1) * (b.1 - a.1)) / length2).clamp(0.0, 1.0);
+    distance2(p, (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1))).sqrt()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
