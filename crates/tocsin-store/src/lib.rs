@@ -5,12 +5,14 @@
 //! Every read that returns registry or observation data takes a [`RegionFilter`], so access
 //! scopes are enforced where the data is read, not only in screens.
 
+mod accounts;
 mod dispatch;
 mod external;
 mod schema;
 mod sqlite;
 mod warnings;
 
+pub use accounts::{FailureOutcome, SessionRecord, UserRecord};
 pub use dispatch::{
     AckKey, AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, NewNotification,
     NotificationRecord, RecipientRecord, SilenceRecord,
@@ -506,6 +508,34 @@ pub trait Store: Send + Sync {
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>>;
+
+    // --- user accounts ---
+    /// Inserts a user and returns its id; a username taken in any case is a conflict.
+    fn insert_user(&self, user: &UserRecord) -> Result<u64>;
+    fn users(&self) -> Result<Vec<UserRecord>>;
+    /// The user with this username, in any case.
+    fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
+    /// Disables (or enables) a user and ends their sessions; false when unknown.
+    fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool>;
+    /// Replaces a password hash, ends the user's sessions and clears their failures.
+    fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool>;
+    /// Stores a session, dropping those whose absolute end has passed.
+    fn insert_session(&self, session: &SessionRecord) -> Result<()>;
+    /// The session with this id (hash of its secret) and its user.
+    fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
+    fn touch_session(&self, id: &str, at_ms: i64) -> Result<()>;
+    fn delete_session(&self, id: &str) -> Result<bool>;
+    /// Until when a username is locked out, if a lock was ever set.
+    fn login_locked_until(&self, username: &str) -> Result<Option<i64>>;
+    /// Counts a failed sign-in; at `threshold` failures locks the username for `lock_ms`.
+    fn record_login_failure(
+        &self,
+        username: &str,
+        at_ms: i64,
+        threshold: u32,
+        lock_ms: i64,
+    ) -> Result<FailureOutcome>;
+    fn reset_login_failures(&self, username: &str) -> Result<()>;
 
     // --- operations ---
     /// Writes a consistent snapshot of the whole store to `path` while it keeps running.

@@ -330,4 +330,33 @@ pub const MIGRATIONS: &[&str] = &[
         state TEXT NOT NULL
     );
     "#,
+    // 7: user accounts, their sign-in sessions (keyed by the hash of the secret) and the failed
+    // sign-ins that lock a username out.
+    r#"
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        scope_region TEXT NOT NULL,
+        domains TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        disabled INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user INTEGER NOT NULL REFERENCES users(id),
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        csrf_token TEXT NOT NULL
+    );
+    CREATE INDEX sessions_user ON sessions(user);
+    CREATE TABLE login_failures (
+        username TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until_ms INTEGER
+    );
+    "#,
 ];

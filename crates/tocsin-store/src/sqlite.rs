@@ -926,6 +926,62 @@ impl Store for SqliteStore {
         })
     }
 
+    fn insert_user(&self, user: &crate::UserRecord) -> Result<u64> {
+        self.write(|tx, _| crate::accounts::insert_user(tx, user))
+    }
+
+    fn users(&self) -> Result<Vec<crate::UserRecord>> {
+        self.read(crate::accounts::users)
+    }
+
+    fn user_by_name(&self, username: &str) -> Result<Option<crate::UserRecord>> {
+        self.read(|conn| crate::accounts::user_by_name(conn, username))
+    }
+
+    fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
+        self.write(|tx, _| crate::accounts::set_user_disabled(tx, username, disabled))
+    }
+
+    fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool> {
+        self.write(|tx, _| crate::accounts::set_password_hash(tx, username, hash))
+    }
+
+    fn insert_session(&self, session: &crate::SessionRecord) -> Result<()> {
+        self.write(|tx, _| crate::accounts::insert_session(tx, session))
+    }
+
+    fn session(&self, id: &str) -> Result<Option<(crate::SessionRecord, crate::UserRecord)>> {
+        self.read(|conn| crate::accounts::session(conn, id))
+    }
+
+    fn touch_session(&self, id: &str, at_ms: i64) -> Result<()> {
+        self.write(|tx, _| crate::accounts::touch_session(tx, id, at_ms))
+    }
+
+    fn delete_session(&self, id: &str) -> Result<bool> {
+        self.write(|tx, _| crate::accounts::delete_session(tx, id))
+    }
+
+    fn login_locked_until(&self, username: &str) -> Result<Option<i64>> {
+        self.read(|conn| crate::accounts::locked_until(conn, username))
+    }
+
+    fn record_login_failure(
+        &self,
+        username: &str,
+        at_ms: i64,
+        threshold: u32,
+        lock_ms: i64,
+    ) -> Result<crate::FailureOutcome> {
+        self.write(|tx, _| {
+            crate::accounts::record_login_failure(tx, username, at_ms, threshold, lock_ms)
+        })
+    }
+
+    fn reset_login_failures(&self, username: &str) -> Result<()> {
+        self.write(|tx, _| crate::accounts::reset_login_failures(tx, username))
+    }
+
     fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
             return Err(StoreError::Conflict(format!(

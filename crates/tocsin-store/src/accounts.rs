@@ -1,0 +1,363 @@
+//! SQL of user accounts: users (with their password hash as a PHC string), sign-in sessions
+//! (keyed by the SHA-256 of their secret, never the secret itself) and the failed sign-ins
+//! that lock a username out for a while. Policy (how many failures, how long sessions live)
+//! is the engine's; this module only stores and reads.
+
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use tocsin_core::access::Role;
+use tocsin_core::station::Domain;
+
+/// A user account as stored. `username` is kept in lower case; it is unique.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: u64,
+    pub username: String,
+    pub display_name: String,
+    /// Argon2id hash in PHC string format (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
+    pub password_hash: String,
+    pub role: Role,
+    pub scope_region: String,
+    pub domains: Vec<Domain>,
+    pub created_ms: i64,
+    pub disabled: bool,
+}
+
+/// A sign-in session as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session secret, hex.
+    pub id: String,
+    /// The user's id.
+    pub user: u64,
+    pub created_ms: i64,
+    /// The absolute end of the session.
+    pub expires_ms: i64,
+    pub last_seen_ms: i64,
+    pub csrf_token: String,
+}
+
+/// What a failed sign-in did to its username.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// The failures counted so far (below the threshold).
+    Counted(u32),
+    /// The threshold was reached: locked until this instant, and the count starts again.
+    Locked { until_ms: i64 },
+}
+
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, role, scope_region, domains, created_ms, disabled";
+
+fn user_of(row: &Row) -> rusqlite::Result<(UserRecord, String, String)> {
+    let role: String = row.get(4)?;
+    let domains: String = row.get(6)?;
+    let user = UserRecord {
+        id: row.get::<_, i64>(0)? as u64,
+        username: row.get(1)?,
+        display_name: row.get(2)?,
+        password_hash: row.get(3)?,
+        role: Role::Viewer,
+        scope_region: row.get(5)?,
+        domains: Vec::new(),
+        created_ms: row.get(7)?,
+        disabled: row.get(8)?,
+    };
+    Ok((user, role, domains))
+}
+
+fn finish_user((mut user, role, domains): (UserRecord, String, String)) -> Result<UserRecord> {
+    user.role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Corrupt(format!("user {}: role {role:?}", user.username)))?;
+    user.domains = domains
+        .split(',')
+        .filter(|d| !d.is_empty())
+        .filter_map(Domain::parse)
+        .collect();
+    Ok(user)
+}
+
+/// Inserts a user and returns its id; a username already taken (in any case) is a conflict.
+pub fn insert_user(tx: &Transaction, user: &UserRecord) -> Result<u64> {
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1 COLLATE NOCASE)",
+        [&user.username],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(StoreError::Conflict(format!(
+            "username: {:?} is already taken",
+            user.username
+        )));
+    }
+    let domains: Vec<&str> = user.domains.iter().map(|d| d.as_str()).collect();
+    tx.execute(
+        "INSERT INTO users (username, display_name, password_hash, role, scope_region, domains, created_ms, disabled) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            user.username,
+            user.display_name,
+            user.password_hash,
+            user.role.as_str(),
+            user.scope_region,
+            domains.join(","),
+            user.created_ms,
+            user.disabled
+        ],
+    )?;
+    Ok(tx.last_insert_rowid() as u64)
+}
+
+/// Every user, by username.
+pub fn users(conn: &Connection) -> Result<Vec<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([], user_of)?;
+    rows.map(|row| finish_user(row?)).collect()
+}
+
+/// The user with this username (any case).
+pub fn user_by_name(conn: &Connection, username: &str) -> Result<Option<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = ?1 COLLATE NOCASE");
+    let row = conn
+        .prepare_cached(&sql)?
+        .query_row([username], user_of)
+        .optional()?;
+    row.map(finish_user).transpose()
+}
+
+/// Marks a user disabled (or enabled again) and ends their sessions; false when unknown.
+pub fn set_user_disabled(tx: &Transaction, username: &str, disabled: bool) -> Result<bool> {
+    let changed = tx.execute(
+        "UPDATE users SET disabled = ?2 WHERE username = ?1 COLLATE NOCASE",
+        params![username, disabled],
+    )?;
+    end_sessions_of(tx, username)?;
+    Ok(changed > 0)
+}
+
+/// Replaces a user's password hash, ends their sessions and clears their failed sign-ins;
+/// false when unknown.
+pub fn set_password_hash(tx: &Transaction, username: &str, hash: &str) -> Result<bool> {
+    let changed = tx.execute(
+        "UPDATE users SET password_hash = ?2 WHERE username = ?1 COLLATE NOCASE",
+        params![username, hash],
+    )?;
+    end_sessions_of(tx, username)?;
+    reset_login_failures(tx, username)?;
+    Ok(changed > 0)
+}
+
+fn end_sessions_of(tx: &Transaction, username: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM sessions WHERE user IN (SELECT id FROM users WHERE username = ?1 COLLATE NOCASE)",
+        [username],
+    )?;
+    Ok(())
+}
+
+/// Stores a new session, dropping the sessions whose absolute end has passed.
+pub fn insert_session(tx: &Transaction, session: &SessionRecord) -> Result<()> {
+    tx.execute(
+        "DELETE FROM sessions WHERE expires_ms <= ?1",
+        [session.created_ms],
+    )?;
+    tx.execute(
+        "INSERT INTO sessions (id, user, created_ms, expires_ms, last_seen_ms, csrf_token) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            session.id,
+            session.user as i64,
+            session.created_ms,
+            session.expires_ms,
+            session.last_seen_ms,
+            session.csrf_token
+        ],
+    )?;
+    Ok(())
+}
+
+/// The session with this id and its user.
+pub fn session(conn: &Connection, id: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+    let sql = "SELECT s.id, s.user, s.created_ms, s.expires_ms, s.last_seen_ms, s.csrf_token, u.username FROM sessions s JOIN users u ON u.id = s.user WHERE s.id = ?1";
+    let row = conn
+        .prepare_cached(sql)?
+        .query_row([id], |r| {
+            let session = SessionRecord {
+                id: r.get(0)?,
+                user: r.get::<_, i64>(1)? as u64,
+                created_ms: r.get(2)?,
+                expires_ms: r.get(3)?,
+                last_seen_ms: r.get(4)?,
+                csrf_token: r.get(5)?,
+            };
+            Ok((session, r.get::<_, String>(6)?))
+        })
+        .optional()?;
+    let Some((session, username)) = row else {
+        return Ok(None);
+    };
+    let user = user_by_name(conn, &username)?
+        .ok_or_else(|| StoreError::Corrupt(format!("session of a missing user {username:?}")))?;
+    Ok(Some((session, user)))
+}
+
+/// Records that the session was used at `at_ms`.
+pub fn touch_session(tx: &Transaction, id: &str, at_ms: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE sessions SET last_seen_ms = ?2 WHERE id = ?1",
+        params![id, at_ms],
+    )?;
+    Ok(())
+}
+
+/// Ends a session; false when there was none.
+pub fn delete_session(tx: &Transaction, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0)
+}
+
+/// Until when `username` is locked out, if a lock was ever set.
+pub fn locked_until(conn: &Connection, username: &str) -> Result<Option<i64>> {
+    let until = conn
+        .prepare_cached("SELECT locked_until_ms FROM login_failures WHERE username = ?1")?
+        .query_row([username], |r| r.get::<_, Option<i64>>(0))
+        .optional()?;
+    Ok(until.flatten())
+}
+
+/// Counts a failed sign-in; at `threshold` failures the username is locked for `lock_ms`.
+pub fn record_login_failure(
+    tx: &Transaction,
+    username: &str,
+    at_ms: i64,
+    threshold: u32,
+    lock_ms: i64,
+) -> Result<FailureOutcome> {
+    tx.execute(
+        "INSERT INTO login_failures (username, failures, locked_until_ms) VALUES (?1, 1, NULL) ON CONFLICT (username) DO UPDATE SET failures = failures + 1",
+        [username],
+    )?;
+    let failures: u32 = tx.query_row(
+        "SELECT failures FROM login_failures WHERE username = ?1",
+        [username],
+        |r| r.get(0),
+    )?;
+    if failures < threshold {
+        return Ok(FailureOutcome::Counted(failures));
+    }
+    let until_ms = at_ms + lock_ms;
+    tx.execute(
+        "UPDATE login_failures SET failures = 0, locked_until_ms = ?2 WHERE username = ?1",
+        params![username, until_ms],
+    )?;
+    Ok(FailureOutcome::Locked { until_ms })
+}
+
+/// Forgets the failed sign-ins (and any lock) of `username`.
+pub fn reset_login_failures(tx: &Transaction, username: &str) -> Result<()> {
+    tx.execute("DELETE FROM login_failures WHERE username = ?1", [username])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Durability, SqliteStore, Store};
+
+    fn user(name: &str) -> UserRecord {
+        UserRecord {
+            id: 0,
+            username: name.into(),
+            display_name: "Nguyễn Văn A".into(),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA".into(),
+            role: Role::Operator,
+            scope_region: "01".into(),
+            domains: vec![Domain::Hydromet],
+            created_ms: 1000,
+            disabled: false,
+        }
+    }
+
+    fn session_of(user: u64, id: &str, created_ms: i64) -> SessionRecord {
+        SessionRecord {
+            id: id.into(),
+            user,
+            created_ms,
+            expires_ms: created_ms + 10_000,
+            last_seen_ms: created_ms,
+            csrf_token: format!("csrf-{id}"),
+        }
+    }
+
+    fn open() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn usernames_are_unique_in_any_case_and_read_back_whole() {
+        let (_dir, store) = open();
+        let id = store.insert_user(&user("lan")).unwrap();
+        let err = store.insert_user(&user("LAN")).unwrap_err();
+        assert_eq!(err.to_string(), "username: \"LAN\" is already taken");
+        let found = store.user_by_name("Lan").unwrap().unwrap();
+        assert_eq!(found, UserRecord { id, ..user("lan") });
+        assert_eq!(store.users().unwrap(), vec![found]);
+        assert_eq!(store.user_by_name("nobody").unwrap(), None);
+    }
+
+    #[test]
+    fn sessions_are_read_touched_and_ended_with_their_user() {
+        let (_dir, store) = open();
+        let id = store.insert_user(&user("lan")).unwrap();
+        store.insert_session(&session_of(id, "s1", 1000)).unwrap();
+        let (session, owner) = store.session("s1").unwrap().unwrap();
+        assert_eq!(
+            (session.csrf_token.as_str(), owner.username.as_str()),
+            ("csrf-s1", "lan")
+        );
+        store.touch_session("s1", 5000).unwrap();
+        assert_eq!(store.session("s1").unwrap().unwrap().0.last_seen_ms, 5000);
+        assert!(store.delete_session("s1").unwrap());
+        assert!(!store.delete_session("s1").unwrap());
+        assert_eq!(store.session("s1").unwrap(), None);
+    }
+
+    #[test]
+    fn a_new_session_drops_those_past_their_end() {
+        let (_dir, store) = open();
+        let id = store.insert_user(&user("lan")).unwrap();
+        store.insert_session(&session_of(id, "old", 1000)).unwrap();
+        store
+            .insert_session(&session_of(id, "new", 11_000))
+            .unwrap();
+        assert_eq!(store.session("old").unwrap(), None);
+        assert!(store.session("new").unwrap().is_some());
+    }
+
+    #[test]
+    fn disabling_or_a_new_password_ends_every_session_of_the_user() {
+        let (_dir, store) = open();
+        let id = store.insert_user(&user("lan")).unwrap();
+        store.insert_session(&session_of(id, "s1", 1000)).unwrap();
+        assert!(store.set_user_disabled("LAN", true).unwrap());
+        assert_eq!(store.session("s1").unwrap(), None);
+        assert!(store.user_by_name("lan").unwrap().unwrap().disabled);
+        store.insert_session(&session_of(id, "s2", 1000)).unwrap();
+        assert!(store.set_password_hash("lan", "$argon2id$new").unwrap());
+        assert_eq!(store.session("s2").unwrap(), None);
+        assert!(!store.set_password_hash("nobody", "x").unwrap());
+    }
+
+    #[test]
+    fn failures_lock_at_the_threshold_and_count_again_after() {
+        let (_dir, store) = open();
+        let fail = |at| store.record_login_failure("lan", at, 3, 100).unwrap();
+        assert_eq!(fail(1), FailureOutcome::Counted(1));
+        assert_eq!(fail(2), FailureOutcome::Counted(2));
+        assert_eq!(fail(3), FailureOutcome::Locked { until_ms: 103 });
+        assert_eq!(store.login_locked_until("lan").unwrap(), Some(103));
+        assert_eq!(fail(200), FailureOutcome::Counted(1));
+        store.reset_login_failures("lan").unwrap();
+        assert_eq!(store.login_locked_until("lan").unwrap(), None);
+    }
+}
