@@ -101,6 +101,7 @@ pub struct Engine {
     warnings: Arc<WarningDesk>,
     dispatch: DispatchDesk,
     events: tokio::sync::broadcast::Sender<Event>,
+    shapes: crate::map::ShapeCache,
 }
 
 /// Something dashboards follow live: a released warning version or a notification.
@@ -152,6 +153,7 @@ impl Engine {
             warnings,
             dispatch,
             events: tokio::sync::broadcast::channel(1024).0,
+            shapes: Default::default(),
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -255,7 +257,13 @@ impl Engine {
         Ok(())
     }
 
+    /// Map shapes computed so far (emptied when the registry changes).
+    pub(crate) fn shape_cache(&self) -> &crate::map::ShapeCache {
+        &self.shapes
+    }
+
     fn reload_boundaries(&self) -> Result<()> {
+        self.shapes.write().unwrap_or_else(|e| e.into_inner()).clear();
         let (index, problems) =
             LocateIndex::build(self.store.boundaries(RegionKind::Commune, self.today())?);
         for problem in problems {

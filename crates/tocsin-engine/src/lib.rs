@@ -15,6 +15,7 @@ pub mod engine;
 pub mod feeds;
 pub mod forwarded;
 pub mod ingest;
+pub mod map;
 pub mod outbreaks;
 pub mod registry;
 pub mod situation;

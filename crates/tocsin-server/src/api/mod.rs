@@ -6,6 +6,7 @@ mod detections;
 mod dispatch;
 mod feeds;
 mod forwarded;
+mod map;
 mod observations;
 mod regions;
 mod stations;
@@ -65,6 +66,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(catalog::routes())
         .merge(warnings::routes())
         .merge(dispatch::routes())
+        .merge(map::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -5,6 +5,7 @@ mod catalog;
 mod dispatch;
 mod feeds;
 mod forwarded;
+mod map;
 mod scope;
 mod warnings;
 
