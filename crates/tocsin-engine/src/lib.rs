@@ -5,6 +5,7 @@
 //! read only through the injected [`Clock`](tocsin_core::Clock) (see [`clock::SystemClock`]).
 
 pub mod access;
+pub mod accounts;
 pub mod backtest;
 pub mod catalog;
 pub mod channels;

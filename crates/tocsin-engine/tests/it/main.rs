@@ -1,6 +1,7 @@
 //! Engine integration tests, compiled as one binary. The region registry is imported once from
 //! `../shared/data/vn/admin` and shared by the tests that read it.
 
+mod accounts;
 mod catalog;
 mod channels;
 mod detect;
