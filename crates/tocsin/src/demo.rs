@@ -18,9 +18,7 @@ use tocsin_engine::access::Principal;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Data directory of the demo [default: ./tocsin-demo].
-    #[arg(long, default_value = "./tocsin-demo")]
-    data: PathBuf,
+    /// The server's settings; the data directory defaults to ./tocsin-demo.
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -34,7 +32,9 @@ const METRICS: [(&str, &str, f64, f64); 4] = [
 
 pub fn run(args: DemoArgs) -> Result<()> {
     let mut serve_args = args.serve;
-    serve_args.data = Some(args.data);
+    serve_args
+        .data
+        .get_or_insert_with(|| PathBuf::from("./tocsin-demo"));
     let settings = serve_args.settings()?;
     init_logging(settings.json_logs);
     let engine = Arc::new(open_serving_engine(&settings)?);

@@ -258,7 +258,10 @@ async fn feed(
     ];
     let query: Vec<String> = query.into_iter().flatten().collect();
     let feed = tocsin_cap::atom::Feed {
-        id: format!("urn:tocsin:{sender}:alerts:{}", query.join("&")),
+        id: match query.is_empty() {
+            true => format!("urn:tocsin:{sender}:alerts"),
+            false => format!("urn:tocsin:{sender}:alerts:{}", query.join("&")),
+        },
         title: match scope.is_empty() {
             true => format!("{sender}: cảnh báo đang có hiệu lực / alerts in force"),
             false => format!(
