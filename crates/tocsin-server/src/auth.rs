@@ -1,5 +1,6 @@
 //! Bearer-token authentication as an extractor: a handler that takes [`Auth`] runs only for a
-//! live token, and receives the principal whose scope every engine read then applies.
+//! live token, and receives the principal whose scope every engine read then applies. Without
+//! a bearer token, a session cookie is accepted (with its CSRF check, `api/session.rs`).
 
 use crate::api::AppState;
 use crate::error::ApiError;
@@ -20,10 +21,11 @@ impl FromRequestParts<Arc<AppState>> for Auth {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, m);
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("Authorization: Bearer <token> is required"))?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            let principal =
+                crate::api::session::cookie_principal(state, &parts.method, &parts.headers);
+            return principal.await.map(Auth);
+        };
         let secret = header
             .to_str()
             .ok()

@@ -9,6 +9,7 @@ mod forwarded;
 mod map;
 mod observations;
 mod regions;
+pub(crate) mod session;
 mod stations;
 mod warnings;
 
@@ -66,6 +67,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(catalog::routes())
         .merge(warnings::routes())
         .merge(dispatch::routes())
+        .merge(session::routes())
         .merge(map::routes())
         .fallback(|| async {
             ApiError::new(

@@ -7,6 +7,7 @@ mod feeds;
 mod forwarded;
 mod map;
 mod scope;
+mod session;
 mod warnings;
 
 use axum::body::Body;
