@@ -1,7 +1,8 @@
 //! The tocsin command line: a thin layer over the engine and server crates.
 //!
 //! `serve` runs the HTTP API, `demo` runs it with a synthetic network and a live sample feed,
-//! `import` loads regions or stations, `token create` issues API tokens, `backup` snapshots a
+//! `import` loads regions or stations, `token create` issues API tokens, `user create` adds
+//! dashboard accounts, `backup` snapshots a
 //! running store, `config check` validates a config file, `cap` validates CAP alerts, and `bench` measures ingest.
 
 mod backtest;
@@ -15,6 +16,7 @@ mod demo;
 mod detect;
 mod replay;
 mod serve;
+mod user;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -43,6 +45,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage user accounts of the dashboard.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Write a consistent snapshot of the store, also while the server runs.
     Backup {
         /// The file to write (must not exist).
@@ -165,6 +170,7 @@ fn main() -> Result<()> {
             name,
             data,
         }) => create_token(&role, &scope, &domains, &stations, &name, &data),
+        Command::User(command) => user::run(command),
         Command::Backup { to, data } => {
             let engine = serve::open_engine(&data, tocsin_engine::Durability::Full)?;
             engine

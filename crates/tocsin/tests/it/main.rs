@@ -5,6 +5,7 @@ mod cap_signature;
 mod cli;
 mod crash;
 mod detect;
+mod user;
 
 use std::path::Path;
 use std::process::{Command, Output};
