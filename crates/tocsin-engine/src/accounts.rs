@@ -19,7 +19,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::RwLock;
 use tocsin_core::access::{Role, Scope};
-use tocsin_core::region::{NATION_CODE, RegionKind};
 use tocsin_store::{
     FailureOutcome, FilterRoot, RegionFilter, SessionRecord, StoreError, UserRecord,
 };
@@ -339,23 +338,8 @@ impl Engine {
 
     /// The store filter rooted at the current unit `code`.
     fn scope_root(&self, code: &str) -> Result<FilterRoot> {
-        if code == NATION_CODE {
-            return Ok(FilterRoot::Nation);
-        }
-        let region = self
-            .region(&Principal::local_admin(), code, None)
-            .map_err(|_| invalid(&format!("scope: no current region {code}")))?;
-        match region.kind {
-            RegionKind::Nation => Ok(FilterRoot::Nation),
-            RegionKind::Province => Ok(FilterRoot::Province(region.code)),
-            RegionKind::Commune => Ok(FilterRoot::Commune {
-                commune: region.code,
-                province: region.parent.unwrap_or_default(),
-            }),
-            RegionKind::District => Err(invalid(&format!(
-                "scope: {code} is a pre-2025 district; scope to a current unit"
-            ))),
-        }
+        self.filter_root(code)
+            .map_err(|e| invalid(&format!("scope: {e}")))
     }
 }
 

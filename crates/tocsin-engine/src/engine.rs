@@ -263,7 +263,10 @@ impl Engine {
     }
 
     fn reload_boundaries(&self) -> Result<()> {
-        self.shapes.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.shapes
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         let (index, problems) =
             LocateIndex::build(self.store.boundaries(RegionKind::Commune, self.today())?);
         for problem in problems {
@@ -667,7 +670,7 @@ impl Engine {
     }
 
     /// The store filter rooted at the current region `code`.
-    fn filter_root(&self, code: &str) -> Result<FilterRoot> {
+    pub(crate) fn filter_root(&self, code: &str) -> Result<FilterRoot> {
         if code == NATION_CODE {
             return Ok(FilterRoot::Nation);
         }

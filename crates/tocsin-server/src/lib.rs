@@ -1,8 +1,9 @@
 //! The tocsin HTTP server (axum): routes, authentication, request bodies and JSON answers.
 //!
 //! This is the only crate that knows HTTP and JSON bodies. Handlers translate between HTTP and
-//! engine calls; they hold no business logic. Every endpoint needs a bearer token except the
-//! health checks and the metrics.
+//! engine calls; they hold no business logic. Every endpoint needs a bearer token or a session
+//! cookie (with its CSRF token for changes) except the health checks, sign-in, and the public
+//! alerts, feeds and verification.
 
 mod api;
 mod auth;

@@ -134,6 +134,11 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
             problems.join("\n")
         )
     })?;
+    // Session cookies are marked Secure when recipients reach this node over https.
+    tocsin_engine::accounts::configure(tocsin_engine::accounts::AccountSettings {
+        https_only: settings.dispatch.public_url.starts_with("https://"),
+        ..tocsin_engine::accounts::AccountSettings::DEFAULT
+    });
     let clock = Arc::new(tocsin_engine::clock::SystemClock);
     let options = tocsin_engine::EngineOptions {
         durability: settings.durability,
