@@ -1,7 +1,7 @@
-//! `tocsin user create`: creates a dashboard user account in a data directory. The password is
-//! read from standard input (its first line), never from the command line, where other users
-//! of the machine and the shell history would see it. Hashing uses the engine's default
-//! Argon2id cost.
+//! `tocsin user create|list|disable|password`: dashboard user accounts in a data directory.
+//! Passwords are read from standard input (the first line), never from the command line, where
+//! other users of the machine and the shell history would see them. Hashing uses the engine's
+//! default Argon2id cost.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -33,6 +33,25 @@ pub enum UserCommand {
         #[arg(long, env = "TOCSIN_DATA", default_value = crate::config::DEFAULT_DATA)]
         data: PathBuf,
     },
+    /// List the accounts: username, role, scope, whether disabled.
+    List {
+        #[arg(long, env = "TOCSIN_DATA", default_value = crate::config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
+    /// Disable an account; its sessions end.
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "TOCSIN_DATA", default_value = crate::config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
+    /// Set a new password, read from the first line of standard input; sessions end.
+    Password {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "TOCSIN_DATA", default_value = crate::config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
 }
 
 pub fn run(command: UserCommand) -> Result<()> {
@@ -45,7 +64,38 @@ pub fn run(command: UserCommand) -> Result<()> {
             name,
             data,
         } => create(&username, &role, &scope, &domains, &name, &data),
+        UserCommand::List { data } => list(&data),
+        UserCommand::Disable { username, data } => {
+            open(&data)?.disable_user(&Principal::local_admin(), &username)?;
+            println!("user {username} disabled");
+            Ok(())
+        }
+        UserCommand::Password { username, data } => {
+            eprintln!("new password for {username} (first line of standard input):");
+            let password = read_password(std::io::stdin().lock())?;
+            open(&data)?.set_password(&Principal::local_admin(), &username, &password)?;
+            println!("password of {username} changed");
+            Ok(())
+        }
     }
+}
+
+fn open(data: &Path) -> Result<Engine> {
+    crate::serve::open_engine(data, tocsin_engine::Durability::Full)
+}
+
+fn list(data: &Path) -> Result<()> {
+    for user in open(data)?.users(&Principal::local_admin())? {
+        let state = if user.disabled { "disabled" } else { "active" };
+        println!(
+            "{}\t{}\t{}\t{state}\t{}",
+            user.username,
+            user.role.as_str(),
+            user.scope.region,
+            user.display_name
+        );
+    }
+    Ok(())
 }
 
 fn create(
@@ -65,7 +115,7 @@ fn create(
     };
     eprintln!("password for {username} (first line of standard input):");
     let password = read_password(std::io::stdin().lock())?;
-    let engine = crate::serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let engine = open(data)?;
     let user = engine.create_user(
         &Principal::local_admin(),
         username,
