@@ -34,14 +34,6 @@ fn covers_province(who: &Principal, province: &str) -> bool {
     }
 }
 
-/// Whether `who` sees the province's warnings (a commune sees those of its province).
-fn sees_province(who: &Principal, province: &str) -> bool {
-    match &who.filter.root {
-        FilterRoot::Commune { province: p, .. } => p == province,
-        _ => covers_province(who, province),
-    }
-}
-
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -921,7 +913,7 @@ impl Engine {
         Self::require_read(who)?;
         let versions = self.store.warning_versions(warning)?;
         match versions.first() {
-            Some(first) if sees_province(who, &first.province) => Ok(versions),
+            Some(first) if who.filter.root.shows_province(&first.province) => Ok(versions),
             _ => Err(EngineError::NotFound(format!(
                 "no warning {warning} within your scope"
             ))),

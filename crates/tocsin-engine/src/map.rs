@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tocsin_core::geo::{GeoJsonGeometry, simplify_ring};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
-use tocsin_store::{FilterRoot, RegionFilter};
+use tocsin_store::RegionFilter;
 
 /// How much detail shapes keep.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -75,13 +75,11 @@ impl Engine {
         detail: Detail,
     ) -> Result<Vec<Arc<ProvinceShapes>>> {
         let provinces = self.children(who, NATION_CODE, None)?;
-        let allowed = |code: &str| match &who.filter.root {
-            FilterRoot::Nation => true,
-            FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => p == code,
-        };
         let chosen: Vec<&Region> = provinces
             .iter()
-            .filter(|p| allowed(&p.code) && province.is_none_or(|c| c == p.code))
+            .filter(|p| {
+                who.filter.root.shows_province(&p.code) && province.is_none_or(|c| c == p.code)
+            })
             .collect();
         if let Some(code) = province.filter(|_| chosen.is_empty()) {
             return Err(EngineError::NotFound(format!(

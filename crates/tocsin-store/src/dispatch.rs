@@ -2,7 +2,7 @@
 //! when), notifications with their deliveries — the durable outbox, written in the same
 //! transaction as the notifications and the dispatcher's state — and every delivery attempt.
 
-use crate::{FilterRoot, RegionFilter, Result};
+use crate::{RegionFilter, Result};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 /// An agency that receives warnings, with its endpoints (JSON list).
@@ -345,10 +345,7 @@ pub(crate) fn notifications(
     warning: Option<u64>,
     limit: usize,
 ) -> Result<Vec<NotificationRecord>> {
-    let province = match &filter.root {
-        FilterRoot::Nation => None,
-        FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => Some(p.clone()),
-    };
+    let province = filter.root.province();
     let sql = "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
                FROM notifications WHERE (?1 IS NULL OR province = ?1) AND (?2 IS NULL OR warning = ?2) \
                ORDER BY created_ms DESC, id DESC LIMIT ?3";

@@ -62,6 +62,22 @@ pub enum FilterRoot {
     },
 }
 
+impl FilterRoot {
+    /// The one province this root shows (a commune shows its own province's province-wide
+    /// data, such as warnings); `None` for the whole nation.
+    pub fn province(&self) -> Option<&str> {
+        match self {
+            FilterRoot::Nation => None,
+            FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => Some(p),
+        }
+    }
+
+    /// Whether province-wide data of `province` is shown.
+    pub fn shows_province(&self, province: &str) -> bool {
+        self.province().is_none_or(|p| p == province)
+    }
+}
+
 impl RegionFilter {
     /// Everything.
     pub fn all() -> RegionFilter {

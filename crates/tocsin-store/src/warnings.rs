@@ -2,8 +2,7 @@
 //! (migration 4): it can be neither updated nor deleted, so a released alert never changes.
 
 use crate::{
-    FilterRoot, Publication, RegionFilter, Result, StoreError, VersionRecord, VersionState,
-    WarningRecord,
+    Publication, RegionFilter, Result, StoreError, VersionRecord, VersionState, WarningRecord,
 };
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
@@ -121,10 +120,7 @@ pub(crate) fn versions_in(
     states: &[VersionState],
     limit: usize,
 ) -> Result<Vec<VersionRecord>> {
-    let province = match &filter.root {
-        FilterRoot::Nation => None,
-        FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => Some(p.clone()),
-    };
+    let province = filter.root.province();
     let states: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let sql = format!(
         "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) \

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tocsin_core::dispatch::Silence;
 use tocsin_core::dispatch::route::Matchers;
 use tocsin_engine::dispatch::RecipientEntry;
-use tocsin_engine::{FilterRoot, NotificationRecord, SilenceRecord};
+use tocsin_engine::{NotificationRecord, SilenceRecord};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -333,7 +333,7 @@ async fn stream(State(state): State<Arc<AppState>>, Auth(who): Auth) -> Result<R
     let events = futures_util::stream::unfold((receiver, who), |(mut receiver, who)| async move {
         loop {
             match receiver.recv().await {
-                Ok(event) if sees(&who, &event.province) => {
+                Ok(event) if who.filter.root.shows_province(&event.province) => {
                     let sse = SseEvent::default().event(event.kind).data(event.json);
                     return Some((Ok::<_, std::convert::Infallible>(sse), (receiver, who)));
                 }
@@ -345,12 +345,4 @@ async fn stream(State(state): State<Arc<AppState>>, Auth(who): Auth) -> Result<R
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())
-}
-
-/// Whether the caller's scope shows events of `province`.
-fn sees(who: &tocsin_engine::access::Principal, province: &str) -> bool {
-    match &who.filter.root {
-        FilterRoot::Nation => true,
-        FilterRoot::Province(p) | FilterRoot::Commune { province: p, .. } => p == province,
-    }
 }
