@@ -85,6 +85,19 @@ pub enum GeoJsonGeometry {
     MultiPolygon { coordinates: Vec<Vec<Vec<LonLat>>> },
 }
 
+impl GeoJsonGeometry {
+    /// The outer ring of each polygon (holes left out).
+    pub fn into_outer_rings(self) -> Vec<Vec<LonLat>> {
+        match self {
+            GeoJsonGeometry::Polygon { coordinates } => coordinates.into_iter().take(1).collect(),
+            GeoJsonGeometry::MultiPolygon { coordinates } => coordinates
+                .into_iter()
+                .filter_map(|p| p.into_iter().next())
+                .collect(),
+        }
+    }
+}
+
 /// Ray casting: whether `point` is inside the closed `ring`.
 fn ring_contains(ring: &[LonLat], point: LonLat) -> bool {
     let [x, y] = point;

@@ -130,7 +130,7 @@ impl Engine {
 fn commune_shape(commune: &Region, boundary: Option<&String>, detail: Detail) -> CommuneShape {
     let rings = boundary
         .and_then(|text| serde_json::from_str::<GeoJsonGeometry>(text).ok())
-        .map(outer_rings)
+        .map(GeoJsonGeometry::into_outer_rings)
         .unwrap_or_default();
     let named = detail == Detail::Province;
     CommuneShape {
@@ -148,16 +148,6 @@ fn commune_shape(commune: &Region, boundary: Option<&String>, detail: Detail) ->
         rings: rings
             .iter()
             .filter_map(|ring| encode(ring, detail))
-            .collect(),
-    }
-}
-
-fn outer_rings(geometry: GeoJsonGeometry) -> Vec<Vec<[f64; 2]>> {
-    match geometry {
-        GeoJsonGeometry::Polygon { coordinates } => coordinates.into_iter().take(1).collect(),
-        GeoJsonGeometry::MultiPolygon { coordinates } => coordinates
-            .into_iter()
-            .filter_map(|p| p.into_iter().next())
             .collect(),
     }
 }

@@ -351,15 +351,7 @@ impl WarningDesk {
         let boundary = self.store.boundary(code, date, &all).ok().flatten();
         let rings: Vec<Vec<[f64; 2]>> = boundary
             .and_then(|text| serde_json::from_str::<GeoJsonGeometry>(&text).ok())
-            .map(|geometry| match geometry {
-                GeoJsonGeometry::Polygon { coordinates } => {
-                    coordinates.into_iter().take(1).collect()
-                }
-                GeoJsonGeometry::MultiPolygon { coordinates } => coordinates
-                    .into_iter()
-                    .filter_map(|p| p.into_iter().next())
-                    .collect(),
-            })
+            .map(GeoJsonGeometry::into_outer_rings)
             .unwrap_or_default();
         let polygons = tocsin_cap::geometry::boundary_polygons(&rings);
         let circle = match (&region, polygons.is_empty()) {
