@@ -247,7 +247,7 @@ impl DispatchDesk {
             recipient: n.recipient.clone(),
             warning: n.warning,
             version: n.version,
-            province: self.province_of(n.warning)?,
+            province: n.province.clone(),
             reason: serde_json::to_string(&n.reason).unwrap_or_default(),
             suppressed: n
                 .suppressed
@@ -258,14 +258,6 @@ impl DispatchDesk {
             ack_token: token,
             deliveries,
         })
-    }
-
-    fn province_of(&self, warning: u64) -> Result<String> {
-        let versions = self.store.warning_versions(warning)?;
-        Ok(versions
-            .first()
-            .map(|v| v.province.clone())
-            .unwrap_or_default())
     }
 
     /// Attempts every delivery due now; returns how many were delivered.

@@ -747,16 +747,8 @@ impl Engine {
     pub fn run_dispatch(&self) -> Result<Vec<tocsin_core::dispatch::Notification>> {
         let made = self.dispatch.tick()?;
         for notification in &made {
-            let province = self
-                .store
-                .warning_versions(notification.warning)?
-                .first()
-                .map(|v| v.province.clone());
-            self.publish_event(
-                "notification",
-                province.unwrap_or_default(),
-                serde_json::to_string(notification),
-            );
+            let json = serde_json::to_string(notification);
+            self.publish_event("notification", notification.province.clone(), json);
         }
         self.dispatch.deliver_due()?;
         Ok(made)

@@ -143,6 +143,8 @@ pub struct Notification {
     pub recipient: String,
     pub warning: u64,
     pub version: u32,
+    /// The province the warning is for.
+    pub province: String,
     pub reason: Reason,
     pub suppressed: Option<Suppression>,
     /// Whether the recipient is asked to acknowledge.
@@ -322,6 +324,7 @@ impl Dispatcher {
                 recipient: recipient.id.clone(),
                 warning: notice.warning,
                 version: notice.version,
+                province: notice.province.clone(),
                 reason: reason.clone(),
                 suppressed,
                 needs_ack: ack,

@@ -153,10 +153,11 @@ impl WarningDesk {
             .filter_map(|key| book.warnings.get(key))
             .map(open_record)
             .collect();
-        self.store.record_lifecycle(&records, &[])?;
-        if !records.is_empty() {
-            self.wakeup.notify();
+        if records.is_empty() {
+            return Ok(());
         }
+        self.store.record_lifecycle(&records, &[])?;
+        self.wakeup.notify();
         Ok(())
     }
 
