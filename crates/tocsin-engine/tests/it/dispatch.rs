@@ -1,10 +1,10 @@
 //! Dissemination in the running engine: a released warning reaches its recipients' webhooks
-//! exactly once by idempotency key through failures and a restart, every attempt recorded; an
+//! (the receiver of `receiver.rs`) exactly once by idempotency key through failures and a
+//! restart, every attempt recorded; an
 //! unacknowledged commune warning climbs to the province and then the nation on time.
 
 use crate::detect::{engine_with_station, send, wait_for, yen_bai_gauge};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use crate::receiver::{Receiver, SECRET, receiver};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
 use tocsin_core::clock::ManualClock;
@@ -14,72 +14,22 @@ use tocsin_engine::channels::{Endpoint, WebhookBody};
 use tocsin_engine::dispatch::{RecipientEntry, read_policy};
 use tocsin_engine::{Engine, EngineOptions};
 
-/// A webhook receiver on a real port: answers 503 to the first `failures` requests, then 200,
-/// and records (path, idempotency key, status) of each request.
-struct Receiver {
+/// A receiver and its base URL.
+struct Webhooks {
     url: String,
-    requests: Arc<Mutex<Vec<(String, String, u16)>>>,
+    state: Arc<Mutex<Receiver>>,
 }
 
-impl Receiver {
-    fn start(failures: usize) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests: Arc<Mutex<Vec<(String, String, u16)>>> = Arc::default();
-        let seen = requests.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (path, key) = read_request(&stream);
-                let mut seen = seen.lock().unwrap();
-                let status = if seen.len() < failures { 503 } else { 200 };
-                seen.push((path, key, status));
-                let mut stream = stream;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-            }
-        });
-        Receiver { url, requests }
+impl Webhooks {
+    /// A receiver that answers 503 to the first `failures` requests.
+    fn start(failures: usize) -> Webhooks {
+        let (url, state) = receiver(&vec![(503, "busy"); failures]);
+        Webhooks { url, state }
     }
 
-    /// Idempotency keys answered 200, per path.
     fn delivered(&self, path: &str) -> Vec<String> {
-        let requests = self.requests.lock().unwrap();
-        requests
-            .iter()
-            .filter(|(p, _, s)| p == path && *s == 200)
-            .map(|(_, k, _)| k.clone())
-            .collect()
+        self.state.lock().unwrap().delivered(path)
     }
-}
-
-/// The path and `Idempotency-Key` of one request, whose body is read and dropped.
-fn read_request(stream: &std::net::TcpStream) -> (String, String) {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap_or_default();
-    let path = line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    let (mut key, mut length) = (String::new(), 0usize);
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').unwrap_or_default();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "idempotency-key" => key = value.trim().to_string(),
-            "content-length" => length = value.trim().parse().unwrap_or(0),
-            _ => {}
-        }
-    }
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    (path, key)
 }
 
 fn recipient(id: &str, sector: &str, region: &str, tier: Tier, url: &str) -> RecipientEntry {
@@ -95,13 +45,13 @@ fn recipient(id: &str, sector: &str, region: &str, tier: Tier, url: &str) -> Rec
         language: "vi".into(),
         endpoints: vec![Endpoint::Webhook {
             url: url.into(),
-            secret: Some("s3cret".into()),
+            secret: Some(SECRET.into()),
             body: WebhookBody::Json,
         }],
     }
 }
 
-fn recipients(receiver: &Receiver) -> Vec<RecipientEntry> {
+fn recipients(receiver: &Webhooks) -> Vec<RecipientEntry> {
     vec![
         recipient(
             "ubnd-04252",
@@ -145,7 +95,7 @@ fn release_flood(engine: &Engine, clock: &ManualClock, levels: &[f64], observed:
 #[test]
 fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let receiver = Receiver::start(2);
+    let receiver = Webhooks::start(2);
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let options = EngineOptions::new(tocsin_engine::Durability::Normal);
     let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
@@ -166,12 +116,7 @@ fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart()
         engine.run_dispatch().unwrap();
     }
     for path in ["/commune", "/province", "/national"] {
-        assert_eq!(
-            receiver.delivered(path).len(),
-            1,
-            "{path}: {:?}",
-            receiver.requests.lock().unwrap()
-        );
+        assert_eq!(receiver.delivered(path).len(), 1, "{path}");
     }
     let record = engine
         .notifications(&Principal::local_admin(), None, 10)
@@ -183,14 +128,16 @@ fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart()
         .map(|a| a.outcome.as_str())
         .collect();
     assert_eq!(outcomes, ["failed", "failed", "delivered"]);
-    let keys: Vec<String> = receiver
-        .requests
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|r| r.0 == "/commune")
-        .map(|r| r.1.clone())
+    let state = receiver.state.lock().unwrap();
+    let commune_requests = state.requests.iter().filter(|r| r.path == "/commune");
+    let keys: Vec<&String> = commune_requests
+        .filter_map(|r| r.headers.get("idempotency-key"))
         .collect();
+    assert_eq!(keys.len(), 3, "two refused, one accepted");
+    assert_eq!(
+        state.bad_signatures, 0,
+        "every attempt is signed with the recipient's secret"
+    );
     assert!(
         keys.iter().all(|k| *k == keys[0]),
         "every retry carries the same key: {keys:?}"
@@ -209,7 +156,7 @@ recipients = { tier = "commune", within = "area" }
 #[test]
 fn an_unacknowledged_commune_warning_reaches_the_province_then_the_nation_on_time() {
     let dir = tempfile::tempdir().unwrap();
-    let receiver = Receiver::start(0);
+    let receiver = Webhooks::start(0);
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
     options.dispatch.policy = read_policy(CLIMBING).unwrap();
@@ -250,7 +197,7 @@ fn an_unacknowledged_commune_warning_reaches_the_province_then_the_nation_on_tim
 #[test]
 fn an_acknowledgement_stops_the_climb() {
     let dir = tempfile::tempdir().unwrap();
-    let receiver = Receiver::start(0);
+    let receiver = Webhooks::start(0);
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
     options.dispatch.policy = read_policy(CLIMBING).unwrap();
@@ -284,7 +231,7 @@ recipients = { tier = "commune", within = "area" }
 #[test]
 fn the_worker_releases_and_delivers_as_soon_as_a_threshold_is_crossed() {
     let dir = tempfile::tempdir().unwrap();
-    let receiver = Receiver::start(0);
+    let receiver = Webhooks::start(0);
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
     options.dispatch.policy = read_policy(AT_ONCE).unwrap();

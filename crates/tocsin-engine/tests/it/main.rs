@@ -9,6 +9,7 @@ mod dispatch;
 mod feeds;
 mod ingest;
 mod outbreak;
+mod receiver;
 mod regions;
 mod warnings;
 mod zones;
