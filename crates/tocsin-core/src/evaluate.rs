@@ -188,6 +188,15 @@ impl CompiledCatalog {
     }
 }
 
+/// The lowest value of a level on a station's raw metric ([`Evaluator::raw_thresholds`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawThreshold {
+    pub metric: String,
+    pub rule: String,
+    pub level: u8,
+    pub value: f64,
+}
+
 /// A rule's level changed at a station.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelChange {
@@ -404,6 +413,44 @@ impl Evaluator {
             rules,
         });
         self.stations.len() - 1
+    }
+
+    /// The level edges a station's raw values are judged against directly, for charts: the
+    /// lowest value of each level of the rules that apply at the station and read the latest
+    /// value of a metric. Windowed sums, means and derived indices are judged on other
+    /// quantities than the raw values and are left out.
+    pub fn raw_thresholds(&self, station: usize) -> Vec<RawThreshold> {
+        let Some(state) = self.stations.get(station) else {
+            return Vec::new();
+        };
+        let mut found: Vec<RawThreshold> = Vec::new();
+        for (r, rule_state) in &state.rules.0 {
+            let rule = &self.catalog.rules[*r];
+            let IndicatorKind::Window {
+                metric,
+                aggregate: Aggregate::Last,
+                ..
+            } = &self.catalog.indicators[rule.indicator].kind
+            else {
+                continue;
+            };
+            for band in &rule_state.bands {
+                let threshold = RawThreshold {
+                    metric: metric.clone(),
+                    rule: rule.id.clone(),
+                    level: band.level,
+                    value: band.min,
+                };
+                let known = found.iter().any(|t| {
+                    (t.metric.as_str(), t.level, t.value) == (metric.as_str(), band.level, band.min)
+                });
+                if !known {
+                    found.push(threshold);
+                }
+            }
+        }
+        found.sort_by(|a, b| (&a.metric, a.level).cmp(&(&b.metric, b.level)));
+        found
     }
 
     /// Re-reads a station's attributes and domain (thresholds are resolved again); current levels

@@ -8,7 +8,7 @@
 use crate::outbreaks::{OutbreakChange, OutbreakTracker};
 use std::collections::HashMap;
 use tocsin_core::evaluate::{
-    CompiledCatalog, Evaluator, LevelChange, SeriesHandle, StationContext,
+    CompiledCatalog, Evaluator, LevelChange, RawThreshold, SeriesHandle, StationContext,
 };
 use tocsin_core::observation::Observation;
 use tocsin_core::station::Station;
@@ -95,6 +95,13 @@ impl Detector {
 
     pub fn catalog(&self) -> &CompiledCatalog {
         self.evaluator.catalog()
+    }
+
+    /// The level edges of a station's raw metrics (see [`Evaluator::raw_thresholds`]).
+    pub fn raw_thresholds(&self, station: &str) -> Vec<RawThreshold> {
+        self.stations
+            .get(station)
+            .map_or_else(Vec::new, |&index| self.evaluator.raw_thresholds(index))
     }
 
     /// The history needed to rebuild the evaluation state, in milliseconds.
@@ -270,4 +277,19 @@ impl Detector {
             );
         }
     }
+}
+
+/// A detection as JSON, as the API and the live stream show it.
+pub fn detection_json(d: &Detection) -> serde_json::Value {
+    let time = jiff::Timestamp::from_millisecond(d.time_ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let lead = d.lead.map(|l| {
+        serde_json::json!({"expected_seconds": l.expected_s, "earliest_seconds": l.earliest_s, "latest_seconds": l.latest_s})
+    });
+    serde_json::json!({
+        "station": d.station, "rule": d.rule, "hazard": d.hazard, "commune": d.commune,
+        "province": d.province, "from_level": d.from_level, "level": d.to_level, "time": time,
+        "value": d.value, "status": d.status, "certainty": d.certainty, "lead": lead,
+    })
 }

@@ -5,6 +5,7 @@
 use crate::access::{Principal, hash_secret, new_secret, principal_of};
 use crate::detect::Detector;
 use crate::dispatch::{DispatchDesk, DispatchSettings, RecipientEntry};
+use crate::events::{Event, Events};
 use crate::ingest::{IngestReport, SeriesCache, WriteError, Writer, check_records};
 use crate::registry::changes::RegionChange;
 use crate::registry::import::{ImportReport, read_official_files};
@@ -92,19 +93,8 @@ pub struct Engine {
     detector: Arc<Mutex<Detector>>,
     warnings: Arc<WarningDesk>,
     dispatch: DispatchDesk,
-    events: tokio::sync::broadcast::Sender<Event>,
+    events: Events,
     shapes: crate::map::ShapeCache,
-}
-
-/// Something dashboards follow live: a released warning version or a notification.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// `warning` or `notification`.
-    pub kind: &'static str,
-    /// The province it concerns (for scopes).
-    pub province: String,
-    /// The event as JSON.
-    pub json: String,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -129,11 +119,13 @@ impl Engine {
         let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
         let warnings = Arc::new(desk);
         let dispatch = DispatchDesk::open(store.clone(), clock.clone(), dispatch)?;
+        let events = Events::default();
         let writer = Writer::start(
             store.clone(),
             clock.clone(),
             detector.clone(),
             warnings.clone(),
+            events.clone(),
         );
         let engine = Engine {
             store,
@@ -144,7 +136,7 @@ impl Engine {
             detector,
             warnings,
             dispatch,
-            events: tokio::sync::broadcast::channel(1024).0,
+            events,
             shapes: Default::default(),
         };
         engine.reload_stations()?;
@@ -528,6 +520,17 @@ impl Engine {
             .ok_or_else(|| EngineError::NotFound(format!("no station {id:?} within your scope")))
     }
 
+    /// The level edges a station's raw values are judged against, for its charts.
+    pub fn station_thresholds(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<Vec<tocsin_core::evaluate::RawThreshold>> {
+        self.station(who, id)?;
+        let detector = self.detector.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(detector.raw_thresholds(id))
+    }
+
     pub fn stations(&self, who: &Principal) -> Result<Vec<Station>> {
         Self::require_read(who)?;
         Ok(self.store.stations(&who.filter)?)
@@ -747,8 +750,9 @@ impl Engine {
     pub fn run_dispatch(&self) -> Result<Vec<tocsin_core::dispatch::Notification>> {
         let made = self.dispatch.tick()?;
         for notification in &made {
-            let json = serde_json::to_string(notification);
-            self.publish_event("notification", notification.province.clone(), json);
+            let json = serde_json::to_string(notification).unwrap_or_default();
+            self.events
+                .publish("notification", notification.province.clone(), json);
         }
         self.dispatch.deliver_due()?;
         Ok(made)
@@ -772,23 +776,9 @@ impl Engine {
         }
     }
 
-    /// Follows released warnings and notifications as they happen.
+    /// Follows level changes, released warnings and notifications as they happen.
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
         self.events.subscribe()
-    }
-
-    fn publish_event(
-        &self,
-        kind: &'static str,
-        province: String,
-        json: serde_json::Result<String>,
-    ) {
-        // Nobody listening is not an error.
-        let _ = self.events.send(Event {
-            kind,
-            province,
-            json: json.unwrap_or_default(),
-        });
     }
 
     /// Every recipient with its endpoints.
@@ -885,7 +875,8 @@ impl Engine {
             "level": version.level, "action": version.action,
             "identifier": version.publication.as_ref().map(|p| &p.identifier),
         });
-        self.publish_event("warning", version.province.clone(), Ok(event.to_string()));
+        self.events
+            .publish("warning", version.province.clone(), event.to_string());
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 
 use crate::access::Principal;
 use crate::detect::Detector;
+use crate::events::Events;
 use crate::warnings::WarningDesk;
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -156,11 +157,18 @@ impl Writer {
         clock: Arc<dyn Clock>,
         detector: Arc<Mutex<Detector>>,
         warnings: Arc<WarningDesk>,
+        events: Events,
     ) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let after = AfterCommit {
+            store: store.clone(),
+            clock: clock.clone(),
+            warnings,
+            events,
+        };
         std::thread::Builder::new()
             .name("tocsin-writer".into())
-            .spawn(move || run_writer(queue, store, clock, detector, warnings))
+            .spawn(move || run_writer(queue, store, clock, detector, after))
             .expect("the writer thread must start");
         Writer { jobs }
     }
@@ -186,7 +194,7 @@ fn run_writer(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     detector: Arc<Mutex<Detector>>,
-    warnings: Arc<WarningDesk>,
+    after: AfterCommit,
 ) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
@@ -213,7 +221,7 @@ fn run_writer(
                     }
                     let _ = job.reply.send(Ok(outcome));
                 }
-                record_detections(store.as_ref(), clock.as_ref(), &mut detector, &warnings);
+                after.record_detections(&mut detector);
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; requests answered with an error");
@@ -225,24 +233,38 @@ fn run_writer(
     }
 }
 
-/// Stores the detections the last commit raised and notes them on the warning desk. They derive
-/// from stored observations, so a failure here loses no data: after a restart the evaluation
-/// resumes from the stored levels and raises the change again at the next observation.
-fn record_detections(
-    store: &dyn Store,
-    clock: &dyn Clock,
-    detector: &mut Detector,
-    warnings: &WarningDesk,
-) {
-    let detections = detector.take_detections();
-    if detections.is_empty() {
-        return;
-    }
-    match store.record_detections(&detections, clock.now().as_millisecond()) {
-        Ok(new) => tracing::info!(new, "detections recorded"),
-        Err(e) => tracing::error!(error = %e, "detections could not be stored"),
-    }
-    if let Err(e) = warnings.observe(&detections) {
-        tracing::error!(error = %e, "warnings could not note the detections");
+/// What happens to the detections a commit raised.
+struct AfterCommit {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    warnings: Arc<WarningDesk>,
+    events: Events,
+}
+
+impl AfterCommit {
+    /// Stores the detections the last commit raised, notes them on the warning desk and
+    /// announces them. They derive from stored observations, so a failure here loses no data:
+    /// after a restart the evaluation resumes from the stored levels and raises the change
+    /// again at the next observation.
+    fn record_detections(&self, detector: &mut Detector) {
+        let detections = detector.take_detections();
+        if detections.is_empty() {
+            return;
+        }
+        match self
+            .store
+            .record_detections(&detections, self.clock.now().as_millisecond())
+        {
+            Ok(new) => tracing::info!(new, "detections recorded"),
+            Err(e) => tracing::error!(error = %e, "detections could not be stored"),
+        }
+        if let Err(e) = self.warnings.observe(&detections) {
+            tracing::error!(error = %e, "warnings could not note the detections");
+        }
+        for detection in &detections {
+            let json = crate::detect::detection_json(detection).to_string();
+            let province = detection.province.clone().unwrap_or_default();
+            self.events.publish("detection", province, json);
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod detect;
 pub mod dispatch;
 pub mod engine;
+pub mod events;
 pub mod feeds;
 pub mod forwarded;
 pub mod ingest;
@@ -24,7 +25,8 @@ pub mod stations;
 pub mod warnings;
 pub mod zones;
 
-pub use engine::{Engine, EngineError, EngineOptions, Event};
+pub use engine::{Engine, EngineError, EngineOptions};
+pub use events::{Event, Events};
 pub use tocsin_store::{
     Detection, Durability, FilterRoot, NotificationRecord, Publication, SeriesQuery, SilenceRecord,
     VersionRecord, VersionState,

@@ -11,27 +11,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_core::observation::parse_time;
+use tocsin_engine::detect::detection_json;
 use tocsin_engine::situation::Situation;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/detections", get(detections))
         .route("/api/v1/situation", get(situation))
-}
-
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
-fn detection_json(d: &tocsin_engine::Detection) -> Value {
-    json!({
-        "station": d.station, "rule": d.rule, "hazard": d.hazard, "commune": d.commune, "province": d.province,
-        "from_level": d.from_level, "level": d.to_level, "time": time_text(d.time_ms), "value": d.value, "status": d.status,
-        "certainty": d.certainty,
-        "lead": d.lead.map(|l| json!({"expected_seconds": l.expected_s, "earliest_seconds": l.earliest_s, "latest_seconds": l.latest_s})),
-    })
 }
 
 #[derive(Deserialize)]
