@@ -415,10 +415,10 @@ impl Evaluator {
         self.stations.len() - 1
     }
 
-    /// The level edges a station's raw values are judged against directly, for charts: the
-    /// lowest value of each level of the rules that apply at the station and read the latest
-    /// value of a metric. Windowed sums, means and derived indices are judged on other
-    /// quantities than the raw values and are left out.
+    /// The level edges a station's raw values are judged against directly, for charts: for each
+    /// metric and level, the lowest value that reaches the level in a rule that applies at the
+    /// station and reads the latest value of the metric. Windowed sums, means, derived indices
+    /// and bands with further conditions are judged on more than the raw value and are left out.
     pub fn raw_thresholds(&self, station: usize) -> Vec<RawThreshold> {
         let Some(state) = self.stations.get(station) else {
             return Vec::new();
@@ -434,18 +434,18 @@ impl Evaluator {
             else {
                 continue;
             };
-            for band in &rule_state.bands {
-                let threshold = RawThreshold {
-                    metric: metric.clone(),
-                    rule: rule.id.clone(),
-                    level: band.level,
-                    value: band.min,
-                };
-                let known = found.iter().any(|t| {
-                    (t.metric.as_str(), t.level, t.value) == (metric.as_str(), band.level, band.min)
-                });
-                if !known {
-                    found.push(threshold);
+            for band in rule_state.bands.iter().filter(|b| b.also.is_empty()) {
+                let same_level = found
+                    .iter_mut()
+                    .find(|t| t.metric == *metric && t.level == band.level);
+                match same_level {
+                    Some(known) => known.value = known.value.min(band.min),
+                    None => found.push(RawThreshold {
+                        metric: metric.clone(),
+                        rule: rule.id.clone(),
+                        level: band.level,
+                        value: band.min,
+                    }),
                 }
             }
         }

@@ -3,10 +3,12 @@
 //! This is the only crate that knows HTTP and JSON bodies. Handlers translate between HTTP and
 //! engine calls; they hold no business logic. Every endpoint needs a bearer token or a session
 //! cookie (with its CSRF token for changes) except the health checks, sign-in, and the public
-//! alerts, feeds and verification.
+//! alerts, feeds and verification. The operations dashboard (`dashboard`) is served from the same
+//! router, with every asset embedded.
 
 mod api;
 mod auth;
+mod dashboard;
 mod error;
 pub mod metrics;
 pub mod records;

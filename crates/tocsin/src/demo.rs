@@ -1,7 +1,8 @@
 //! `tocsin demo`: the server with the region registry, a synthetic station network (one
 //! hydromet station per province, placed in the province's first commune and labelled
 //! synthetic everywhere), the last 24 hours of synthetic readings, and a live feed that adds a
-//! reading for every station each 10 seconds. It prints the URL and an admin token.
+//! reading for every station each 10 seconds. It prints the dashboard's URL with an operator's
+//! sign-in, and an admin token for the API.
 
 use crate::serve::{ServeArgs, ensure_regions, init_logging, open_serving_engine, serve};
 use anyhow::Result;
@@ -43,6 +44,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let admin = Principal::local_admin();
     engine.upsert_stations(&admin, stations.clone())?;
     let (token, _) = engine.create_token("demo", Role::Admin, Scope::nation())?;
+    let password = demo_user(&engine)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let now = engine.clock().now().as_second();
@@ -62,6 +64,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
         });
         serve(engine.clone(), &settings, |addr| {
             println!("tocsin demo — SYNTHETIC station network (one station per province), live synthetic feed every 10 s");
+            println!("dashboard: http://{addr}/  (sign in as {DEMO_USER} / {password})");
             println!("API:   http://{addr}/api/v1/regions/VN");
             println!("try:   curl -H 'Authorization: Bearer {token}' http://{addr}/api/v1/latest");
             println!("token (admin, scope VN):");
@@ -69,6 +72,36 @@ pub fn run(args: DemoArgs) -> Result<()> {
         })
         .await
     })
+}
+
+/// The dashboard account the demo prints.
+const DEMO_USER: &str = "demo";
+
+/// Creates the demo's operator account (or gives it a new password) and returns the password.
+fn demo_user(engine: &Engine) -> Result<String> {
+    let admin = Principal::local_admin();
+    let (secret, _) = tocsin_engine::access::new_secret()
+        .map_err(|e| anyhow::anyhow!("no randomness for the demo password: {e}"))?;
+    // The secret ends in hex digits.
+    let password = secret[secret.len() - 16..].to_string();
+    let exists = engine
+        .users(&admin)?
+        .iter()
+        .any(|u| u.username == DEMO_USER);
+    if exists {
+        engine.set_password(&admin, DEMO_USER, &password)?;
+    } else {
+        let name = "Trực ban (demo)";
+        engine.create_user(
+            &admin,
+            DEMO_USER,
+            name,
+            &password,
+            Role::Operator,
+            Scope::nation(),
+        )?;
+    }
+    Ok(password)
 }
 
 /// One synthetic hydromet station per current province, in its first commune.

@@ -69,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(dispatch::routes())
         .merge(session::routes())
         .merge(map::routes())
+        .merge(crate::dashboard::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,

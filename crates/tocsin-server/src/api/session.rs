@@ -111,6 +111,15 @@ async fn live_session(
     }
 }
 
+/// The live session of a page request, if it has one (an ended session counts as none).
+pub(crate) async fn page_session(state: &Arc<AppState>, headers: &HeaderMap) -> Option<Session> {
+    live_session(state, headers)
+        .await
+        .ok()
+        .flatten()
+        .map(|(_, session)| session)
+}
+
 /// The session a request must have.
 async fn required_session(
     state: &Arc<AppState>,

@@ -14,7 +14,7 @@ fn json_of(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
-const RECIPIENTS: &str = r#"[
+pub const RECIPIENTS: &str = r#"[
   {"id": "ubnd-04252", "name": "UBND phường Yên Bái", "sector": "standing", "region": "04252", "tier": "commune", "endpoints": []},
   {"id": "ca-15", "name": "Công an tỉnh Lào Cai", "sector": "standing", "region": "15", "tier": "province", "language": "vi",
    "endpoints": [{"channel": "email", "address": "trucban@ca-laocai.example"}]}

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod catalog;
+mod dashboard;
 mod dispatch;
 mod feeds;
 mod forwarded;

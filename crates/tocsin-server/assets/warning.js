@@ -1,0 +1,18 @@
+// The actions of a warning page: release a draft, cancel the warning, acknowledge a
+// notification. Each posts to the API with the session's CSRF token, then shows the new state.
+'use strict';
+(() => {
+  const status = document.getElementById('action-status');
+  document.querySelectorAll('button[data-post]').forEach((button) => {
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        await tocsin.post(button.dataset.post);
+        location.reload();
+      } catch (e) {
+        status.textContent = `${tocsin.labels.failed} ${e.message}`;
+        button.disabled = false;
+      }
+    });
+  });
+})();
