@@ -4,6 +4,8 @@
 'use strict';
 (() => {
   const T = tocsin.labels;
+  const hazardNames = JSON.parse(document.getElementById('hazard-names').textContent);
+  const actionNames = new Map(T.actions);
   const NS = 'http://www.w3.org/2000/svg';
   const svg = document.getElementById('map');
   const live = document.getElementById('live');
@@ -236,7 +238,8 @@
     const level = document.getElementById('selected-level');
     level.textContent = tocsin.levelName(c.level);
     level.className = `badge lvl-${c.level}`;
-    document.getElementById('selected-hazards').textContent = c.hazards.length ? c.hazards.join(', ') : T.none;
+    const hazards = c.hazards.map((h) => hazardNames[h] || h);
+    document.getElementById('selected-hazards').textContent = hazards.length ? hazards.join(', ') : T.none;
     document.getElementById('selected-link').href = `/regions/${selected}`;
     const province = document.getElementById('selected-province');
     province.href = `/regions/${c.province}`;
@@ -254,7 +257,9 @@
     badge.className = `badge lvl-${w.level}`;
     badge.textContent = tocsin.levelName(w.level);
     const province = provinces.get(w.province);
-    link.append(badge, ` ${w.hazard} — ${province ? province.name : w.province} (${w.action})`);
+    const hazard = hazardNames[w.hazard] || w.hazard;
+    const action = actionNames.get(w.action) || w.action;
+    link.append(badge, ` ${hazard} — ${province ? province.name : w.province} (${action})`);
     item.appendChild(link);
     list.prepend(item);
   }

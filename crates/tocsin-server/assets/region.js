@@ -6,7 +6,7 @@
   const NS = 'http://www.w3.org/2000/svg';
   const STEPS = { 1: '30m', 7: '3h', 30: '12h' };
   const COLOURS = ['#888', '#3a9bd1', '#c9a800', '#e07b00', '#c01812', '#6a1f86'];
-  const WIDTH = 800, HEIGHT = 220, LEFT = 50, RIGHT = 110, TOP = 10, BOTTOM = 24;
+  const HEIGHT = 220, LEFT = 50, RIGHT = 110, TOP = 10, BOTTOM = 24;
 
   function element(name, attributes, text) {
     const e = document.createElementNS(NS, name);
@@ -17,6 +17,7 @@
 
   function plot(svg, steps, thresholds, unit, from, to) {
     svg.replaceChildren();
+    const WIDTH = Math.max(400, svg.clientWidth || 800);
     svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
     const points = steps.filter((s) => s.count > 0);
     if (!points.length) {
@@ -25,7 +26,7 @@
     }
     let low = Math.min(...points.map((s) => s.min));
     let high = Math.max(...points.map((s) => s.max));
-    const span = Math.max(high - low, 1e-9);
+    const span = Math.max(high - low, Math.abs(high) * 0.1, 1);
     // Thresholds near the data are drawn; far ones would flatten the line.
     const shown = thresholds.filter((t) => t.value >= low - span && t.value <= high + span);
     shown.forEach((t) => { low = Math.min(low, t.value); high = Math.max(high, t.value); });
@@ -39,6 +40,9 @@
       .concat(points.map((s, i) => `${x(times[i])},${y(s.min)}`).reverse());
     svg.appendChild(element('polygon', { class: 'range', points: band.join(' ') }));
     svg.appendChild(element('polyline', { class: 'series', points: points.map((s, i) => `${x(times[i])},${y(s.mean)}`).join(' ') }));
+    if (points.length <= 60) {
+      points.forEach((s, i) => svg.appendChild(element('circle', { class: 'point', cx: x(times[i]), cy: y(s.mean), r: 3 })));
+    }
     for (const t of shown) {
       const colour = COLOURS[Math.min(5, t.level)];
       svg.appendChild(element('line', { class: 'threshold', x1: LEFT, x2: WIDTH - RIGHT, y1: y(t.value), y2: y(t.value), stroke: colour }));

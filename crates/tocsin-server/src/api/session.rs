@@ -336,7 +336,7 @@ fn page(status: StatusCode, message: Option<&str>) -> Response {
     let headers = [
         (
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
         ),
         ("x-frame-options", "DENY"),
         ("cache-control", "no-store"),
@@ -363,6 +363,7 @@ const LOGIN_PAGE: &str = r#"<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Đăng nhập · Sign in — tocsin</title>
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <style>
 body { font-family: system-ui, sans-serif; max-width: 22rem; margin: 4rem auto; padding: 0 1rem; }
 label { display: block; margin-top: 1rem; }

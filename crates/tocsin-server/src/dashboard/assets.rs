@@ -28,6 +28,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../../assets/region.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("../../assets/favicon.svg"),
+    ),
+    (
         "warning.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/warning.js"),
@@ -35,6 +40,15 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 pub async fn serve(Path(name): Path<String>) -> Response {
+    answer(&name)
+}
+
+/// Browsers ask for `/favicon.ico` on every page of the site.
+pub async fn favicon() -> Response {
+    answer("favicon.svg")
+}
+
+fn answer(name: &str) -> Response {
     match ASSETS.iter().find(|(n, ..)| *n == name) {
         Some((_, kind, content)) => (
             [

@@ -166,6 +166,18 @@ pub struct Labels {
     pub not_needed: &'static str,
     pub awaiting: &'static str,
     pub failed: &'static str,
+    /// Warning lifecycle actions: (action, name).
+    pub actions: [(&'static str, &'static str); 8],
+}
+
+impl Labels {
+    /// The name of a lifecycle action (`raised`, `all-clear`…), or the action itself.
+    pub fn action(&self, action: &str) -> String {
+        self.actions
+            .iter()
+            .find(|(code, _)| *code == action)
+            .map_or_else(|| action.to_string(), |(_, name)| name.to_string())
+    }
 }
 
 const VI: Labels = Labels {
@@ -262,6 +274,16 @@ const VI: Labels = Labels {
     not_needed: "Không yêu cầu",
     awaiting: "Chờ xác nhận",
     failed: "Không thực hiện được:",
+    actions: [
+        ("raised", "phát mới"),
+        ("escalated", "nâng cấp"),
+        ("updated", "cập nhật"),
+        ("renewed", "gia hạn"),
+        ("all-clear", "kết thúc"),
+        ("cancelled", "hủy"),
+        ("withdrawn", "rút lại"),
+        ("expired", "hết hiệu lực"),
+    ],
 };
 
 const EN: Labels = Labels {
@@ -360,6 +382,16 @@ const EN: Labels = Labels {
     not_needed: "Not required",
     awaiting: "Awaiting acknowledgement",
     failed: "Failed:",
+    actions: [
+        ("raised", "raised"),
+        ("escalated", "escalated"),
+        ("updated", "updated"),
+        ("renewed", "renewed"),
+        ("all-clear", "all clear"),
+        ("cancelled", "cancelled"),
+        ("withdrawn", "withdrawn"),
+        ("expired", "expired"),
+    ],
 };
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/warnings/{id}", get(pages::warning))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
 /// Who is looking at a page, in which language; what every page template receives.

@@ -142,7 +142,7 @@ impl WarningRow {
             province: names.province(&v.province),
             level: v.level.min(5),
             level_name: t.levels[usize::from(v.level.min(5))],
-            action: v.action.clone(),
+            action: t.action(&v.action),
             state: match v.state {
                 VersionState::Draft => t.state_draft,
                 VersionState::Published => t.state_published,
@@ -214,6 +214,8 @@ fn failure(error: ApiError) -> Response {
 #[template(path = "map.html")]
 struct MapPage {
     v: Viewer,
+    /// Hazard names by code, for warnings announced live.
+    hazard_names: String,
     max_level: u8,
     max_level_name: &'static str,
     /// (level, name, communes) for levels 1 to 5.
@@ -229,10 +231,15 @@ pub async fn map(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
         let situation = engine.situation(&who, None)?;
         let versions = engine.warning_versions(&who, &[VersionState::Published], 50)?;
         let rows: Vec<WarningRow> = versions.iter().map(|w| WarningRow::of(w, &names)).collect();
-        Ok((situation, rows))
+        let hazards: serde_json::Map<String, serde_json::Value> = names
+            .hazard_options()
+            .into_iter()
+            .map(|(code, name)| (code, name.into()))
+            .collect();
+        Ok((situation, rows, hazards))
     })
     .await;
-    let (situation, warnings) = match gathered {
+    let (situation, warnings, hazards) = match gathered {
         Ok(found) => found,
         Err(e) => return failure(e),
     };
@@ -248,6 +255,9 @@ pub async fn map(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
     let max_level = situation.max_level.min(5);
     page(
         MapPage {
+            hazard_names: serde_json::Value::from(hazards)
+                .to_string()
+                .replace('<', "\\u003c"),
             max_level,
             max_level_name: v.t.levels[usize::from(max_level)],
             per_level,

@@ -1,6 +1,7 @@
 //! HTTP API tests, in-process through `Router::oneshot`, compiled as one binary.
 
 mod bad_input;
+mod browser;
 mod catalog;
 mod dashboard;
 mod dispatch;
@@ -48,13 +49,18 @@ impl Fixture {
     /// A server over the imported registry with `stations_csv`, an admin token and a Hà Nội
     /// operator token, reading time from `clock`.
     pub fn build(clock: Arc<ManualClock>, stations_csv: &str) -> Fixture {
+        let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+        Fixture::build_with(clock, &options, stations_csv)
+    }
+
+    /// As [`Fixture::build`], with any clock and engine options.
+    pub fn build_with(
+        clock: Arc<dyn tocsin_core::Clock>,
+        options: &EngineOptions,
+        stations_csv: &str,
+    ) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(
-            dir.path(),
-            &EngineOptions::new(tocsin_engine::Durability::Normal),
-            clock,
-        )
-        .unwrap();
+        let engine = Engine::open(dir.path(), options, clock).unwrap();
         let admin_dir =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
         engine.import_regions(&admin_dir, &[]).unwrap();
