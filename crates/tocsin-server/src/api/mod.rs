@@ -77,6 +77,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
+        // gzip for clients that accept it (the default predicate leaves event streams, images
+        // and tiny bodies alone).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             log_request,

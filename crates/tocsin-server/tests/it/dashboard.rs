@@ -118,6 +118,8 @@ struct Answer {
     status: StatusCode,
     headers: HeaderMap,
     body: String,
+    /// The body's length in bytes as sent.
+    size: usize,
 }
 
 async fn get(uri: &str, cookie: &str) -> Answer {
@@ -145,6 +147,7 @@ async fn call(method: &str, uri: &str, cookie: &str, headers: &[(&str, &str)]) -
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        size: bytes.len(),
     }
 }
 
@@ -372,5 +375,22 @@ async fn the_assets_are_embedded_with_their_types() {
     assert_eq!(
         get("/assets/nothing.js", "").await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_travel_gzipped_to_browsers_that_accept_it() {
+    let tw = sign_in("tw").await;
+    let gzip = [("accept-encoding", "gzip")];
+    let map = call("GET", "/api/v1/map/communes", &tw.cookie, &gzip).await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert_eq!(header(&map, "content-encoding"), "gzip");
+    let plain = get("/api/v1/map/communes", &tw.cookie).await;
+    assert_eq!(header(&plain, "content-encoding"), "");
+    assert!(
+        map.size * 2 < plain.size,
+        "gzip {} bytes, plain {}",
+        map.size,
+        plain.size
     );
 }
