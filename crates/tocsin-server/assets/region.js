@@ -46,7 +46,7 @@
     for (const t of shown) {
       const colour = COLOURS[Math.min(5, t.level)];
       svg.appendChild(element('line', { class: 'threshold', x1: LEFT, x2: WIDTH - RIGHT, y1: y(t.value), y2: y(t.value), stroke: colour }));
-      svg.appendChild(element('text', { x: WIDTH - RIGHT + 4, y: y(t.value) + 4, fill: colour },
+      svg.appendChild(element('text', { x: WIDTH - RIGHT + 4, y: y(t.value) + 4 },
         `${tocsin.levelName(t.level)}: ${tocsin.number(t.value)}`));
     }
     for (const v of [low + pad, (low + high) / 2, high - pad]) {

@@ -161,6 +161,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }))
 }
 
+/// Computes the national map's shapes in the background, so that the first dashboard visitor
+/// does not wait for them.
+fn warm_map(engine: Arc<Engine>) {
+    tokio::task::spawn_blocking(move || {
+        let admin = tocsin_engine::access::Principal::local_admin();
+        let detail = tocsin_engine::map::Detail::Overview;
+        if let Err(e) = engine.map_shapes(&admin, None, detail) {
+            tracing::warn!(error = %e, "the map's shapes could not be prepared");
+        }
+    });
+}
+
 /// Serves the API until Ctrl-C or SIGTERM; `on_ready` is told the bound address.
 pub async fn serve(
     engine: Arc<Engine>,
@@ -182,6 +194,7 @@ pub async fn serve(
         Engine::check_data_gaps,
     ));
     state.engine.start_worker();
+    warm_map(state.engine.clone());
     tokio::spawn(periodically(
         state.engine.clone(),
         minute,
