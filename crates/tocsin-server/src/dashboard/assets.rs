@@ -68,7 +68,11 @@ mod tests {
     use super::ASSETS;
 
     fn style_sheet() -> &'static str {
-        ASSETS.iter().find(|(n, ..)| *n == "dashboard.css").unwrap().2
+        ASSETS
+            .iter()
+            .find(|(n, ..)| *n == "dashboard.css")
+            .unwrap()
+            .2
     }
 
     /// A colour of the style sheet: `#rrggbb`, or a custom property `--name` of `:root`.
@@ -77,7 +81,10 @@ mod tests {
             let start = style_sheet().find(&format!("--{var}: ")).unwrap() + var.len() + 4;
             &style_sheet()[start..start + 7]
         } else {
-            assert!(style_sheet().contains(name), "{name} is not in the style sheet");
+            assert!(
+                style_sheet().contains(name),
+                "{name} is not in the style sheet"
+            );
             name
         };
         let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64 / 255.0;

@@ -1,5 +1,5 @@
 //! Dissemination over HTTP: recipients, audited silences, the notification record as JSON and
-//! CSV, acknowledgement, and the live stream of released warnings.
+//! CSV, acknowledgement, and the live stream of level changes and released warnings.
 
 use crate::warnings::{GAUGE_CSV, flood};
 use crate::{Fixture, send_to};
@@ -135,7 +135,15 @@ async fn recipients_silences_and_the_notification_record() {
     })
     .await
     .unwrap();
-    let event = stream.recv().await.unwrap();
+    // The gauge's level changes come first, as they are detected; then the release.
+    let mut event = stream.recv().await.unwrap();
+    let mut level_changes = 0;
+    while event.kind == "detection" {
+        assert_eq!(event.province, "15");
+        level_changes += 1;
+        event = stream.recv().await.unwrap();
+    }
+    assert!(level_changes >= 3, "levels 1, 2 and 3 were announced");
     assert_eq!((event.kind, event.province.as_str()), ("warning", "15"));
 
     let (status, _, body) = send_to(
