@@ -44,7 +44,8 @@ async function mapLoaded(page) {
     return {
       bytes: entries.reduce((sum, e) => sum + (e.transferSize || 0), 0),
       drawnMs: window.tocsinMap.drawnMs,
-      paths: document.querySelectorAll('#map path').length,
+      paths: document.querySelectorAll('#communes path').length,
+      provinces: document.querySelectorAll('#provinces path').length,
     };
   });
 }
@@ -99,6 +100,7 @@ async function run() {
     const first = await mapLoaded(page);
     figures.loads.push(first);
     check(first.paths === communes, `the map draws ${first.paths} communes, expected ${communes}`);
+    check(first.provinces === 34, `the map outlines ${first.provinces} provinces, expected 34`);
     await page.waitForSelector('#live.on', { timeout });
     await shot(page, '02-map');
     const gauge = gauges[0];

@@ -42,12 +42,14 @@ impl Detail {
     }
 }
 
-/// One province with its communes' shapes.
+/// One province with its outline and its communes' shapes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvinceShapes {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    /// The province's own boundary, encoded as the communes' rings.
+    pub outline: Vec<Vec<i64>>,
     pub communes: Vec<CommuneShape>,
 }
 
@@ -110,10 +112,17 @@ impl Engine {
             .boundaries(RegionKind::Commune, today)?
             .into_iter()
             .collect();
+        let outline = self
+            .store()
+            .boundaries(RegionKind::Province, today)?
+            .into_iter()
+            .find(|(code, _)| *code == province.code)
+            .map_or_else(Vec::new, |(_, boundary)| encode_boundary(&boundary, detail));
         let shapes = Arc::new(ProvinceShapes {
             code: province.code.clone(),
             name: province.name.clone(),
             name_en: province.name_en.clone(),
+            outline,
             communes: communes
                 .iter()
                 .map(|c| commune_shape(c, boundaries.get(&c.code), detail))
@@ -127,11 +136,17 @@ impl Engine {
     }
 }
 
-fn commune_shape(commune: &Region, boundary: Option<&String>, detail: Detail) -> CommuneShape {
-    let rings = boundary
-        .and_then(|text| serde_json::from_str::<GeoJsonGeometry>(text).ok())
+/// The outer rings of a GeoJSON boundary, encoded.
+fn encode_boundary(boundary: &str, detail: Detail) -> Vec<Vec<i64>> {
+    serde_json::from_str::<GeoJsonGeometry>(boundary)
         .map(GeoJsonGeometry::into_outer_rings)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|ring| encode(ring, detail))
+        .collect()
+}
+
+fn commune_shape(commune: &Region, boundary: Option<&String>, detail: Detail) -> CommuneShape {
     let named = detail == Detail::Province;
     CommuneShape {
         code: commune.code.clone(),
@@ -145,10 +160,7 @@ fn commune_shape(commune: &Region, boundary: Option<&String>, detail: Detail) ->
         } else {
             String::new()
         },
-        rings: rings
-            .iter()
-            .filter_map(|ring| encode(ring, detail))
-            .collect(),
+        rings: boundary.map_or_else(Vec::new, |b| encode_boundary(b, detail)),
     }
 }
 

@@ -62,6 +62,16 @@
       layer.appendChild(group);
     }
     svg.appendChild(layer);
+    const outlines = document.createElementNS(NS, 'g');
+    outlines.id = 'provinces';
+    for (const p of data.provinces) {
+      const group = provinceGroup(p.code, data.scale);
+      const path = document.createElementNS(NS, 'path');
+      path.setAttribute('d', p.outline.map(ringPath).join(''));
+      group.appendChild(path);
+      outlines.appendChild(group);
+    }
+    svg.appendChild(outlines);
     const stations = document.createElementNS(NS, 'g');
     stations.id = 'stations';
     svg.appendChild(stations);
@@ -118,7 +128,9 @@
     svg.addEventListener('pointerup', (e) => {
       const wasClick = drag && !drag.moved;
       drag = null;
-      if (wasClick && e.target.dataset && e.target.dataset.code) select(e.target.dataset.code);
+      if (!wasClick || !e.target.dataset) return;
+      if (e.target.dataset.code) select(e.target.dataset.code);
+      if (e.target.dataset.commune) location.href = `/regions/${e.target.dataset.commune}#station-${e.target.dataset.station}`;
     });
     svg.addEventListener('keydown', (e) => {
       const keys = { ArrowLeft: () => pan(-0.1, 0), ArrowRight: () => pan(0.1, 0), ArrowUp: () => pan(0, -0.1),
@@ -163,6 +175,10 @@
   }
 
   function applySituation(s) {
+    const silent = new Set(s.silent_stations.map((d) => d.station));
+    for (const circle of svg.querySelectorAll('#stations circle')) {
+      circle.classList.toggle('silent', silent.has(circle.dataset.station));
+    }
     for (const [code, c] of communes) {
       const found = s.communes[code];
       paint(code, found ? found.level : 0, found ? found.hazards : []);
@@ -195,6 +211,7 @@
       circle.setAttribute('cy', -s.lat);
       circle.setAttribute('r', view.w / 300);
       circle.setAttribute('data-station', s.id);
+      if (s.commune) circle.setAttribute('data-commune', s.commune);
       const title = document.createElementNS(NS, 'title');
       title.textContent = [`${s.name} (${s.id})`].concat(values.get(s.id) || []).join('\n');
       circle.appendChild(title);
@@ -293,7 +310,7 @@
       svg.dataset.state = 'ready';
     });
     listen();
-    drawStations().catch((e) => console.error(e));
+    drawStations().then(refresh).catch((e) => console.error(e));
   }
 
   start().catch((e) => {
