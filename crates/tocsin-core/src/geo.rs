@@ -6,6 +6,16 @@ use serde::{Deserialize, Serialize};
 /// A point as (longitude, latitude) in degrees, the GeoJSON order.
 pub type LonLat = [f64; 2];
 
+/// Great-circle distance in km between two lon/lat points.
+pub fn distance_km(a: LonLat, b: LonLat) -> f64 {
+    const EARTH_RADIUS_KM: f64 = 6371.0;
+    let (lat1, lat2) = (a[1].to_radians(), b[1].to_radians());
+    let dlat = lat2 - lat1;
+    let dlon = (b[0] - a[0]).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * h.sqrt().asin()
+}
+
 /// An axis-aligned box in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BBox {

@@ -16,6 +16,7 @@ pub mod observation;
 pub mod outbreak;
 pub mod periods;
 pub mod region;
+pub mod response;
 pub mod station;
 pub mod text;
 pub mod trend;

@@ -23,7 +23,7 @@ use std::time::Duration;
 use tocsin_cap::geometry::{parse_circle, parse_polygon};
 use tocsin_cap::{Alert, Area, CodeList, Finding};
 use tocsin_core::access::Role;
-use tocsin_core::geo::{self, LonLat};
+use tocsin_core::geo::{self, LonLat, distance_km};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
 use tocsin_store::{FilterRoot, RegionFilter, StoreError};
 
@@ -641,16 +641,6 @@ fn middle(polygon: &[(f64, f64)]) -> (f64, f64) {
         .iter()
         .fold((0.0, 0.0), |(a, b), (lat, lon)| (a + lat, b + lon));
     (lat / n, lon / n)
-}
-
-/// Great-circle distance in km between two lon/lat points.
-fn distance_km(a: LonLat, b: LonLat) -> f64 {
-    const EARTH_RADIUS_KM: f64 = 6371.0;
-    let (lat1, lat2) = (a[1].to_radians(), b[1].to_radians());
-    let dlat = lat2 - lat1;
-    let dlon = (b[0] - a[0]).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * h.sqrt().asin()
 }
 
 #[cfg(test)]
