@@ -8,6 +8,7 @@
 mod accounts;
 mod dispatch;
 mod external;
+mod response;
 mod schema;
 mod sqlite;
 mod warnings;
@@ -18,6 +19,11 @@ pub use dispatch::{
     NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
+pub use response::{
+    AssignmentRecord, FundEntry, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord,
+    IncidentUpdate, NewIncident, NewRequest, RequestRecord, ResourceRecord, StockPosting,
+    TaskRecord, TimelineEntry,
+};
 pub use sqlite::{Durability, SqliteStore};
 
 use jiff::civil::Date;
@@ -555,6 +561,70 @@ pub trait Store: Send + Sync {
 
     // --- operations ---
     /// Writes a consistent snapshot of the whole store to `path` while it keeps running.
+    // Response: resources, incidents, ledgers.
+
+    /// Creates or replaces resources by id; what is assigned stays.
+    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()>;
+    /// The resources of the provinces in `filter`, and the national reserves.
+    fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>>;
+    /// Opens or extends an incident and books resources for its new requests by the plan
+    /// `planner` makes from the free resources, all in one transaction.
+    fn update_incident(
+        &self,
+        update: &IncidentUpdate,
+        planner: &dyn Fn(
+            &[tocsin_core::response::matching::Available],
+            &[tocsin_core::response::matching::Need],
+        ) -> tocsin_core::response::matching::Plan,
+    ) -> Result<IncidentOutcome>;
+    /// Closes the open tasks and releases the resources of a warning's incidents.
+    fn stand_down(&self, warning: u64, now_ms: i64, by: &str) -> Result<Vec<u64>>;
+    /// Marks a task done (the last one releases the incident's resources); `false` if it was
+    /// not open.
+    fn complete_task(&self, incident: u64, task: &str, now_ms: i64, by: &str) -> Result<bool>;
+    fn set_incident_role(
+        &self,
+        incident: u64,
+        role: &str,
+        holder: &str,
+        now_ms: i64,
+        by: &str,
+    ) -> Result<()>;
+    fn add_timeline_entry(&self, incident: u64, entry: &TimelineEntry) -> Result<()>;
+    /// Closes an incident with its after-action report (JSON); `false` if it was not open.
+    fn close_incident(
+        &self,
+        incident: u64,
+        after_action: &str,
+        now_ms: i64,
+        by: &str,
+    ) -> Result<bool>;
+    /// Incidents of the provinces in `filter`, newest first.
+    fn incidents(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<IncidentRecord>>;
+    fn incident(&self, id: u64) -> Result<Option<IncidentDetail>>;
+    /// Posts stock lines all or nothing; returns the posting and the items now short.
+    fn post_stock(
+        &self,
+        posting: &StockPosting,
+    ) -> Result<(u64, Vec<tocsin_core::response::ledger::Replenish>)>;
+    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()>;
+    /// (warehouse, item, balance, minimum).
+    fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>>;
+    /// Posts a balanced fund transaction; returns its posting number.
+    fn post_funds(&self, posting: &FundPosting) -> Result<u64>;
+    /// The entries of one posting, or every entry for posting 0.
+    fn fund_entries(&self, posting: u64) -> Result<Vec<FundEntry>>;
+    fn fund_balances(&self) -> Result<std::collections::BTreeMap<String, i64>>;
+    fn upsert_fund(
+        &self,
+        id: &str,
+        name: &str,
+        tier: tocsin_core::response::Tier,
+        region: &str,
+    ) -> Result<()>;
+    /// (id, name, tier, region).
+    fn funds(&self) -> Result<Vec<(String, String, String, String)>>;
+
     fn backup_to(&self, path: &std::path::Path) -> Result<()>;
     /// The schema version after migrations.
     fn schema_version(&self) -> Result<i64>;

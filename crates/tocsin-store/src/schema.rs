@@ -359,4 +359,157 @@ pub const MIGRATIONS: &[&str] = &[
         locked_until_ms INTEGER
     );
     "#,
+    // 8: response — the resources of the four on-site categories (assigned never above quantity),
+    // incidents with their command roles, tasks (never twice per incident), requests and
+    // assignments, the timeline, and the reserve and fund ledgers, whose entries never change.
+    r#"
+    CREATE TABLE resources (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        category TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        assigned INTEGER NOT NULL DEFAULT 0 CHECK (assigned >= 0 AND assigned <= quantity),
+        status TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        commune TEXT,
+        province TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        lon REAL NOT NULL,
+        lat REAL NOT NULL,
+        readiness_minutes INTEGER NOT NULL,
+        skills TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE INDEX resources_kind ON resources(category, kind);
+    CREATE INDEX resources_province ON resources(province);
+    CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        hazard TEXT NOT NULL,
+        area TEXT NOT NULL,
+        province TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        warning INTEGER,
+        exercise INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        report TEXT,
+        opened_ms INTEGER NOT NULL,
+        opened_by TEXT NOT NULL,
+        closed_ms INTEGER,
+        closed_by TEXT,
+        after_action TEXT,
+        UNIQUE (warning, area)
+    );
+    CREATE INDEX incidents_province ON incidents(province, status);
+    CREATE TABLE incident_roles (
+        incident INTEGER NOT NULL REFERENCES incidents(id),
+        role TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        assigned_ms INTEGER NOT NULL,
+        PRIMARY KEY (incident, role)
+    );
+    CREATE TABLE incident_tasks (
+        incident INTEGER NOT NULL REFERENCES incidents(id),
+        task TEXT NOT NULL,
+        scenario TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        title_vi TEXT NOT NULL,
+        title_en TEXT NOT NULL,
+        lead TEXT NOT NULL,
+        supporting TEXT NOT NULL,
+        depends_on TEXT NOT NULL,
+        due_ms INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        opened_ms INTEGER NOT NULL,
+        ended_ms INTEGER,
+        ended_by TEXT,
+        PRIMARY KEY (incident, task)
+    );
+    CREATE TABLE incident_requests (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents(id),
+        scenario TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        category TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        shortfall INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        UNIQUE (incident, scenario, position)
+    );
+    CREATE TABLE assignments (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents(id),
+        request INTEGER NOT NULL REFERENCES incident_requests(id),
+        resource TEXT NOT NULL REFERENCES resources(id),
+        quantity INTEGER NOT NULL CHECK (quantity > 0),
+        source TEXT NOT NULL,
+        distance_km REAL NOT NULL,
+        assigned_ms INTEGER NOT NULL,
+        released_ms INTEGER
+    );
+    CREATE INDEX assignments_incident ON assignments(incident);
+    CREATE TABLE incident_timeline (
+        id INTEGER PRIMARY KEY,
+        incident INTEGER NOT NULL REFERENCES incidents(id),
+        time_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        by TEXT NOT NULL
+    );
+    CREATE INDEX incident_timeline_incident ON incident_timeline(incident, id);
+    CREATE TABLE stock_entries (
+        id INTEGER PRIMARY KEY,
+        posting INTEGER NOT NULL,
+        warehouse TEXT NOT NULL,
+        item TEXT NOT NULL,
+        delta INTEGER NOT NULL CHECK (delta <> 0),
+        kind TEXT NOT NULL,
+        incident INTEGER,
+        note TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        by TEXT NOT NULL
+    );
+    CREATE INDEX stock_entries_item ON stock_entries(warehouse, item);
+    CREATE TABLE stock_minimums (
+        warehouse TEXT NOT NULL,
+        item TEXT NOT NULL,
+        minimum INTEGER NOT NULL CHECK (minimum >= 0),
+        PRIMARY KEY (warehouse, item)
+    );
+    CREATE TABLE funds (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        region TEXT NOT NULL
+    );
+    CREATE TABLE fund_entries (
+        id INTEGER PRIMARY KEY,
+        posting INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount <> 0),
+        kind TEXT NOT NULL,
+        memo TEXT NOT NULL,
+        incident INTEGER,
+        reverses INTEGER,
+        time_ms INTEGER NOT NULL,
+        by TEXT NOT NULL,
+        approved_by TEXT
+    );
+    CREATE INDEX fund_entries_account ON fund_entries(account);
+    CREATE INDEX fund_entries_posting ON fund_entries(posting);
+    CREATE TRIGGER stock_entries_never_change BEFORE UPDATE ON stock_entries
+        BEGIN SELECT RAISE(ABORT, 'stock entries never change; post a correction'); END;
+    CREATE TRIGGER stock_entries_never_go BEFORE DELETE ON stock_entries
+        BEGIN SELECT RAISE(ABORT, 'stock entries are never deleted'); END;
+    CREATE TRIGGER fund_entries_never_change BEFORE UPDATE ON fund_entries
+        BEGIN SELECT RAISE(ABORT, 'fund entries never change; post a reversal'); END;
+    CREATE TRIGGER fund_entries_never_go BEFORE DELETE ON fund_entries
+        BEGIN SELECT RAISE(ABORT, 'fund entries are never deleted'); END;
+    "#,
 ];

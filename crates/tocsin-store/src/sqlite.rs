@@ -5,10 +5,14 @@ use crate::schema::MIGRATIONS;
 use crate::*;
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tocsin_core::geo::BBox;
 use tocsin_core::region::RegionKind;
+use tocsin_core::response::Tier;
+use tocsin_core::response::ledger::Replenish;
+use tocsin_core::response::matching::{Available, Need, Plan};
 use tocsin_core::station::{AttributeValue, MetricSpec};
 
 /// Milliseconds in one observation bucket (one hour).
@@ -873,6 +877,104 @@ impl Store for SqliteStore {
 
     fn record_attempt(&self, delivery: u64, time_ms: i64, outcome: &AttemptOutcome) -> Result<()> {
         self.write(|tx, _| crate::dispatch::record_attempt(tx, delivery, time_ms, outcome))
+    }
+
+    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()> {
+        self.write(|tx, _| crate::response::upsert_resources(tx, resources, now_ms))
+    }
+
+    fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>> {
+        self.read(|conn| crate::response::resources(conn, filter))
+    }
+
+    fn update_incident(
+        &self,
+        update: &IncidentUpdate,
+        planner: &dyn Fn(&[Available], &[Need]) -> Plan,
+    ) -> Result<IncidentOutcome> {
+        self.write(|tx, _| crate::response::update_incident(tx, update, planner))
+    }
+
+    fn stand_down(&self, warning: u64, now_ms: i64, by: &str) -> Result<Vec<u64>> {
+        self.write(|tx, _| crate::response::stand_down(tx, warning, now_ms, by))
+    }
+
+    fn complete_task(&self, incident: u64, task: &str, now_ms: i64, by: &str) -> Result<bool> {
+        self.write(|tx, _| crate::response::complete_task(tx, incident, task, now_ms, by))
+    }
+
+    fn set_incident_role(
+        &self,
+        incident: u64,
+        role: &str,
+        holder: &str,
+        now_ms: i64,
+        by: &str,
+    ) -> Result<()> {
+        self.write(|tx, _| crate::response::set_role(tx, incident, role, holder, now_ms, by))
+    }
+
+    fn add_timeline_entry(&self, incident: u64, entry: &TimelineEntry) -> Result<()> {
+        self.write(|tx, _| {
+            crate::response::add_entry(
+                tx,
+                incident,
+                entry.time_ms,
+                &entry.kind,
+                &entry.text,
+                &entry.by,
+            )
+        })
+    }
+
+    fn close_incident(
+        &self,
+        incident: u64,
+        after_action: &str,
+        now_ms: i64,
+        by: &str,
+    ) -> Result<bool> {
+        self.write(|tx, _| crate::response::close_incident(tx, incident, after_action, now_ms, by))
+    }
+
+    fn incidents(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<IncidentRecord>> {
+        self.read(|conn| crate::response::incidents(conn, filter, limit))
+    }
+
+    fn incident(&self, id: u64) -> Result<Option<IncidentDetail>> {
+        self.read(|conn| crate::response::incident(conn, id))
+    }
+
+    fn post_stock(&self, posting: &StockPosting) -> Result<(u64, Vec<Replenish>)> {
+        self.write(|tx, _| crate::response::post_stock(tx, posting))
+    }
+
+    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()> {
+        self.write(|tx, _| crate::response::set_stock_minimum(tx, warehouse, item, minimum))
+    }
+
+    fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>> {
+        self.read(crate::response::stock_balances)
+    }
+
+    fn post_funds(&self, posting: &FundPosting) -> Result<u64> {
+        self.write(|tx, _| crate::response::post_funds(tx, posting))
+    }
+
+    fn fund_entries(&self, posting: u64) -> Result<Vec<FundEntry>> {
+        self.read(|conn| crate::response::fund_entries(conn, posting))
+    }
+
+    fn fund_balances(&self) -> Result<BTreeMap<String, i64>> {
+        self.read(crate::response::fund_balances)
+    }
+
+    fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
+        self.write(|tx, _| crate::response::upsert_fund(tx, id, name, tier, region))
+    }
+
+    fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
+        self.read(crate::response::funds)
     }
 
     fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>> {
