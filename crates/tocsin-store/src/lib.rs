@@ -560,7 +560,6 @@ pub trait Store: Send + Sync {
     fn reset_login_failures(&self, username: &str) -> Result<()>;
 
     // --- operations ---
-    /// Writes a consistent snapshot of the whole store to `path` while it keeps running.
     // Response: resources, incidents, ledgers.
 
     /// Creates or replaces resources by id; what is assigned stays.
@@ -625,6 +624,7 @@ pub trait Store: Send + Sync {
     /// (id, name, tier, region).
     fn funds(&self) -> Result<Vec<(String, String, String, String)>>;
 
+    /// Writes a consistent snapshot of the whole store to `path` while it keeps running.
     fn backup_to(&self, path: &std::path::Path) -> Result<()>;
     /// The schema version after migrations.
     fn schema_version(&self) -> Result<i64>;
