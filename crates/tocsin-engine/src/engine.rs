@@ -67,6 +67,8 @@ pub struct EngineOptions {
     pub warnings: WarningSettings,
     /// Who hears about which warning, and through which channels.
     pub dispatch: DispatchSettings,
+    /// The framework scenarios that open incidents when warnings are released.
+    pub playbooks: tocsin_core::response::playbook::Playbooks,
 }
 
 impl EngineOptions {
@@ -79,6 +81,8 @@ impl EngineOptions {
             catalog,
             warnings: WarningSettings::default(),
             dispatch: DispatchSettings::default(),
+            playbooks: crate::response::playbooks::builtin()
+                .expect("the built-in playbooks are checked by their tests"),
         }
     }
 }
@@ -95,6 +99,7 @@ pub struct Engine {
     dispatch: DispatchDesk,
     events: Events,
     shapes: crate::map::ShapeCache,
+    response: crate::response::ResponseState,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -111,10 +116,12 @@ impl Engine {
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
-        catalog: CompiledCatalog,
-        warnings: WarningSettings,
-        dispatch: DispatchSettings,
+        options: &EngineOptions,
     ) -> Result<Engine> {
+        let catalog = options.catalog.clone();
+        let warnings = options.warnings.clone();
+        let dispatch = options.dispatch.clone();
+        let playbooks = options.playbooks.clone();
         let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
         let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
         let warnings = Arc::new(desk);
@@ -138,6 +145,7 @@ impl Engine {
             dispatch,
             events,
             shapes: Default::default(),
+            response: crate::response::ResponseState::new(playbooks),
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -206,13 +214,7 @@ impl Engine {
         })?;
         let store =
             tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
-        Engine::new(
-            Arc::new(store),
-            clock,
-            options.catalog.clone(),
-            options.warnings.clone(),
-            options.dispatch.clone(),
-        )
+        Engine::new(Arc::new(store), clock, options)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -244,6 +246,20 @@ impl Engine {
     /// Map shapes computed so far (emptied when the registry changes).
     pub(crate) fn shape_cache(&self) -> &crate::map::ShapeCache {
         &self.shapes
+    }
+
+    pub(crate) fn response_state(&self) -> &crate::response::ResponseState {
+        &self.response
+    }
+
+    /// Announces an event to the live stream.
+    pub(crate) fn publish(&self, kind: &'static str, province: String, json: String) {
+        self.events.publish(kind, province, json);
+    }
+
+    /// Whether this node runs drills: everything it releases carries status Exercise.
+    pub(crate) fn exercising(&self) -> bool {
+        self.warnings.settings().status == tocsin_cap::Status::Exercise
     }
 
     fn reload_boundaries(&self) -> Result<()> {
@@ -877,6 +893,9 @@ impl Engine {
         });
         self.events
             .publish("warning", version.province.clone(), event.to_string());
+        if let Err(e) = self.respond(version, self.exercising()) {
+            tracing::error!(error = %e, warning = version.warning, "the framework scenarios could not run");
+        }
         Ok(())
     }
 

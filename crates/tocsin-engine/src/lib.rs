@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod map;
 pub mod outbreaks;
 pub mod registry;
+pub mod response;
 pub mod situation;
 pub mod stations;
 pub mod warnings;

@@ -180,6 +180,8 @@ pub struct TimelineEntry {
 /// What to do to an incident in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentUpdate {
+    /// The incident to extend; `None` to find it by warning and area, or open it.
+    pub existing: Option<u64>,
     pub incident: NewIncident,
     pub tasks: Vec<TaskRecord>,
     pub requests: Vec<NewRequest>,
@@ -365,8 +367,9 @@ pub(crate) fn update_incident(
     planner: &dyn Fn(&[Available], &[Need]) -> Plan,
 ) -> Result<IncidentOutcome> {
     let new = &update.incident;
-    let existing: Option<u64> = match new.warning {
-        Some(warning) => tx
+    let existing: Option<u64> = match (update.existing, new.warning) {
+        (Some(id), _) => Some(id),
+        (None, Some(warning)) => tx
             .query_row(
                 "SELECT id FROM incidents WHERE warning = ?1 AND area = ?2",
                 params![warning as i64, new.area],
@@ -374,7 +377,7 @@ pub(crate) fn update_incident(
             )
             .optional()?
             .map(|id| id as u64),
-        None => None,
+        (None, None) => None,
     };
     let (incident, opened) = match existing {
         Some(id) => {

@@ -209,11 +209,23 @@ fn check(file: &str, scenario: &Scenario) -> Vec<PlaybookProblem> {
     problems
 }
 
-/// Scenario ids are unique; dependencies name tasks of the same hazard's scenarios.
+/// Scenario ids are unique, and task ids within a hazard and tier (the scenarios of one
+/// incident); dependencies name tasks of the same hazard's scenarios.
 fn check_unique(scenarios: &[Scenario]) -> Vec<PlaybookProblem> {
     let mut problems = Vec::new();
     let mut ids = BTreeSet::new();
+    let mut tasks = BTreeSet::new();
     for s in scenarios {
+        for task in &s.task {
+            if !tasks.insert((s.hazard.as_str(), s.tier, task.id.as_str())) {
+                problems.push(PlaybookProblem {
+                    file: String::new(),
+                    scenario: s.id.clone(),
+                    field: format!("task {:?}: id", task.id),
+                    reason: format!("another {} {} scenario has it", s.hazard, s.tier.as_str()),
+                });
+            }
+        }
         if !ids.insert(s.id.as_str()) {
             problems.push(PlaybookProblem {
                 file: String::new(),

@@ -1,0 +1,568 @@
+//! Response coordination in the running system. When a warning version is released, the
+//! framework scenarios for its hazard fire for each commune at its level (and for the province
+//! at the warning's level): the first opens the incident of that warning and area, a rise adds
+//! the next level's tasks and requests — never the same twice — and the new requests are filled
+//! by the four on-site principle and booked in the same transaction. When the warning ends
+//! (cancelled, all-clear, withdrawn, expired), open tasks are closed and resources released.
+//! Incidents are also opened by hand from a report. Resources, the reserve ledger and the
+//! funds are in `resources.rs` and `ledgers.rs`.
+
+pub mod ledgers;
+pub mod neighbours;
+pub mod playbooks;
+pub mod resources;
+
+use crate::access::Principal;
+use crate::engine::{Engine, EngineError, Result};
+use neighbours::Neighbours;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use tocsin_core::access::Role;
+use tocsin_core::region::{Region, RegionKind};
+use tocsin_core::response::Tier;
+use tocsin_core::response::matching::{Need, Place, Registry};
+use tocsin_core::response::playbook::{Playbooks, ROLES, Scenario};
+use tocsin_core::warning::{Action, Draft};
+use tocsin_store::{
+    FilterRoot, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate, NewIncident,
+    NewRequest, RegionFilter, TaskRecord, TimelineEntry, VersionRecord,
+};
+
+/// What the response desk keeps: the scenarios in use and the provinces' neighbours.
+#[derive(Default)]
+pub struct ResponseState {
+    playbooks: RwLock<Arc<Playbooks>>,
+    neighbours: RwLock<Option<Arc<Neighbours>>>,
+    manual_requests: std::sync::atomic::AtomicU64,
+}
+
+impl ResponseState {
+    pub fn new(playbooks: Playbooks) -> ResponseState {
+        ResponseState {
+            playbooks: RwLock::new(Arc::new(playbooks)),
+            ..Default::default()
+        }
+    }
+}
+
+/// A report from an agency or a citizen that opens an incident.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub hazard: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub text: String,
+    /// Who reports: an agency's name or a citizen's contact.
+    pub reporter: String,
+    /// The level the reporter judges (1–5); scenarios fire at it when given.
+    #[serde(default)]
+    pub level: Option<u8>,
+    /// Names or links of attached photos and documents.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+}
+
+/// The after-action report of a closed incident.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AfterAction {
+    pub summary: String,
+    pub opened: String,
+    pub closed: String,
+    pub duration_hours: f64,
+    pub tasks_done: usize,
+    pub tasks_closed_unfinished: usize,
+    pub tasks_overdue: usize,
+    /// Kind → quantity assigned over the incident.
+    pub resources_used: BTreeMap<String, u64>,
+    /// Kind → quantity that could not be found.
+    pub shortfalls: BTreeMap<String, u64>,
+    /// Disbursed to the incident, net of reversals, in đồng.
+    pub costs_vnd: i64,
+}
+
+fn time_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+impl Engine {
+    /// The framework scenarios in use.
+    pub fn playbooks(&self) -> Arc<Playbooks> {
+        self.response_state()
+            .playbooks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Province code → bordering provinces, computed once from the registry's boundaries.
+    pub fn province_neighbours(&self) -> Result<Arc<Neighbours>> {
+        let state = self.response_state();
+        if let Some(found) = state
+            .neighbours
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Ok(found);
+        }
+        let boundaries = self
+            .store()
+            .boundaries(RegionKind::Province, self.today())?;
+        let found = Arc::new(neighbours::neighbours(&boundaries));
+        *state.neighbours.write().unwrap_or_else(|e| e.into_inner()) = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Fires the framework scenarios of a released version, or stands its incidents down when
+    /// the warning ends. Returns what each incident update did.
+    pub(crate) fn respond(
+        &self,
+        version: &VersionRecord,
+        exercise: bool,
+    ) -> Result<Vec<IncidentOutcome>> {
+        let draft: Draft = serde_json::from_str(&version.draft)
+            .map_err(|e| EngineError::Invalid(format!("warning {} draft: {e}", version.warning)))?;
+        let now = self.clock().now().as_millisecond();
+        if matches!(
+            draft.action,
+            Action::Cancelled | Action::AllClear | Action::Withdrawn | Action::Expired
+        ) {
+            let by = format!("warning {} {}", version.warning, draft.action.as_str());
+            self.store().stand_down(version.warning, now, &by)?;
+            return Ok(Vec::new());
+        }
+        let playbooks = self.playbooks();
+        let mut outcomes = Vec::new();
+        for area in draft.areas.values().filter(|a| a.area != version.province) {
+            let forecast = area.certainty == "likely";
+            let fired = playbooks.firing(&version.hazard, Tier::Commune, area.level, forecast);
+            if let Some(outcome) = self.fire(
+                version,
+                &area.area,
+                Tier::Commune,
+                area.level,
+                &fired,
+                exercise,
+                now,
+            )? {
+                outcomes.push(outcome);
+            }
+        }
+        let fired = playbooks.firing(&version.hazard, Tier::Province, version.level, false);
+        if let Some(outcome) = self.fire(
+            version,
+            &version.province,
+            Tier::Province,
+            version.level,
+            &fired,
+            exercise,
+            now,
+        )? {
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fire(
+        &self,
+        version: &VersionRecord,
+        area: &str,
+        tier: Tier,
+        level: u8,
+        scenarios: &[&Scenario],
+        exercise: bool,
+        now: i64,
+    ) -> Result<Option<IncidentOutcome>> {
+        if scenarios.is_empty() {
+            return Ok(None);
+        }
+        let region = self.current_region(area)?;
+        let incident = NewIncident {
+            title: format!(
+                "{} — {} {}",
+                self.hazard_name(&version.hazard),
+                region.division_type,
+                region.name
+            ),
+            hazard: version.hazard.clone(),
+            area: area.to_string(),
+            province: version.province.clone(),
+            tier,
+            level,
+            warning: Some(version.warning),
+            exercise,
+            source: "scenario".into(),
+            report: None,
+            opened_ms: now,
+            opened_by: format!("scenario (warning {} v{})", version.warning, version.number),
+        };
+        let update = IncidentUpdate {
+            existing: None,
+            incident,
+            tasks: tasks_of(scenarios, now),
+            requests: requests_of(scenarios),
+        };
+        self.book(&update, &region).map(Some)
+    }
+
+    /// Writes an incident update, filling new requests from `region` outwards.
+    fn book(&self, update: &IncidentUpdate, region: &Region) -> Result<IncidentOutcome> {
+        let neighbours = self.province_neighbours()?;
+        let province = update.incident.province.clone();
+        let place = Place {
+            commune: region.code.clone(),
+            province: province.clone(),
+            location: region.centroid.unwrap_or_default(),
+            neighbours: neighbours.get(&province).cloned().unwrap_or_default(),
+        };
+        let planner = |free: &[_], needs: &[Need]| Registry::new(free).plan(&place, needs);
+        Ok(self.store().update_incident(update, &planner)?)
+    }
+
+    fn current_region(&self, code: &str) -> Result<Region> {
+        self.store()
+            .region(code, self.today(), &RegionFilter::all())?
+            .ok_or_else(|| EngineError::NotFound(format!("no current region {code}")))
+    }
+
+    fn hazard_name(&self, hazard: &str) -> String {
+        self.catalog()
+            .rules
+            .iter()
+            .find(|r| r.hazard == hazard)
+            .map_or_else(|| hazard.to_string(), |r| r.name_vi.clone())
+    }
+
+    /// Opens an incident from a report; at a given level the hazard's commune scenarios fire.
+    pub fn open_incident(&self, who: &Principal, report: &Report) -> Result<IncidentOutcome> {
+        require_responder(who)?;
+        if report.text.trim().is_empty() || report.reporter.trim().is_empty() {
+            return Err(EngineError::Invalid(
+                "text and reporter: both are needed".into(),
+            ));
+        }
+        if let Some(level) = report.level.filter(|l| !(1..=5).contains(l)) {
+            return Err(EngineError::Invalid(format!(
+                "level: {level} is not a level 1 to 5"
+            )));
+        }
+        let commune = self.locate(who, report.lat, report.lon)?;
+        let province = commune.parent.clone().unwrap_or_default();
+        if !who.filter.root.shows_province(&province) {
+            return Err(EngineError::Forbidden(format!(
+                "the report is in province {province}, outside your scope"
+            )));
+        }
+        let now = self.clock().now().as_millisecond();
+        let level = report.level.unwrap_or(0);
+        let playbooks = self.playbooks();
+        let scenarios = playbooks.firing(&report.hazard, Tier::Commune, level, false);
+        let update = IncidentUpdate {
+            existing: None,
+            incident: NewIncident {
+                title: format!(
+                    "{} — {} {}",
+                    self.hazard_name(&report.hazard),
+                    commune.division_type,
+                    commune.name
+                ),
+                hazard: report.hazard.clone(),
+                area: commune.code.clone(),
+                province,
+                tier: Tier::Commune,
+                level,
+                warning: None,
+                exercise: self.exercising(),
+                source: "report".into(),
+                report: Some(serde_json::to_string(report).unwrap_or_default()),
+                opened_ms: now,
+                opened_by: who.token_id.clone(),
+            },
+            tasks: tasks_of(&scenarios, now),
+            requests: requests_of(&scenarios),
+        };
+        self.book(&update, &commune)
+    }
+
+    /// Incidents of the provinces `who` sees, newest first.
+    pub fn incidents(&self, who: &Principal, limit: usize) -> Result<Vec<IncidentRecord>> {
+        require_reader(who)?;
+        Ok(self.store().incidents(&who.filter, limit)?)
+    }
+
+    /// One incident with its roles, tasks, requests, assignments and timeline.
+    pub fn incident(&self, who: &Principal, id: u64) -> Result<IncidentDetail> {
+        require_reader(who)?;
+        match self.store().incident(id)? {
+            Some(found) if who.filter.root.shows_province(&found.incident.province) => Ok(found),
+            _ => Err(EngineError::NotFound(format!(
+                "no incident {id} within your scope"
+            ))),
+        }
+    }
+
+    /// Asks for more resources for an incident; they are planned and booked at once.
+    pub fn request_resources(
+        &self,
+        who: &Principal,
+        id: u64,
+        needs: &[(Need, String)],
+    ) -> Result<IncidentOutcome> {
+        let detail = self.incident_to_change(who, id)?;
+        if let Some((need, _)) = needs
+            .iter()
+            .find(|(n, _)| n.quantity == 0 || n.kind.trim().is_empty())
+        {
+            return Err(EngineError::Invalid(format!(
+                "request {:?}: kind and a quantity of at least 1 are needed",
+                need.kind
+            )));
+        }
+        let serial = self
+            .response_state()
+            .manual_requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let now = self.clock().now().as_millisecond();
+        let scenario = format!("request {now}-{serial} by {}", who.token_id);
+        let i = &detail.incident;
+        let update = IncidentUpdate {
+            existing: Some(i.id),
+            incident: NewIncident {
+                title: i.title.clone(),
+                hazard: i.hazard.clone(),
+                area: i.area.clone(),
+                province: i.province.clone(),
+                tier: i.tier,
+                level: i.level,
+                warning: i.warning,
+                exercise: i.exercise,
+                source: i.source.clone(),
+                report: None,
+                opened_ms: now,
+                opened_by: who.token_id.clone(),
+            },
+            tasks: Vec::new(),
+            requests: needs
+                .iter()
+                .enumerate()
+                .map(|(position, (need, unit))| NewRequest {
+                    scenario: scenario.clone(),
+                    position: position as u32,
+                    need: need.clone(),
+                    unit: unit.clone(),
+                })
+                .collect(),
+        };
+        let region = self.current_region(&i.area)?;
+        self.book(&update, &region)
+    }
+
+    /// Marks a task done.
+    pub fn complete_task(&self, who: &Principal, id: u64, task: &str) -> Result<()> {
+        self.incident_to_change(who, id)?;
+        let now = self.clock().now().as_millisecond();
+        if self.store().complete_task(id, task, now, &who.token_id)? {
+            Ok(())
+        } else {
+            Err(EngineError::Conflict(format!(
+                "incident {id}: task {task:?} is not open"
+            )))
+        }
+    }
+
+    /// Gives an incident command role (commander, operations, …) to a person or an agency.
+    pub fn set_incident_role(
+        &self,
+        who: &Principal,
+        id: u64,
+        role: &str,
+        holder: &str,
+    ) -> Result<()> {
+        self.incident_to_change(who, id)?;
+        if !ROLES.contains(&role) {
+            return Err(EngineError::Invalid(format!(
+                "role: {role:?} is none of {}",
+                ROLES.join(", ")
+            )));
+        }
+        if holder.trim().is_empty() {
+            return Err(EngineError::Invalid(
+                "holder: a person or agency is needed".into(),
+            ));
+        }
+        let now = self.clock().now().as_millisecond();
+        Ok(self
+            .store()
+            .set_incident_role(id, role, holder.trim(), now, &who.token_id)?)
+    }
+
+    /// Adds a note to an incident's timeline.
+    pub fn add_incident_note(&self, who: &Principal, id: u64, text: &str) -> Result<()> {
+        self.incident_to_change(who, id)?;
+        if text.trim().is_empty() {
+            return Err(EngineError::Invalid("text: the note is empty".into()));
+        }
+        let entry = TimelineEntry {
+            time_ms: self.clock().now().as_millisecond(),
+            kind: "note".into(),
+            text: text.trim().to_string(),
+            by: who.token_id.clone(),
+        };
+        Ok(self.store().add_timeline_entry(id, &entry)?)
+    }
+
+    /// Closes an incident: open tasks closed, resources released, the after-action report kept.
+    pub fn close_incident(&self, who: &Principal, id: u64, summary: &str) -> Result<AfterAction> {
+        let detail = self.incident_to_change(who, id)?;
+        let now = self.clock().now().as_millisecond();
+        let report = self.after_action(&detail, summary, now)?;
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        if self.store().close_incident(id, &json, now, &who.token_id)? {
+            Ok(report)
+        } else {
+            Err(EngineError::Conflict(format!(
+                "incident {id} is already closed"
+            )))
+        }
+    }
+
+    fn after_action(
+        &self,
+        detail: &IncidentDetail,
+        summary: &str,
+        now: i64,
+    ) -> Result<AfterAction> {
+        let tasks = &detail.tasks;
+        let mut resources_used: BTreeMap<String, u64> = BTreeMap::new();
+        for a in &detail.assignments {
+            let kind = detail
+                .requests
+                .iter()
+                .find(|r| r.id == a.request)
+                .map_or_else(|| a.resource.clone(), |r| r.kind.clone());
+            *resources_used.entry(kind).or_default() += a.quantity;
+        }
+        let mut shortfalls: BTreeMap<String, u64> = BTreeMap::new();
+        for r in detail.requests.iter().filter(|r| r.shortfall > 0) {
+            *shortfalls.entry(r.kind.clone()).or_default() += r.shortfall;
+        }
+        let costs_vnd = self
+            .store()
+            .fund_entries(0)?
+            .iter()
+            .filter(|e| {
+                e.incident == Some(detail.incident.id)
+                    && e.account.starts_with(ledgers::DISBURSEMENT)
+            })
+            .map(|e| e.amount)
+            .sum();
+        Ok(AfterAction {
+            summary: summary.trim().to_string(),
+            opened: time_text(detail.incident.opened_ms),
+            closed: time_text(now),
+            duration_hours: (now - detail.incident.opened_ms) as f64 / 3_600_000.0,
+            tasks_done: tasks.iter().filter(|t| t.status == "done").count(),
+            tasks_closed_unfinished: tasks.iter().filter(|t| t.status != "done").count(),
+            tasks_overdue: tasks
+                .iter()
+                .filter(|t| t.ended_ms.unwrap_or(now) > t.due_ms && t.status != "closed")
+                .count(),
+            resources_used,
+            shortfalls,
+            costs_vnd,
+        })
+    }
+
+    /// A situation report of an incident from the template, in Vietnamese or English.
+    pub fn situation_report(&self, who: &Principal, id: u64, english: bool) -> Result<String> {
+        let d = self.incident(who, id)?;
+        let now = self.clock().now().as_millisecond();
+        Ok(sitrep::render(&d, now, english))
+    }
+
+    fn incident_to_change(&self, who: &Principal, id: u64) -> Result<IncidentDetail> {
+        require_responder(who)?;
+        let detail = self.incident(who, id)?;
+        if detail.incident.status != "open" {
+            return Err(EngineError::Conflict(format!("incident {id} is closed")));
+        }
+        match &who.filter.root {
+            FilterRoot::Commune { commune, .. } if *commune != detail.incident.area => {
+                Err(EngineError::Forbidden(format!(
+                    "incident {id} is for {}, outside your commune",
+                    detail.incident.area
+                )))
+            }
+            _ => Ok(detail),
+        }
+    }
+}
+
+mod sitrep;
+
+fn require_reader(who: &Principal) -> Result<()> {
+    if who.role.can_read() {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden(
+            "this token may only send observations".into(),
+        ))
+    }
+}
+
+/// Responders change incidents: operators and administrators.
+fn require_responder(who: &Principal) -> Result<()> {
+    if who.role >= Role::Operator {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden(
+            "incidents are run by operators and administrators".into(),
+        ))
+    }
+}
+
+/// The tasks of the scenarios, due from `now`.
+fn tasks_of(scenarios: &[&Scenario], now: i64) -> Vec<TaskRecord> {
+    scenarios
+        .iter()
+        .flat_map(|s| {
+            s.task.iter().map(move |t| TaskRecord {
+                task: t.id.clone(),
+                scenario: s.id.clone(),
+                level: s.level,
+                title_vi: t.title_vi.clone(),
+                title_en: t.title_en.clone(),
+                lead: t.lead.clone(),
+                supporting: t.supporting.clone(),
+                depends_on: t.depends_on.clone(),
+                due_ms: now + tocsin_core::catalog::parse_duration(&t.due).unwrap_or(0) * 1000,
+                status: "open".into(),
+                opened_ms: now,
+                ended_ms: None,
+                ended_by: None,
+            })
+        })
+        .collect()
+}
+
+fn requests_of(scenarios: &[&Scenario]) -> Vec<NewRequest> {
+    scenarios
+        .iter()
+        .flat_map(|s| {
+            s.request
+                .iter()
+                .enumerate()
+                .map(move |(position, r)| NewRequest {
+                    scenario: s.id.clone(),
+                    position: position as u32,
+                    need: r.need(),
+                    unit: r.unit.clone(),
+                })
+        })
+        .collect()
+}

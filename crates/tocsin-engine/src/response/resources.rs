@@ -1,0 +1,227 @@
+//! The resource registry of the four on-site categories: command posts, forces and units,
+//! materials and means, logistics stocks — each with its owner, place, quantity, status and
+//! readiness. Imported from CSV (all or nothing, every problem named by line and field) or set
+//! over the API.
+//!
+//! CSV columns: `id,name,category,kind,unit,quantity,status,owner,commune,province,tier,lat,lon,readiness_minutes,skills`
+//! (`skills` separated by `;`; `commune` may be empty for a provincial or national depot).
+
+use crate::access::Principal;
+use crate::engine::{Engine, EngineError, Result};
+use tocsin_core::response::{Category, Tier};
+use tocsin_store::ResourceRecord;
+
+/// The statuses a resource can have.
+pub const STATUSES: &[&str] = &["available", "out_of_service"];
+
+/// Reads resources from CSV; every problem is listed as `line N: field: reason`.
+pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let mut resources = Vec::new();
+    let mut problems = Vec::new();
+    for (index, row) in reader.deserialize::<Row>().enumerate() {
+        let line = index + 2;
+        match row {
+            Ok(row) => match row.into_record() {
+                Ok(record) => resources.push(record),
+                Err((field, reason)) => problems.push(format!("line {line}: {field}: {reason}")),
+            },
+            Err(e) => problems.push(format!("line {line}: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        Ok(resources)
+    } else {
+        Err(problems)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    id: String,
+    name: String,
+    category: String,
+    kind: String,
+    unit: String,
+    quantity: u64,
+    status: String,
+    owner: String,
+    commune: String,
+    province: String,
+    tier: String,
+    lat: f64,
+    lon: f64,
+    readiness_minutes: u32,
+    skills: String,
+}
+
+impl Row {
+    fn into_record(self) -> std::result::Result<ResourceRecord, (&'static str, String)> {
+        let category = Category::parse(&self.category).ok_or((
+            "category",
+            format!(
+                "{:?} is none of command, forces, materials, logistics",
+                self.category
+            ),
+        ))?;
+        let tier = Tier::parse(&self.tier).ok_or((
+            "tier",
+            format!("{:?} is none of commune, province, national", self.tier),
+        ))?;
+        let record = ResourceRecord {
+            id: self.id,
+            name: self.name,
+            category,
+            kind: self.kind,
+            unit: self.unit,
+            quantity: self.quantity,
+            assigned: 0,
+            status: self.status,
+            owner: self.owner,
+            commune: Some(self.commune).filter(|c| !c.is_empty()),
+            province: self.province,
+            tier,
+            lon: self.lon,
+            lat: self.lat,
+            readiness_minutes: self.readiness_minutes,
+            skills: self
+                .skills
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+        };
+        check(&record).map(|_| record)
+    }
+}
+
+/// The rules every resource keeps: named, a known status, a point in Vietnam's reach.
+fn check(r: &ResourceRecord) -> std::result::Result<(), (&'static str, String)> {
+    if r.id.trim().is_empty() || r.name.trim().is_empty() {
+        return Err(("id/name", "both are needed".into()));
+    }
+    if r.kind.trim().is_empty() {
+        return Err(("kind", "is empty".into()));
+    }
+    if !STATUSES.contains(&r.status.as_str()) {
+        return Err((
+            "status",
+            format!("{:?} is none of {}", r.status, STATUSES.join(", ")),
+        ));
+    }
+    if !(r.lat.is_finite()
+        && r.lon.is_finite()
+        && (-90.0..=90.0).contains(&r.lat)
+        && (-180.0..=180.0).contains(&r.lon))
+    {
+        return Err((
+            "lat/lon",
+            format!("({}, {}) is not a point on Earth", r.lat, r.lon),
+        ));
+    }
+    if r.province.trim().is_empty() {
+        return Err(("province", "is empty".into()));
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// The resources of the provinces `who` sees, with the national reserves.
+    pub fn resources(&self, who: &Principal) -> Result<Vec<ResourceRecord>> {
+        if !who.role.can_read() {
+            return Err(EngineError::Forbidden(
+                "this token may only send observations".into(),
+            ));
+        }
+        Ok(self.store().resources(&who.filter)?)
+    }
+
+    /// Creates or replaces resources (all or nothing): operators and administrators, within their
+    /// provinces; national reserves by national ones only.
+    pub fn set_resources(&self, who: &Principal, resources: &[ResourceRecord]) -> Result<usize> {
+        if who.role < tocsin_core::access::Role::Operator {
+            return Err(EngineError::Forbidden(
+                "resources are managed by operators and administrators".into(),
+            ));
+        }
+        let today = self.today();
+        let all = tocsin_store::RegionFilter::all();
+        for r in resources {
+            let problem = |field: &str, reason: String| {
+                EngineError::Invalid(format!("resource {:?}: {field}: {reason}", r.id))
+            };
+            check(r).map_err(|(field, reason)| problem(field, reason))?;
+            let national = r.tier == Tier::National;
+            if !who.filter.root.shows_province(&r.province)
+                || (national && who.filter.root.province().is_some())
+            {
+                return Err(EngineError::Forbidden(format!(
+                    "resource {:?}: province {} is outside your scope",
+                    r.id, r.province
+                )));
+            }
+            let province = self.store().region(&r.province, today, &all)?;
+            if province.is_none_or(|p| p.kind != tocsin_core::region::RegionKind::Province) {
+                return Err(problem(
+                    "province",
+                    format!("{} is not a current province", r.province),
+                ));
+            }
+            if let Some(commune) = &r.commune {
+                let found = self.store().region(commune, today, &all)?;
+                if found.is_none_or(|c| c.parent.as_deref() != Some(r.province.as_str())) {
+                    return Err(problem(
+                        "commune",
+                        format!(
+                            "{commune} is not a current commune of province {}",
+                            r.province
+                        ),
+                    ));
+                }
+            }
+        }
+        let now = self.clock().now().as_millisecond();
+        self.store().upsert_resources(resources, now)?;
+        Ok(resources.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "id,name,category,kind,unit,quantity,status,owner,commune,province,tier,lat,lon,readiness_minutes,skills\n\
+        B-1,Xuồng (synthetic),materials,boat,boat,4,available,Ban CHQS,04252,15,commune,21.7,104.87,30,\n\
+        F-1,Đội cứu hộ (synthetic),forces,rescue_personnel,person,30,available,Công an,,15,province,21.7,104.9,60,swimming; first aid\n";
+
+    #[test]
+    fn resources_read_from_csv() {
+        let found = parse_csv(CSV.as_bytes()).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].commune.as_deref(), Some("04252"));
+        assert_eq!(found[1].commune, None);
+        assert_eq!(found[1].skills, vec!["swimming", "first aid"]);
+    }
+
+    #[test]
+    fn every_bad_line_is_named() {
+        let bad = CSV
+            .replace(",materials,", ",boats,")
+            .replace(",available,Công an", ",lost,Công an");
+        let problems = parse_csv(bad.as_bytes()).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 2: category:"),
+            "{}",
+            problems[0]
+        );
+        assert!(
+            problems[1].starts_with("line 3: status:"),
+            "{}",
+            problems[1]
+        );
+    }
+}
