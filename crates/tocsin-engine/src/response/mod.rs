@@ -117,8 +117,10 @@ impl Engine {
         Ok(found)
     }
 
-    /// Fires the framework scenarios of a released version, or stands its incidents down when
-    /// the warning ends. Returns what each incident update did.
+    /// Fires the framework scenarios of a released version, or stands its incident down when the
+    /// warning ends. A warning has one incident (its hazard in its province): each commune's
+    /// scenarios add that commune's tasks and requests (named `task@commune`), filled from the
+    /// commune outwards; the province's scenarios add the province's. Returns what each update did.
     pub(crate) fn respond(
         &self,
         version: &VersionRecord,
@@ -135,65 +137,19 @@ impl Engine {
             self.store().stand_down(version.warning, now, &by)?;
             return Ok(Vec::new());
         }
-        let playbooks = self.playbooks();
-        let mut outcomes = Vec::new();
-        for area in draft.areas.values().filter(|a| a.area != version.province) {
-            let forecast = area.certainty == "likely";
-            let fired = playbooks.firing(&version.hazard, Tier::Commune, area.level, forecast);
-            if let Some(outcome) = self.fire(
-                version,
-                &area.area,
-                Tier::Commune,
-                area.level,
-                &fired,
-                exercise,
-                now,
-            )? {
-                outcomes.push(outcome);
-            }
-        }
-        let fired = playbooks.firing(&version.hazard, Tier::Province, version.level, false);
-        if let Some(outcome) = self.fire(
-            version,
-            &version.province,
-            Tier::Province,
-            version.level,
-            &fired,
-            exercise,
-            now,
-        )? {
-            outcomes.push(outcome);
-        }
-        Ok(outcomes)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn fire(
-        &self,
-        version: &VersionRecord,
-        area: &str,
-        tier: Tier,
-        level: u8,
-        scenarios: &[&Scenario],
-        exercise: bool,
-        now: i64,
-    ) -> Result<Option<IncidentOutcome>> {
-        if scenarios.is_empty() {
-            return Ok(None);
-        }
-        let region = self.current_region(area)?;
+        let province = self.current_region(&version.province)?;
         let incident = NewIncident {
             title: format!(
                 "{} — {} {}",
                 self.hazard_name(&version.hazard),
-                region.division_type,
-                region.name
+                province.division_type,
+                province.name
             ),
             hazard: version.hazard.clone(),
-            area: area.to_string(),
+            area: version.province.clone(),
             province: version.province.clone(),
-            tier,
-            level,
+            tier: Tier::Province,
+            level: version.level,
             warning: Some(version.warning),
             exercise,
             source: "scenario".into(),
@@ -201,13 +157,62 @@ impl Engine {
             opened_ms: now,
             opened_by: format!("scenario (warning {} v{})", version.warning, version.number),
         };
-        let update = IncidentUpdate {
-            existing: None,
-            incident,
-            tasks: tasks_of(scenarios, now),
-            requests: requests_of(scenarios),
+        let playbooks = self.playbooks();
+        let observed = self.observed_levels(&version.hazard, &version.province)?;
+        let mut outcomes = Vec::new();
+        for area in draft.areas.values().filter(|a| a.area != version.province) {
+            // An area shows its highest reading, which may be a forecast: the observed
+            // scenarios fire at the observed level, the anticipatory ones at the forecast.
+            let now_level = observed.get(&area.area).copied().unwrap_or(0);
+            let forecast_level = if area.certainty == "likely" {
+                area.level
+            } else {
+                0
+            };
+            let mut fired = playbooks.firing(&version.hazard, Tier::Commune, now_level, false);
+            fired.extend(playbooks.firing(&version.hazard, Tier::Commune, forecast_level, true));
+            if fired.is_empty() {
+                continue;
+            }
+            let commune = self.current_region(&area.area)?;
+            let update = IncidentUpdate {
+                existing: None,
+                incident: incident.clone(),
+                tasks: tasks_of(&fired, now, Some(&commune)),
+                requests: requests_of(&fired, Some(&commune.code)),
+            };
+            outcomes.push(self.book(&update, &commune)?);
+        }
+        let fired = playbooks.firing(&version.hazard, Tier::Province, version.level, false);
+        if !fired.is_empty() {
+            let update = IncidentUpdate {
+                existing: None,
+                tasks: tasks_of(&fired, now, None),
+                requests: requests_of(&fired, None),
+                incident,
+            };
+            outcomes.push(self.book(&update, &province)?);
+        }
+        Ok(outcomes)
+    }
+
+    /// The observed level of `hazard` in each commune of `province` now.
+    fn observed_levels(&self, hazard: &str, province: &str) -> Result<BTreeMap<String, u8>> {
+        let filter = RegionFilter {
+            root: FilterRoot::Province(province.to_string()),
+            domains: Vec::new(),
         };
-        self.book(&update, &region).map(Some)
+        let mut levels = BTreeMap::new();
+        for d in self.store().current_levels(&filter)? {
+            if d.hazard != hazard || d.certainty != "observed" {
+                continue;
+            }
+            if let Some(commune) = d.commune {
+                let level = levels.entry(commune).or_insert(0);
+                *level = d.to_level.max(*level);
+            }
+        }
+        Ok(levels)
     }
 
     /// Writes an incident update, filling new requests from `region` outwards.
@@ -283,8 +288,8 @@ impl Engine {
                 opened_ms: now,
                 opened_by: who.token_id.clone(),
             },
-            tasks: tasks_of(&scenarios, now),
-            requests: requests_of(&scenarios),
+            tasks: tasks_of(&scenarios, now, None),
+            requests: requests_of(&scenarios, None),
         };
         self.book(&update, &commune)
     }
@@ -526,20 +531,29 @@ fn require_responder(who: &Principal) -> Result<()> {
     }
 }
 
-/// The tasks of the scenarios, due from `now`.
-fn tasks_of(scenarios: &[&Scenario], now: i64) -> Vec<TaskRecord> {
+/// The tasks of the scenarios, due from `now`; a commune's are named `task@commune` (and so are
+/// their dependencies), with the commune's name in their titles.
+fn tasks_of(scenarios: &[&Scenario], now: i64, commune: Option<&Region>) -> Vec<TaskRecord> {
+    let named = |id: &str| match commune {
+        Some(c) => format!("{id}@{}", c.code),
+        None => id.to_string(),
+    };
+    let titled = |title: &str| match commune {
+        Some(c) => format!("{title} ({} {})", c.division_type, c.name),
+        None => title.to_string(),
+    };
     scenarios
         .iter()
         .flat_map(|s| {
             s.task.iter().map(move |t| TaskRecord {
-                task: t.id.clone(),
+                task: named(&t.id),
                 scenario: s.id.clone(),
                 level: s.level,
-                title_vi: t.title_vi.clone(),
-                title_en: t.title_en.clone(),
+                title_vi: titled(&t.title_vi),
+                title_en: titled(&t.title_en),
                 lead: t.lead.clone(),
                 supporting: t.supporting.clone(),
-                depends_on: t.depends_on.clone(),
+                depends_on: t.depends_on.iter().map(|d| named(d)).collect(),
                 due_ms: now + tocsin_core::catalog::parse_duration(&t.due).unwrap_or(0) * 1000,
                 status: "open".into(),
                 opened_ms: now,
@@ -550,15 +564,17 @@ fn tasks_of(scenarios: &[&Scenario], now: i64) -> Vec<TaskRecord> {
         .collect()
 }
 
-fn requests_of(scenarios: &[&Scenario]) -> Vec<NewRequest> {
+/// The requests of the scenarios; a commune's are keyed `scenario@commune`.
+fn requests_of(scenarios: &[&Scenario], commune: Option<&str>) -> Vec<NewRequest> {
     scenarios
         .iter()
         .flat_map(|s| {
+            let scenario = commune.map_or_else(|| s.id.clone(), |c| format!("{}@{c}", s.id));
             s.request
                 .iter()
                 .enumerate()
                 .map(move |(position, r)| NewRequest {
-                    scenario: s.id.clone(),
+                    scenario: scenario.clone(),
                     position: position as u32,
                     need: r.need(),
                     unit: r.unit.clone(),

@@ -11,6 +11,7 @@ mod ingest;
 mod outbreak;
 mod receiver;
 mod regions;
+mod response;
 mod warnings;
 mod zones;
 
