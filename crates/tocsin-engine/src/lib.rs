@@ -29,6 +29,7 @@ pub mod zones;
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use events::{Event, Events};
 pub use tocsin_store::{
-    Detection, Durability, FilterRoot, NotificationRecord, Publication, SeriesQuery, SilenceRecord,
-    VersionRecord, VersionState,
+    Detection, Durability, FilterRoot, IncidentDetail, IncidentOutcome, IncidentRecord,
+    NotificationRecord, Publication, ResourceRecord, SeriesQuery, SilenceRecord, VersionRecord,
+    VersionState,
 };

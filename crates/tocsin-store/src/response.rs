@@ -185,6 +185,8 @@ pub struct IncidentUpdate {
     pub incident: NewIncident,
     pub tasks: Vec<TaskRecord>,
     pub requests: Vec<NewRequest>,
+    /// The provinces new requests may draw from (the national reserves always).
+    pub draw_from: Vec<String>,
 }
 
 /// What one transaction did.
@@ -336,10 +338,17 @@ pub(crate) fn resources(conn: &Connection, filter: &RegionFilter) -> Result<Vec<
     rows.map(|row| row?).collect()
 }
 
-/// The free resources of the kinds `needs` ask for.
-fn free_resources(tx: &Transaction, needs: &[Need]) -> Result<Vec<Available>> {
+/// The free resources of the kinds `needs` ask for, in `provinces` or the national reserves.
+fn free_resources(
+    tx: &Transaction,
+    needs: &[Need],
+    provinces: &[String],
+) -> Result<Vec<Available>> {
+    let places = vec!["?"; provinces.len()].join(",");
     let sql = format!(
-        "SELECT {RESOURCE_COLUMNS} FROM resources WHERE category = ?1 AND kind = ?2 AND status = 'available' AND assigned < quantity"
+        "SELECT id, category, kind, commune, province, tier, lon, lat, quantity - assigned FROM resources \
+         WHERE category = ? AND kind = ? AND status = 'available' AND assigned < quantity \
+         AND (tier = 'national' OR province IN ({places}))"
     );
     let mut stmt = tx.prepare_cached(&sql)?;
     let mut seen = std::collections::BTreeSet::new();
@@ -348,12 +357,29 @@ fn free_resources(tx: &Transaction, needs: &[Need]) -> Result<Vec<Available>> {
         if !seen.insert((need.category, need.kind.as_str())) {
             continue;
         }
-        let rows = stmt.query_map(
-            params![need.category.as_str(), need.kind],
-            resource_from_row,
-        )?;
+        let category = need.category.as_str();
+        let mut values: Vec<&dyn rusqlite::ToSql> = vec![&category, &need.kind];
+        values.extend(provinces.iter().map(|p| p as &dyn rusqlite::ToSql));
+        let rows = stmt.query_map(values.as_slice(), |r| {
+            let tier: String = r.get(5)?;
+            Ok((
+                tier,
+                Available {
+                    id: r.get(0)?,
+                    category: need.category,
+                    kind: r.get(2)?,
+                    commune: r.get(3)?,
+                    province: r.get(4)?,
+                    tier: Tier::National,
+                    location: [r.get(6)?, r.get(7)?],
+                    free: r.get::<_, i64>(8)?.max(0) as u64,
+                },
+            ))
+        })?;
         for row in rows {
-            found.push(row??.available());
+            let (tier, mut available) = row?;
+            available.tier = Tier::parse(&tier).ok_or_else(|| corrupt("resource tier", &tier))?;
+            found.push(available);
         }
     }
     Ok(found)
@@ -405,7 +431,7 @@ pub(crate) fn update_incident(
     let plan = if needs.is_empty() {
         Plan::default()
     } else {
-        let free = free_resources(tx, &needs)?;
+        let free = free_resources(tx, &needs, &update.draw_from)?;
         let plan = planner(&free, &needs);
         let requests: Vec<u64> = added.iter().map(|(id, _)| *id).collect();
         reserve(

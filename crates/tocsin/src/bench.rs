@@ -83,6 +83,8 @@ pub enum BenchCommand {
     DispatchFanout(crate::bench_dispatch::FanoutArgs),
     /// Time from an accepted threshold-crossing observation to its webhook, under background ingest.
     DispatchLatency(crate::bench_latency::LatencyArgs),
+    /// Match one incident's requests against a national registry of synthetic resources.
+    Response(crate::bench_response::ResponseArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -103,6 +105,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::CapParse(args) => crate::cap_sign::bench_parse(&args),
         BenchCommand::DispatchFanout(args) => crate::bench_dispatch::fanout(&args),
         BenchCommand::DispatchLatency(args) => crate::bench_latency::latency(&args),
+        BenchCommand::Response(args) => crate::bench_response::response(&args),
     }
 }
 

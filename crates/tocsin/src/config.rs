@@ -40,6 +40,8 @@ pub struct Config {
     pub trust_dir: Option<PathBuf>,
     /// Dissemination policy (routes, inhibitions, acknowledgement timeouts); default: built in.
     pub dispatch_policy: Option<PathBuf>,
+    /// Folder of framework scenarios (`*.toml`); default: the built-in `catalog/playbooks`.
+    pub playbooks: Option<PathBuf>,
     /// The base URL recipients reach this node at (acknowledgement links).
     pub public_url: Option<String>,
     /// `host:port` of the SMTP relay e-mail goes through; no e-mail without it.
@@ -48,8 +50,9 @@ pub struct Config {
     pub smtp_from: Option<String>,
 }
 
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 18] = [
     "dispatch_policy",
+    "playbooks",
     "public_url",
     "smtp_from",
     "smtp_server",
@@ -152,6 +155,9 @@ pub fn check(config: &Config) -> Vec<String> {
     }
     if let Err(e) = dispatch_settings(config) {
         problems.push(e);
+    }
+    if let Err(more) = load_playbooks(config.playbooks.as_deref()) {
+        problems.extend(more);
     }
     if config.max_body_bytes == Some(0) {
         problems.push("max_body_bytes: must be at least 1".into());
@@ -259,6 +265,17 @@ pub fn dispatch_settings(
         _ => return Err("smtp_server and smtp_from go together".into()),
     };
     Ok(settings)
+}
+
+/// The framework scenarios of `dir`, or the built-in ones; every problem as a line.
+pub fn load_playbooks(
+    dir: Option<&Path>,
+) -> Result<tocsin_core::response::playbook::Playbooks, Vec<String>> {
+    let loaded = match dir {
+        Some(dir) => tocsin_engine::response::playbooks::load_dir(dir),
+        None => tocsin_engine::response::playbooks::builtin(),
+    };
+    loaded.map_err(|problems| problems.iter().map(|p| format!("playbooks: {p}")).collect())
 }
 
 pub fn parse_durability(text: &str) -> Option<tocsin_engine::Durability> {

@@ -9,6 +9,7 @@ mod backtest;
 mod bench;
 mod bench_dispatch;
 mod bench_latency;
+mod bench_response;
 mod cap;
 mod cap_sign;
 mod config;

@@ -40,6 +40,7 @@ pub struct Settings {
     pub catalog: Option<PathBuf>,
     pub warnings: tocsin_engine::warnings::WarningSettings,
     pub dispatch: tocsin_engine::dispatch::DispatchSettings,
+    pub playbooks: tocsin_core::response::playbook::Playbooks,
 }
 
 impl ServeArgs {
@@ -60,7 +61,10 @@ impl ServeArgs {
             .transpose()?;
         let warnings = config::warning_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
         let dispatch = config::dispatch_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
+        let playbooks = config::load_playbooks(file.playbooks.as_deref())
+            .map_err(|problems| anyhow::anyhow!(problems.join("\n")))?;
         Ok(Settings {
+            playbooks,
             data: self
                 .data
                 .clone()
@@ -145,6 +149,7 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
         catalog,
         warnings: settings.warnings.clone(),
         dispatch: settings.dispatch.clone(),
+        playbooks: settings.playbooks.clone(),
     };
     Engine::open(&settings.data, &options, clock)
         .with_context(|| format!("open the store in {}", settings.data.display()))

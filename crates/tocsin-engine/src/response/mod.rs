@@ -177,21 +177,23 @@ impl Engine {
             let commune = self.current_region(&area.area)?;
             let update = IncidentUpdate {
                 existing: None,
+                draw_from: Vec::new(),
                 incident: incident.clone(),
                 tasks: tasks_of(&fired, now, Some(&commune)),
                 requests: requests_of(&fired, Some(&commune.code)),
             };
-            outcomes.push(self.book(&update, &commune)?);
+            outcomes.push(self.book(update, &commune)?);
         }
         let fired = playbooks.firing(&version.hazard, Tier::Province, version.level, false);
         if !fired.is_empty() {
             let update = IncidentUpdate {
                 existing: None,
+                draw_from: Vec::new(),
                 tasks: tasks_of(&fired, now, None),
                 requests: requests_of(&fired, None),
                 incident,
             };
-            outcomes.push(self.book(&update, &province)?);
+            outcomes.push(self.book(update, &province)?);
         }
         Ok(outcomes)
     }
@@ -215,8 +217,9 @@ impl Engine {
         Ok(levels)
     }
 
-    /// Writes an incident update, filling new requests from `region` outwards.
-    fn book(&self, update: &IncidentUpdate, region: &Region) -> Result<IncidentOutcome> {
+    /// Writes an incident update, filling new requests from `region` outwards: its province,
+    /// the neighbouring provinces and the national reserves.
+    fn book(&self, mut update: IncidentUpdate, region: &Region) -> Result<IncidentOutcome> {
         let neighbours = self.province_neighbours()?;
         let province = update.incident.province.clone();
         let place = Place {
@@ -225,8 +228,11 @@ impl Engine {
             location: region.centroid.unwrap_or_default(),
             neighbours: neighbours.get(&province).cloned().unwrap_or_default(),
         };
+        update.draw_from = std::iter::once(province)
+            .chain(place.neighbours.iter().cloned())
+            .collect();
         let planner = |free: &[_], needs: &[Need]| Registry::new(free).plan(&place, needs);
-        Ok(self.store().update_incident(update, &planner)?)
+        Ok(self.store().update_incident(&update, &planner)?)
     }
 
     fn current_region(&self, code: &str) -> Result<Region> {
@@ -269,6 +275,7 @@ impl Engine {
         let scenarios = playbooks.firing(&report.hazard, Tier::Commune, level, false);
         let update = IncidentUpdate {
             existing: None,
+            draw_from: Vec::new(),
             incident: NewIncident {
                 title: format!(
                     "{} — {} {}",
@@ -291,7 +298,7 @@ impl Engine {
             tasks: tasks_of(&scenarios, now, None),
             requests: requests_of(&scenarios, None),
         };
-        self.book(&update, &commune)
+        self.book(update, &commune)
     }
 
     /// Incidents of the provinces `who` sees, newest first.
@@ -337,6 +344,7 @@ impl Engine {
         let i = &detail.incident;
         let update = IncidentUpdate {
             existing: Some(i.id),
+            draw_from: Vec::new(),
             incident: NewIncident {
                 title: i.title.clone(),
                 hazard: i.hazard.clone(),
@@ -364,7 +372,7 @@ impl Engine {
                 .collect(),
         };
         let region = self.current_region(&i.area)?;
-        self.book(&update, &region)
+        self.book(update, &region)
     }
 
     /// Marks a task done.
