@@ -30,6 +30,6 @@ pub use engine::{Engine, EngineError, EngineOptions};
 pub use events::{Event, Events};
 pub use tocsin_store::{
     Detection, Durability, FilterRoot, IncidentDetail, IncidentOutcome, IncidentRecord,
-    NotificationRecord, Publication, ResourceRecord, SeriesQuery, SilenceRecord, VersionRecord,
-    VersionState,
+    NotificationRecord, Publication, ResourceRecord, SeriesQuery, SilenceRecord, StoreError,
+    VersionRecord, VersionState,
 };

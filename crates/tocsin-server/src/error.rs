@@ -56,6 +56,12 @@ impl From<EngineError> for ApiError {
                     "the observations could not be stored durably; nothing was acknowledged, retry later",
                 )
             }
+            EngineError::Store(tocsin_engine::StoreError::Conflict(m)) => {
+                ApiError::new(StatusCode::CONFLICT, m)
+            }
+            EngineError::Store(tocsin_engine::StoreError::NotFound(m)) => {
+                ApiError::new(StatusCode::NOT_FOUND, m)
+            }
             EngineError::Store(e) => {
                 tracing::error!(error = %e, "store failed");
                 ApiError::new(

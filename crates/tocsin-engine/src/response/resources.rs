@@ -14,6 +14,32 @@ use tocsin_store::ResourceRecord;
 /// The statuses a resource can have.
 pub const STATUSES: &[&str] = &["available", "out_of_service"];
 
+/// Reads resources from a JSON array of objects with the CSV's columns as keys; every problem is
+/// listed as `resource N: field: reason`.
+pub fn parse_json(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<String>> {
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(bytes)
+        .map_err(|e| vec![format!("body: {e} (expected a JSON array of resources)")])?;
+    let mut resources = Vec::new();
+    let mut problems = Vec::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let record = serde_json::from_value::<Row>(row)
+            .map_err(|e| format!("resource {index}: {e}"))
+            .and_then(|row| {
+                row.into_record()
+                    .map_err(|(field, reason)| format!("resource {index}: {field}: {reason}"))
+            });
+        match record {
+            Ok(record) => resources.push(record),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(resources)
+    } else {
+        Err(problems)
+    }
+}
+
 /// Reads resources from CSV; every problem is listed as `line N: field: reason`.
 pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
@@ -39,6 +65,7 @@ pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<S
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Row {
     id: String,
     name: String,
@@ -48,12 +75,14 @@ struct Row {
     quantity: u64,
     status: String,
     owner: String,
+    #[serde(default)]
     commune: String,
     province: String,
     tier: String,
     lat: f64,
     lon: f64,
     readiness_minutes: u32,
+    #[serde(default)]
     skills: String,
 }
 

@@ -1,5 +1,6 @@
 //! The router: health checks, metrics, the `/api/v1` resources (regions, stations,
-//! observations, series, detections, warnings), and the public alerts, feeds and verification.
+//! observations, series, detections, warnings, incidents, resources, reserves and funds), and the
+//! public alerts, feeds and verification.
 
 mod catalog;
 mod detections;
@@ -9,6 +10,7 @@ mod forwarded;
 mod map;
 mod observations;
 mod regions;
+mod response;
 pub(crate) mod session;
 mod stations;
 mod warnings;
@@ -69,6 +71,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(dispatch::routes())
         .merge(session::routes())
         .merge(map::routes())
+        .merge(response::routes())
         .merge(crate::dashboard::routes())
         .fallback(|| async {
             ApiError::new(

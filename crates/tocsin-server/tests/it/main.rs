@@ -8,6 +8,7 @@ mod dispatch;
 mod feeds;
 mod forwarded;
 mod map;
+mod response;
 mod scope;
 mod session;
 mod warnings;

@@ -1,0 +1,454 @@
+//! Response endpoints: the resource registry (JSON or CSV), incidents (opened from a report,
+//! their roles, tasks, requests, notes, closure with the after-action report, situation
+//! reports), the reserves' stock ledger and the prevention and response funds.
+
+use super::{AppState, blocking};
+use crate::auth::Auth;
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tocsin_core::response::matching::Need;
+use tocsin_core::response::{Category, Tier};
+use tocsin_engine::response::ledgers::Movement;
+use tocsin_engine::response::{Report, resources};
+use tocsin_engine::{IncidentDetail, IncidentOutcome, IncidentRecord, ResourceRecord};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/resources", get(list_resources).put(set_resources))
+        .route("/api/v1/incidents", get(incidents).post(open_incident))
+        .route("/api/v1/incidents/{id}", get(incident))
+        .route("/api/v1/incidents/{id}/requests", post(request_resources))
+        .route(
+            "/api/v1/incidents/{id}/tasks/{task}/done",
+            post(complete_task),
+        )
+        .route("/api/v1/incidents/{id}/roles/{role}", put(set_role))
+        .route("/api/v1/incidents/{id}/notes", post(add_note))
+        .route("/api/v1/incidents/{id}/close", post(close))
+        .route("/api/v1/incidents/{id}/sitrep", get(sitrep))
+        .route("/api/v1/reserves", get(reserves))
+        .route("/api/v1/reserves/movements", post(move_stock))
+        .route("/api/v1/reserves/minimums", put(set_minimum))
+        .route("/api/v1/funds", get(funds).post(create_fund))
+        .route("/api/v1/funds/{id}/contributions", post(contribute))
+        .route("/api/v1/funds/{id}/disbursements", post(disburse))
+        .route("/api/v1/funds/postings/{posting}/reversal", post(reverse))
+}
+
+fn time_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn body_of<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
+}
+
+fn resource_json(r: &ResourceRecord) -> Value {
+    json!({
+        "id": r.id, "name": r.name, "category": r.category.as_str(), "kind": r.kind, "unit": r.unit,
+        "quantity": r.quantity, "assigned": r.assigned, "status": r.status, "owner": r.owner,
+        "commune": r.commune, "province": r.province, "tier": r.tier.as_str(), "lat": r.lat, "lon": r.lon,
+        "readiness_minutes": r.readiness_minutes, "skills": r.skills,
+    })
+}
+
+async fn list_resources(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let found = blocking(move || engine.resources(&who)).await?;
+    Ok(Json(found.iter().map(resource_json).collect()))
+}
+
+/// Creates or replaces resources: `text/csv` or a JSON array with the same columns.
+async fn set_resources(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/csv"));
+    let parsed = if csv {
+        resources::parse_csv(&body)
+    } else {
+        resources::parse_json(&body)
+    };
+    let records = parsed.map_err(|problems| ApiError::bad_request(problems.join("; ")))?;
+    let engine = state.engine.clone();
+    let count = blocking(move || engine.set_resources(&who, &records)).await?;
+    Ok(Json(json!({ "resources": count })))
+}
+
+fn incident_json(i: &IncidentRecord) -> Value {
+    json!({
+        "id": i.id, "title": i.title, "hazard": i.hazard, "area": i.area, "province": i.province,
+        "tier": i.tier.as_str(), "level": i.level, "warning": i.warning, "exercise": i.exercise,
+        "status": i.status, "source": i.source,
+        "report": i.report.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
+        "opened": time_text(i.opened_ms), "opened_by": i.opened_by,
+        "closed": i.closed_ms.map(time_text), "closed_by": i.closed_by,
+        "after_action": i.after_action.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
+    })
+}
+
+fn detail_json(d: &IncidentDetail) -> Value {
+    let mut out = incident_json(&d.incident);
+    out["roles"] = d
+        .roles
+        .iter()
+        .map(|(role, holder)| json!({"role": role, "holder": holder}))
+        .collect();
+    out["tasks"] = d.tasks.iter().map(|t| json!({
+        "task": t.task, "scenario": t.scenario, "level": t.level, "title_vi": t.title_vi, "title_en": t.title_en,
+        "lead": t.lead, "supporting": t.supporting, "depends_on": t.depends_on, "due": time_text(t.due_ms),
+        "status": t.status, "opened": time_text(t.opened_ms), "ended": t.ended_ms.map(time_text), "ended_by": t.ended_by,
+    })).collect();
+    out["requests"] = d.requests.iter().map(|r| json!({
+        "id": r.id, "scenario": r.scenario, "category": r.category.as_str(), "kind": r.kind,
+        "quantity": r.quantity, "unit": r.unit, "shortfall": r.shortfall, "created": time_text(r.created_ms),
+    })).collect();
+    out["assignments"] = d.assignments.iter().map(|a| json!({
+        "request": a.request, "resource": a.resource, "quantity": a.quantity, "source": a.source,
+        "distance_km": a.distance_km, "assigned": time_text(a.assigned_ms), "released": a.released_ms.map(time_text),
+    })).collect();
+    out["timeline"] = d
+        .timeline
+        .iter()
+        .map(|e| {
+            json!({
+                "time": time_text(e.time_ms), "kind": e.kind, "text": e.text, "by": e.by,
+            })
+        })
+        .collect();
+    out
+}
+
+fn outcome_json(o: &IncidentOutcome) -> Value {
+    json!({
+        "incident": o.incident, "opened": o.opened, "tasks_added": o.tasks_added, "requests_added": o.requests_added,
+        "allocations": o.plan.allocations.iter().map(|a| json!({
+            "resource": a.resource, "quantity": a.quantity, "source": a.source.as_str(), "distance_km": a.distance_km,
+        })).collect::<Vec<_>>(),
+        "shortfalls": o.plan.shortfalls.iter().map(|s| json!({"kind": s.kind, "wanted": s.wanted, "missing": s.missing})).collect::<Vec<_>>(),
+    })
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+async fn incidents(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(q): Query<Limit>,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let found = blocking(move || engine.incidents(&who, q.limit.unwrap_or(200))).await?;
+    Ok(Json(found.iter().map(incident_json).collect()))
+}
+
+async fn open_incident(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let report: Report = body_of(&body, "report")?;
+    let engine = state.engine.clone();
+    let outcome = blocking(move || engine.open_incident(&who, &report)).await?;
+    Ok(Json(outcome_json(&outcome)))
+}
+
+async fn incident(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let found = blocking(move || engine.incident(&who, id)).await?;
+    Ok(Json(detail_json(&found)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestBody {
+    category: Category,
+    kind: String,
+    quantity: u64,
+    #[serde(default)]
+    unit: String,
+}
+
+async fn request_resources(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let asked: Vec<RequestBody> = body_of(
+        &body,
+        "requests (a JSON array of {category, kind, quantity, unit})",
+    )?;
+    let needs: Vec<(Need, String)> = asked
+        .into_iter()
+        .map(|r| {
+            (
+                Need {
+                    category: r.category,
+                    kind: r.kind,
+                    quantity: r.quantity,
+                },
+                r.unit,
+            )
+        })
+        .collect();
+    let engine = state.engine.clone();
+    let outcome = blocking(move || engine.request_resources(&who, id, &needs)).await?;
+    Ok(Json(outcome_json(&outcome)))
+}
+
+async fn complete_task(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path((id, task)): Path<(u64, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    blocking(move || engine.complete_task(&who, id, &task)).await?;
+    Ok(Json(json!({"done": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Holder {
+    holder: String,
+}
+
+async fn set_role(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path((id, role)): Path<(u64, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let holder: Holder = body_of(&body, "role holder ({\"holder\": …})")?;
+    let engine = state.engine.clone();
+    blocking(move || engine.set_incident_role(&who, id, &role, &holder.holder)).await?;
+    Ok(Json(json!({"assigned": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Text {
+    text: String,
+}
+
+async fn add_note(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let note: Text = body_of(&body, "note ({\"text\": …})")?;
+    let engine = state.engine.clone();
+    blocking(move || engine.add_incident_note(&who, id, &note.text)).await?;
+    Ok(Json(json!({"noted": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Summary {
+    summary: String,
+}
+
+async fn close(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let summary: Summary = body_of(&body, "closure ({\"summary\": …})")?;
+    let engine = state.engine.clone();
+    let report = blocking(move || engine.close_incident(&who, id, &summary.summary)).await?;
+    Ok(Json(serde_json::to_value(report).unwrap_or_default()))
+}
+
+#[derive(Deserialize)]
+struct Lang {
+    lang: Option<String>,
+}
+
+async fn sitrep(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+    Query(q): Query<Lang>,
+) -> Result<Response, ApiError> {
+    let english = q.lang.as_deref() == Some("en");
+    let engine = state.engine.clone();
+    let text = blocking(move || engine.situation_report(&who, id, english)).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+}
+
+async fn reserves(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let balances = blocking(move || engine.stock_balances(&who)).await?;
+    Ok(Json(balances.iter().map(|(warehouse, item, balance, minimum)| json!({
+        "warehouse": warehouse, "item": item, "balance": balance, "minimum": minimum, "below_minimum": *balance < *minimum as i64,
+    })).collect()))
+}
+
+async fn move_stock(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let movement: Movement = body_of(&body, "movement")?;
+    let engine = state.engine.clone();
+    let (posting, replenish) = blocking(move || engine.move_stock(&who, &movement)).await?;
+    Ok(Json(json!({
+        "posting": posting,
+        "replenish": replenish.iter().map(|r| json!({"warehouse": r.warehouse, "item": r.item, "balance": r.balance, "minimum": r.minimum})).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Minimum {
+    warehouse: String,
+    item: String,
+    minimum: u64,
+}
+
+async fn set_minimum(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let m: Minimum = body_of(&body, "minimum")?;
+    let engine = state.engine.clone();
+    blocking(move || engine.set_stock_minimum(&who, &m.warehouse, &m.item, m.minimum)).await?;
+    Ok(Json(json!({"set": true})))
+}
+
+async fn funds(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let (entries, balances) = blocking(move || engine.fund_report(&who)).await?;
+    Ok(Json(json!({
+        "balances": balances,
+        "entries": entries.iter().map(|e| json!({
+            "posting": e.posting, "account": e.account, "amount_vnd": e.amount, "kind": e.kind, "memo": e.memo,
+            "incident": e.incident, "reverses": e.reverses, "time": time_text(e.time_ms), "by": e.by, "approved_by": e.approved_by,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFund {
+    id: String,
+    name: String,
+    tier: Tier,
+    region: String,
+}
+
+async fn create_fund(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let fund: NewFund = body_of(&body, "fund")?;
+    let engine = state.engine.clone();
+    blocking(move || engine.create_fund(&who, &fund.id, &fund.name, fund.tier, &fund.region))
+        .await?;
+    Ok(Json(json!({"created": true})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Contribution {
+    source: String,
+    amount_vnd: i64,
+    memo: String,
+}
+
+async fn contribute(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(fund): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let c: Contribution = body_of(&body, "contribution")?;
+    let engine = state.engine.clone();
+    let posting =
+        blocking(move || engine.contribute(&who, &fund, &c.source, c.amount_vnd, &c.memo)).await?;
+    Ok(Json(json!({"posting": posting})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Disbursement {
+    incident: u64,
+    #[serde(default)]
+    task: Option<String>,
+    amount_vnd: i64,
+    memo: String,
+}
+
+async fn disburse(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(fund): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let d: Disbursement = body_of(&body, "disbursement")?;
+    let engine = state.engine.clone();
+    let posting = blocking(move || {
+        engine.disburse(
+            &who,
+            &fund,
+            d.incident,
+            d.task.as_deref(),
+            d.amount_vnd,
+            &d.memo,
+        )
+    })
+    .await?;
+    Ok(Json(json!({"posting": posting})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Memo {
+    memo: String,
+}
+
+async fn reverse(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(posting): Path<u64>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let m: Memo = body_of(&body, "reversal ({\"memo\": …})")?;
+    let engine = state.engine.clone();
+    let reversal = blocking(move || engine.reverse_posting(&who, posting, &m.memo)).await?;
+    Ok(Json(json!({"posting": reversal})))
+}
