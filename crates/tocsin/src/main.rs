@@ -108,6 +108,14 @@ enum ImportCommand {
         #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
         data: PathBuf,
     },
+    /// Import response resources of the four on-site categories from CSV or a JSON array
+    /// (all or nothing; created or replaced by id).
+    Resources {
+        #[arg(long)]
+        file: PathBuf,
+        #[arg(long, env = "TOCSIN_DATA", default_value = config::DEFAULT_DATA)]
+        data: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +168,7 @@ fn main() -> Result<()> {
         Command::Import(ImportCommand::Recipients { file, data }) => {
             import_recipients(&file, &data)
         }
+        Command::Import(ImportCommand::Resources { file, data }) => import_resources(&file, &data),
         Command::Import(ImportCommand::RegionChanges { file, data }) => {
             import_region_changes(&file, &data)
         }
@@ -321,6 +330,27 @@ fn import_recipients(file: &std::path::Path, data: &std::path::Path) -> Result<(
     }
     engine.set_recipients(&tocsin_engine::access::Principal::local_admin(), &entries)?;
     println!("imported {} recipients", entries.len());
+    Ok(())
+}
+
+fn import_resources(file: &std::path::Path, data: &std::path::Path) -> Result<()> {
+    let engine = serve::open_engine(data, tocsin_engine::Durability::Full)?;
+    let bytes = std::fs::read(file).with_context(|| format!("read {}", file.display()))?;
+    let parsed = if file.extension().is_some_and(|e| e == "json") {
+        tocsin_engine::response::resources::parse_json(&bytes)
+    } else {
+        tocsin_engine::response::resources::parse_csv(&bytes)
+    };
+    let resources = parsed.map_err(|problems| {
+        anyhow::anyhow!(
+            "{}: nothing imported:\n{}",
+            file.display(),
+            problems.join("\n")
+        )
+    })?;
+    let count =
+        engine.set_resources(&tocsin_engine::access::Principal::local_admin(), &resources)?;
+    println!("imported {count} resources");
     Ok(())
 }
 
