@@ -1,5 +1,6 @@
-// The actions of a warning page: release a draft, cancel the warning, acknowledge a
-// notification. Each posts to the API with the session's CSRF token, then shows the new state.
+// The action buttons of the warning and incident pages (release a draft, cancel a warning,
+// acknowledge a notification, mark a task done): each posts to the API with the session's CSRF
+// token, then shows the new state.
 'use strict';
 (() => {
   const status = document.getElementById('action-status');

@@ -7,6 +7,7 @@
 mod assets;
 mod i18n;
 mod pages;
+mod response_pages;
 
 use crate::api::AppState;
 use crate::api::session::page_session;
@@ -28,6 +29,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/regions/{code}", get(pages::region))
         .route("/warnings", get(pages::warnings))
         .route("/warnings/{id}", get(pages::warning))
+        .route("/incidents", get(response_pages::incidents))
+        .route("/incidents/{id}", get(response_pages::incident))
+        .route("/resources", get(response_pages::resources))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))

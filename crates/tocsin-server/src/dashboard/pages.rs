@@ -192,7 +192,8 @@ impl DetectionRow {
     }
 }
 
-fn failure(error: ApiError) -> Response {
+/// The answer to a page whose data could not be read: the status and the reason, as text.
+pub(super) fn failure(error: ApiError) -> Response {
     let status = error.status;
     let text = format!(
         "{} {}: {}",

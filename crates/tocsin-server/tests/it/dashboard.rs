@@ -285,6 +285,8 @@ async fn a_province_user_sees_nothing_of_another_province() {
         "/regions/04252".to_string(),
         format!("/warnings/{}", d.warning),
         format!("/api/v1/warnings/{}", d.warning),
+        "/incidents/1".to_string(),
+        "/api/v1/incidents/1".to_string(),
         "/api/v1/regions/15".to_string(),
         "/api/v1/situation?region=15".to_string(),
         "/api/v1/latest?region=15".to_string(),
@@ -311,6 +313,9 @@ async fn a_province_user_sees_nothing_of_another_province() {
         "/api/v1/stations",
         "/api/v1/latest",
         "/api/v1/map/communes",
+        "/incidents",
+        "/api/v1/incidents",
+        "/resources",
     ];
     for uri in lists {
         let answer = get(uri, &hn.cookie).await;
@@ -393,4 +398,20 @@ async fn answers_travel_gzipped_to_browsers_that_accept_it() {
         map.size,
         plain.size
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warning_s_incident_is_run_from_its_page() {
+    let tw = sign_in("tw").await;
+    let list = get("/incidents", &tw.cookie).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains(r#"href="/incidents/1""#), "{}", list.body);
+    let page = get("/incidents/1", &tw.cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("command-post@04252"), "{}", page.body);
+    let done = r#"data-post="/api/v1/incidents/1/tasks/command-post%4004252/done""#;
+    assert!(page.body.contains(done), "{}", page.body);
+    assert!(page.body.contains("BÁO CÁO TÌNH HÌNH"), "the situation report");
+    let resources = get("/resources", &tw.cookie).await;
+    assert_eq!(resources.status, StatusCode::OK);
 }
