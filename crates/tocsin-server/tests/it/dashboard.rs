@@ -405,13 +405,20 @@ async fn the_warning_s_incident_is_run_from_its_page() {
     let tw = sign_in("tw").await;
     let list = get("/incidents", &tw.cookie).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.body);
-    assert!(list.body.contains(r#"href="/incidents/1""#), "{}", list.body);
+    assert!(
+        list.body.contains(r#"href="/incidents/1""#),
+        "{}",
+        list.body
+    );
     let page = get("/incidents/1", &tw.cookie).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("command-post@04252"), "{}", page.body);
     let done = r#"data-post="/api/v1/incidents/1/tasks/command-post%4004252/done""#;
     assert!(page.body.contains(done), "{}", page.body);
-    assert!(page.body.contains("BÁO CÁO TÌNH HÌNH"), "the situation report");
+    assert!(
+        page.body.contains("BÁO CÁO TÌNH HÌNH"),
+        "the situation report"
+    );
     let resources = get("/resources", &tw.cookie).await;
     assert_eq!(resources.status, StatusCode::OK);
 }
