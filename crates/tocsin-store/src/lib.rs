@@ -20,9 +20,9 @@ pub use dispatch::{
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use response::{
-    AssignmentRecord, FundEntry, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord,
-    IncidentUpdate, NewIncident, NewRequest, RequestRecord, ResourceRecord, StockPosting,
-    TaskRecord, TimelineEntry,
+    AssignmentRecord, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate,
+    NewIncident, NewRequest, RequestRecord, ResourceRecord, StockPosting, TaskRecord,
+    TimelineEntry,
 };
 pub use sqlite::{Durability, SqliteStore};
 
@@ -611,8 +611,8 @@ pub trait Store: Send + Sync {
     fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>>;
     /// Posts a balanced fund transaction; returns its posting number.
     fn post_funds(&self, posting: &FundPosting) -> Result<u64>;
-    /// The entries of one posting, or every entry for posting 0.
-    fn fund_entries(&self, posting: u64) -> Result<Vec<FundEntry>>;
+    /// One fund posting with its lines, or every posting for posting 0.
+    fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>>;
     fn fund_balances(&self) -> Result<std::collections::BTreeMap<String, i64>>;
     fn upsert_fund(
         &self,

@@ -226,21 +226,6 @@ pub struct FundPosting {
     pub approved_by: Option<String>,
 }
 
-/// A stored fund entry (one line of a posting).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FundEntry {
-    pub posting: u64,
-    pub account: String,
-    pub amount: i64,
-    pub kind: String,
-    pub memo: String,
-    pub incident: Option<u64>,
-    pub reverses: Option<u64>,
-    pub time_ms: i64,
-    pub by: String,
-    pub approved_by: Option<String>,
-}
-
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
@@ -1025,32 +1010,44 @@ pub(crate) fn post_funds(tx: &Transaction, posting: &FundPosting) -> Result<u64>
     Ok(id as u64)
 }
 
-const FUND_ENTRY_COLUMNS: &str =
-    "posting, account, amount, kind, memo, incident, reverses, time_ms, by, approved_by";
-
-fn fund_entry_from_row(r: &Row) -> rusqlite::Result<FundEntry> {
-    Ok(FundEntry {
-        posting: r.get::<_, i64>(0)? as u64,
-        account: r.get(1)?,
-        amount: r.get(2)?,
-        kind: r.get(3)?,
-        memo: r.get(4)?,
-        incident: r.get::<_, Option<i64>>(5)?.map(|i| i as u64),
-        reverses: r.get::<_, Option<i64>>(6)?.map(|i| i as u64),
-        time_ms: r.get(7)?,
-        by: r.get(8)?,
-        approved_by: r.get(9)?,
-    })
-}
-
-/// Entries of one posting, or all entries (posting 0), in order.
-pub(crate) fn fund_entries(conn: &Connection, posting: u64) -> Result<Vec<FundEntry>> {
-    let sql = format!(
-        "SELECT {FUND_ENTRY_COLUMNS} FROM fund_entries WHERE ?1 = 0 OR posting = ?1 ORDER BY id"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([posting as i64], fund_entry_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// Fund postings with their lines, in order: one posting, or all of them for posting 0.
+pub(crate) fn fund_postings(conn: &Connection, posting: u64) -> Result<Vec<(u64, FundPosting)>> {
+    let mut stmt = conn.prepare(
+        "SELECT posting, account, amount, kind, memo, incident, reverses, time_ms, by, approved_by \
+         FROM fund_entries WHERE ?1 = 0 OR posting = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([posting as i64], |r| {
+        let line = FundLine {
+            account: r.get(1)?,
+            amount: r.get(2)?,
+        };
+        let posting = FundPosting {
+            lines: Vec::new(),
+            kind: r.get(3)?,
+            memo: r.get(4)?,
+            incident: r.get::<_, Option<i64>>(5)?.map(|i| i as u64),
+            reverses: r.get::<_, Option<i64>>(6)?.map(|i| i as u64),
+            time_ms: r.get(7)?,
+            by: r.get(8)?,
+            approved_by: r.get(9)?,
+        };
+        Ok((r.get::<_, i64>(0)? as u64, line, posting))
+    })?;
+    let mut postings: Vec<(u64, FundPosting)> = Vec::new();
+    for row in rows {
+        let (id, line, posting) = row?;
+        match postings.last_mut() {
+            Some((last, found)) if *last == id => found.lines.push(line),
+            _ => postings.push((
+                id,
+                FundPosting {
+                    lines: vec![line],
+                    ..posting
+                },
+            )),
+        }
+    }
+    Ok(postings)
 }
 
 pub(crate) fn fund_balances(conn: &Connection) -> Result<BTreeMap<String, i64>> {

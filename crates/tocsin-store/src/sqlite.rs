@@ -961,8 +961,8 @@ impl Store for SqliteStore {
         self.write(|tx, _| crate::response::post_funds(tx, posting))
     }
 
-    fn fund_entries(&self, posting: u64) -> Result<Vec<FundEntry>> {
-        self.read(|conn| crate::response::fund_entries(conn, posting))
+    fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>> {
+        self.read(|conn| crate::response::fund_postings(conn, posting))
     }
 
     fn fund_balances(&self) -> Result<BTreeMap<String, i64>> {

@@ -7,7 +7,7 @@ use crate::engine::{Engine, EngineError, Result};
 use tocsin_core::access::Role;
 use tocsin_core::response::Tier;
 use tocsin_core::response::ledger::{FUND, FundLine, Replenish, StockLine};
-use tocsin_store::{FundEntry, FundPosting, StockPosting};
+use tocsin_store::{FundPosting, StockPosting};
 
 /// Prefix of the accounts that disbursements are charged to.
 pub const DISBURSEMENT: &str = "disbursement:";
@@ -267,26 +267,18 @@ impl Engine {
                 "reversals are approved by operators and administrators".into(),
             ));
         }
-        let entries = self.store().fund_entries(posting)?;
-        let Some(first) = entries.first() else {
+        let found = self.store().fund_postings(posting)?;
+        let Some((_, original)) = found.first() else {
             return Err(EngineError::NotFound(format!(
                 "posting: no fund posting {posting}"
             )));
         };
-        let lines = tocsin_core::response::ledger::reversal(
-            &entries
-                .iter()
-                .map(|e| FundLine {
-                    account: e.account.clone(),
-                    amount: e.amount,
-                })
-                .collect::<Vec<_>>(),
-        );
+        let lines = tocsin_core::response::ledger::reversal(&original.lines);
         self.post(
             who,
             "reversal",
             memo,
-            first.incident,
+            original.incident,
             Some(posting),
             Some(who.token_id.clone()),
             lines,
@@ -322,12 +314,19 @@ impl Engine {
         Ok(self.store().post_funds(&posting)?)
     }
 
-    /// Every fund entry and the balance of every account (funds, sources, incidents).
+    /// Every fund posting and the balance of every account (funds, sources, incidents).
+    #[allow(clippy::type_complexity)]
     pub fn fund_report(
         &self,
         who: &Principal,
-    ) -> Result<(Vec<FundEntry>, std::collections::BTreeMap<String, i64>)> {
+    ) -> Result<(
+        Vec<(u64, FundPosting)>,
+        std::collections::BTreeMap<String, i64>,
+    )> {
         require_operator(who, "reading the funds")?;
-        Ok((self.store().fund_entries(0)?, self.store().fund_balances()?))
+        Ok((
+            self.store().fund_postings(0)?,
+            self.store().fund_balances()?,
+        ))
     }
 }

@@ -466,13 +466,12 @@ impl Engine {
         }
         let costs_vnd = self
             .store()
-            .fund_entries(0)?
+            .fund_postings(0)?
             .iter()
-            .filter(|e| {
-                e.incident == Some(detail.incident.id)
-                    && e.account.starts_with(ledgers::DISBURSEMENT)
-            })
-            .map(|e| e.amount)
+            .filter(|(_, p)| p.incident == Some(detail.incident.id))
+            .flat_map(|(_, p)| &p.lines)
+            .filter(|l| l.account.starts_with(ledgers::DISBURSEMENT))
+            .map(|l| l.amount)
             .sum();
         Ok(AfterAction {
             summary: summary.trim().to_string(),

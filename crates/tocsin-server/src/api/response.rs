@@ -354,9 +354,10 @@ async fn funds(
     let (entries, balances) = blocking(move || engine.fund_report(&who)).await?;
     Ok(Json(json!({
         "balances": balances,
-        "entries": entries.iter().map(|e| json!({
-            "posting": e.posting, "account": e.account, "amount_vnd": e.amount, "kind": e.kind, "memo": e.memo,
-            "incident": e.incident, "reverses": e.reverses, "time": time_text(e.time_ms), "by": e.by, "approved_by": e.approved_by,
+        "postings": entries.iter().map(|(id, p)| json!({
+            "posting": id, "kind": p.kind, "memo": p.memo, "incident": p.incident, "reverses": p.reverses,
+            "time": time_text(p.time_ms), "by": p.by, "approved_by": p.approved_by,
+            "lines": p.lines.iter().map(|l| json!({"account": l.account, "amount_vnd": l.amount})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })))
 }

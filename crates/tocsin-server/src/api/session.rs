@@ -80,16 +80,21 @@ fn header_text(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName)
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The session cookie's secret, if the request has one.
-fn cookie_secret(headers: &HeaderMap) -> Option<String> {
+/// The value of the request's cookie `name`, if it has a non-empty one.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == COOKIE_NAME && !value.is_empty())
+        .find(|(n, value)| *n == name && !value.is_empty())
         .map(|(_, value)| value.to_string())
+}
+
+/// The session cookie's secret, if the request has one.
+fn cookie_secret(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE_NAME)
 }
 
 /// The live session of the cookie, with its secret; an unknown or ended one is refused.

@@ -10,12 +10,12 @@ mod pages;
 mod response_pages;
 
 use crate::api::AppState;
-use crate::api::session::page_session;
+use crate::api::session::{cookie, page_session};
 use axum::Router;
 use axum::extract::{FromRequestParts, Query};
-use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use i18n::{LANG_COOKIE, Labels, Lang};
@@ -89,17 +89,6 @@ impl FromRequestParts<Arc<AppState>> for Viewer {
                 .map_or("/".into(), |p| p.as_str().to_string()),
         })
     }
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_string())
 }
 
 fn see_other(to: &str) -> Response {
