@@ -69,6 +69,9 @@ pub struct EngineOptions {
     pub dispatch: DispatchSettings,
     /// The framework scenarios that open incidents when warnings are released.
     pub playbooks: tocsin_core::response::playbook::Playbooks,
+    /// The date the region registry is read as of; `None` for today by the clock. A drill that
+    /// replays 2024 on a 2024 clock still places its stations in today's communes.
+    pub registry_date: Option<Date>,
 }
 
 impl EngineOptions {
@@ -83,6 +86,7 @@ impl EngineOptions {
             dispatch: DispatchSettings::default(),
             playbooks: crate::response::playbooks::builtin()
                 .expect("the built-in playbooks are checked by their tests"),
+            registry_date: None,
         }
     }
 }
@@ -100,6 +104,7 @@ pub struct Engine {
     events: Events,
     shapes: crate::map::ShapeCache,
     response: crate::response::ResponseState,
+    registry_date: Option<Date>,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -146,6 +151,7 @@ impl Engine {
             events,
             shapes: Default::default(),
             response: crate::response::ResponseState::new(playbooks),
+            registry_date: options.registry_date,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -225,8 +231,11 @@ impl Engine {
         &self.clock
     }
 
-    /// Today's date in Vietnam, by the engine's clock.
+    /// Today's date in Vietnam, by the engine's clock (or the fixed registry date).
     pub fn today(&self) -> Date {
+        if let Some(date) = self.registry_date {
+            return date;
+        }
         let offset = jiff::tz::Offset::constant(VIETNAM_OFFSET_HOURS);
         offset.to_datetime(self.clock.now()).date()
     }
@@ -593,6 +602,17 @@ impl Engine {
         report.accepted = outcome.stored + outcome.duplicates;
         report.duplicates = outcome.duplicates;
         Ok(report)
+    }
+
+    /// Waits until every observation accepted so far has been evaluated and its detections
+    /// recorded (the writer handles its queue in order; an empty commit marks the place).
+    pub async fn settle(&self) -> Result<()> {
+        self.writer
+            .submit(Vec::new())
+            .await
+            .map_err(|_| WriteError("the writer stopped before answering".into()))?
+            .map_err(WriteError)?;
+        Ok(())
     }
 
     fn series_of(&self, who: &Principal, station: &str, metric: &str) -> Result<i64> {

@@ -12,6 +12,7 @@ pub mod channels;
 pub mod clock;
 pub mod detect;
 pub mod dispatch;
+pub mod drill;
 pub mod engine;
 pub mod events;
 pub mod feeds;

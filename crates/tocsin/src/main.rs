@@ -15,6 +15,7 @@ mod cap_sign;
 mod config;
 mod demo;
 mod detect;
+mod drill;
 mod replay;
 mod serve;
 mod user;
@@ -40,6 +41,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run the server with the registry, a synthetic station network and a live sample feed.
     Demo(demo::DemoArgs),
+    /// Run drills: scenarios replayed at accelerated time as an exercise, then scored.
+    #[command(subcommand)]
+    Drill(drill::DrillCommand),
     /// Load data into a data directory.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -159,6 +163,7 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Drill(command) => drill::run(command),
         Command::Import(ImportCommand::Regions {
             from,
             data,

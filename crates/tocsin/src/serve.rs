@@ -150,6 +150,7 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
         warnings: settings.warnings.clone(),
         dispatch: settings.dispatch.clone(),
         playbooks: settings.playbooks.clone(),
+        registry_date: None,
     };
     Engine::open(&settings.data, &options, clock)
         .with_context(|| format!("open the store in {}", settings.data.display()))

@@ -6,6 +6,7 @@ mod catalog;
 mod channels;
 mod detect;
 mod dispatch;
+mod drill;
 mod feeds;
 mod ingest;
 mod outbreak;

@@ -1,0 +1,153 @@
+//! Drills: a scenario (`scenario.rs`) replayed through the real path — ingest, detection,
+//! warnings, dissemination, response — on an accelerated clock, with everything marked as an
+//! exercise (CAP status Exercise; incidents flagged; notices reach only recipients marked as drill
+//! participants), then scored against the scenario's expected outcome (`score.rs`).
+//!
+//! The drill runs in an engine of its own, in a folder of its own: its clock starts at the
+//! scenario's start and moves one step at a time (as fast as it can, or at a chosen speed), while
+//! the region registry is read as of a fixed date after the 2025 reform, so that a replay of
+//! 2024 places its stations in today's communes. The same scenario gives the same report.
+
+pub mod scenario;
+pub mod score;
+
+use crate::access::Principal;
+use crate::engine::{Engine, EngineError, EngineOptions, Result};
+use crate::warnings::WarningSettings;
+use scenario::Scenario;
+use score::DrillReport;
+use std::path::Path;
+use std::sync::Arc;
+use tocsin_core::clock::ManualClock;
+use tocsin_core::observation::ObservationInput;
+
+/// How fast the drill clock runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speed {
+    /// As fast as the machine goes.
+    Max,
+    /// This many scenario seconds per real second (`60x`: an hour a minute).
+    Times(f64),
+}
+
+impl Speed {
+    /// Reads `max` or `60x`.
+    pub fn parse(text: &str) -> Option<Speed> {
+        if text == "max" {
+            return Some(Speed::Max);
+        }
+        let factor: f64 = text.strip_suffix('x')?.parse().ok()?;
+        (factor.is_finite() && factor > 0.0).then_some(Speed::Times(factor))
+    }
+}
+
+/// The date the drill's registry is read as of: after the 2025 reform, fixed so that every run
+/// gives the same answer.
+pub const REGISTRY_DATE: &str = "2026-01-01";
+
+/// What a drill needs besides its scenario.
+pub struct DrillSetup<'a> {
+    /// The official administrative files (`../shared/data/vn/admin`).
+    pub admin_dir: &'a Path,
+    /// Where the drill's own store lives (a fresh folder).
+    pub work_dir: &'a Path,
+    pub speed: Speed,
+    /// Engine settings to start from (dissemination channels, recipients' policy…); the drill
+    /// forces status Exercise, the registry date and automatic release.
+    pub options: EngineOptions,
+    /// Who hears about the drill's warnings: only those marked as drill participants are told.
+    pub recipients: Vec<crate::dispatch::RecipientEntry>,
+}
+
+/// Runs `scenario` and scores it.
+pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
+    let meta = &scenario.file.drill;
+    let clock = Arc::new(ManualClock::new(meta.start));
+    let mut options = setup.options;
+    options.warnings = WarningSettings {
+        status: tocsin_cap::Status::Exercise,
+        ..options.warnings
+    };
+    options.registry_date = REGISTRY_DATE.parse().ok();
+    let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
+    engine.import_regions(setup.admin_dir, &[])?;
+    let admin = Principal::local_admin();
+    engine.upsert_stations(&admin, scenario.stations.clone())?;
+    engine.set_recipients(&admin, &setup.recipients)?;
+    let mut hazards: Vec<String> = engine
+        .catalog()
+        .rules
+        .iter()
+        .map(|r| r.hazard.clone())
+        .collect();
+    hazards.sort();
+    hazards.dedup();
+    for hazard in &hazards {
+        engine.set_auto_release(&admin, hazard, 5)?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| EngineError::Invalid(format!("the drill cannot start its runtime: {e}")))?;
+    let (start, end) = (meta.start.as_millisecond(), meta.end.as_millisecond());
+    let mut observations = 0;
+    let mut now = start;
+    let mut done_until = start - 1;
+    loop {
+        clock.set(
+            jiff::Timestamp::from_millisecond(now)
+                .map_err(|e| EngineError::Invalid(e.to_string()))?,
+        );
+        observations += runtime.block_on(send(&engine, scenario, done_until, now))?;
+        engine.tick_warnings()?;
+        engine.run_dispatch()?;
+        for report in scenario.file.report.iter().filter(|r| {
+            let t = r.time.as_millisecond();
+            done_until < t && t <= now
+        }) {
+            engine.open_incident(&admin, &report.report)?;
+        }
+        done_until = now;
+        if now >= end {
+            break;
+        }
+        let next = (now + scenario.step_ms).min(end);
+        if let Speed::Times(factor) = setup.speed {
+            let seconds = (next - now) as f64 / 1000.0 / factor;
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        }
+        now = next;
+    }
+    score::score(&engine, scenario, observations)
+}
+
+/// Sends the observations of `(from, to]` and waits until they are evaluated.
+async fn send(engine: &Engine, scenario: &Scenario, from: i64, to: i64) -> Result<usize> {
+    let samples = scenario.samples(from, to);
+    let count = samples.len();
+    let inputs = samples
+        .into_iter()
+        .map(|(station, metric, time, value)| {
+            Ok(ObservationInput {
+                station: Some(station),
+                metric: Some(metric),
+                time: jiff::Timestamp::from_millisecond(time)
+                    .ok()
+                    .map(|t| t.to_string()),
+                value: Some(value),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let report = engine
+        .ingest(&Principal::local_admin(), inputs, false)
+        .await?;
+    if let Some(first) = report.rejected.first() {
+        return Err(EngineError::Invalid(format!(
+            "the drill's observation {} was refused: {}: {}",
+            first.index, first.rejection.field, first.rejection.reason
+        )));
+    }
+    engine.settle().await?;
+    Ok(count)
+}

@@ -1,0 +1,310 @@
+//! Drill scenario files (`scenarios/*.toml`): metadata, the time span and step, the SYNTHETIC
+//! stations of the exercise (CSV, as `tocsin import stations` reads it), and a timeline of
+//! injects — observation series (piecewise linear through given points, sampled at a fixed
+//! interval), agency or citizen reports, stations that go silent — with the expected outcome that
+//! scoring judges against.
+//!
+//! ```toml
+//! [drill]
+//! id = "yagi-2024"
+//! title_vi = "…"
+//! title_en = "…"
+//! start = "2024-09-05T00:00:00+07:00"
+//! end = "2024-09-11T00:00:00+07:00"
+//! step = "1h"
+//! sources = ["…"]
+//! stations = """id,name,domain,lat,lon,commune,metrics,attributes
+//! YAGI-YB,Yên Bái gauge (synthetic),hydromet,21.705,104.87,,water_level_m:m:0:100:3600,bd1=30;bd2=31;bd3=32;station_area=1"""
+//!
+//! [[series]]
+//! station = "YAGI-YB"
+//! metric = "water_level_m"
+//! every = "1h"
+//! points = [["2024-09-08T00:00:00+07:00", 29.0], ["2024-09-09T13:00:00+07:00", 33.98]]
+//!
+//! [[silence]]
+//! station = "YAGI-YB"
+//! from = "2024-09-10T00:00:00+07:00"
+//! to = "2024-09-10T06:00:00+07:00"
+//!
+//! [[report]]
+//! time = "2024-09-10T07:00:00+07:00"
+//! hazard = "flash_flood"
+//! lat = 22.17
+//! lon = 104.46
+//! text = "…"
+//! reporter = "…"
+//! level = 4
+//!
+//! [[expect]]
+//! what = "warning"          # or "incident"
+//! hazard = "river_flood"
+//! province = "15"
+//! min_level = 3
+//! by = "2024-09-09T13:00:00+07:00"
+//! ```
+
+use crate::response::Report;
+use serde::Deserialize;
+use tocsin_core::catalog::parse_duration;
+use tocsin_core::station::Station;
+
+/// A scenario as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub drill: Meta,
+    #[serde(default)]
+    pub series: Vec<SeriesDef>,
+    #[serde(default)]
+    pub silence: Vec<SilenceDef>,
+    #[serde(default)]
+    pub report: Vec<ReportDef>,
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub id: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub start: jiff::Timestamp,
+    pub end: jiff::Timestamp,
+    /// How far the drill clock moves between two rounds (warnings, dissemination, response).
+    pub step: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub notes: String,
+    /// The exercise's stations, as CSV.
+    pub stations: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesDef {
+    pub station: String,
+    pub metric: String,
+    pub every: String,
+    /// (time, value) points; values between them are interpolated linearly.
+    pub points: Vec<(jiff::Timestamp, f64)>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceDef {
+    pub station: String,
+    pub from: jiff::Timestamp,
+    pub to: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportDef {
+    pub time: jiff::Timestamp,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// What should happen, for scoring.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// `warning` (released by the system) or `incident` (opened, from a warning or a report).
+    pub what: String,
+    pub hazard: String,
+    pub province: String,
+    #[serde(default)]
+    pub commune: Option<String>,
+    pub min_level: u8,
+    pub by: jiff::Timestamp,
+}
+
+/// A checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub file: ScenarioFile,
+    pub stations: Vec<Station>,
+    pub step_ms: i64,
+    /// Per series, its sampling interval.
+    pub every_ms: Vec<i64>,
+}
+
+/// One observation to send: (station, metric, time, value).
+pub type Sample = (String, String, i64, f64);
+
+impl Scenario {
+    /// Reads and checks a scenario; every problem names its place.
+    pub fn parse(name: &str, text: &str) -> Result<Scenario, Vec<String>> {
+        let file: ScenarioFile =
+            toml::from_str(text).map_err(|e| vec![format!("{name}: {}", e.to_string().trim())])?;
+        let mut problems = Vec::new();
+        let duration = |field: &str, text: &str, problems: &mut Vec<String>| {
+            let ms = parse_duration(text).map(|s| s * 1000).filter(|ms| *ms > 0);
+            if ms.is_none() {
+                problems.push(format!(
+                    "{name}: {field}: {text:?} is not a duration such as 10m, 1h"
+                ));
+            }
+            ms.unwrap_or(3_600_000)
+        };
+        let step_ms = duration("drill.step", &file.drill.step, &mut problems);
+        if file.drill.end <= file.drill.start {
+            problems.push(format!("{name}: drill.end: must come after drill.start"));
+        }
+        let stations =
+            crate::stations::parse_csv(file.drill.stations.as_bytes()).unwrap_or_else(|errors| {
+                problems.extend(
+                    errors
+                        .iter()
+                        .map(|e| format!("{name}: drill.stations: {e}")),
+                );
+                Vec::new()
+            });
+        let mut every_ms = Vec::new();
+        for (i, s) in file.series.iter().enumerate() {
+            every_ms.push(duration(
+                &format!("series {i}: every"),
+                &s.every,
+                &mut problems,
+            ));
+            if !stations.iter().any(|st| st.id == s.station) {
+                problems.push(format!(
+                    "{name}: series {i}: station: {:?} is not among the drill's stations",
+                    s.station
+                ));
+            }
+            if s.points.len() < 2 || s.points.windows(2).any(|w| w[1].0 <= w[0].0) {
+                problems.push(format!(
+                    "{name}: series {i}: points: at least two, in time order"
+                ));
+            }
+        }
+        for (i, e) in file.expect.iter().enumerate() {
+            if !["warning", "incident"].contains(&e.what.as_str()) {
+                problems.push(format!(
+                    "{name}: expect {i}: what: {:?} is neither warning nor incident",
+                    e.what
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Scenario {
+                file,
+                stations,
+                step_ms,
+                every_ms,
+            })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The observations with a time in `(from_ms, to_ms]`, silenced stations left out.
+    pub fn samples(&self, from_ms: i64, to_ms: i64) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for (series, every) in self.file.series.iter().zip(&self.every_ms) {
+            let first = series.points[0].0.as_millisecond();
+            let last = series.points[series.points.len() - 1].0.as_millisecond();
+            // The first sampling time after `from_ms`.
+            let mut t = if from_ms < first {
+                first
+            } else {
+                first + ((from_ms - first) / every + 1) * every
+            };
+            while t <= to_ms.min(last) {
+                if !self.silenced(&series.station, t) {
+                    out.push((
+                        series.station.clone(),
+                        series.metric.clone(),
+                        t,
+                        value_at(&series.points, t),
+                    ));
+                }
+                t += every;
+            }
+        }
+        out
+    }
+
+    fn silenced(&self, station: &str, t: i64) -> bool {
+        self.file.silence.iter().any(|s| {
+            s.station == station && s.from.as_millisecond() <= t && t < s.to.as_millisecond()
+        })
+    }
+}
+
+/// The value of a piecewise-linear series at `t` (inside its span).
+fn value_at(points: &[(jiff::Timestamp, f64)], t: i64) -> f64 {
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0].0.as_millisecond(), pair[1].0.as_millisecond());
+        if (a..=b).contains(&t) {
+            let f = (t - a) as f64 / (b - a) as f64;
+            return ((pair[0].1 + f * (pair[1].1 - pair[0].1)) * 100.0).round() / 100.0;
+        }
+    }
+    points.last().map_or(0.0, |p| p.1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"
+[drill]
+id = "t"
+title_vi = "Thử"
+title_en = "Test"
+start = "2024-09-08T00:00:00+07:00"
+end = "2024-09-09T00:00:00+07:00"
+step = "1h"
+stations = """id,name,domain,lat,lon,commune,metrics,attributes
+G,Gauge (synthetic),hydromet,21.705,104.87,,water_level_m:m:0:100:3600,bd1=30"""
+
+[[series]]
+station = "G"
+metric = "water_level_m"
+every = "1h"
+points = [["2024-09-08T00:00:00+07:00", 29.0], ["2024-09-08T04:00:00+07:00", 31.0]]
+
+[[silence]]
+station = "G"
+from = "2024-09-08T02:00:00+07:00"
+to = "2024-09-08T03:00:00+07:00"
+"#;
+
+    #[test]
+    fn series_are_sampled_through_their_points_without_the_silent_hours() {
+        let scenario = Scenario::parse("t.toml", TEXT).unwrap();
+        let start = scenario.file.drill.start.as_millisecond();
+        let values: Vec<f64> = scenario
+            .samples(start - 1, start + 5 * 3_600_000)
+            .iter()
+            .map(|s| s.3)
+            .collect();
+        assert_eq!(values, vec![29.0, 29.5, 30.5, 31.0], "02:00 is silent");
+        assert!(
+            scenario.samples(start, start + 3_600_000).len() == 1,
+            "(from, to]"
+        );
+    }
+
+    #[test]
+    fn problems_name_their_place() {
+        let bad = TEXT
+            .replace("every = \"1h\"", "every = \"often\"")
+            .replace("station = \"G\"\nmetric", "station = \"X\"\nmetric");
+        let problems = Scenario::parse("t.toml", &bad).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("series 0: every")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("series 0: station: \"X\"")),
+            "{problems:?}"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Scoring a drill against its expected outcome: for each expectation, whether it was met, when
+//! (and so the lead time before the time it was expected by) and the highest level reached;
+//! warnings nobody expected; how fast notifications were acknowledged and incidents opened;
+//! resource shortfalls and overdue tasks. Every time in the report is scenario time, so two runs
+//! of one scenario give the same report.
+
+use super::scenario::{Expectation, Scenario};
+use crate::access::Principal;
+use crate::engine::{Engine, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tocsin_store::VersionState;
+
+/// The scored drill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillReport {
+    pub drill: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub start: String,
+    pub end: String,
+    pub status: &'static str,
+    pub observations: usize,
+    pub expectations: Vec<ExpectationScore>,
+    pub expectations_met: usize,
+    pub warnings: Vec<WarningSummary>,
+    /// Warnings no expectation asked for.
+    pub false_warnings: Vec<u64>,
+    /// Of the expected warnings that were raised, the share whose highest level reached at least
+    /// the expected level.
+    pub level_accuracy: f64,
+    pub incidents: Vec<IncidentSummary>,
+    pub notifications: NotificationSummary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectationScore {
+    pub expected: Expectation,
+    pub met: bool,
+    /// When it happened (scenario time), if it did.
+    pub happened: Option<String>,
+    /// Minutes before the time it was expected by (negative: late).
+    pub lead_minutes: Option<i64>,
+    pub level_reached: u8,
+    /// The warning or incident that met it.
+    pub by_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WarningSummary {
+    pub warning: u64,
+    pub hazard: String,
+    pub province: String,
+    pub first_released: String,
+    pub highest_level: u8,
+    pub versions: usize,
+    /// Every released alert carries CAP status Exercise.
+    pub all_exercise: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentSummary {
+    pub id: u64,
+    pub title: String,
+    pub hazard: String,
+    pub level: u8,
+    pub exercise: bool,
+    pub opened: String,
+    /// Minutes from the first release of its warning to its opening.
+    pub minutes_after_warning: Option<i64>,
+    pub tasks: usize,
+    pub overdue_tasks: usize,
+    /// Kind → quantity that could not be found.
+    pub shortfalls: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationSummary {
+    pub total: usize,
+    pub acknowledged: usize,
+    /// Median minutes from notification to acknowledgement, of those acknowledged.
+    pub median_minutes_to_ack: Option<i64>,
+}
+
+fn time_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A warning as scored: its versions' first release, highest level, whether all are exercises.
+struct Released {
+    warning: u64,
+    hazard: String,
+    province: String,
+    communes: Vec<String>,
+    first_ms: i64,
+    /// (release time, level) of every version.
+    levels: Vec<(i64, u8)>,
+    versions: usize,
+    all_exercise: bool,
+}
+
+fn released(engine: &Engine) -> Result<Vec<Released>> {
+    let admin = Principal::local_admin();
+    let versions = engine.warning_versions(
+        &admin,
+        &[VersionState::Published, VersionState::Superseded],
+        100_000,
+    )?;
+    let mut by_warning: BTreeMap<u64, Released> = BTreeMap::new();
+    for v in versions {
+        let Some(p) = &v.publication else { continue };
+        let draft: tocsin_core::warning::Draft = match serde_json::from_str(&v.draft) {
+            Ok(d) => d,
+            Err(_) => continue,
+        };
+        let entry = by_warning.entry(v.warning).or_insert_with(|| Released {
+            warning: v.warning,
+            hazard: v.hazard.clone(),
+            province: v.province.clone(),
+            communes: Vec::new(),
+            first_ms: p.released_ms,
+            levels: Vec::new(),
+            versions: 0,
+            all_exercise: true,
+        });
+        entry.first_ms = entry.first_ms.min(p.released_ms);
+        entry.levels.push((p.released_ms, v.level));
+        entry.communes.extend(draft.areas.keys().cloned());
+        entry.versions += 1;
+        entry.all_exercise &= p.cap_xml.contains("<status>Exercise</status>");
+    }
+    Ok(by_warning.into_values().collect())
+}
+
+/// Scores the drill that ran in `engine`.
+pub fn score(engine: &Engine, scenario: &Scenario, observations: usize) -> Result<DrillReport> {
+    let admin = Principal::local_admin();
+    let warnings = released(engine)?;
+    let incidents = engine.incidents(&admin, 100_000)?;
+    let meta = &scenario.file.drill;
+    let mut expectations = Vec::new();
+    let mut matched_warnings = Vec::new();
+    for e in &scenario.file.expect {
+        let score = match e.what.as_str() {
+            "warning" => {
+                let found = warnings
+                    .iter()
+                    .filter(|w| w.hazard == e.hazard && w.province == e.province)
+                    .filter(|w| e.commune.as_ref().is_none_or(|c| w.communes.contains(c)))
+                    .max_by_key(|w| w.levels.iter().map(|l| l.1).max().unwrap_or(0));
+                if let Some(w) = found {
+                    matched_warnings.push(w.warning);
+                }
+                let reached = found.map_or(0, |w| w.levels.iter().map(|l| l.1).max().unwrap_or(0));
+                let first = found.and_then(|w| {
+                    w.levels
+                        .iter()
+                        .filter(|l| l.1 >= e.min_level)
+                        .map(|l| l.0)
+                        .min()
+                });
+                scored(e, first, reached, found.map(|w| w.warning))
+            }
+            _ => {
+                let found = incidents
+                    .iter()
+                    .filter(|i| i.hazard == e.hazard && i.province == e.province)
+                    .filter(|i| e.commune.as_ref().is_none_or(|c| *c == i.area))
+                    .min_by_key(|i| i.opened_ms);
+                let at = found
+                    .filter(|i| i.level >= e.min_level)
+                    .map(|i| i.opened_ms);
+                scored(e, at, found.map_or(0, |i| i.level), found.map(|i| i.id))
+            }
+        };
+        expectations.push(score);
+    }
+    let raised: Vec<&ExpectationScore> = expectations
+        .iter()
+        .filter(|s| s.expected.what == "warning" && s.by_id.is_some())
+        .collect();
+    let level_accuracy = if raised.is_empty() {
+        0.0
+    } else {
+        raised
+            .iter()
+            .filter(|s| s.level_reached >= s.expected.min_level)
+            .count() as f64
+            / raised.len() as f64
+    };
+    let end_ms = meta.end.as_millisecond();
+    let mut incident_summaries = Vec::new();
+    for i in &incidents {
+        let detail = engine.incident(&admin, i.id)?;
+        let mut shortfalls = BTreeMap::new();
+        for r in detail.requests.iter().filter(|r| r.shortfall > 0) {
+            *shortfalls.entry(r.kind.clone()).or_insert(0) += r.shortfall;
+        }
+        let warned = i
+            .warning
+            .and_then(|w| warnings.iter().find(|r| r.warning == w))
+            .map(|r| r.first_ms);
+        incident_summaries.push(IncidentSummary {
+            id: i.id,
+            title: i.title.clone(),
+            hazard: i.hazard.clone(),
+            level: i.level,
+            exercise: i.exercise,
+            opened: time_text(i.opened_ms),
+            minutes_after_warning: warned.map(|w| (i.opened_ms - w) / 60_000),
+            tasks: detail.tasks.len(),
+            overdue_tasks: detail
+                .tasks
+                .iter()
+                .filter(|t| t.status == "open" && t.due_ms < end_ms)
+                .count(),
+            shortfalls,
+        });
+    }
+    let notifications = engine.notifications(&admin, None, 100_000)?;
+    let mut delays: Vec<i64> = notifications
+        .iter()
+        .filter_map(|n| n.acked_ms.map(|a| (a - n.created_ms) / 60_000))
+        .collect();
+    delays.sort();
+    Ok(DrillReport {
+        drill: meta.id.clone(),
+        title_vi: meta.title_vi.clone(),
+        title_en: meta.title_en.clone(),
+        start: meta.start.to_string(),
+        end: meta.end.to_string(),
+        status: "Exercise",
+        observations,
+        expectations_met: expectations.iter().filter(|s| s.met).count(),
+        expectations,
+        false_warnings: warnings
+            .iter()
+            .map(|w| w.warning)
+            .filter(|w| !matched_warnings.contains(w))
+            .collect(),
+        warnings: warnings
+            .iter()
+            .map(|w| WarningSummary {
+                warning: w.warning,
+                hazard: w.hazard.clone(),
+                province: w.province.clone(),
+                first_released: time_text(w.first_ms),
+                highest_level: w.levels.iter().map(|l| l.1).max().unwrap_or(0),
+                versions: w.versions,
+                all_exercise: w.all_exercise,
+            })
+            .collect(),
+        level_accuracy,
+        incidents: incident_summaries,
+        notifications: NotificationSummary {
+            total: notifications.len(),
+            acknowledged: delays.len(),
+            median_minutes_to_ack: delays.get(delays.len() / 2).copied(),
+        },
+    })
+}
+
+fn scored(
+    e: &Expectation,
+    happened_ms: Option<i64>,
+    level_reached: u8,
+    by_id: Option<u64>,
+) -> ExpectationScore {
+    let by = e.by.as_millisecond();
+    ExpectationScore {
+        expected: e.clone(),
+        met: happened_ms.is_some_and(|t| t <= by),
+        happened: happened_ms.map(time_text),
+        lead_minutes: happened_ms.map(|t| (by - t) / 60_000),
+        level_reached,
+        by_id,
+    }
+}
