@@ -72,7 +72,10 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
     engine.import_regions(setup.admin_dir, &[])?;
     let admin = Principal::local_admin();
-    engine.upsert_stations(&admin, scenario.stations.clone())?;
+    let places = communes(&engine)?;
+    let mut stations = scenario.stations.clone();
+    stations.extend(scenario.field_stations(&places));
+    engine.upsert_stations(&admin, stations)?;
     engine.set_recipients(&admin, &setup.recipients)?;
     let mut hazards: Vec<String> = engine
         .catalog()
@@ -98,7 +101,9 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
             jiff::Timestamp::from_millisecond(now)
                 .map_err(|e| EngineError::Invalid(e.to_string()))?,
         );
-        observations += runtime.block_on(send(&engine, scenario, done_until, now))?;
+        let mut samples = scenario.samples(done_until, now);
+        samples.extend(scenario.field_samples(done_until, now, &places));
+        observations += runtime.block_on(send(&engine, samples))?;
         engine.tick_warnings()?;
         engine.run_dispatch()?;
         for report in scenario.file.report.iter().filter(|r| {
@@ -121,9 +126,22 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     score::score(&engine, scenario, observations)
 }
 
-/// Sends the observations of `(from, to]` and waits until they are evaluated.
-async fn send(engine: &Engine, scenario: &Scenario, from: i64, to: i64) -> Result<usize> {
-    let samples = scenario.samples(from, to);
+/// Every current commune with a centroid: (code, province, centroid).
+fn communes(engine: &Engine) -> Result<Vec<(String, String, [f64; 2])>> {
+    let admin = Principal::local_admin();
+    let mut places = Vec::new();
+    for province in engine.children(&admin, tocsin_core::region::NATION_CODE, None)? {
+        for commune in engine.children(&admin, &province.code, None)? {
+            if let Some(point) = commune.centroid {
+                places.push((commune.code, province.code.clone(), point));
+            }
+        }
+    }
+    Ok(places)
+}
+
+/// Sends observations and waits until they are evaluated.
+async fn send(engine: &Engine, samples: Vec<scenario::Sample>) -> Result<usize> {
     let count = samples.len();
     let inputs = samples
         .into_iter()

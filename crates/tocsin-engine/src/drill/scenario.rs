@@ -57,6 +57,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub series: Vec<SeriesDef>,
     #[serde(default)]
+    pub field: Vec<FieldDef>,
+    #[serde(default)]
     pub silence: Vec<SilenceDef>,
     #[serde(default)]
     pub report: Vec<ReportDef>,
@@ -90,6 +92,63 @@ pub struct SeriesDef {
     pub every: String,
     /// (time, value) points; values between them are interpolated linearly.
     pub points: Vec<(jiff::Timestamp, f64)>,
+}
+
+/// A generated field over many communes: one SYNTHETIC station per commune (at its centroid)
+/// reports `metric` every `every`; the value is a bell-shaped blob of `peak` at the centre of a
+/// track (linear between its points) falling off over `radius_km`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub id: String,
+    pub metric: String,
+    pub unit: String,
+    pub every: String,
+    /// Province codes whose communes report; empty for every commune of the country.
+    #[serde(default)]
+    pub provinces: Vec<String>,
+    /// (time, longitude, latitude) of the centre.
+    pub track: Vec<(jiff::Timestamp, f64, f64)>,
+    pub peak: f64,
+    pub radius_km: f64,
+    /// Attributes of the generated stations, as in the stations CSV (`terrain=midland_mountain`).
+    #[serde(default)]
+    pub attributes: String,
+}
+
+impl FieldDef {
+    /// The field's station in a commune.
+    pub fn station_id(&self, commune: &str) -> String {
+        format!("{}-{commune}", self.id)
+    }
+
+    /// The value at a point and time: zero outside the track's span.
+    pub fn value_at(&self, point: [f64; 2], t: i64) -> f64 {
+        let Some(centre) = track_at(&self.track, t) else {
+            return 0.0;
+        };
+        let d = tocsin_core::geo::distance_km(point, centre) / self.radius_km;
+        let value = self.peak * (-0.5 * d * d).exp();
+        if value < 0.05 {
+            0.0
+        } else {
+            (value * 10.0).round() / 10.0
+        }
+    }
+}
+
+/// The centre of a track at `t`, if `t` is within it.
+fn track_at(track: &[(jiff::Timestamp, f64, f64)], t: i64) -> Option<[f64; 2]> {
+    track.windows(2).find_map(|pair| {
+        let (a, b) = (pair[0].0.as_millisecond(), pair[1].0.as_millisecond());
+        (a..=b).contains(&t).then(|| {
+            let f = (t - a) as f64 / (b - a).max(1) as f64;
+            [
+                pair[0].1 + f * (pair[1].1 - pair[0].1),
+                pair[0].2 + f * (pair[1].2 - pair[0].2),
+            ]
+        })
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +188,8 @@ pub struct Scenario {
     pub step_ms: i64,
     /// Per series, its sampling interval.
     pub every_ms: Vec<i64>,
+    /// Per field, its sampling interval.
+    pub field_every_ms: Vec<i64>,
 }
 
 /// One observation to send: (station, metric, time, value).
@@ -181,6 +242,24 @@ impl Scenario {
                 ));
             }
         }
+        let mut field_every_ms = Vec::new();
+        for (i, f) in file.field.iter().enumerate() {
+            field_every_ms.push(duration(
+                &format!("field {i}: every"),
+                &f.every,
+                &mut problems,
+            ));
+            if f.track.len() < 2 || f.track.windows(2).any(|w| w[1].0 <= w[0].0) {
+                problems.push(format!(
+                    "{name}: field {i}: track: at least two points, in time order"
+                ));
+            }
+            if !(f.radius_km > 0.0 && f.peak.is_finite()) {
+                problems.push(format!(
+                    "{name}: field {i}: radius_km and peak: a positive radius and a number"
+                ));
+            }
+        }
         for (i, e) in file.expect.iter().enumerate() {
             if !["warning", "incident"].contains(&e.what.as_str()) {
                 problems.push(format!(
@@ -195,6 +274,7 @@ impl Scenario {
                 stations,
                 step_ms,
                 every_ms,
+                field_every_ms,
             })
         } else {
             Err(problems)
@@ -220,6 +300,77 @@ impl Scenario {
                         series.metric.clone(),
                         t,
                         value_at(&series.points, t),
+                    ));
+                }
+                t += every;
+            }
+        }
+        out
+    }
+
+    /// The stations of the fields, one per commune of `places` (per field: the places of its
+    /// provinces, or all of them).
+    pub fn field_stations(&self, places: &[(String, String, [f64; 2])]) -> Vec<Station> {
+        let mut stations = Vec::new();
+        for (f, every) in self.file.field.iter().zip(&self.field_every_ms) {
+            let csv: String = std::iter::once(
+                "id,name,domain,lat,lon,commune,metrics,attributes".to_string(),
+            )
+            .chain(self.field_places(f, places).map(|(code, [lon, lat])| {
+                format!(
+                    "{},{} {code} (synthetic),hydromet,{lat},{lon},{code},{}:{}:0:100000:{},{}",
+                    f.station_id(code),
+                    f.id,
+                    f.metric,
+                    f.unit,
+                    every / 1000,
+                    f.attributes
+                )
+            }))
+            .collect::<Vec<_>>()
+            .join("\n");
+            stations.extend(crate::stations::parse_csv(csv.as_bytes()).unwrap_or_default());
+        }
+        stations
+    }
+
+    fn field_places<'a>(
+        &self,
+        f: &'a FieldDef,
+        places: &'a [(String, String, [f64; 2])],
+    ) -> impl Iterator<Item = (&'a String, [f64; 2])> + 'a {
+        places
+            .iter()
+            .filter(move |(_, province, _)| {
+                f.provinces.is_empty() || f.provinces.contains(province)
+            })
+            .map(|(code, _, point)| (code, *point))
+    }
+
+    /// The field observations with a time in `(from_ms, to_ms]` at `places` (commune, province,
+    /// centroid).
+    pub fn field_samples(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        places: &[(String, String, [f64; 2])],
+    ) -> Vec<Sample> {
+        let mut out = Vec::new();
+        for (f, every) in self.file.field.iter().zip(&self.field_every_ms) {
+            let first = f.track[0].0.as_millisecond();
+            let last = f.track[f.track.len() - 1].0.as_millisecond();
+            let mut t = if from_ms < first {
+                first
+            } else {
+                first + ((from_ms - first) / every + 1) * every
+            };
+            while t <= to_ms.min(last) {
+                for (code, point) in self.field_places(f, places) {
+                    out.push((
+                        f.station_id(code),
+                        f.metric.clone(),
+                        t,
+                        f.value_at(point, t),
                     ));
                 }
                 t += every;
@@ -278,6 +429,7 @@ to = "2024-09-08T03:00:00+07:00"
     fn series_are_sampled_through_their_points_without_the_silent_hours() {
         let scenario = Scenario::parse("t.toml", TEXT).unwrap();
         let start = scenario.file.drill.start.as_millisecond();
+        assert!(scenario.field_stations(&[]).is_empty());
         let values: Vec<f64> = scenario
             .samples(start - 1, start + 5 * 3_600_000)
             .iter()
