@@ -10,6 +10,8 @@ use tocsin_engine::drill::{DrillSetup, Speed, scenario::Scenario};
 pub enum DrillCommand {
     /// Run a scenario file and score it.
     Run(RunArgs),
+    /// Compare two scored reports (JSON) of the same drill.
+    Compare { first: PathBuf, second: PathBuf },
 }
 
 #[derive(Args)]
@@ -22,6 +24,9 @@ pub struct RunArgs {
     /// Where to write the scored report as JSON.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Where to write the report as an HTML page with a timeline chart.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     /// The official administrative files.
     #[arg(
         long,
@@ -34,7 +39,32 @@ pub struct RunArgs {
 pub fn run(command: DrillCommand) -> Result<()> {
     match command {
         DrillCommand::Run(args) => run_scenario(&args),
+        DrillCommand::Compare { first, second } => compare(&first, &second),
     }
+}
+
+fn read_report(path: &std::path::Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{}: not a drill report", path.display()))
+}
+
+fn compare(first: &std::path::Path, second: &std::path::Path) -> Result<()> {
+    let (a, b) = (read_report(first)?, read_report(second)?);
+    if a["drill"] != b["drill"] {
+        bail!(
+            "the reports are of different drills: {} and {}",
+            a["drill"],
+            b["drill"]
+        );
+    }
+    let lines = crate::drill_report::compare(&a, &b);
+    if lines.is_empty() {
+        println!("the two runs scored the same");
+    }
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn run_scenario(args: &RunArgs) -> Result<()> {
@@ -63,6 +93,10 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
     let json = serde_json::to_string_pretty(&report)?;
     if let Some(path) = &args.report {
         std::fs::write(path, &json).with_context(|| format!("write {}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        let page = crate::drill_report::html(&report);
+        std::fs::write(path, page).with_context(|| format!("write {}", path.display()))?;
     }
     println!("{} — {} (EXERCISE)", report.drill, report.title_en);
     println!(

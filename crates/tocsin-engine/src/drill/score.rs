@@ -56,6 +56,8 @@ pub struct WarningSummary {
     pub versions: usize,
     /// Every released alert carries CAP status Exercise.
     pub all_exercise: bool,
+    /// (release time, level) of each version, in time order.
+    pub levels: Vec<(String, u8)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -250,6 +252,11 @@ pub fn score(engine: &Engine, scenario: &Scenario, observations: usize) -> Resul
                 highest_level: w.levels.iter().map(|l| l.1).max().unwrap_or(0),
                 versions: w.versions,
                 all_exercise: w.all_exercise,
+                levels: {
+                    let mut levels = w.levels.clone();
+                    levels.sort();
+                    levels.into_iter().map(|(t, l)| (time_text(t), l)).collect()
+                },
             })
             .collect(),
         level_accuracy,
