@@ -13,16 +13,22 @@ use tocsin_engine::drill::scenario::Scenario;
 use tocsin_engine::drill::score::DrillReport;
 use tocsin_engine::drill::{DrillSetup, Speed};
 
-fn yagi() -> Scenario {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/yagi-2024.toml");
+fn shipped(name: &str) -> Scenario {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
-    Scenario::parse("yagi-2024.toml", &text).unwrap_or_else(|p| panic!("{p:#?}"))
+    Scenario::parse(name, &text).unwrap_or_else(|p| panic!("{p:#?}"))
 }
 
 fn run(recipients: Vec<RecipientEntry>) -> DrillReport {
+    run_scenario(&shipped("yagi-2024.toml"), recipients)
+}
+
+fn run_scenario(scenario: &Scenario, recipients: Vec<RecipientEntry>) -> DrillReport {
     let dir = tempfile::tempdir().unwrap();
     tocsin_engine::drill::run(
-        &yagi(),
+        scenario,
         DrillSetup {
             admin_dir: &crate::shared_admin_dir(),
             work_dir: dir.path(),
@@ -110,4 +116,27 @@ fn no_exercise_message_reaches_an_actual_recipient() {
         let body = String::from_utf8_lossy(&request.body);
         assert!(body.contains("<status>Exercise</status>"), "{body}");
     }
+}
+
+#[test]
+fn the_mekong_salinity_drill_meets_its_expected_outcome() {
+    let report = run_scenario(&shipped("mekong-salinity-2020.toml"), Vec::new());
+    for e in &report.expectations {
+        assert!(e.met, "{e:#?}");
+    }
+    assert!(report.false_warnings.is_empty(), "{:#?}", report.warnings);
+}
+
+#[test]
+fn every_shipped_scenario_reads() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let mut read = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            shipped(path.file_name().unwrap().to_str().unwrap());
+            read += 1;
+        }
+    }
+    assert!(read >= 3);
 }
