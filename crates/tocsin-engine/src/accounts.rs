@@ -11,7 +11,8 @@
 //! [`IDLE_MS`] without use (sliding, refreshed at most once a minute) and at the latest
 //! [`ABSOLUTE_MS`] after sign-in, when its user is disabled, or when their password changes.
 //! The principal of a session acts as `user:<username>`, which is what audits record. Time
-//! comes from the engine's clock. This module knows nothing of HTTP or cookies.
+//! comes from the engine's session clock (its own clock unless a drill replaces it). This module
+//! knows nothing of HTTP or cookies.
 
 use crate::access::{Principal, hash_secret};
 use crate::engine::{Engine, EngineError, Result};
@@ -198,7 +199,7 @@ impl Engine {
             role,
             scope_region: scope.region,
             domains: scope.domains,
-            created_ms: self.clock().now().as_millisecond(),
+            created_ms: self.session_clock().now().as_millisecond(),
             disabled: false,
         };
         record.id = match self.store().insert_user(&record) {
@@ -244,7 +245,7 @@ impl Engine {
         username: &str,
         password: &str,
     ) -> std::result::Result<SignedIn, SignInError> {
-        let now = self.clock().now().as_millisecond();
+        let now = self.session_clock().now().as_millisecond();
         let Ok(username) = check_username(username) else {
             burn_hash(password);
             return Err(SignInError::Refused);
@@ -278,7 +279,7 @@ impl Engine {
         let Some((record, user)) = self.store().session(&id)? else {
             return Ok(None);
         };
-        let now = self.clock().now().as_millisecond();
+        let now = self.session_clock().now().as_millisecond();
         let idle_end = record.last_seen_ms + IDLE_MS;
         if user.disabled || now >= record.expires_ms || now >= idle_end {
             self.store().delete_session(&id)?;

@@ -105,6 +105,8 @@ pub struct Engine {
     shapes: crate::map::ShapeCache,
     response: crate::response::ResponseState,
     registry_date: Option<Date>,
+    /// The clock sign-in sessions and lock-outs are measured by (the engine's own by default).
+    session_clock: Arc<dyn Clock>,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -139,6 +141,7 @@ impl Engine {
             warnings.clone(),
             events.clone(),
         );
+        let session_clock = clock.clone();
         let engine = Engine {
             store,
             clock,
@@ -152,6 +155,7 @@ impl Engine {
             shapes: Default::default(),
             response: crate::response::ResponseState::new(playbooks),
             registry_date: options.registry_date,
+            session_clock,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -229,6 +233,16 @@ impl Engine {
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// Measures sign-in sessions and lock-outs by `clock` (the wall clock, when the engine's own
+    /// clock replays a drill faster than people live).
+    pub fn use_session_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.session_clock = clock;
+    }
+
+    pub(crate) fn session_clock(&self) -> &Arc<dyn Clock> {
+        &self.session_clock
     }
 
     /// Today's date in Vietnam, by the engine's clock (or the fixed registry date).

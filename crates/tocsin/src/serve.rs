@@ -130,8 +130,8 @@ pub fn ensure_regions(engine: &Engine, settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-/// Opens the engine for serving: the catalogue from the settings, refused when invalid.
-pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
+/// The engine options of the settings: the catalogue refused when invalid.
+pub fn engine_options(settings: &Settings) -> Result<tocsin_engine::EngineOptions> {
     let catalog = config::load_catalog(settings.catalog.as_deref()).map_err(|problems| {
         anyhow::anyhow!(
             "the rule catalogue is invalid; not starting:\n{}",
@@ -143,15 +143,20 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
         https_only: settings.dispatch.public_url.starts_with("https://"),
         ..tocsin_engine::accounts::AccountSettings::DEFAULT
     });
-    let clock = Arc::new(tocsin_engine::clock::SystemClock);
-    let options = tocsin_engine::EngineOptions {
+    Ok(tocsin_engine::EngineOptions {
         durability: settings.durability,
         catalog,
         warnings: settings.warnings.clone(),
         dispatch: settings.dispatch.clone(),
         playbooks: settings.playbooks.clone(),
         registry_date: None,
-    };
+    })
+}
+
+/// Opens the engine for serving, on the wall clock.
+pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
+    let options = engine_options(settings)?;
+    let clock = Arc::new(tocsin_engine::clock::SystemClock);
     Engine::open(&settings.data, &options, clock)
         .with_context(|| format!("open the store in {}", settings.data.display()))
 }

@@ -59,71 +59,123 @@ pub struct DrillSetup<'a> {
     pub recipients: Vec<crate::dispatch::RecipientEntry>,
 }
 
-/// Runs `scenario` and scores it.
-pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
-    let meta = &scenario.file.drill;
-    let clock = Arc::new(ManualClock::new(meta.start));
-    let mut options = setup.options;
+/// The engine options of a drill: everything it releases carries status Exercise, and the
+/// registry is read as of [`REGISTRY_DATE`].
+pub fn exercise_options(mut options: EngineOptions) -> EngineOptions {
     options.warnings = WarningSettings {
         status: tocsin_cap::Status::Exercise,
         ..options.warnings
     };
     options.registry_date = REGISTRY_DATE.parse().ok();
+    options
+}
+
+/// Runs `scenario` in an engine of its own and scores it.
+pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
+    let clock = Arc::new(ManualClock::new(scenario.file.drill.start));
+    let options = exercise_options(setup.options);
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
     engine.import_regions(setup.admin_dir, &[])?;
-    let admin = Principal::local_admin();
-    let places = communes(&engine)?;
-    let mut stations = scenario.stations.clone();
-    stations.extend(scenario.field_stations(&places));
-    engine.upsert_stations(&admin, stations)?;
-    engine.set_recipients(&admin, &setup.recipients)?;
-    let mut hazards: Vec<String> = engine
-        .catalog()
-        .rules
-        .iter()
-        .map(|r| r.hazard.clone())
-        .collect();
-    hazards.sort();
-    hazards.dedup();
-    for hazard in &hazards {
-        engine.set_auto_release(&admin, hazard, 5)?;
+    let mut drill = Drill::prepare(&engine, scenario, clock, &setup.recipients)?;
+    while let Some(step_ms) = drill.step(&engine)? {
+        if let Speed::Times(factor) = setup.speed {
+            let seconds = step_ms as f64 / 1000.0 / factor;
+            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+        }
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| EngineError::Invalid(format!("the drill cannot start its runtime: {e}")))?;
-    let (start, end) = (meta.start.as_millisecond(), meta.end.as_millisecond());
-    let mut observations = 0;
-    let mut now = start;
-    let mut done_until = start - 1;
-    loop {
-        clock.set(
-            jiff::Timestamp::from_millisecond(now)
-                .map_err(|e| EngineError::Invalid(e.to_string()))?,
+    score::score(&engine, scenario, drill.observations)
+}
+
+/// A drill in progress: it moves the engine's clock one step at a time and injects what the
+/// scenario says happens in that step.
+pub struct Drill<'a> {
+    scenario: &'a Scenario,
+    clock: Arc<ManualClock>,
+    places: Vec<(String, String, [f64; 2])>,
+    runtime: tokio::runtime::Runtime,
+    now: i64,
+    done_until: i64,
+    /// Observations sent so far.
+    pub observations: usize,
+}
+
+impl<'a> Drill<'a> {
+    /// Registers the scenario's stations (and one per commune for each field), the recipients,
+    /// and automatic release for every hazard, in an engine whose registry is imported.
+    pub fn prepare(
+        engine: &Engine,
+        scenario: &'a Scenario,
+        clock: Arc<ManualClock>,
+        recipients: &[crate::dispatch::RecipientEntry],
+    ) -> Result<Drill<'a>> {
+        let admin = Principal::local_admin();
+        let places = communes(engine)?;
+        let mut stations = scenario.stations.clone();
+        stations.extend(scenario.field_stations(&places));
+        engine.upsert_stations(&admin, stations)?;
+        engine.set_recipients(&admin, recipients)?;
+        let mut hazards: Vec<String> = engine
+            .catalog()
+            .rules
+            .iter()
+            .map(|r| r.hazard.clone())
+            .collect();
+        hazards.sort();
+        hazards.dedup();
+        for hazard in &hazards {
+            engine.set_auto_release(&admin, hazard, 5)?;
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                EngineError::Invalid(format!("the drill cannot start its runtime: {e}"))
+            })?;
+        let start = scenario.file.drill.start.as_millisecond();
+        Ok(Drill {
+            scenario,
+            clock,
+            places,
+            runtime,
+            now: start,
+            done_until: start - 1,
+            observations: 0,
+        })
+    }
+
+    /// Plays the current moment (observations, warnings, dissemination, reports) and moves on;
+    /// returns how long the next step is, or `None` once the scenario's end has been played.
+    pub fn step(&mut self, engine: &Engine) -> Result<Option<i64>> {
+        let end = self.scenario.file.drill.end.as_millisecond();
+        if self.done_until >= end {
+            return Ok(None);
+        }
+        let now = self.now;
+        let at = jiff::Timestamp::from_millisecond(now)
+            .map_err(|e| EngineError::Invalid(e.to_string()))?;
+        self.clock.set(at);
+        let mut samples = self.scenario.samples(self.done_until, now);
+        samples.extend(
+            self.scenario
+                .field_samples(self.done_until, now, &self.places),
         );
-        let mut samples = scenario.samples(done_until, now);
-        samples.extend(scenario.field_samples(done_until, now, &places));
-        observations += runtime.block_on(send(&engine, samples))?;
+        self.observations += self.runtime.block_on(send(engine, samples))?;
         engine.tick_warnings()?;
         engine.run_dispatch()?;
-        for report in scenario.file.report.iter().filter(|r| {
+        let done_until = self.done_until;
+        for report in self.scenario.file.report.iter().filter(|r| {
             let t = r.time.as_millisecond();
             done_until < t && t <= now
         }) {
-            engine.open_incident(&admin, &report.report)?;
+            engine.open_incident(&Principal::local_admin(), &report.report)?;
         }
-        done_until = now;
+        self.done_until = now;
         if now >= end {
-            break;
+            return Ok(None);
         }
-        let next = (now + scenario.step_ms).min(end);
-        if let Speed::Times(factor) = setup.speed {
-            let seconds = (next - now) as f64 / 1000.0 / factor;
-            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
-        }
-        now = next;
+        self.now = (now + self.scenario.step_ms).min(end);
+        Ok(Some(self.now - now))
     }
-    score::score(&engine, scenario, observations)
 }
 
 /// Every current commune with a centroid: (code, province, centroid).
