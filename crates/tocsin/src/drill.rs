@@ -119,6 +119,17 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
             e.level_reached
         );
     }
+    for a in &report.alerts {
+        let judged = if a.trusted == a.genuine {
+            "rightly"
+        } else {
+            "WRONGLY"
+        };
+        println!(
+            "  outside alert {} — {}: judged {judged} ({})",
+            a.time, a.label, a.verdict
+        );
+    }
     println!(
         "{} of {} expectations met; {} warnings ({} not expected); {} incidents",
         report.expectations_met,

@@ -88,6 +88,24 @@ pub fn html(report: &DrillReport) -> String {
             )
         })
         .collect();
+    let alerts: String = report
+        .alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&a.time),
+                escape(&a.label),
+                if a.genuine { "genuine" } else { "fake" },
+                escape(&a.verdict),
+                if a.trusted == a.genuine {
+                    "rightly"
+                } else {
+                    "WRONGLY"
+                }
+            )
+        })
+        .collect();
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Drill report — {id}</title>
 <style>body{{font:14px system-ui,sans-serif;margin:1.5rem;color:#1b1f24}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}th,td{{border-bottom:1px solid #c9d1d9;padding:.25rem .6rem;text-align:left}}svg text{{font-size:11px}}.ex{{color:#a4161a;font-weight:700}}</style></head>
@@ -96,6 +114,7 @@ pub fn html(report: &DrillReport) -> String {
 <h2>Timeline</h2><svg viewBox="0 0 {width} {height:.0}" width="{width}" height="{height:.0}" role="img" aria-label="warnings by level over time">{svg}</svg>
 <h2>Expected outcome</h2><table><tr><th>what</th><th>hazard</th><th>province</th><th>level</th><th>by</th><th>result</th><th>reached</th><th>lead</th></tr>{rows}</table>
 <h2>Incidents</h2><table><tr><th>id</th><th>title</th><th>level</th><th>opened</th><th>after warning</th><th>overdue tasks</th><th>shortfalls</th></tr>{incidents}</table>
+<h2>Outside alerts</h2><table><tr><th>time</th><th>alert</th><th>truth</th><th>verification</th><th>judged</th></tr>{alerts}</table>
 </body></html>
 "#,
         id = escape(&report.drill),

@@ -83,7 +83,7 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
             std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
         }
     }
-    score::score(&engine, scenario, drill.observations)
+    score::score(&engine, scenario, drill.observations, drill.alerts)
 }
 
 /// A drill in progress: it moves the engine's clock one step at a time and injects what the
@@ -97,6 +97,8 @@ pub struct Drill<'a> {
     done_until: i64,
     /// Observations sent so far.
     pub observations: usize,
+    /// The outside alerts received so far, with the verification's verdict.
+    pub alerts: Vec<score::JudgedAlert>,
 }
 
 impl<'a> Drill<'a> {
@@ -140,6 +142,7 @@ impl<'a> Drill<'a> {
             now: start,
             done_until: start - 1,
             observations: 0,
+            alerts: Vec::new(),
         })
     }
 
@@ -168,6 +171,19 @@ impl<'a> Drill<'a> {
             done_until < t && t <= now
         }) {
             engine.open_incident(&Principal::local_admin(), &report.report)?;
+        }
+        for alert in self.scenario.file.alert.iter().filter(|a| {
+            let t = a.time.as_millisecond();
+            done_until < t && t <= now
+        }) {
+            let verdict = engine.verify_alert(alert.xml.as_bytes());
+            self.alerts.push(score::JudgedAlert {
+                time: alert.time.to_string(),
+                label: alert.label.clone(),
+                genuine: alert.genuine,
+                trusted: verdict.is_trusted(),
+                verdict: verdict.to_string(),
+            });
         }
         self.done_until = now;
         if now >= end {

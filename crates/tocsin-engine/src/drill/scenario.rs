@@ -63,6 +63,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub report: Vec<ReportDef>,
     #[serde(default)]
+    pub alert: Vec<AlertDef>,
+    #[serde(default)]
     pub expect: Vec<Expectation>,
 }
 
@@ -164,6 +166,22 @@ pub struct ReportDef {
     pub time: jiff::Timestamp,
     #[serde(flatten)]
     pub report: Report,
+}
+
+/// A CAP alert that reaches the operations centre from outside during the drill (a genuine one
+/// from another agency, or a fake circulating on social networks); the drill checks its
+/// signature and trust as the verification page would, and scoring compares the verdict with
+/// `genuine`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertDef {
+    pub time: jiff::Timestamp,
+    /// What the alert is, for the report.
+    pub label: String,
+    /// Whether it is really from its sender (the answer the verification should give).
+    pub genuine: bool,
+    /// The CAP XML as received.
+    pub xml: String,
 }
 
 /// What should happen, for scoring.

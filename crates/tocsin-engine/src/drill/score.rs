@@ -31,6 +31,20 @@ pub struct DrillReport {
     pub level_accuracy: f64,
     pub incidents: Vec<IncidentSummary>,
     pub notifications: NotificationSummary,
+    /// The outside alerts and what their verification said.
+    pub alerts: Vec<JudgedAlert>,
+    /// How many of them the verification judged rightly (fakes untrusted, genuine trusted).
+    pub alerts_judged_rightly: usize,
+}
+
+/// An outside alert received during the drill, with the verification's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JudgedAlert {
+    pub time: String,
+    pub label: String,
+    pub genuine: bool,
+    pub trusted: bool,
+    pub verdict: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,7 +151,12 @@ fn released(engine: &Engine) -> Result<Vec<Released>> {
 }
 
 /// Scores the drill that ran in `engine`.
-pub fn score(engine: &Engine, scenario: &Scenario, observations: usize) -> Result<DrillReport> {
+pub fn score(
+    engine: &Engine,
+    scenario: &Scenario,
+    observations: usize,
+    alerts: Vec<JudgedAlert>,
+) -> Result<DrillReport> {
     let admin = Principal::local_admin();
     let warnings = released(engine)?;
     let incidents = engine.incidents(&admin, 100_000)?;
@@ -266,6 +285,8 @@ pub fn score(engine: &Engine, scenario: &Scenario, observations: usize) -> Resul
             acknowledged: delays.len(),
             median_minutes_to_ack: delays.get(delays.len() / 2).copied(),
         },
+        alerts_judged_rightly: alerts.iter().filter(|a| a.trusted == a.genuine).count(),
+        alerts,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Drills: the Typhoon Yagi scenario raises the expected warnings (storm level 4 at sea, the
 //! Thao at Yên Bái at level 3 or more, heavy rain in Lào Cai) and the Làng Nủ incident, reports
 //! their lead times, and gives the same report twice; every message it sends is an Exercise and
-//! reaches only drill participants, never an actual recipient.
+//! reaches only drill participants, never an actual recipient. The multi-crisis drill exposes the
+//! fake alerts, and the Mekong salinity drill meets its expected outcome.
 
 use crate::receiver::{SECRET, receiver};
 use std::path::PathBuf;
@@ -139,4 +140,15 @@ fn every_shipped_scenario_reads() {
         }
     }
     assert!(read >= 3);
+}
+
+#[test]
+fn the_multi_crisis_drill_exposes_the_fake_alerts() {
+    let report = run_scenario(&shipped("multi-crisis.toml"), Vec::new());
+    for e in &report.expectations {
+        assert!(e.met, "{e:#?}");
+    }
+    assert_eq!(report.alerts.len(), 2);
+    assert_eq!(report.alerts_judged_rightly, 2, "{:#?}", report.alerts);
+    assert!(report.alerts.iter().all(|a| !a.trusted));
 }
