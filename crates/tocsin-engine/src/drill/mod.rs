@@ -76,7 +76,9 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     let options = exercise_options(setup.options);
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
     engine.import_regions(setup.admin_dir, &[])?;
+    let data_root = setup.admin_dir.parent().unwrap_or(setup.admin_dir);
     let mut drill = Drill::prepare(&engine, scenario, clock, &setup.recipients)?;
+    drill.read_records(data_root)?;
     while let Some(step_ms) = drill.step(&engine)? {
         if let Speed::Times(factor) = setup.speed {
             let seconds = step_ms as f64 / 1000.0 / factor;
@@ -99,6 +101,8 @@ pub struct Drill<'a> {
     pub observations: usize,
     /// The outside alerts received so far, with the verification's verdict.
     pub alerts: Vec<score::JudgedAlert>,
+    /// Observations read from the shared records (disease counts), sent when their time comes.
+    records: Vec<scenario::Sample>,
 }
 
 impl<'a> Drill<'a> {
@@ -143,7 +147,22 @@ impl<'a> Drill<'a> {
             done_until: start - 1,
             observations: 0,
             alerts: Vec::new(),
+            records: Vec::new(),
         })
+    }
+
+    /// Reads the scenario's records from the shared data folder `data_root` (`data/vn`).
+    pub fn read_records(&mut self, data_root: &Path) -> Result<()> {
+        let meta = &self.scenario.file.drill;
+        let (from, to) = (meta.start.as_millisecond(), meta.end.as_millisecond());
+        for counts in &self.scenario.file.monthly_counts {
+            let read = counts
+                .read(data_root, from, to)
+                .map_err(EngineError::Invalid)?;
+            self.records.extend(read);
+        }
+        self.records.sort_by_key(|s| s.2);
+        Ok(())
     }
 
     /// Plays the current moment (observations, warnings, dissemination, reports) and moves on;
@@ -157,15 +176,18 @@ impl<'a> Drill<'a> {
         let at = jiff::Timestamp::from_millisecond(now)
             .map_err(|e| EngineError::Invalid(e.to_string()))?;
         self.clock.set(at);
-        let mut samples = self.scenario.samples(self.done_until, now);
+        let done_until = self.done_until;
+        let mut samples = self.scenario.samples(done_until, now);
+        samples.extend(self.scenario.field_samples(done_until, now, &self.places));
         samples.extend(
-            self.scenario
-                .field_samples(self.done_until, now, &self.places),
+            self.records
+                .iter()
+                .filter(|r| done_until < r.2 && r.2 <= now)
+                .cloned(),
         );
         self.observations += self.runtime.block_on(send(engine, samples))?;
         engine.tick_warnings()?;
         engine.run_dispatch()?;
-        let done_until = self.done_until;
         for report in self.scenario.file.report.iter().filter(|r| {
             let t = r.time.as_millisecond();
             done_until < t && t <= now

@@ -65,6 +65,8 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub alert: Vec<AlertDef>,
     #[serde(default)]
+    pub monthly_counts: Vec<MonthlyCountsDef>,
+    #[serde(default)]
     pub expect: Vec<Expectation>,
 }
 
@@ -184,11 +186,92 @@ pub struct AlertDef {
     pub xml: String,
 }
 
+/// Monthly case counts read from a disease record file of the shared data (the GDPM format:
+/// `disease,province,year,month,incidence,mortality`), sent as the station's metric on the last
+/// day of each month in the drill's span (07:00 Vietnam time, when the month's report is in); a
+/// month without a count is a missing report, not zero.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlyCountsDef {
+    /// The file, relative to the shared data folder `data/vn` (e.g. `events/gdpm_dengue_monthly_by_province.csv`).
+    pub file: String,
+    pub disease: String,
+    /// The province as the file names it (e.g. `Ha Noi`).
+    pub province: String,
+    pub station: String,
+    pub metric: String,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+impl MonthlyCountsDef {
+    /// The counts within `[from_ms, to_ms]` from the file under `data_root`, in time order.
+    pub fn read(
+        &self,
+        data_root: &std::path::Path,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Sample>, String> {
+        let path = data_root.join(&self.file);
+        let mut reader =
+            csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut samples = Vec::new();
+        for (line, row) in reader.records().enumerate() {
+            let row = row.map_err(|e| format!("{}: line {}: {e}", path.display(), line + 2))?;
+            if row.get(0) != Some(self.disease.as_str())
+                || row.get(1) != Some(self.province.as_str())
+            {
+                continue;
+            }
+            let bad = |field: &str| format!("{}: line {}: {field}", path.display(), line + 2);
+            let year: i16 = row
+                .get(2)
+                .and_then(|y| y.parse().ok())
+                .ok_or_else(|| bad("year"))?;
+            let month = row
+                .get(3)
+                .and_then(|m| MONTHS.iter().position(|n| *n == m))
+                .ok_or_else(|| bad("month"))?;
+            let day = jiff::civil::date(year, month as i8 + 1, 1)
+                .last_of_month()
+                .at(7, 0, 0, 0);
+            let time = day
+                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(7)))
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .timestamp()
+                .as_millisecond();
+            let count = row.get(4).unwrap_or_default();
+            if !(from_ms..=to_ms).contains(&time) || count.is_empty() {
+                // Outside the drill, or a month without a report (missing, not zero).
+                continue;
+            }
+            let count: f64 = count.parse().map_err(|_| bad("incidence"))?;
+            samples.push((self.station.clone(), self.metric.clone(), time, count));
+        }
+        samples.sort_by_key(|s| s.2);
+        Ok(samples)
+    }
+}
+
 /// What should happen, for scoring.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Expectation {
-    /// `warning` (released by the system) or `incident` (opened, from a warning or a report).
+    /// `warning` (released by the system), `detection` (a rule's or outbreak detector's level,
+    /// released or not) or `incident` (opened, from a warning or a report).
     pub what: String,
     pub hazard: String,
     pub province: String,
@@ -196,6 +279,9 @@ pub struct Expectation {
     pub commune: Option<String>,
     pub min_level: u8,
     pub by: jiff::Timestamp,
+    /// What happens before this does not count (an earlier, separate event).
+    #[serde(default)]
+    pub after: Option<jiff::Timestamp>,
 }
 
 /// A checked scenario.
@@ -279,9 +365,9 @@ impl Scenario {
             }
         }
         for (i, e) in file.expect.iter().enumerate() {
-            if !["warning", "incident"].contains(&e.what.as_str()) {
+            if !["warning", "detection", "incident"].contains(&e.what.as_str()) {
                 problems.push(format!(
-                    "{name}: expect {i}: what: {:?} is neither warning nor incident",
+                    "{name}: expect {i}: what: {:?} is none of warning, detection, incident",
                     e.what
                 ));
             }

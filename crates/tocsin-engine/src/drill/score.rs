@@ -160,41 +160,19 @@ pub fn score(
     let admin = Principal::local_admin();
     let warnings = released(engine)?;
     let incidents = engine.incidents(&admin, 100_000)?;
+    let detections = engine.detections(&admin, 0, i64::MAX, 1_000_000)?;
     let meta = &scenario.file.drill;
     let mut expectations = Vec::new();
     let mut matched_warnings = Vec::new();
     for e in &scenario.file.expect {
         let score = match e.what.as_str() {
             "warning" => {
-                let found = warnings
-                    .iter()
-                    .filter(|w| w.hazard == e.hazard && w.province == e.province)
-                    .filter(|w| e.commune.as_ref().is_none_or(|c| w.communes.contains(c)))
-                    .max_by_key(|w| w.levels.iter().map(|l| l.1).max().unwrap_or(0));
-                if let Some(w) = found {
-                    matched_warnings.push(w.warning);
-                }
-                let reached = found.map_or(0, |w| w.levels.iter().map(|l| l.1).max().unwrap_or(0));
-                let first = found.and_then(|w| {
-                    w.levels
-                        .iter()
-                        .filter(|l| l.1 >= e.min_level)
-                        .map(|l| l.0)
-                        .min()
-                });
-                scored(e, first, reached, found.map(|w| w.warning))
+                let (score, matched) = score_warning(e, &warnings);
+                matched_warnings.extend(matched);
+                score
             }
-            _ => {
-                let found = incidents
-                    .iter()
-                    .filter(|i| i.hazard == e.hazard && i.province == e.province)
-                    .filter(|i| e.commune.as_ref().is_none_or(|c| *c == i.area))
-                    .min_by_key(|i| i.opened_ms);
-                let at = found
-                    .filter(|i| i.level >= e.min_level)
-                    .map(|i| i.opened_ms);
-                scored(e, at, found.map_or(0, |i| i.level), found.map(|i| i.id))
-            }
+            "detection" => score_detection(e, &detections),
+            _ => score_incident(e, &incidents),
         };
         expectations.push(score);
     }
@@ -288,6 +266,62 @@ pub fn score(
         alerts_judged_rightly: alerts.iter().filter(|a| a.trusted == a.genuine).count(),
         alerts,
     })
+}
+
+/// The expected warning: the matching warning that went highest, and when it first reached the
+/// expected level.
+fn score_warning(e: &Expectation, warnings: &[Released]) -> (ExpectationScore, Option<u64>) {
+    let highest = |w: &Released| w.levels.iter().map(|l| l.1).max().unwrap_or(0);
+    let found = warnings
+        .iter()
+        .filter(|w| w.hazard == e.hazard && w.province == e.province)
+        .filter(|w| e.commune.as_ref().is_none_or(|c| w.communes.contains(c)))
+        .max_by_key(|w| highest(w));
+    let first = found.and_then(|w| {
+        w.levels
+            .iter()
+            .filter(|l| l.1 >= e.min_level && counts(e, l.0))
+            .map(|l| l.0)
+            .min()
+    });
+    let score = scored(e, first, found.map_or(0, highest), found.map(|w| w.warning));
+    (score, found.map(|w| w.warning))
+}
+
+/// The expected detection: the first level change of the hazard in the place that reached the
+/// expected level.
+fn score_detection(e: &Expectation, detections: &[tocsin_store::Detection]) -> ExpectationScore {
+    let found: Vec<_> = detections
+        .iter()
+        .filter(|d| d.hazard == e.hazard && d.province.as_deref() == Some(e.province.as_str()))
+        .filter(|d| e.commune.is_none() || d.commune == e.commune)
+        .collect();
+    let reached = found.iter().map(|d| d.to_level).max().unwrap_or(0);
+    let first = found
+        .iter()
+        .filter(|d| d.to_level >= e.min_level && counts(e, d.time_ms))
+        .map(|d| d.time_ms)
+        .min();
+    scored(e, first, reached, None)
+}
+
+/// The expected incident: the first one of the hazard in the place.
+fn score_incident(e: &Expectation, incidents: &[tocsin_store::IncidentRecord]) -> ExpectationScore {
+    let found = incidents
+        .iter()
+        .filter(|i| i.hazard == e.hazard && i.province == e.province)
+        .filter(|i| e.commune.as_ref().is_none_or(|c| *c == i.area) && counts(e, i.opened_ms))
+        .min_by_key(|i| i.opened_ms);
+    let at = found
+        .filter(|i| i.level >= e.min_level)
+        .map(|i| i.opened_ms);
+    scored(e, at, found.map_or(0, |i| i.level), found.map(|i| i.id))
+}
+
+/// Whether something at `time_ms` can meet the expectation (not before its `after`).
+fn counts(e: &Expectation, time_ms: i64) -> bool {
+    e.after
+        .is_none_or(|after| time_ms >= after.as_millisecond())
 }
 
 fn scored(

@@ -2,7 +2,8 @@
 //! Thao at Yên Bái at level 3 or more, heavy rain in Lào Cai) and the Làng Nủ incident, reports
 //! their lead times, and gives the same report twice; every message it sends is an Exercise and
 //! reaches only drill participants, never an actual recipient. The multi-crisis drill exposes the
-//! fake alerts, and the Mekong salinity drill meets its expected outcome.
+//! fake alerts, the Mekong salinity drill meets its expected outcome, and the Hà Nội dengue drill
+//! raises the outbreak signal from the national disease records.
 
 use crate::receiver::{SECRET, receiver};
 use std::path::PathBuf;
@@ -151,4 +152,12 @@ fn the_multi_crisis_drill_exposes_the_fake_alerts() {
     assert_eq!(report.alerts.len(), 2);
     assert_eq!(report.alerts_judged_rightly, 2, "{:#?}", report.alerts);
     assert!(report.alerts.iter().all(|a| !a.trusted));
+}
+
+#[test]
+fn the_hanoi_dengue_drill_raises_the_outbreak_signal_from_the_real_records() {
+    let report = run_scenario(&shipped("hanoi-dengue-2017.toml"), Vec::new());
+    let signal = &report.expectations[0];
+    assert!(signal.met, "{signal:#?}");
+    assert_eq!(report.observations, 119, "ten years of monthly counts, one missing report");
 }
