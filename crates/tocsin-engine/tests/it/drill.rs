@@ -159,5 +159,8 @@ fn the_hanoi_dengue_drill_raises_the_outbreak_signal_from_the_real_records() {
     let report = run_scenario(&shipped("hanoi-dengue-2017.toml"), Vec::new());
     let signal = &report.expectations[0];
     assert!(signal.met, "{signal:#?}");
-    assert_eq!(report.observations, 119, "ten years of monthly counts, one missing report");
+    assert_eq!(
+        report.observations, 119,
+        "monthly counts from January 2008; December 2017 is reported after the drill ends"
+    );
 }
