@@ -40,7 +40,7 @@ struct Cli {
 enum Command {
     /// Run the HTTP API.
     Serve(serve::ServeArgs),
-    /// Run the server with the registry, a synthetic station network and a live sample feed.
+    /// Run the server with the registry and the Typhoon Yagi drill playing as an exercise.
     Demo(demo::DemoArgs),
     /// Run drills: scenarios replayed at accelerated time as an exercise, then scored.
     #[command(subcommand)]
