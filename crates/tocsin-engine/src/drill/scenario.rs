@@ -202,7 +202,8 @@ pub struct MonthlyCountsDef {
     pub metric: String,
 }
 
-const MONTHS: [&str; 12] = [
+/// Month names as the GDPM records spell them.
+pub const MONTHS: [&str; 12] = [
     "January",
     "February",
     "March",

@@ -7,21 +7,7 @@ use tocsin_core::observation::ObservationInput;
 use tocsin_core::outbreak::{Method, Range, Series};
 use tocsin_core::station::{Domain, MetricSpec, Station};
 use tocsin_engine::access::Principal;
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+use tocsin_engine::drill::scenario::MONTHS;
 
 /// Hà Nội's monthly dengue cases from `first_year`, in time order.
 fn hanoi_dengue(first_year: i32) -> Vec<(i32, usize, f64)> {
