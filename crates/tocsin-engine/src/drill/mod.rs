@@ -120,12 +120,10 @@ impl<'a> Drill<'a> {
         stations.extend(scenario.field_stations(&places));
         engine.upsert_stations(&admin, stations)?;
         engine.set_recipients(&admin, recipients)?;
-        let mut hazards: Vec<String> = engine
-            .catalog()
-            .rules
-            .iter()
-            .map(|r| r.hazard.clone())
-            .collect();
+        let catalog = engine.catalog();
+        let rules = catalog.rules.iter().map(|r| r.hazard.clone());
+        let outbreaks = catalog.outbreaks.iter().map(|o| o.hazard.clone());
+        let mut hazards: Vec<String> = rules.chain(outbreaks).collect();
         hazards.sort();
         hazards.dedup();
         for hazard in &hazards {
