@@ -208,13 +208,10 @@ impl Engine {
         Ok(())
     }
 
-    /// The catalogue in use.
-    pub fn catalog(&self) -> CompiledCatalog {
-        self.detector
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .catalog()
-            .clone()
+    /// The catalogue in use, shared: reading it neither copies it nor waits for the writer
+    /// thread's detector.
+    pub fn catalog(&self) -> Arc<CompiledCatalog> {
+        self.warnings.catalog()
     }
 
     /// Opens the SQLite store in `data_dir` (created if needed).
@@ -323,7 +320,7 @@ impl Engine {
         self.store
             .import_regions(&import.regions, &import.successions)?;
         self.reload_boundaries()?;
-        self.replace_catalog(self.catalog())?;
+        self.replace_catalog((*self.catalog()).clone())?;
         Ok(import.report)
     }
 
@@ -1124,7 +1121,7 @@ impl Engine {
         to_ms: i64,
         truth: &[crate::backtest::TruthEvent],
     ) -> Result<Vec<crate::backtest::RuleScore>> {
-        let catalog = catalog.unwrap_or_else(|| self.catalog());
+        let catalog = catalog.unwrap_or_else(|| (*self.catalog()).clone());
         let horizon_ms = Detector::new(catalog.clone()).horizon_ms();
         let mut observations = self.store.observed_since(from_ms - horizon_ms)?;
         observations.retain(|&(_, time_ms, _)| time_ms < to_ms);

@@ -120,7 +120,8 @@ impl WarningDesk {
         *self.catalog.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
     }
 
-    fn catalog(&self) -> Arc<CompiledCatalog> {
+    /// The catalogue in use (the engine's, replaced with it).
+    pub fn catalog(&self) -> Arc<CompiledCatalog> {
         self.catalog
             .read()
             .unwrap_or_else(|e| e.into_inner())

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::region::RegionKind;
 use tocsin_engine::access::Principal;
 use tocsin_engine::{
@@ -32,7 +31,7 @@ struct Names {
 
 impl Names {
     fn read(engine: &Engine, who: &Principal, lang: Lang) -> Result<Names, EngineError> {
-        let catalog: CompiledCatalog = engine.catalog();
+        let catalog = engine.catalog();
         let mut hazards = HashMap::new();
         let mut rules = HashMap::new();
         for rule in &catalog.rules {
