@@ -427,12 +427,7 @@ fn record_of(entry: &RecipientEntry, now: i64) -> RecipientRecord {
 }
 
 fn entry_of(record: &RecipientRecord) -> Result<RecipientEntry> {
-    let tier = match record.tier.as_str() {
-        "commune" => Tier::Commune,
-        "province" => Tier::Province,
-        "national" => Tier::National,
-        other => return Err(corrupt("recipient tier", other)),
-    };
+    let tier = Tier::parse(&record.tier).ok_or_else(|| corrupt("recipient tier", &record.tier))?;
     let endpoints =
         serde_json::from_str(&record.endpoints).map_err(|e| corrupt("recipient endpoints", e))?;
     Ok(RecipientEntry {

@@ -21,7 +21,7 @@ use route::{Policy, Route};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The administrative level a recipient answers at.
+/// The administrative level a recipient answers at (and a scenario or resource belongs to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
@@ -37,6 +37,13 @@ impl Tier {
             Tier::Province => "province",
             Tier::National => "national",
         }
+    }
+
+    /// Reads `commune`, `province` or `national`.
+    pub fn parse(text: &str) -> Option<Tier> {
+        [Tier::Commune, Tier::Province, Tier::National]
+            .into_iter()
+            .find(|t| t.as_str() == text)
     }
 
     /// The tier told when this one does not acknowledge.

@@ -48,27 +48,6 @@ impl Category {
     }
 }
 
-/// The administrative level a scenario or a resource belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Commune,
-    Province,
-    National,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Commune => "commune",
-            Tier::Province => "province",
-            Tier::National => "national",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Tier> {
-        [Tier::Commune, Tier::Province, Tier::National]
-            .into_iter()
-            .find(|t| t.as_str() == text)
-    }
-}
+/// The administrative level a scenario or a resource belongs to: the same levels recipients
+/// answer at.
+pub use crate::dispatch::Tier;
