@@ -2,6 +2,14 @@
 
 use jiff::Timestamp;
 
+/// A time in milliseconds since the epoch as RFC 3339 in UTC (`2024-09-09T06:00:00Z`), as the
+/// API and reports write times; empty for a time out of range.
+pub fn timestamp_text(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
 /// A source of the current time. Production uses the system clock (in the engine); tests and
 /// drills use a manual clock so that replays are deterministic.
 pub trait Clock: Send + Sync {

@@ -152,7 +152,7 @@ pub enum SignInError {
     Refused,
     #[error(
         "username: locked after {MAX_FAILURES} failed sign-ins until {}; try again then, or ask an administrator to set a new password",
-        jiff::Timestamp::from_millisecond(*until_ms).map(|t| t.to_string()).unwrap_or_default()
+        tocsin_core::clock::timestamp_text(*until_ms)
     )]
     Locked { until_ms: i64 },
     #[error("username: the account {0:?} is disabled")]

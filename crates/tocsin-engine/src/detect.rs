@@ -281,9 +281,7 @@ impl Detector {
 
 /// A detection as JSON, as the API and the live stream show it.
 pub fn detection_json(d: &Detection) -> serde_json::Value {
-    let time = jiff::Timestamp::from_millisecond(d.time_ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
+    let time = tocsin_core::clock::timestamp_text(d.time_ms);
     let lead = d.lead.map(|l| {
         serde_json::json!({"expected_seconds": l.expected_s, "earliest_seconds": l.earliest_s, "latest_seconds": l.latest_s})
     });

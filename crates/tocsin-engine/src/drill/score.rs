@@ -9,6 +9,7 @@ use crate::access::Principal;
 use crate::engine::{Engine, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tocsin_core::clock::timestamp_text;
 use tocsin_store::VersionState;
 
 /// The scored drill.
@@ -96,12 +97,6 @@ pub struct NotificationSummary {
     pub acknowledged: usize,
     /// Median minutes from notification to acknowledgement, of those acknowledged.
     pub median_minutes_to_ack: Option<i64>,
-}
-
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 /// A warning as scored: its versions' first release, highest level, whether all are exercises.
@@ -207,7 +202,7 @@ pub fn score(
             hazard: i.hazard.clone(),
             level: i.level,
             exercise: i.exercise,
-            opened: time_text(i.opened_ms),
+            opened: timestamp_text(i.opened_ms),
             minutes_after_warning: warned.map(|w| (i.opened_ms - w) / 60_000),
             tasks: detail.tasks.len(),
             overdue_tasks: detail
@@ -245,14 +240,17 @@ pub fn score(
                 warning: w.warning,
                 hazard: w.hazard.clone(),
                 province: w.province.clone(),
-                first_released: time_text(w.first_ms),
+                first_released: timestamp_text(w.first_ms),
                 highest_level: w.levels.iter().map(|l| l.1).max().unwrap_or(0),
                 versions: w.versions,
                 all_exercise: w.all_exercise,
                 levels: {
                     let mut levels = w.levels.clone();
                     levels.sort();
-                    levels.into_iter().map(|(t, l)| (time_text(t), l)).collect()
+                    levels
+                        .into_iter()
+                        .map(|(t, l)| (timestamp_text(t), l))
+                        .collect()
                 },
             })
             .collect(),
@@ -334,7 +332,7 @@ fn scored(
     ExpectationScore {
         expected: e.clone(),
         met: happened_ms.is_some_and(|t| t <= by),
-        happened: happened_ms.map(time_text),
+        happened: happened_ms.map(timestamp_text),
         lead_minutes: happened_ms.map(|t| (by - t) / 60_000),
         level_reached,
         by_id,

@@ -19,6 +19,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use tocsin_core::access::Role;
+use tocsin_core::clock::timestamp_text;
 use tocsin_core::region::{Region, RegionKind};
 use tocsin_core::response::Tier;
 use tocsin_core::response::matching::{Need, Place, Registry};
@@ -80,12 +81,6 @@ pub struct AfterAction {
     pub shortfalls: BTreeMap<String, u64>,
     /// Disbursed to the incident, net of reversals, in đồng.
     pub costs_vnd: i64,
-}
-
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 impl Engine {
@@ -475,8 +470,8 @@ impl Engine {
             .sum();
         Ok(AfterAction {
             summary: summary.trim().to_string(),
-            opened: time_text(detail.incident.opened_ms),
-            closed: time_text(now),
+            opened: timestamp_text(detail.incident.opened_ms),
+            closed: timestamp_text(now),
             duration_hours: (now - detail.incident.opened_ms) as f64 / 3_600_000.0,
             tasks_done: tasks.iter().filter(|t| t.status == "done").count(),
             tasks_closed_unfinished: tasks.iter().filter(|t| t.status != "done").count(),

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::clock::timestamp_text;
 use tocsin_core::dispatch::Silence;
 use tocsin_core::dispatch::route::Matchers;
 use tocsin_engine::dispatch::RecipientEntry;
@@ -31,12 +32,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/notifications/{id}/ack", post(acknowledge))
         .route("/api/v1/stream", get(stream))
         .route("/ack/{token}", get(acknowledge_page).post(acknowledge_link))
-}
-
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 async fn recipients(
@@ -78,8 +73,8 @@ async fn set_recipients(
 fn silence_json(s: &SilenceRecord) -> Value {
     json!({
         "id": s.id, "matchers": serde_json::from_str::<Value>(&s.matchers).unwrap_or(Value::Null), "recipient": s.recipient,
-        "starts": time_text(s.starts_ms), "ends": time_text(s.ends_ms), "author": s.author, "reason": s.reason,
-        "created": time_text(s.created_ms), "expired_by": s.expired_by, "expired": s.expired_ms.map(time_text),
+        "starts": timestamp_text(s.starts_ms), "ends": timestamp_text(s.ends_ms), "author": s.author, "reason": s.reason,
+        "created": timestamp_text(s.created_ms), "expired_by": s.expired_by, "expired": s.expired_ms.map(timestamp_text),
     })
 }
 
@@ -166,8 +161,8 @@ fn notification_json(n: &NotificationRecord) -> Value {
         .map(|d| {
             json!({
                 "endpoint": serde_json::from_str::<Value>(&d.endpoint).unwrap_or(Value::Null),
-                "idempotency_key": d.idempotency_key, "state": d.state, "delivered": d.delivered_ms.map(time_text),
-                "attempts": d.attempts.iter().map(|a| json!({"attempt": a.attempt, "time": time_text(a.time_ms), "outcome": a.outcome, "error": a.error})).collect::<Vec<_>>(),
+                "idempotency_key": d.idempotency_key, "state": d.state, "delivered": d.delivered_ms.map(timestamp_text),
+                "attempts": d.attempts.iter().map(|a| json!({"attempt": a.attempt, "time": timestamp_text(a.time_ms), "outcome": a.outcome, "error": a.error})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -175,7 +170,7 @@ fn notification_json(n: &NotificationRecord) -> Value {
         "id": n.id, "recipient": n.recipient, "warning": n.warning, "version": n.version, "province": n.province,
         "reason": serde_json::from_str::<Value>(&n.reason).unwrap_or(Value::Null),
         "suppressed": n.suppressed.as_deref().map(|s| serde_json::from_str::<Value>(s).unwrap_or(Value::Null)),
-        "needs_ack": n.needs_ack, "created": time_text(n.created_ms), "acked_by": n.acked_by, "acked": n.acked_ms.map(time_text),
+        "needs_ack": n.needs_ack, "created": timestamp_text(n.created_ms), "acked_by": n.acked_by, "acked": n.acked_ms.map(timestamp_text),
         "deliveries": deliveries,
     })
 }
@@ -210,12 +205,12 @@ fn record_csv(found: &[NotificationRecord]) -> String {
             n.warning.to_string(),
             n.version.to_string(),
             n.province.clone(),
-            time_text(n.created_ms),
+            timestamp_text(n.created_ms),
             n.reason.clone(),
             n.suppressed.clone().unwrap_or_default(),
             n.needs_ack.to_string(),
             n.acked_by.clone().unwrap_or_default(),
-            n.acked_ms.map(time_text).unwrap_or_default(),
+            n.acked_ms.map(timestamp_text).unwrap_or_default(),
         ];
         let mut lines: Vec<Vec<String>> = Vec::new();
         for d in &n.deliveries {
@@ -229,7 +224,7 @@ fn record_csv(found: &[NotificationRecord]) -> String {
                     d.idempotency_key.clone(),
                     d.state.clone(),
                     a.attempt.to_string(),
-                    time_text(a.time_ms),
+                    timestamp_text(a.time_ms),
                     a.outcome.clone(),
                     a.error.clone().unwrap_or_default(),
                 ];

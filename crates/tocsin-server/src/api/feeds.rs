@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::clock::timestamp_text;
 use tocsin_engine::feeds::{ExternalAlertRecord, SubscriptionRecord};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -25,16 +26,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/external-alerts", get(external_alerts))
 }
 
-fn time_text(ms: Option<i64>) -> Option<String> {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-        .map(|t| t.to_string())
-}
-
 fn subscription_json(s: &SubscriptionRecord) -> Value {
     json!({
-        "id": s.id, "url": s.url, "name": s.name, "added_by": s.added_by, "added": time_text(Some(s.added_ms)),
-        "etag": s.etag, "last_modified": s.last_modified, "last_polled": time_text(s.last_polled_ms),
-        "next_poll": time_text(Some(s.next_poll_ms)), "failures": s.failures, "last_error": s.last_error,
+        "id": s.id, "url": s.url, "name": s.name, "added_by": s.added_by, "added": timestamp_text(s.added_ms),
+        "etag": s.etag, "last_modified": s.last_modified, "last_polled": s.last_polled_ms.map(timestamp_text),
+        "next_poll": timestamp_text(s.next_poll_ms), "failures": s.failures, "last_error": s.last_error,
     })
 }
 
@@ -42,10 +38,10 @@ fn external_alert_json(a: &ExternalAlertRecord) -> Value {
     let findings: Value = serde_json::from_str(&a.findings).unwrap_or(Value::Null);
     json!({
         "id": a.id, "subscription": a.subscription, "source": a.source, "sender": a.sender, "identifier": a.identifier,
-        "sent": time_text(a.sent_ms), "status": a.status, "msg_type": a.msg_type, "event": a.event,
+        "sent": a.sent_ms.map(timestamp_text), "status": a.status, "msg_type": a.msg_type, "event": a.event,
         "severity": a.severity, "urgency": a.urgency, "certainty": a.certainty, "headline": a.headline,
-        "expires": time_text(a.expires_ms), "signature": a.signature, "placement": a.placement,
-        "received": time_text(Some(a.received_ms)), "findings": findings,
+        "expires": a.expires_ms.map(timestamp_text), "signature": a.signature, "placement": a.placement,
+        "received": timestamp_text(a.received_ms), "findings": findings,
         "regions": a.regions.iter().map(|r| json!({"region": r.region, "province": r.province, "matched_by": r.matched_by})).collect::<Vec<_>>(),
     })
 }

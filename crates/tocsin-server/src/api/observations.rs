@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::clock::timestamp_text;
 use tocsin_core::observation::parse_time;
 use tocsin_engine::SeriesQuery;
 
@@ -159,17 +160,11 @@ async fn series(
     let buckets = blocking(move || engine.series(&who, &st, &me, query)).await?;
     let steps: Vec<Value> = buckets
         .iter()
-        .map(|b| json!({"start": millis_to_text(b.start_ms), "count": b.count, "mean": b.mean, "min": b.min, "max": b.max, "sum": b.sum}))
+        .map(|b| json!({"start": timestamp_text(b.start_ms), "count": b.count, "mean": b.mean, "min": b.min, "max": b.max, "sum": b.sum}))
         .collect();
     Ok(Json(
         json!({"station": station, "metric": metric, "kind": if forecast { "forecast" } else { "observed" }, "step_seconds": step_ms / 1000, "steps": steps}),
     ))
-}
-
-fn millis_to_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -186,7 +181,7 @@ async fn latest(
     let values = blocking(move || engine.latest(&who, p.region.as_deref())).await?;
     Ok(Json(values
         .iter()
-        .map(|v| json!({"station": v.station, "metric": v.metric, "unit": v.unit, "commune": v.commune, "time": millis_to_text(v.time_ms), "value": v.value}))
+        .map(|v| json!({"station": v.station, "metric": v.metric, "unit": v.unit, "commune": v.commune, "time": timestamp_text(v.time_ms), "value": v.value}))
         .collect()))
 }
 
@@ -212,11 +207,11 @@ async fn versions(
             .iter()
             .map(|v| {
                 json!({
-                    "time": millis_to_text(v.time_ms),
-                    "issued": (v.issued_ms != 0).then(|| millis_to_text(v.issued_ms)),
+                    "time": timestamp_text(v.time_ms),
+                    "issued": (v.issued_ms != 0).then(|| timestamp_text(v.issued_ms)),
                     "value": v.value,
                     "seq": v.seq,
-                    "received": v.received_ms.map(millis_to_text),
+                    "received": v.received_ms.map(timestamp_text),
                 })
             })
             .collect(),

@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::clock::timestamp_text;
 use tocsin_core::response::matching::Need;
 use tocsin_core::response::{Category, Tier};
 use tocsin_engine::response::ledgers::Movement;
@@ -41,12 +42,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/funds/{id}/contributions", post(contribute))
         .route("/api/v1/funds/{id}/disbursements", post(disburse))
         .route("/api/v1/funds/postings/{posting}/reversal", post(reverse))
-}
-
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 fn body_of<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
@@ -99,8 +94,8 @@ fn incident_json(i: &IncidentRecord) -> Value {
         "tier": i.tier.as_str(), "level": i.level, "warning": i.warning, "exercise": i.exercise,
         "status": i.status, "source": i.source,
         "report": i.report.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
-        "opened": time_text(i.opened_ms), "opened_by": i.opened_by,
-        "closed": i.closed_ms.map(time_text), "closed_by": i.closed_by,
+        "opened": timestamp_text(i.opened_ms), "opened_by": i.opened_by,
+        "closed": i.closed_ms.map(timestamp_text), "closed_by": i.closed_by,
         "after_action": i.after_action.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()),
     })
 }
@@ -114,23 +109,23 @@ fn detail_json(d: &IncidentDetail) -> Value {
         .collect();
     out["tasks"] = d.tasks.iter().map(|t| json!({
         "task": t.task, "scenario": t.scenario, "level": t.level, "title_vi": t.title_vi, "title_en": t.title_en,
-        "lead": t.lead, "supporting": t.supporting, "depends_on": t.depends_on, "due": time_text(t.due_ms),
-        "status": t.status, "opened": time_text(t.opened_ms), "ended": t.ended_ms.map(time_text), "ended_by": t.ended_by,
+        "lead": t.lead, "supporting": t.supporting, "depends_on": t.depends_on, "due": timestamp_text(t.due_ms),
+        "status": t.status, "opened": timestamp_text(t.opened_ms), "ended": t.ended_ms.map(timestamp_text), "ended_by": t.ended_by,
     })).collect();
     out["requests"] = d.requests.iter().map(|r| json!({
         "id": r.id, "scenario": r.scenario, "category": r.category.as_str(), "kind": r.kind,
-        "quantity": r.quantity, "unit": r.unit, "shortfall": r.shortfall, "created": time_text(r.created_ms),
+        "quantity": r.quantity, "unit": r.unit, "shortfall": r.shortfall, "created": timestamp_text(r.created_ms),
     })).collect();
     out["assignments"] = d.assignments.iter().map(|a| json!({
         "request": a.request, "resource": a.resource, "quantity": a.quantity, "source": a.source,
-        "distance_km": a.distance_km, "assigned": time_text(a.assigned_ms), "released": a.released_ms.map(time_text),
+        "distance_km": a.distance_km, "assigned": timestamp_text(a.assigned_ms), "released": a.released_ms.map(timestamp_text),
     })).collect();
     out["timeline"] = d
         .timeline
         .iter()
         .map(|e| {
             json!({
-                "time": time_text(e.time_ms), "kind": e.kind, "text": e.text, "by": e.by,
+                "time": timestamp_text(e.time_ms), "kind": e.kind, "text": e.text, "by": e.by,
             })
         })
         .collect();
@@ -356,7 +351,7 @@ async fn funds(
         "balances": balances,
         "postings": entries.iter().map(|(id, p)| json!({
             "posting": id, "kind": p.kind, "memo": p.memo, "incident": p.incident, "reverses": p.reverses,
-            "time": time_text(p.time_ms), "by": p.by, "approved_by": p.approved_by,
+            "time": timestamp_text(p.time_ms), "by": p.by, "approved_by": p.approved_by,
             "lines": p.lines.iter().map(|l| json!({"account": l.account, "amount_vnd": l.amount})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })))

@@ -16,6 +16,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::clock::timestamp_text;
 use tocsin_engine::{VersionRecord, VersionState};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -39,25 +40,19 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/verify", get(verify_page))
 }
 
-fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 fn version_json(v: &VersionRecord) -> Value {
     let draft: Value = serde_json::from_str(&v.draft).unwrap_or(Value::Null);
     let publication = v.publication.as_ref();
     json!({
         "warning": v.warning, "number": v.number, "hazard": v.hazard, "province": v.province,
         "action": v.action, "level": v.level, "state": v.state.as_str(),
-        "made": time_text(v.made_ms), "expires": time_text(v.expires_ms),
+        "made": timestamp_text(v.made_ms), "expires": timestamp_text(v.expires_ms),
         "areas": draft.get("areas").cloned().unwrap_or(Value::Null),
         "identifier": publication.map(|p| &p.identifier),
-        "sent": publication.map(|p| time_text(p.sent_ms)),
+        "sent": publication.map(|p| timestamp_text(p.sent_ms)),
         "msg_type": publication.map(|p| &p.msg_type),
         "released_by": publication.map(|p| &p.released_by),
-        "released": publication.map(|p| time_text(p.released_ms)),
+        "released": publication.map(|p| timestamp_text(p.released_ms)),
     })
 }
 
@@ -243,7 +238,7 @@ async fn feed(
             updated: v
                 .publication
                 .as_ref()
-                .map_or(String::new(), |p| time_text(p.sent_ms)),
+                .map_or(String::new(), |p| timestamp_text(p.sent_ms)),
         })
         .collect();
     let sender = &state.engine.warning_settings().sender;
@@ -278,7 +273,7 @@ async fn feed(
             }
         ),
         updated: entries.first().map_or_else(
-            || time_text(state.engine.clock().now().as_millisecond()),
+            || timestamp_text(state.engine.clock().now().as_millisecond()),
             |e| e.updated.clone(),
         ),
     };
