@@ -367,7 +367,8 @@ impl Engine {
     }
 
     /// Refuses principals that may not read (ingest-only tokens).
-    fn require_read(who: &Principal) -> Result<()> {
+    /// Refuses principals that may only send observations.
+    pub(crate) fn require_read(who: &Principal) -> Result<()> {
         if who.role.can_read() {
             Ok(())
         } else {

@@ -298,13 +298,13 @@ impl Engine {
 
     /// Incidents of the provinces `who` sees, newest first.
     pub fn incidents(&self, who: &Principal, limit: usize) -> Result<Vec<IncidentRecord>> {
-        require_reader(who)?;
+        Engine::require_read(who)?;
         Ok(self.store().incidents(&who.filter, limit)?)
     }
 
     /// One incident with its roles, tasks, requests, assignments and timeline.
     pub fn incident(&self, who: &Principal, id: u64) -> Result<IncidentDetail> {
-        require_reader(who)?;
+        Engine::require_read(who)?;
         match self.store().incident(id)? {
             Some(found) if who.filter.root.shows_province(&found.incident.province) => Ok(found),
             _ => Err(EngineError::NotFound(format!(
@@ -511,16 +511,6 @@ impl Engine {
 }
 
 mod sitrep;
-
-fn require_reader(who: &Principal) -> Result<()> {
-    if who.role.can_read() {
-        Ok(())
-    } else {
-        Err(EngineError::Forbidden(
-            "this token may only send observations".into(),
-        ))
-    }
-}
 
 /// Responders change incidents: operators and administrators.
 fn require_responder(who: &Principal) -> Result<()> {

@@ -160,11 +160,7 @@ fn check(r: &ResourceRecord) -> std::result::Result<(), (&'static str, String)> 
 impl Engine {
     /// The resources of the provinces `who` sees, with the national reserves.
     pub fn resources(&self, who: &Principal) -> Result<Vec<ResourceRecord>> {
-        if !who.role.can_read() {
-            return Err(EngineError::Forbidden(
-                "this token may only send observations".into(),
-            ));
-        }
+        Engine::require_read(who)?;
         Ok(self.store().resources(&who.filter)?)
     }
 
