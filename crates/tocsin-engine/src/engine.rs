@@ -680,23 +680,26 @@ impl Engine {
     /// The newest value of each series, within the caller's scope and optionally one region.
     pub fn latest(&self, who: &Principal, region: Option<&str>) -> Result<Vec<LatestValue>> {
         Self::require_read(who)?;
-        let filter = match region {
-            None => who.filter.clone(),
-            Some(code) => {
-                let root = self.filter_root(code)?;
-                let narrowed = RegionFilter {
-                    root,
-                    domains: who.filter.domains.clone(),
-                };
-                if !self.within(&who.filter, &narrowed) {
-                    return Err(EngineError::NotFound(format!(
-                        "no region {code} within your scope"
-                    )));
-                }
-                narrowed
-            }
-        };
+        let filter = self.narrowed(who, region)?;
         Ok(self.store.latest(&filter)?)
+    }
+
+    /// The caller's filter, narrowed to `region` when one is given (refused outside the scope).
+    fn narrowed(&self, who: &Principal, region: Option<&str>) -> Result<RegionFilter> {
+        let Some(code) = region else {
+            return Ok(who.filter.clone());
+        };
+        let narrowed = RegionFilter {
+            root: self.filter_root(code)?,
+            domains: who.filter.domains.clone(),
+        };
+        if self.within(&who.filter, &narrowed) {
+            Ok(narrowed)
+        } else {
+            Err(EngineError::NotFound(format!(
+                "no region {code} within your scope"
+            )))
+        }
     }
 
     /// Whether `inner` lies within `outer`.
@@ -738,18 +741,20 @@ impl Engine {
 
     // --- detections ---
 
-    /// Detections in `[from, to)` within the caller's scope, newest first.
+    /// Detections in `[from, to)` within the caller's scope (or `region` of it), newest first.
     pub fn detections(
         &self,
         who: &Principal,
+        region: Option<&str>,
         from_ms: i64,
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Detection>> {
         Self::require_read(who)?;
+        let filter = self.narrowed(who, region)?;
         Ok(self
             .store
-            .detections(&who.filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
+            .detections(&filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
     }
 
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or

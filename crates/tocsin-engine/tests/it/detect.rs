@@ -90,7 +90,7 @@ pub fn send(engine: &Engine, first_hour: i64, levels: &[f64]) {
 
 fn detections(engine: &Engine) -> Vec<String> {
     let found = engine
-        .detections(&Principal::local_admin(), 0, i64::MAX, 100)
+        .detections(&Principal::local_admin(), None, 0, i64::MAX, 100)
         .unwrap();
     let start = START.parse::<jiff::Timestamp>().unwrap().as_millisecond();
     found
@@ -136,7 +136,7 @@ fn ingest_raises_detections_and_restarts_resume() {
     ];
     assert_eq!(wait_for(&engine, 3), expected);
     let forecasts = engine
-        .detections(&Principal::local_admin(), 0, i64::MAX, 100)
+        .detections(&Principal::local_admin(), None, 0, i64::MAX, 100)
         .unwrap();
     let forecast = forecasts
         .iter()
@@ -312,12 +312,12 @@ fn replaying_the_same_data_gives_the_same_detections() {
         let mut found = Vec::new();
         for _ in 0..100 {
             found = engine
-                .detections(&Principal::local_admin(), 0, i64::MAX, 1000)
+                .detections(&Principal::local_admin(), None, 0, i64::MAX, 1000)
                 .unwrap();
             std::thread::sleep(std::time::Duration::from_millis(20));
             if found
                 == engine
-                    .detections(&Principal::local_admin(), 0, i64::MAX, 1000)
+                    .detections(&Principal::local_admin(), None, 0, i64::MAX, 1000)
                     .unwrap()
             {
                 break;

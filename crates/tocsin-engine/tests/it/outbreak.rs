@@ -71,12 +71,12 @@ fn monthly_dengue_reports_raise_the_alarms_of_farrington_flexible() {
     }
     let mut found = Vec::new();
     for _ in 0..200 {
-        found = engine.detections(&admin, 0, i64::MAX, 1000).unwrap();
+        found = engine.detections(&admin, None, 0, i64::MAX, 1000).unwrap();
         found.retain(|d| d.rule == "dengue_outbreak");
         if !found.is_empty() {
             std::thread::sleep(std::time::Duration::from_millis(50));
             found = engine
-                .detections(&admin, 0, i64::MAX, 1000)
+                .detections(&admin, None, 0, i64::MAX, 1000)
                 .unwrap()
                 .into_iter()
                 .filter(|d| d.rule == "dengue_outbreak")

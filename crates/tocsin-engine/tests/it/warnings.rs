@@ -352,7 +352,7 @@ fn a_point_hazard_is_a_circle_around_its_station() {
     crate::block_on(engine.ingest(&Principal::local_admin(), records, true)).unwrap();
     for _ in 0..300 {
         if !engine
-            .detections(&Principal::local_admin(), 0, i64::MAX, 10)
+            .detections(&Principal::local_admin(), None, 0, i64::MAX, 10)
             .unwrap()
             .is_empty()
         {

@@ -22,6 +22,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 #[derive(Deserialize)]
 struct Period {
+    region: Option<String>,
     from: Option<String>,
     to: Option<String>,
     limit: Option<usize>,
@@ -44,8 +45,10 @@ async fn detections(
     let from = optional_time(&p.from, "from", now - 86_400_000)?;
     let to = optional_time(&p.to, "to", now + 1)?;
     let engine = state.engine.clone();
-    let found =
-        blocking(move || engine.detections(&who, from, to, p.limit.unwrap_or(1000))).await?;
+    let found = blocking(move || {
+        engine.detections(&who, p.region.as_deref(), from, to, p.limit.unwrap_or(1000))
+    })
+    .await?;
     Ok(Json(found.iter().map(detection_json).collect()))
 }
 

@@ -405,8 +405,8 @@ fn region_page(
             .collect()
     };
     let now = engine.clock().now().as_millisecond();
-    let mut history = engine.detections(who, now - 30 * DAY_MS, now + 1, 5_000)?;
-    history.retain(|d| in_region(d) && d.rule != tocsin_engine::engine::DATA_GAP);
+    let mut history = engine.detections(who, Some(code), now - 30 * DAY_MS, now + 1, 5_000)?;
+    history.retain(|d| d.rule != tocsin_engine::engine::DATA_GAP);
     history.sort_by_key(|d| std::cmp::Reverse(d.time_ms));
     history.truncate(200);
     let warnings = engine

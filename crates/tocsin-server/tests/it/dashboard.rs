@@ -288,6 +288,7 @@ async fn a_province_user_sees_nothing_of_another_province() {
         "/incidents/1".to_string(),
         "/api/v1/incidents/1".to_string(),
         "/api/v1/regions/15".to_string(),
+        "/api/v1/detections?region=15&from=2024-09-01T00:00:00Z".to_string(),
         "/api/v1/situation?region=15".to_string(),
         "/api/v1/latest?region=15".to_string(),
         "/api/v1/map/communes?province=15".to_string(),
@@ -328,6 +329,12 @@ async fn a_province_user_sees_nothing_of_another_province() {
             );
         }
     }
+    let own = get(
+        "/api/v1/detections?region=01&from=2024-09-01T00:00:00Z",
+        &hn.cookie,
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
     let map = get("/api/v1/map/communes", &hn.cookie).await;
     assert!(map.body.contains(r#""code":"01""#));
 }

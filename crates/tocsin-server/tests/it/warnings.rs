@@ -33,7 +33,7 @@ pub fn flood(engine: &Engine) {
     tocsin_engine_block_on(engine.ingest(&Principal::local_admin(), records, true)).unwrap();
     for _ in 0..300 {
         let found = engine
-            .detections(&Principal::local_admin(), 0, i64::MAX, 100)
+            .detections(&Principal::local_admin(), None, 0, i64::MAX, 100)
             .unwrap();
         if found
             .iter()
