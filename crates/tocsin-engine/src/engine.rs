@@ -287,6 +287,7 @@ impl Engine {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        self.response.forget_neighbours();
         let (index, problems) =
             LocateIndex::build(self.store.boundaries(RegionKind::Commune, self.today())?);
         for problem in problems {

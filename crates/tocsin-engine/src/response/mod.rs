@@ -45,6 +45,12 @@ impl ResponseState {
             ..Default::default()
         }
     }
+
+    /// Drops the provinces' neighbours, computed again from the boundaries when next needed
+    /// (after the registry changed, or when it was read before the import).
+    pub(crate) fn forget_neighbours(&self) {
+        *self.neighbours.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// A report from an agency or a citizen that opens an incident.
