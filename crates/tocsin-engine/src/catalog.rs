@@ -14,8 +14,8 @@ pub const BUILTIN: [(&str, &str); 10] = [
         include_str!("../../../catalog/rules/air_quality.toml"),
     ),
     (
-        "flash_flood_zones.toml",
-        include_str!("../../../catalog/rules/flash_flood_zones.toml"),
+        "flash_flood.toml",
+        include_str!("../../../catalog/rules/flash_flood.toml"),
     ),
     (
         "heat.toml",

@@ -15,6 +15,10 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../../../catalog/playbooks/epidemic.toml"),
     ),
     (
+        "flash_flood.toml",
+        include_str!("../../../../catalog/playbooks/flash_flood.toml"),
+    ),
+    (
         "flood.toml",
         include_str!("../../../../catalog/playbooks/flood.toml"),
     ),

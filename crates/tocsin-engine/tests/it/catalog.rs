@@ -25,12 +25,25 @@ fn t(text: &str) -> AttributeValue {
 
 /// The level of `rule` after `metric` reports `value` every ten minutes for `for_s` seconds.
 fn level(rule: &str, metric: &str, attrs: &[(&str, AttributeValue)], value: f64, for_s: i64) -> u8 {
+    level_in(&[], rule, metric, attrs, value, for_s)
+}
+
+/// [`level`] at a station lying in the catalogue zones `zones`.
+fn level_in(
+    zones: &[&str],
+    rule: &str,
+    metric: &str,
+    attrs: &[(&str, AttributeValue)],
+    value: f64,
+    for_s: i64,
+) -> u8 {
     let catalog = tocsin_engine::catalog::builtin().unwrap();
     let rule = catalog.rule_index(rule).unwrap();
     let mut evaluator = Evaluator::new(catalog, 3600);
     let station = evaluator.add_station(StationContext {
         domain: Domain::Hydromet,
         attributes: attributes(attrs),
+        zones: zones.iter().map(|z| z.to_string()).collect(),
         ..Default::default()
     });
     let series = evaluator.series(station, metric).unwrap();
@@ -54,6 +67,8 @@ fn builtin_catalogue_is_valid() {
         ids,
         [
             "air_quality_hourly",
+            "flash_flood_mountains",
+            "flash_flood_midlands",
             "heat_wave",
             "heavy_rain_24h",
             "heavy_rain_12h",
@@ -131,6 +146,56 @@ fn heavy_rain_art44() {
         ),
         4
     );
+}
+
+#[test]
+fn flash_flood_art46() {
+    let in_zone = |zone: &str, rule: &str, mm: f64| level_in(&[zone], rule, "rain_mm", &[], mm, 0);
+    for zone in ["flash_flood_zone_1", "flash_flood_zone_2"] {
+        for (mm, expected) in [
+            (99.9, 0),
+            (100.0, 2),
+            (199.9, 2),
+            (200.0, 3),
+            (399.9, 3),
+            (400.0, 4),
+        ] {
+            assert_eq!(
+                in_zone(zone, "flash_flood_mountains", mm),
+                expected,
+                "{zone}, {mm} mm"
+            );
+        }
+        assert_eq!(
+            in_zone(zone, "flash_flood_midlands", 500.0),
+            0,
+            "{zone}: not zones 3-4"
+        );
+    }
+    for zone in ["flash_flood_zone_3", "flash_flood_zone_4"] {
+        for (mm, expected) in [
+            (99.9, 0),
+            (100.0, 1),
+            (199.9, 1),
+            (200.0, 2),
+            (399.9, 2),
+            (400.0, 3),
+        ] {
+            assert_eq!(
+                in_zone(zone, "flash_flood_midlands", mm),
+                expected,
+                "{zone}, {mm} mm"
+            );
+        }
+        assert_eq!(
+            in_zone(zone, "flash_flood_mountains", 500.0),
+            0,
+            "{zone}: not zones 1-2"
+        );
+    }
+    // Outside every Annex XII zone (the Mekong delta, Hà Nội) rain raises no flash-flood level.
+    assert_eq!(rain("flash_flood_mountains", 500.0), 0);
+    assert_eq!(rain("flash_flood_midlands", 500.0), 0);
 }
 
 #[test]
