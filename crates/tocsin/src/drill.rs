@@ -130,6 +130,17 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
             a.time, a.label, a.verdict
         );
     }
+    for f in &report.faults {
+        println!(
+            "  fault {:?} {} → {}: {} observations and {} reports or alerts held",
+            f.fault.kind, f.fault.from, f.fault.to, f.held_observations, f.held_messages
+        );
+    }
+    let n = &report.notifications;
+    println!(
+        "  notifications: {} ({} delivered, {} failed attempts, {} undelivered, {} escalations, {} acknowledged)",
+        n.total, n.delivered, n.failed_attempts, n.undelivered, n.escalations, n.acknowledged
+    );
     println!(
         "{} of {} expectations met; {} warnings ({} not expected); {} incidents",
         report.expectations_met,

@@ -106,6 +106,34 @@ pub fn html(report: &DrillReport) -> String {
             )
         })
         .collect();
+    let faults: String = report
+        .faults
+        .iter()
+        .map(|f| {
+            format!(
+                "<tr><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f.fault.kind,
+                escape(&f.fault.from.to_string()),
+                escape(&f.fault.to.to_string()),
+                escape(&f.fault.participants.join(", ")),
+                escape(&f.fault.note),
+                f.held_observations,
+                f.held_messages
+            )
+        })
+        .collect();
+    let n = &report.notifications;
+    let notifications = format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        n.total,
+        n.delivered,
+        n.failed_attempts,
+        n.undelivered,
+        n.escalations,
+        n.acknowledged,
+        n.median_minutes_to_ack
+            .map_or_else(|| "—".into(), |m| format!("{m} min"))
+    );
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Drill report — {id}</title>
 <style>body{{font:14px system-ui,sans-serif;margin:1.5rem;color:#1b1f24}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}th,td{{border-bottom:1px solid #c9d1d9;padding:.25rem .6rem;text-align:left}}svg text{{font-size:11px}}.ex{{color:#a4161a;font-weight:700}}</style></head>
@@ -115,6 +143,8 @@ pub fn html(report: &DrillReport) -> String {
 <h2>Expected outcome</h2><table><tr><th>what</th><th>hazard</th><th>province</th><th>level</th><th>by</th><th>result</th><th>reached</th><th>lead</th></tr>{rows}</table>
 <h2>Incidents</h2><table><tr><th>id</th><th>title</th><th>level</th><th>opened</th><th>after warning</th><th>overdue tasks</th><th>shortfalls</th></tr>{incidents}</table>
 <h2>Outside alerts</h2><table><tr><th>time</th><th>alert</th><th>truth</th><th>verification</th><th>judged</th></tr>{alerts}</table>
+<h2>Notifications</h2><table><tr><th>total</th><th>delivered</th><th>failed attempts</th><th>undelivered</th><th>escalations</th><th>acknowledged</th><th>median to acknowledgement</th></tr>{notifications}</table>
+<h2>Faults</h2><table><tr><th>kind</th><th>from</th><th>to</th><th>participants</th><th>note</th><th>observations held</th><th>reports and alerts held</th></tr>{faults}</table>
 </body></html>
 "#,
         id = escape(&report.drill),

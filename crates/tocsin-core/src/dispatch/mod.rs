@@ -312,9 +312,10 @@ impl Dispatcher {
         out: &mut Vec<Notification>,
     ) {
         let Some(selector) = selector else { return };
-        let needs_ack = !notice.ends()
-            && notice.level >= self.policy.ack_min_level
-            && notice.status == "Actual";
+        // Drill participants acknowledge exercise notices as they would real ones (their speed
+        // is part of what a drill measures); test messages ask nothing of anyone.
+        let needs_ack =
+            !notice.ends() && notice.level >= self.policy.ack_min_level && notice.status != "Test";
         let chosen: Vec<Recipient> = self
             .recipients
             .iter()

@@ -288,14 +288,44 @@ fn an_acknowledgement_stops_the_climb() {
 
 #[test]
 fn exercises_reach_only_recipients_that_take_part() {
+    for province_takes_part in [false, true] {
+        let mut d = dispatcher();
+        d.recipients[0].exercises = true;
+        d.recipients[2].exercises = province_takes_part;
+        let mut drill = notice(1, 1, "river_flood", 2, &["04252"]);
+        drill.status = "Exercise".into();
+        d.notice(drill, 0);
+        let told = d.tick(MIN);
+        let expected: &[&str] = if province_takes_part {
+            &["ca-15:1.1:province", "ubnd-04252:1.1:commune"]
+        } else {
+            &["ubnd-04252:1.1:commune"]
+        };
+        assert_eq!(summary(&told), expected);
+        assert!(
+            told.iter().all(|n| n.needs_ack),
+            "participants acknowledge exercises too"
+        );
+        // Unacknowledged, the exercise climbs to the province, if it takes part.
+        let climbed = summary(&d.tick(MIN + 15 * MIN));
+        if province_takes_part {
+            assert_eq!(climbed, ["ca-15:1.1:escalation from commune"]);
+        } else {
+            assert!(climbed.is_empty(), "{climbed:?}");
+        }
+    }
+}
+
+#[test]
+fn test_messages_ask_no_acknowledgement() {
     let mut d = dispatcher();
     d.recipients[0].exercises = true;
-    let mut drill = notice(1, 1, "river_flood", 2, &["04252"]);
-    drill.status = "Exercise".into();
-    d.notice(drill, 0);
+    let mut test = notice(1, 1, "river_flood", 2, &["04252"]);
+    test.status = "Test".into();
+    d.notice(test, 0);
     let told = d.tick(MIN);
     assert_eq!(summary(&told), ["ubnd-04252:1.1:commune"]);
-    assert!(!told[0].needs_ack, "exercises do not escalate");
+    assert!(!told[0].needs_ack);
 }
 
 #[test]

@@ -8,16 +8,20 @@
 //! the region registry is read as of a fixed date after the 2025 reform, so that a replay of
 //! 2024 places its stations in today's communes. The same scenario gives the same report.
 
+pub mod inbox;
 pub mod scenario;
 pub mod score;
 
 use crate::access::Principal;
 use crate::engine::{Engine, EngineError, EngineOptions, Result};
 use crate::warnings::WarningSettings;
-use scenario::Scenario;
+use inbox::Inbox;
+use scenario::{FaultKind, Scenario};
 use score::DrillReport;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+use tocsin_core::catalog::parse_duration;
 use tocsin_core::clock::ManualClock;
 use tocsin_core::observation::ObservationInput;
 
@@ -77,15 +81,27 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
     engine.import_regions(setup.admin_dir, &[])?;
     let data_root = setup.admin_dir.parent().unwrap_or(setup.admin_dir);
-    let mut drill = Drill::prepare(&engine, scenario, clock, &setup.recipients)?;
+    let mut drill = Drill::prepare(&engine, scenario, clock.clone(), &setup.recipients)?;
     drill.read_records(data_root)?;
-    while let Some(step_ms) = drill.step(&engine)? {
+    let mut engine = engine;
+    loop {
+        if drill.coming_back() {
+            // The node was offline: it restarts from its store, as a real one would.
+            drop(engine);
+            engine = Engine::open(setup.work_dir, &options, clock.clone())?;
+        }
+        let Some(step_ms) = drill.step(&engine)? else {
+            break;
+        };
         if let Speed::Times(factor) = setup.speed {
             let seconds = step_ms as f64 / 1000.0 / factor;
             std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
         }
     }
-    score::score(&engine, scenario, drill.observations, drill.alerts)
+    let faults = drill.fault_summaries();
+    let mut report = score::score(&engine, scenario, drill.observations, drill.alerts)?;
+    report.faults = faults;
+    Ok(report)
 }
 
 /// A drill in progress: it moves the engine's clock one step at a time and injects what the
@@ -96,7 +112,21 @@ pub struct Drill<'a> {
     places: Vec<(String, String, [f64; 2])>,
     runtime: tokio::runtime::Runtime,
     now: i64,
+    /// The end of the last step played (online or not).
     done_until: i64,
+    /// The end of the last step the node was online for: what came after it is still held by
+    /// the stations and reporters.
+    online_until: i64,
+    /// Where the participants' notices arrive (none without participants).
+    inbox: Option<Inbox>,
+    /// Participant → how long it takes to acknowledge.
+    ack_after_ms: BTreeMap<String, i64>,
+    /// Acknowledgements the participants will make: (when, link token).
+    acks: Vec<(i64, String)>,
+    /// Notifications whose acknowledgement is already planned.
+    planned: BTreeSet<u64>,
+    /// Per fault, what it held back (observations; reports and alerts).
+    held: Vec<(usize, usize)>,
     /// Observations sent so far.
     pub observations: usize,
     /// The outside alerts received so far, with the verification's verdict.
@@ -119,7 +149,6 @@ impl<'a> Drill<'a> {
         let mut stations = scenario.stations.clone();
         stations.extend(scenario.field_stations(&places));
         engine.upsert_stations(&admin, stations)?;
-        engine.set_recipients(&admin, recipients)?;
         let catalog = engine.catalog();
         let rules = catalog.rules.iter().map(|r| r.hazard.clone());
         let outbreaks = catalog.outbreaks.iter().map(|o| o.hazard.clone());
@@ -135,6 +164,10 @@ impl<'a> Drill<'a> {
             .map_err(|e| {
                 EngineError::Invalid(format!("the drill cannot start its runtime: {e}"))
             })?;
+        let (inbox, participants) = participants(scenario)?;
+        let mut everyone = recipients.to_vec();
+        everyone.extend(participants);
+        engine.set_recipients(&admin, &everyone)?;
         let start = scenario.file.drill.start.as_millisecond();
         Ok(Drill {
             scenario,
@@ -143,6 +176,20 @@ impl<'a> Drill<'a> {
             runtime,
             now: start,
             done_until: start - 1,
+            online_until: start - 1,
+            ack_after_ms: scenario
+                .file
+                .participant
+                .iter()
+                .filter_map(|p| {
+                    let after = p.acknowledges_after.as_deref()?;
+                    Some((p.id.clone(), parse_duration(after)? * 1000))
+                })
+                .collect(),
+            inbox,
+            acks: Vec::new(),
+            planned: BTreeSet::new(),
+            held: vec![(0, 0); scenario.file.fault.len()],
             observations: 0,
             alerts: Vec::new(),
             records: Vec::new(),
@@ -163,39 +210,83 @@ impl<'a> Drill<'a> {
         Ok(())
     }
 
-    /// Plays the current moment (observations, warnings, dissemination, reports) and moves on;
-    /// returns how long the next step is, or `None` once the scenario's end has been played.
+    /// Whether the step about to be played is the first after the node was offline.
+    pub fn coming_back(&self) -> bool {
+        self.online_until < self.done_until && !self.offline_at(self.now)
+    }
+
+    fn offline_at(&self, t: i64) -> bool {
+        self.scenario
+            .file
+            .fault
+            .iter()
+            .any(|f| f.kind == FaultKind::NodeOffline && f.holds_at(t))
+    }
+
+    /// Plays the current moment (observations, warnings, dissemination, reports, the
+    /// participants' acknowledgements) and moves on; returns how long the next step is, or
+    /// `None` once the scenario's end has been played. While the node is offline nothing
+    /// reaches it: what happens is held and delivered, late, when it is back.
     pub fn step(&mut self, engine: &Engine) -> Result<Option<i64>> {
         let end = self.scenario.file.drill.end.as_millisecond();
         if self.done_until >= end {
             return Ok(None);
         }
         let now = self.now;
-        let at = jiff::Timestamp::from_millisecond(now)
-            .map_err(|e| EngineError::Invalid(e.to_string()))?;
-        self.clock.set(at);
-        let done_until = self.done_until;
-        let mut samples = self.scenario.samples(done_until, now);
-        samples.extend(self.scenario.field_samples(done_until, now, &self.places));
+        self.set_channels(now);
+        if self.offline_at(now) {
+            self.clock.set(timestamp(now)?);
+        } else {
+            self.play(engine, now)?;
+        }
+        self.done_until = now;
+        if now >= end {
+            return Ok(None);
+        }
+        self.now = (now + self.scenario.step_ms).min(end);
+        Ok(Some(self.now - now))
+    }
+
+    /// Plays everything from the last moment the node was online up to `now`.
+    fn play(&mut self, engine: &Engine, now: i64) -> Result<()> {
+        let since = self.online_until;
+        // Coming back, the participants' acknowledgements that could not reach the node
+        // arrive now; otherwise each at its own time.
+        let earliest = if since < self.done_until {
+            now
+        } else {
+            since + 1
+        };
+        self.count_held(since);
+        self.acknowledge_due(engine, earliest, now)?;
+        self.clock.set(timestamp(now)?);
+        let mut samples = self.scenario.samples(since, now);
+        samples.extend(self.scenario.field_samples(since, now, &self.places));
         samples.extend(
             self.records
                 .iter()
-                .filter(|r| done_until < r.2 && r.2 <= now)
+                .filter(|r| since < r.2 && r.2 <= now)
                 .cloned(),
         );
         self.observations += self.runtime.block_on(send(engine, samples))?;
         engine.tick_warnings()?;
         engine.run_dispatch()?;
-        for report in self.scenario.file.report.iter().filter(|r| {
-            let t = r.time.as_millisecond();
-            done_until < t && t <= now
-        }) {
+        for report in self
+            .scenario
+            .file
+            .report
+            .iter()
+            .filter(|r| within(&r.time, since, now))
+        {
             engine.open_incident(&Principal::local_admin(), &report.report)?;
         }
-        for alert in self.scenario.file.alert.iter().filter(|a| {
-            let t = a.time.as_millisecond();
-            done_until < t && t <= now
-        }) {
+        for alert in self
+            .scenario
+            .file
+            .alert
+            .iter()
+            .filter(|a| within(&a.time, since, now))
+        {
             let verdict = engine.verify_alert(alert.xml.as_bytes());
             self.alerts.push(score::JudgedAlert {
                 time: alert.time.to_string(),
@@ -205,13 +296,158 @@ impl<'a> Drill<'a> {
                 verdict: verdict.to_string(),
             });
         }
-        self.done_until = now;
-        if now >= end {
-            return Ok(None);
-        }
-        self.now = (now + self.scenario.step_ms).min(end);
-        Ok(Some(self.now - now))
+        self.plan_acks(now);
+        self.online_until = now;
+        Ok(())
     }
+
+    /// Counts, for each offline fault the node is coming back from, what was held back.
+    fn count_held(&mut self, since: i64) {
+        let until = self.done_until;
+        if since >= until {
+            return;
+        }
+        let observations = self.scenario.samples(since, until).len()
+            + self
+                .scenario
+                .field_samples(since, until, &self.places)
+                .len();
+        let file = &self.scenario.file;
+        let messages = file
+            .report
+            .iter()
+            .filter(|r| within(&r.time, since, until))
+            .count()
+            + file
+                .alert
+                .iter()
+                .filter(|a| within(&a.time, since, until))
+                .count();
+        for (fault, held) in file.fault.iter().zip(&mut self.held) {
+            if fault.kind == FaultKind::NodeOffline && fault.holds_at(until) {
+                *held = (held.0 + observations, held.1 + messages);
+            }
+        }
+    }
+
+    /// Puts the participants' channels down or up as the faults say at `t`.
+    fn set_channels(&self, t: i64) {
+        let Some(inbox) = &self.inbox else {
+            return;
+        };
+        let everyone: Vec<String> = self
+            .scenario
+            .file
+            .participant
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
+        inbox.set_down(&everyone, false);
+        for fault in &self.scenario.file.fault {
+            if fault.kind == FaultKind::ChannelDown && fault.holds_at(t) {
+                let cut = if fault.participants.is_empty() {
+                    &everyone
+                } else {
+                    &fault.participants
+                };
+                inbox.set_down(cut, true);
+            }
+        }
+    }
+
+    /// Plans the acknowledgement of every notice that reached a participant who acknowledges.
+    fn plan_acks(&mut self, now: i64) {
+        let Some(inbox) = &self.inbox else {
+            return;
+        };
+        for notice in inbox.take() {
+            let (Some(after), Some(token)) =
+                (self.ack_after_ms.get(&notice.participant), notice.ack_token)
+            else {
+                continue;
+            };
+            if self.planned.insert(notice.notification) {
+                self.acks.push((now + after, token));
+            }
+        }
+    }
+
+    /// Makes the acknowledgements due by `now`, each at its own time but not before `earliest`
+    /// (escalations due before it happen first).
+    fn acknowledge_due(&mut self, engine: &Engine, earliest: i64, now: i64) -> Result<()> {
+        self.acks.sort();
+        let due: Vec<(i64, String)> = self
+            .acks
+            .iter()
+            .filter(|(t, _)| *t <= now)
+            .cloned()
+            .collect();
+        self.acks.retain(|(t, _)| *t > now);
+        for (t, token) in due {
+            self.clock.set(timestamp(t.max(earliest))?);
+            engine.run_dispatch()?;
+            engine.acknowledge_link(&token)?;
+        }
+        Ok(())
+    }
+
+    /// What each fault did, for the report.
+    pub fn fault_summaries(&self) -> Vec<score::FaultSummary> {
+        self.scenario
+            .file
+            .fault
+            .iter()
+            .zip(&self.held)
+            .map(|(fault, &(observations, messages))| score::FaultSummary {
+                fault: fault.clone(),
+                held_observations: observations,
+                held_messages: messages,
+            })
+            .collect()
+    }
+}
+
+fn timestamp(ms: i64) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_millisecond(ms).map_err(|e| EngineError::Invalid(e.to_string()))
+}
+
+fn within(time: &jiff::Timestamp, since: i64, until: i64) -> bool {
+    let t = time.as_millisecond();
+    since < t && t <= until
+}
+
+/// The exercise inbox and the recipients the participants are, each reached by a webhook into
+/// the inbox; no inbox without participants.
+fn participants(
+    scenario: &Scenario,
+) -> Result<(Option<Inbox>, Vec<crate::dispatch::RecipientEntry>)> {
+    let file = &scenario.file;
+    if file.participant.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let inbox = Inbox::start()
+        .map_err(|e| EngineError::Invalid(format!("the drill cannot open its inbox: {e}")))?;
+    let entries = file
+        .participant
+        .iter()
+        .map(|p| crate::dispatch::RecipientEntry {
+            recipient: tocsin_core::dispatch::Recipient {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                sector: p.sector.clone(),
+                region: p.region.clone(),
+                tier: p.tier,
+                exercises: true,
+            },
+            language: p.language.clone(),
+            endpoints: vec![crate::channels::Endpoint::Webhook {
+                url: inbox.url(&p.id),
+                secret: None,
+                body: crate::channels::WebhookBody::Json,
+            }],
+        })
+        .collect();
+    Ok((Some(inbox), entries))
 }
 
 /// Every current commune with a centroid: (code, province, centroid).

@@ -1,8 +1,8 @@
 //! Drill scenario files (`scenarios/*.toml`): metadata, the time span and step, the SYNTHETIC
 //! stations of the exercise (CSV, as `tocsin import stations` reads it), and a timeline of
 //! injects — observation series (piecewise linear through given points, sampled at a fixed
-//! interval), agency or citizen reports, stations that go silent — with the expected outcome that
-//! scoring judges against.
+//! interval), agency or citizen reports, stations that go silent, faults of the channels or of the
+//! node — the drill's participants, and the expected outcome that scoring judges against.
 //!
 //! ```toml
 //! [drill]
@@ -36,6 +36,20 @@
 //! reporter = "…"
 //! level = 4
 //!
+//! [[participant]]            # a SYNTHETIC agency the drill plays
+//! id = "drill-15-pctt"
+//! name = "Lào Cai provincial command (drill)"
+//! sector = "standing"
+//! region = "15"
+//! tier = "province"
+//! acknowledges_after = "20m" # never, when left out
+//!
+//! [[fault]]
+//! kind = "channel_down"      # or "node_offline"
+//! from = "2024-09-09T20:00:00+07:00"
+//! to = "2024-09-10T02:00:00+07:00"
+//! participants = ["drill-15-pctt"]
+//!
 //! [[expect]]
 //! what = "warning"          # or "incident"
 //! hazard = "river_flood"
@@ -67,7 +81,65 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub monthly_counts: Vec<MonthlyCountsDef>,
     #[serde(default)]
+    pub participant: Vec<ParticipantDef>,
+    #[serde(default)]
+    pub fault: Vec<FaultDef>,
+    #[serde(default)]
     pub expect: Vec<Expectation>,
+}
+
+/// An agency taking part in the drill (SYNTHETIC): it hears the drill's notices through the
+/// exercise inbox and, played by the drill, acknowledges them after `acknowledges_after` — or
+/// never, so that its notices escalate.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipantDef {
+    pub id: String,
+    pub name: String,
+    /// `standing` or a sector (`health`, `cyber`…), as for recipients.
+    pub sector: String,
+    /// A commune or province code, or `VN`.
+    pub region: String,
+    pub tier: tocsin_core::dispatch::Tier,
+    #[serde(default = "vietnamese")]
+    pub language: String,
+    #[serde(default)]
+    pub acknowledges_after: Option<String>,
+}
+
+fn vietnamese() -> String {
+    "vi".into()
+}
+
+/// Something that breaks during the drill: the channel to some participants is down (every
+/// delivery attempt fails, and is retried), or the node itself is offline (it receives and does
+/// nothing; stations and reporters keep what they have and send it when it is back; the node
+/// restarts from its store).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FaultDef {
+    pub kind: FaultKind,
+    pub from: jiff::Timestamp,
+    pub to: jiff::Timestamp,
+    /// For `channel_down`: the participants cut off; empty for all of them.
+    #[serde(default)]
+    pub participants: Vec<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    ChannelDown,
+    NodeOffline,
+}
+
+impl FaultDef {
+    /// Whether the fault holds at `t` (from its start, up to but not including its end).
+    pub fn holds_at(&self, t: i64) -> bool {
+        (self.from.as_millisecond()..self.to.as_millisecond()).contains(&t)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -365,6 +437,7 @@ impl Scenario {
                 ));
             }
         }
+        check_participants(name, &file, &mut problems);
         for (i, e) in file.expect.iter().enumerate() {
             if !["warning", "detection", "incident"].contains(&e.what.as_str()) {
                 problems.push(format!(
@@ -488,6 +561,43 @@ impl Scenario {
         self.file.silence.iter().any(|s| {
             s.station == station && s.from.as_millisecond() <= t && t < s.to.as_millisecond()
         })
+    }
+}
+
+/// Participants need unique ids, a known language and a duration; faults an end after their
+/// start and known participants.
+fn check_participants(name: &str, file: &ScenarioFile, problems: &mut Vec<String>) {
+    let mut ids = std::collections::BTreeSet::new();
+    for (i, p) in file.participant.iter().enumerate() {
+        if !ids.insert(p.id.as_str()) {
+            problems.push(format!(
+                "{name}: participant {i}: id: {:?} is given twice",
+                p.id
+            ));
+        }
+        if !["vi", "en"].contains(&p.language.as_str()) {
+            problems.push(format!(
+                "{name}: participant {i}: language: {:?} is neither vi nor en",
+                p.language
+            ));
+        }
+        if let Some(after) = &p.acknowledges_after {
+            if parse_duration(after).is_none_or(|s| s <= 0) {
+                problems.push(format!(
+                    "{name}: participant {i}: acknowledges_after: {after:?} is not a duration such as 10m"
+                ));
+            }
+        }
+    }
+    for (i, f) in file.fault.iter().enumerate() {
+        if f.to <= f.from {
+            problems.push(format!("{name}: fault {i}: to: must come after from"));
+        }
+        for p in f.participants.iter().filter(|p| !ids.contains(p.as_str())) {
+            problems.push(format!(
+                "{name}: fault {i}: participants: {p:?} is not among the drill's participants"
+            ));
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use crate::engine::{Engine, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tocsin_core::clock::timestamp_text;
-use tocsin_store::VersionState;
+use tocsin_store::{NotificationRecord, VersionState};
 
 /// The scored drill.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,6 +36,19 @@ pub struct DrillReport {
     pub alerts: Vec<JudgedAlert>,
     /// How many of them the verification judged rightly (fakes untrusted, genuine trusted).
     pub alerts_judged_rightly: usize,
+    /// The faults injected and what they held back.
+    pub faults: Vec<FaultSummary>,
+}
+
+/// A fault of the scenario and its effect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultSummary {
+    #[serde(flatten)]
+    pub fault: crate::drill::scenario::FaultDef,
+    /// Observations the stations kept while the node was offline and sent when it was back.
+    pub held_observations: usize,
+    /// Reports and outside alerts that reached the node only when it was back.
+    pub held_messages: usize,
 }
 
 /// An outside alert received during the drill, with the verification's verdict.
@@ -94,6 +107,14 @@ pub struct IncidentSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NotificationSummary {
     pub total: usize,
+    /// Notifications at least one of whose deliveries arrived.
+    pub delivered: usize,
+    /// Delivery attempts that failed (and were retried, or given up).
+    pub failed_attempts: usize,
+    /// Notifications none of whose deliveries had arrived by the drill's end.
+    pub undelivered: usize,
+    /// Notifications made because the tier below did not acknowledge in time.
+    pub escalations: usize,
     pub acknowledged: usize,
     /// Median minutes from notification to acknowledgement, of those acknowledged.
     pub median_minutes_to_ack: Option<i64>,
@@ -220,11 +241,6 @@ pub fn score(
         });
     }
     let notifications = engine.notifications(&admin, None, 100_000)?;
-    let mut delays: Vec<i64> = notifications
-        .iter()
-        .filter_map(|n| n.acked_ms.map(|a| (a - n.created_ms) / 60_000))
-        .collect();
-    delays.sort();
     Ok(DrillReport {
         drill: meta.id.clone(),
         title_vi: meta.title_vi.clone(),
@@ -262,14 +278,42 @@ pub fn score(
             .collect(),
         level_accuracy,
         incidents: incident_summaries,
-        notifications: NotificationSummary {
-            total: notifications.len(),
-            acknowledged: delays.len(),
-            median_minutes_to_ack: delays.get(delays.len() / 2).copied(),
-        },
+        notifications: notification_summary(&notifications),
         alerts_judged_rightly: alerts.iter().filter(|a| a.trusted == a.genuine).count(),
         alerts,
+        faults: Vec::new(),
     })
+}
+
+/// Counts of the notifications' deliveries, escalations and acknowledgements.
+fn notification_summary(notifications: &[NotificationRecord]) -> NotificationSummary {
+    let mut delays: Vec<i64> = notifications
+        .iter()
+        .filter_map(|n| n.acked_ms.map(|a| (a - n.created_ms) / 60_000))
+        .collect();
+    delays.sort();
+    let sent: Vec<&NotificationRecord> = notifications
+        .iter()
+        .filter(|n| !n.deliveries.is_empty())
+        .collect();
+    let arrived = |n: &NotificationRecord| n.deliveries.iter().any(|d| d.state == "delivered");
+    NotificationSummary {
+        total: notifications.len(),
+        delivered: sent.iter().filter(|n| arrived(n)).count(),
+        failed_attempts: notifications
+            .iter()
+            .flat_map(|n| &n.deliveries)
+            .flat_map(|d| &d.attempts)
+            .filter(|a| a.outcome != "delivered")
+            .count(),
+        undelivered: sent.iter().filter(|n| !arrived(n)).count(),
+        escalations: notifications
+            .iter()
+            .filter(|n| n.reason.contains("escalation"))
+            .count(),
+        acknowledged: delays.len(),
+        median_minutes_to_ack: delays.get(delays.len() / 2).copied(),
+    }
 }
 
 /// The expected warning: the matching warning that went highest, and when it first reached the

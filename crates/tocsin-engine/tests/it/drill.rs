@@ -4,6 +4,7 @@
 //! reaches only drill participants, never an actual recipient. The multi-crisis drill exposes the
 //! fake alerts, the Mekong salinity drill meets its expected outcome, and the Hà Nội dengue drill
 //! raises the outbreak signal and the epidemic warning from the national disease records.
+//! Faults — the node offline, a participant's channel down — delay what happens but lose nothing.
 
 use crate::receiver::{SECRET, receiver};
 use std::path::PathBuf;
@@ -61,6 +62,13 @@ fn the_yagi_drill_raises_the_expected_warnings_the_same_way_twice() {
         .find(|e| e.expected.hazard == "river_flood")
         .unwrap();
     assert!(thao.level_reached >= 3);
+    let phuc_khanh = first
+        .expectations
+        .iter()
+        .find(|e| e.expected.what == "warning" && e.expected.hazard == "flash_flood")
+        .unwrap();
+    assert_eq!(phuc_khanh.expected.commune.as_deref(), Some("02998"));
+    assert!(phuc_khanh.level_reached >= 3);
     assert!(
         first.warnings.iter().all(|w| w.all_exercise),
         "{:#?}",
@@ -167,5 +175,88 @@ fn the_hanoi_dengue_drill_raises_the_outbreak_signal_from_the_real_records() {
     assert_eq!(
         report.observations, 119,
         "monthly counts from January 2008; December 2017 is reported after the drill ends"
+    );
+}
+
+/// Rain of 10 mm an hour over Ba Đình (Hà Nội) for a day: heavy rain level 1 after 5 hours
+/// (50 mm in 12 h), level 2 when the 24-hour total reaches 200 mm at 20:00. The node is offline
+/// from 08:00 to 11:00 and restarts; the lines to the province are down from 19:00 to 23:00;
+/// the commune never acknowledges.
+const FAULTS: &str = r#"
+[drill]
+id = "faults"
+title_vi = "Sự cố (giả lập)"
+title_en = "Faults (synthetic)"
+start = "2026-06-01T00:00:00+07:00"
+end = "2026-06-02T06:00:00+07:00"
+step = "1h"
+stations = """id,name,domain,lat,lon,commune,metrics,attributes
+F-RAIN,Ba Đình rain gauge (synthetic),hydromet,21.03853,105.83806,,rain_mm:mm:0:500:3600,
+"""
+
+[[series]]
+station = "F-RAIN"
+metric = "rain_mm"
+every = "1h"
+points = [["2026-06-01T01:00:00+07:00", 10.0], ["2026-06-02T06:00:00+07:00", 10.0]]
+
+[[participant]]
+id = "p-province"
+name = "Hà Nội command (drill)"
+sector = "standing"
+region = "01"
+tier = "province"
+acknowledges_after = "10m"
+
+[[participant]]
+id = "p-commune"
+name = "Ba Đình ward (drill)"
+sector = "standing"
+region = "00004"
+tier = "commune"
+
+[[fault]]
+kind = "node_offline"
+from = "2026-06-01T08:00:00+07:00"
+to = "2026-06-01T11:00:00+07:00"
+
+[[fault]]
+kind = "channel_down"
+from = "2026-06-01T19:00:00+07:00"
+to = "2026-06-01T23:00:00+07:00"
+participants = ["p-province"]
+
+[[expect]]
+what = "warning"
+hazard = "heavy_rain"
+province = "01"
+min_level = 2
+by = "2026-06-01T20:00:00+07:00"
+"#;
+
+#[test]
+fn faults_delay_but_lose_nothing() {
+    let scenario = Scenario::parse("faults.toml", FAULTS).unwrap_or_else(|p| panic!("{p:#?}"));
+    let report = run_scenario(&scenario, Vec::new());
+    // The readings kept through the outage (08:00, 09:00, 10:00) arrive when the node is back,
+    // and the restarted node rebuilt its 24-hour totals: level 2 comes exactly at 20:00.
+    let offline = &report.faults[0];
+    assert_eq!((offline.held_observations, offline.held_messages), (3, 0));
+    assert_eq!(report.observations, 30);
+    let level_2 = &report.expectations[0];
+    assert!(level_2.met, "{level_2:#?}");
+    assert_eq!(level_2.lead_minutes, Some(0), "{level_2:#?}");
+    // The province's notices fail while its lines are down, then arrive: none is lost. The
+    // silent commune's notice climbs to the province, which acknowledges once it hears.
+    let n = &report.notifications;
+    assert!(n.failed_attempts > 0, "{n:#?}");
+    assert_eq!(n.undelivered, 0, "{n:#?}");
+    assert_eq!(n.delivered, n.total, "{n:#?}");
+    assert!(n.escalations >= 1, "{n:#?}");
+    assert!(n.acknowledged >= 1, "{n:#?}");
+    assert_eq!(
+        report,
+        run_scenario(&scenario, Vec::new()),
+        "faults replay the same way"
     );
 }
