@@ -36,6 +36,18 @@ impl ApiError {
         }
     }
 
+    /// 422 listing every problem of a drill scenario (file and place named).
+    pub fn invalid_scenario(problems: &[String]) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "the scenario has {} problem(s); no drill started",
+                problems.len()
+            ),
+            details: Some(json!(problems)),
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }

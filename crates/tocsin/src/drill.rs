@@ -1,9 +1,11 @@
-//! `tocsin drill run SCENARIO`: runs a drill in-process (ingest, detection, warnings,
-//! dissemination, response, all as an exercise) in a fresh folder and writes the scored report.
+//! `tocsin drill run SCENARIO`: runs a drill (ingest, detection, warnings, dissemination,
+//! response, all as an exercise) in-process in a fresh folder, or on a running node with
+//! `--server`, and writes the scored report.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
+use tocsin_engine::drill::score::DrillReport;
 use tocsin_engine::drill::{DrillSetup, Speed, scenario::Scenario};
 
 #[derive(Subcommand)]
@@ -34,6 +36,13 @@ pub struct RunArgs {
         default_value = "../shared/data/vn/admin"
     )]
     pub admin: PathBuf,
+    /// Run the drill on a running node (`http://host:port`) in its exercise space, where its
+    /// recipients marked as drill participants take part, instead of in-process.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// An administrator's API token for `--server`.
+    #[arg(long, env = "TOCSIN_TOKEN")]
+    pub token: Option<String>,
 }
 
 pub fn run(command: DrillCommand) -> Result<()> {
@@ -78,18 +87,11 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
         .with_context(|| format!("read {}", args.scenario.display()))?;
     let name = args.scenario.display().to_string();
     let scenario = Scenario::parse(&name, &text).map_err(|p| anyhow::anyhow!(p.join("\n")))?;
-    let work = tempfile::tempdir()?;
     let started = std::time::Instant::now();
-    let report = tocsin_engine::drill::run(
-        &scenario,
-        DrillSetup {
-            admin_dir: &args.admin,
-            work_dir: work.path(),
-            speed,
-            options: tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal),
-            recipients: Vec::new(),
-        },
-    )?;
+    let report = match &args.server {
+        Some(server) => on_server(server, args.token.as_deref(), &args.speed, &text)?,
+        None => in_process(&scenario, speed, &args.admin)?,
+    };
     let json = serde_json::to_string_pretty(&report)?;
     if let Some(path) = &args.report {
         std::fs::write(path, &json).with_context(|| format!("write {}", path.display()))?;
@@ -98,11 +100,83 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
         let page = crate::drill_report::html(&report);
         std::fs::write(path, page).with_context(|| format!("write {}", path.display()))?;
     }
+    print_summary(&report, started.elapsed());
+    Ok(())
+}
+
+fn in_process(scenario: &Scenario, speed: Speed, admin: &std::path::Path) -> Result<DrillReport> {
+    let work = tempfile::tempdir()?;
+    Ok(tocsin_engine::drill::run(
+        scenario,
+        DrillSetup {
+            admin_dir: admin,
+            work_dir: work.path(),
+            speed,
+            options: tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal),
+            recipients: Vec::new(),
+            progress: None,
+        },
+    )?)
+}
+
+/// Starts the drill on the node at `server` and follows it until it ends.
+fn on_server(
+    server: &str,
+    token: Option<&str>,
+    speed: &str,
+    scenario: &str,
+) -> Result<DrillReport> {
+    let Some(token) = token else {
+        bail!("--server needs an administrator's API token: --token or TOCSIN_TOKEN");
+    };
+    let base = server.trim_end_matches('/');
+    let bearer = format!("Bearer {token}");
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let mut answer = agent
+        .post(format!("{base}/api/v1/drills?speed={speed}"))
+        .header("Authorization", &bearer)
+        .header("Content-Type", "application/toml")
+        .send(scenario)
+        .with_context(|| format!("reach {base}"))?;
+    let started = json_of(&mut answer)?;
+    if answer.status() != 202 {
+        bail!("{base} refused the drill ({}): {started}", answer.status());
+    }
+    let id = started["id"]
+        .as_u64()
+        .context("the node named no drill id")?;
+    println!("drill {id} running on {base}");
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut answer = agent
+            .get(format!("{base}/api/v1/drills/{id}"))
+            .header("Authorization", &bearer)
+            .call()
+            .with_context(|| format!("reach {base}"))?;
+        let mut view = json_of(&mut answer)?;
+        match view["status"].as_str() {
+            Some("running") => continue,
+            Some("finished") => return Ok(serde_json::from_value(view["report"].take())?),
+            _ => bail!("drill {id} on {base} failed: {}", view["error"]),
+        }
+    }
+}
+
+fn json_of(answer: &mut ureq::http::Response<ureq::Body>) -> Result<serde_json::Value> {
+    let text = answer.body_mut().read_to_string()?;
+    serde_json::from_str(&text).with_context(|| format!("the node answered {text:?}"))
+}
+
+fn print_summary(report: &DrillReport, took: std::time::Duration) {
     println!("{} — {} (EXERCISE)", report.drill, report.title_en);
     println!(
         "{} observations; ran in {:.1} s",
         report.observations,
-        started.elapsed().as_secs_f64()
+        took.as_secs_f64()
     );
     for e in &report.expectations {
         let verdict = if e.met { "met" } else { "NOT MET" };
@@ -149,5 +223,4 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
         report.false_warnings.len(),
         report.incidents.len()
     );
-    Ok(())
 }

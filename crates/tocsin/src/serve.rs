@@ -7,6 +7,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tocsin_engine::Engine;
+use tocsin_engine::drill::exercises::Exercises;
 use tocsin_server::{AppState, router};
 
 #[derive(Args, Clone, Default)]
@@ -172,6 +173,19 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }))
 }
 
+/// The node's drills, kept in `exercises/` under its data folder; none without the official
+/// administrative files each exercise space imports.
+fn exercises(settings: &Settings) -> Result<Option<Arc<Exercises>>> {
+    if !settings.regions_from.join("nested-divisions.json").exists() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::new(Exercises::new(
+        settings.data.join("exercises"),
+        settings.regions_from.clone(),
+        engine_options(settings)?,
+    ))))
+}
+
 /// Computes the national map's shapes in the background, so that the first dashboard visitor
 /// does not wait for them.
 fn warm_map(engine: Arc<Engine>) {
@@ -195,6 +209,7 @@ pub async fn serve(
         metrics: Default::default(),
         max_body_bytes: settings.max_body_bytes,
         catalog_dir: settings.catalog.clone(),
+        exercises: exercises(settings)?,
     });
     tokio::spawn(reload_on_hangup(state.clone()));
     let minute = std::time::Duration::from_secs(60);

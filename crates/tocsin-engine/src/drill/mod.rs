@@ -8,6 +8,7 @@
 //! the region registry is read as of a fixed date after the 2025 reform, so that a replay of
 //! 2024 places its stations in today's communes. The same scenario gives the same report.
 
+pub mod exercises;
 pub mod inbox;
 pub mod scenario;
 pub mod score;
@@ -21,6 +22,7 @@ use score::DrillReport;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use tocsin_core::catalog::parse_duration;
 use tocsin_core::clock::ManualClock;
 use tocsin_core::observation::ObservationInput;
@@ -61,6 +63,9 @@ pub struct DrillSetup<'a> {
     pub options: EngineOptions,
     /// Who hears about the drill's warnings: only those marked as drill participants are told.
     pub recipients: Vec<crate::dispatch::RecipientEntry>,
+    /// Where the drill says how far it has got (scenario time, in milliseconds), if anyone
+    /// watches.
+    pub progress: Option<Arc<AtomicI64>>,
 }
 
 /// The engine options of a drill: everything it releases carries status Exercise, and the
@@ -93,6 +98,9 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
         let Some(step_ms) = drill.step(&engine)? else {
             break;
         };
+        if let Some(progress) = &setup.progress {
+            progress.store(drill.done_until, Ordering::Relaxed);
+        }
         if let Speed::Times(factor) = setup.speed {
             let seconds = step_ms as f64 / 1000.0 / factor;
             std::thread::sleep(std::time::Duration::from_secs_f64(seconds));

@@ -7,20 +7,20 @@
 use super::scenario::{Expectation, Scenario};
 use crate::access::Principal;
 use crate::engine::{Engine, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tocsin_core::clock::timestamp_text;
 use tocsin_store::{NotificationRecord, VersionState};
 
 /// The scored drill.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillReport {
     pub drill: String,
     pub title_vi: String,
     pub title_en: String,
     pub start: String,
     pub end: String,
-    pub status: &'static str,
+    pub status: String,
     pub observations: usize,
     pub expectations: Vec<ExpectationScore>,
     pub expectations_met: usize,
@@ -41,9 +41,8 @@ pub struct DrillReport {
 }
 
 /// A fault of the scenario and its effect.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultSummary {
-    #[serde(flatten)]
     pub fault: crate::drill::scenario::FaultDef,
     /// Observations the stations kept while the node was offline and sent when it was back.
     pub held_observations: usize,
@@ -52,7 +51,7 @@ pub struct FaultSummary {
 }
 
 /// An outside alert received during the drill, with the verification's verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JudgedAlert {
     pub time: String,
     pub label: String,
@@ -61,7 +60,7 @@ pub struct JudgedAlert {
     pub verdict: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExpectationScore {
     pub expected: Expectation,
     pub met: bool,
@@ -74,7 +73,7 @@ pub struct ExpectationScore {
     pub by_id: Option<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WarningSummary {
     pub warning: u64,
     pub hazard: String,
@@ -88,7 +87,7 @@ pub struct WarningSummary {
     pub levels: Vec<(String, u8)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentSummary {
     pub id: u64,
     pub title: String,
@@ -104,7 +103,7 @@ pub struct IncidentSummary {
     pub shortfalls: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationSummary {
     pub total: usize,
     /// Notifications at least one of whose deliveries arrived.
@@ -247,7 +246,7 @@ pub fn score(
         title_en: meta.title_en.clone(),
         start: meta.start.to_string(),
         end: meta.end.to_string(),
-        status: "Exercise",
+        status: "Exercise".into(),
         observations,
         expectations_met: expectations.iter().filter(|s| s.met).count(),
         expectations,

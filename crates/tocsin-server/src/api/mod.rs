@@ -1,10 +1,11 @@
 //! The router: health checks, metrics, the `/api/v1` resources (regions, stations,
-//! observations, series, detections, warnings, incidents, resources, reserves and funds), and the
-//! public alerts, feeds and verification.
+//! observations, series, detections, warnings, incidents, resources, reserves and funds, drills),
+//! and the public alerts, feeds and verification.
 
 mod catalog;
 mod detections;
 mod dispatch;
+mod drills;
 mod feeds;
 mod forwarded;
 mod map;
@@ -34,6 +35,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Where the rule catalogue is read from on reload; `None` for the built-in one.
     pub catalog_dir: Option<std::path::PathBuf>,
+    /// The node's drills, each in an exercise space of its own; `None` where drills cannot run
+    /// (no administrative files to build an exercise space from).
+    pub exercises: Option<Arc<tocsin_engine::drill::exercises::Exercises>>,
 }
 
 /// Reloads the rule catalogue from its folder (or the built-in one). A catalogue with problems
@@ -69,6 +73,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(catalog::routes())
         .merge(warnings::routes())
         .merge(dispatch::routes())
+        .merge(drills::routes())
         .merge(session::routes())
         .merge(map::routes())
         .merge(response::routes())

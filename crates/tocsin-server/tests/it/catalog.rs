@@ -12,6 +12,7 @@ fn state_reading(dir: PathBuf) -> AppState {
         metrics: Default::default(),
         max_body_bytes: 1 << 20,
         catalog_dir: Some(dir),
+        exercises: None,
     }
 }
 

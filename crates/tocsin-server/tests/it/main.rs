@@ -5,6 +5,7 @@ mod browser;
 mod catalog;
 mod dashboard;
 mod dispatch;
+mod drills;
 mod feeds;
 mod forwarded;
 mod map;
@@ -80,11 +81,17 @@ impl Fixture {
         let (hanoi, _) = engine
             .create_token("hanoi operator", Role::Operator, hanoi_scope)
             .unwrap();
+        let exercises = tocsin_engine::drill::exercises::Exercises::new(
+            dir.path().join("exercises"),
+            admin_dir,
+            options.clone(),
+        );
         let state = Arc::new(AppState {
             engine: Arc::new(engine),
             metrics: Default::default(),
             max_body_bytes: 64 << 20,
             catalog_dir: None,
+            exercises: Some(Arc::new(exercises)),
         });
         Fixture {
             state,

@@ -1,0 +1,219 @@
+//! Drills on a running node (`POST /api/v1/drills`, `tocsin drill run --server`): each runs on
+//! a thread of its own, in an exercise space of its own — a store in `exercises/{id}` under the
+//! node's data folder, with its own accelerated clock — so that nothing it creates touches the
+//! node's real records. The node's settings (catalogue, scenarios, channels) are the drill's, and
+//! the node's recipients marked as drill participants hear its notices through their real
+//! channels. A finished drill leaves its report in `exercises/{id}/report.json`, read back after
+//! a restart.
+
+use super::scenario::Scenario;
+use super::score::DrillReport;
+use super::{DrillSetup, Speed};
+use crate::dispatch::RecipientEntry;
+use crate::engine::{EngineError, EngineOptions, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The drills of a node.
+pub struct Exercises {
+    root: PathBuf,
+    admin_dir: PathBuf,
+    options: EngineOptions,
+    runs: Mutex<BTreeMap<u64, Run>>,
+}
+
+struct Run {
+    drill: String,
+    title_en: String,
+    speed: String,
+    started: jiff::Timestamp,
+    /// Scenario time reached, in milliseconds.
+    progress: Arc<AtomicI64>,
+    outcome: Arc<Mutex<Option<std::result::Result<DrillReport, String>>>>,
+}
+
+/// A drill as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunView {
+    pub id: u64,
+    pub drill: String,
+    pub title_en: String,
+    pub speed: String,
+    /// When it was started (wall clock).
+    pub started: String,
+    /// `running`, `finished` or `failed`.
+    pub status: &'static str,
+    /// The scenario time it has reached.
+    pub scenario_time: Option<String>,
+    pub error: Option<String>,
+    pub report: Option<DrillReport>,
+}
+
+impl Exercises {
+    /// The drills kept under `root`; `admin_dir` holds the official administrative files each
+    /// exercise space imports.
+    pub fn new(root: PathBuf, admin_dir: PathBuf, options: EngineOptions) -> Exercises {
+        let runs = finished_runs(&root);
+        Exercises {
+            root,
+            admin_dir,
+            options,
+            runs: Mutex::new(runs),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Run>> {
+        self.runs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts `scenario` in a fresh exercise space; one drill runs at a time on a node.
+    pub fn start(
+        &self,
+        scenario: Scenario,
+        speed: Speed,
+        speed_text: &str,
+        participants: Vec<RecipientEntry>,
+    ) -> Result<u64> {
+        let mut runs = self.lock();
+        if let Some((id, _)) = runs.iter().find(|(_, r)| lock(&r.outcome).is_none()) {
+            return Err(EngineError::Conflict(format!(
+                "drill {id} is still running; one drill runs at a time"
+            )));
+        }
+        let id = runs.keys().next_back().map_or(1, |last| last + 1);
+        let meta = &scenario.file.drill;
+        let run = Run {
+            drill: meta.id.clone(),
+            title_en: meta.title_en.clone(),
+            speed: speed_text.to_string(),
+            started: jiff::Timestamp::now(),
+            progress: Arc::new(AtomicI64::new(meta.start.as_millisecond())),
+            outcome: Arc::new(Mutex::new(None)),
+        };
+        let (progress, outcome) = (run.progress.clone(), run.outcome.clone());
+        let work_dir = self.root.join(id.to_string());
+        let (admin_dir, options) = (self.admin_dir.clone(), self.options.clone());
+        std::thread::Builder::new()
+            .name(format!("tocsin-drill-{id}"))
+            .spawn(move || {
+                let setup = DrillSetup {
+                    admin_dir: &admin_dir,
+                    work_dir: &work_dir,
+                    speed,
+                    options,
+                    recipients: participants,
+                    progress: Some(progress),
+                };
+                let result = super::run(&scenario, setup).map_err(|e| e.to_string());
+                if let Ok(report) = &result {
+                    save_report(&work_dir, report);
+                }
+                *lock(&outcome) = Some(result);
+            })
+            .map_err(|e| EngineError::Invalid(format!("the drill cannot start: {e}")))?;
+        runs.insert(id, run);
+        Ok(id)
+    }
+
+    /// One drill, with its report once finished.
+    pub fn view(&self, id: u64) -> Option<RunView> {
+        self.lock().get(&id).map(|run| view(id, run, true))
+    }
+
+    /// Every drill, newest first, without their reports.
+    pub fn list(&self) -> Vec<RunView> {
+        self.lock()
+            .iter()
+            .rev()
+            .map(|(id, run)| view(*id, run, false))
+            .collect()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn view(id: u64, run: &Run, with_report: bool) -> RunView {
+    let outcome = lock(&run.outcome);
+    let (status, error, report) = match &*outcome {
+        None => ("running", None, None),
+        Some(Ok(report)) => ("finished", None, with_report.then(|| report.clone())),
+        Some(Err(e)) => ("failed", Some(e.clone()), None),
+    };
+    let reached = run.progress.load(Ordering::Relaxed);
+    RunView {
+        id,
+        drill: run.drill.clone(),
+        title_en: run.title_en.clone(),
+        speed: run.speed.clone(),
+        started: run.started.to_string(),
+        status,
+        scenario_time: jiff::Timestamp::from_millisecond(reached)
+            .ok()
+            .map(|t| t.to_string()),
+        error,
+        report,
+    }
+}
+
+fn save_report(work_dir: &Path, report: &DrillReport) {
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(|e| e.to_string())
+        .and_then(|json| {
+            std::fs::write(work_dir.join("report.json"), json).map_err(|e| e.to_string())
+        });
+    if let Err(e) = written {
+        tracing::warn!(error = %e, folder = %work_dir.display(), "the drill's report could not be saved");
+    }
+}
+
+/// The drills finished before the node started, from their saved reports.
+fn finished_runs(root: &Path) -> BTreeMap<u64, Run> {
+    let mut runs = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return runs;
+    };
+    for entry in entries.flatten() {
+        let Some(id) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let path = entry.path().join("report.json");
+        let report: Option<DrillReport> = std::fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let outcome = match report {
+            Some(report) => Ok(report),
+            None => Err("the node stopped before this drill finished".to_string()),
+        };
+        let started = std::fs::metadata(entry.path())
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| jiff::Timestamp::try_from(t).ok())
+            .unwrap_or_default();
+        let (drill, title_en, end) = match &outcome {
+            Ok(r) => (r.drill.clone(), r.title_en.clone(), r.end.parse().ok()),
+            Err(_) => (String::new(), String::new(), None),
+        };
+        let end: Option<jiff::Timestamp> = end;
+        runs.insert(
+            id,
+            Run {
+                drill,
+                title_en,
+                speed: String::new(),
+                started,
+                progress: Arc::new(AtomicI64::new(end.map_or(0, |t| t.as_millisecond()))),
+                outcome: Arc::new(Mutex::new(Some(outcome))),
+            },
+        );
+    }
+    runs
+}

@@ -1,0 +1,111 @@
+//! Drills on this node: an administrator sends a scenario (`POST /api/v1/drills?speed=60x`, the
+//! TOML as the body) and it runs in an exercise space of its own on an accelerated clock; its
+//! notices reach only the node's recipients marked as drill participants. `GET /api/v1/drills`
+//! lists them, `GET /api/v1/drills/{id}` follows one and gives its scored report once finished.
+
+use super::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tocsin_core::access::Role;
+use tocsin_engine::access::Principal;
+use tocsin_engine::drill::Speed;
+use tocsin_engine::drill::exercises::{Exercises, RunView};
+use tocsin_engine::drill::scenario::Scenario;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/drills", get(list).post(start))
+        .route("/api/v1/drills/{id}", get(one))
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    #[serde(default = "max_speed")]
+    speed: String,
+}
+
+fn max_speed() -> String {
+    "max".into()
+}
+
+fn exercises(state: &AppState) -> Result<&Arc<Exercises>, ApiError> {
+    state.exercises.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this node cannot run drills: it has no administrative files to build an exercise space from",
+        )
+    })
+}
+
+fn require_reader(who: &Principal) -> Result<(), ApiError> {
+    if who.role.can_read() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this token may only send observations",
+        ))
+    }
+}
+
+async fn start(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Query(query): Query<StartQuery>,
+    body: String,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if who.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only an administrator may start a drill",
+        ));
+    }
+    let exercises = exercises(&state)?;
+    let Some(speed) = Speed::parse(&query.speed) else {
+        return Err(ApiError::bad_request(format!(
+            "speed: {:?} is neither max nor a factor such as 60x",
+            query.speed
+        )));
+    };
+    let scenario =
+        Scenario::parse("scenario", &body).map_err(|p| ApiError::invalid_scenario(&p))?;
+    let participants = state
+        .engine
+        .recipients(&who)?
+        .into_iter()
+        .filter(|r| r.recipient.exercises)
+        .collect();
+    let id = exercises.start(scenario, speed, &query.speed, participants)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": id, "status": "running", "href": format!("/api/v1/drills/{id}") })),
+    ))
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+) -> Result<Json<Value>, ApiError> {
+    require_reader(&who)?;
+    let runs: Vec<RunView> = exercises(&state)?.list();
+    Ok(Json(json!({ "drills": runs })))
+}
+
+async fn one(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+) -> Result<Json<RunView>, ApiError> {
+    require_reader(&who)?;
+    exercises(&state)?
+        .view(id)
+        .map(Json)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
+}

@@ -1,0 +1,143 @@
+//! Drills on a running node: an administrator starts a scenario, it runs in the node's exercise
+//! space and its scored report can be read back; a bad scenario is refused with every problem
+//! named; other roles may not start one; one drill runs at a time.
+
+use crate::{Fixture, fixture, send, send_to};
+use axum::http::StatusCode;
+use std::sync::Arc;
+use tocsin_core::clock::ManualClock;
+
+/// Six hours of water rising past BĐ3 at a synthetic Yên Bái gauge.
+const SCENARIO: &str = r#"
+[drill]
+id = "api-drill"
+title_vi = "Diễn tập qua API (giả lập)"
+title_en = "Drill through the API (synthetic)"
+start = "2026-07-01T00:00:00+07:00"
+end = "2026-07-01T06:00:00+07:00"
+step = "1h"
+stations = """id,name,domain,lat,lon,commune,metrics,attributes
+API-YB,Yên Bái gauge (synthetic),hydromet,21.705,104.87,,water_level_m:m:0:100:3600,bd1=30;bd2=31;bd3=32;station_area=1
+"""
+
+[[series]]
+station = "API-YB"
+metric = "water_level_m"
+every = "1h"
+points = [["2026-07-01T00:00:00+07:00", 29.0], ["2026-07-01T06:00:00+07:00", 33.0]]
+
+[[expect]]
+what = "warning"
+hazard = "river_flood"
+province = "15"
+min_level = 3
+by = "2026-07-01T06:00:00+07:00"
+"#;
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[tokio::test]
+async fn an_administrator_runs_a_drill_and_reads_its_report() {
+    let admin = fixture().admin.as_str();
+    let (status, body) = send(
+        "POST",
+        "/api/v1/drills?speed=max",
+        Some(admin),
+        "application/toml",
+        SCENARIO,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id = json(&body)["id"].as_u64().unwrap();
+    let mut view = serde_json::Value::Null;
+    for _ in 0..600 {
+        let (status, body) =
+            send("GET", &format!("/api/v1/drills/{id}"), Some(admin), "", "").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        view = json(&body);
+        if view["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(view["status"], "finished", "{view}");
+    let report = &view["report"];
+    assert_eq!(report["status"], "Exercise");
+    assert_eq!(report["expectations_met"], 1, "{report}");
+    assert_eq!(report["observations"], 7);
+    // The node's own records are untouched: the drill's warning lives in its exercise space.
+    let (_, warnings) = send("GET", "/api/v1/warnings", Some(admin), "", "").await;
+    assert!(!warnings.contains("API-YB"), "{warnings}");
+    let (_, list) = send("GET", "/api/v1/drills", Some(admin), "", "").await;
+    assert!(list.contains("\"api-drill\""), "{list}");
+}
+
+#[tokio::test]
+async fn a_bad_scenario_is_refused_with_its_problems() {
+    let broken = SCENARIO
+        .replace("step = \"1h\"", "step = \"soon\"")
+        .replace("station = \"API-YB\"", "station = \"NOWHERE\"");
+    let (status, body) = send(
+        "POST",
+        "/api/v1/drills",
+        Some(&fixture().admin),
+        "application/toml",
+        broken,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let details = json(&body)["details"].to_string();
+    assert!(details.contains("drill.step"), "{details}");
+    assert!(details.contains("series 0: station"), "{details}");
+    let (status, body) = send(
+        "POST",
+        "/api/v1/drills?speed=fast",
+        Some(&fixture().admin),
+        "application/toml",
+        SCENARIO,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("speed"), "{body}");
+}
+
+#[tokio::test]
+async fn only_an_administrator_starts_a_drill() {
+    let (status, body) = send(
+        "POST",
+        "/api/v1/drills",
+        Some(&fixture().hanoi),
+        "application/toml",
+        SCENARIO,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test]
+async fn one_drill_runs_at_a_time() {
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let node = Fixture::build(clock, crate::STATIONS_CSV);
+    // At 1x, six hours of scenario take six hours: the first is still running.
+    let start = |speed: &'static str| {
+        send_to(
+            &node.state,
+            "POST",
+            if speed == "1x" {
+                "/api/v1/drills?speed=1x"
+            } else {
+                "/api/v1/drills?speed=max"
+            },
+            Some(&node.admin),
+            "application/toml",
+            SCENARIO,
+        )
+    };
+    let (status, _, body) = start("1x").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, _, body) = start("max").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("still running"), "{body}");
+}
