@@ -79,15 +79,73 @@ fn read_stations(dir: &Path, evaluator: &mut Evaluator) -> Result<HashMap<String
     Ok(stations)
 }
 
+/// The workload's observations: `national.ndjson` (the ingest format) when there is one, else
+/// the compact `national.csv` (one row per station-step, a column per metric) — the only form in
+/// which the full 30-day set fits a small disk.
 fn read_samples(
     dir: &Path,
     stations: &HashMap<String, usize>,
     evaluator: &mut Evaluator,
 ) -> Result<Vec<Sample>> {
-    let path = dir.join("national.ndjson");
-    let file = std::fs::File::open(&path).with_context(|| format!("open {}", path.display()))?;
-    let mut handles: HashMap<(usize, String), Option<SeriesHandle>> = HashMap::new();
-    let mut samples = Vec::new();
+    let mut sink = SampleSink {
+        stations,
+        evaluator,
+        metrics: Vec::new(),
+        handles: HashMap::new(),
+        samples: Vec::new(),
+    };
+    let ndjson = dir.join("national.ndjson");
+    if ndjson.exists() {
+        read_ndjson(&ndjson, &mut sink)?;
+    } else {
+        read_wide_csv(&dir.join("national.csv"), &mut sink)?;
+    }
+    Ok(sink.samples)
+}
+
+/// Turns (station, metric, time, value) into evaluator samples.
+struct SampleSink<'a> {
+    stations: &'a HashMap<String, usize>,
+    evaluator: &'a mut Evaluator,
+    /// Metric names seen so far; a series is keyed by (station, position here).
+    metrics: Vec<String>,
+    handles: HashMap<(usize, usize), Option<SeriesHandle>>,
+    samples: Vec<Sample>,
+}
+
+impl SampleSink<'_> {
+    fn push(&mut self, station_id: &str, metric: &str, time_s: i64, value: f64) -> Result<()> {
+        let station = *self
+            .stations
+            .get(station_id)
+            .with_context(|| format!("unknown station {station_id}"))?;
+        let m = match self.metrics.iter().position(|known| known == metric) {
+            Some(m) => m,
+            None => {
+                self.metrics.push(metric.to_string());
+                self.metrics.len() - 1
+            }
+        };
+        let evaluator = &mut *self.evaluator;
+        let handle = *self
+            .handles
+            .entry((station, m))
+            .or_insert_with(|| evaluator.series(station, metric));
+        if let Some(series) = handle {
+            self.samples.push(Sample {
+                series,
+                station: station as u32,
+                is_rain: metric == "rain_mm",
+                time_s,
+                value,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn read_ndjson(path: &Path, sink: &mut SampleSink) -> Result<()> {
+    let file = std::fs::File::open(path).with_context(|| format!("open {}", path.display()))?;
     for (i, line) in std::io::BufReader::with_capacity(1 << 20, file)
         .split(b'\n')
         .enumerate()
@@ -95,29 +153,46 @@ fn read_samples(
         let line = line?;
         let record = tocsin_server::records::parse_record(&line)
             .map_err(|r| anyhow::anyhow!("line {}: {}: {}", i + 1, r.field, r.reason))?;
-        let station_id = record.station.unwrap_or_default();
-        let station = *stations
-            .get(&station_id)
-            .with_context(|| format!("line {}: unknown station {station_id}", i + 1))?;
-        let metric = record.metric.unwrap_or_default();
         let time_s = tocsin_core::observation::parse_time(record.time.as_deref(), "time")
             .map_err(|r| anyhow::anyhow!("line {}: {}", i + 1, r.reason))?
             / 1000;
-        let is_rain = metric == "rain_mm";
-        let handle = *handles
-            .entry((station, metric))
-            .or_insert_with_key(|(s, m)| evaluator.series(*s, m));
-        if let (Some(series), Some(value)) = (handle, record.value) {
-            samples.push(Sample {
-                series,
-                station: station as u32,
-                is_rain,
-                time_s,
-                value,
-            });
+        if let Some(value) = record.value {
+            let station = record.station.unwrap_or_default();
+            let metric = record.metric.unwrap_or_default();
+            sink.push(&station, &metric, time_s, value)
+                .with_context(|| format!("line {}", i + 1))?;
         }
     }
-    Ok(samples)
+    Ok(())
+}
+
+fn read_wide_csv(path: &Path, sink: &mut SampleSink) -> Result<()> {
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("read {}", path.display()))?;
+    let metrics: Vec<String> = reader.headers()?.iter().skip(2).map(String::from).collect();
+    let mut row = csv::StringRecord::new();
+    let (mut time_text, mut time_s) = (String::new(), 0);
+    let mut line = 1;
+    while reader.read_record(&mut row)? {
+        line += 1;
+        if row[1] != time_text {
+            time_text = row[1].to_string();
+            time_s = tocsin_core::observation::parse_time(Some(&time_text), "time")
+                .map_err(|r| anyhow::anyhow!("line {line}: {}", r.reason))?
+                / 1000;
+        }
+        for (metric, field) in metrics.iter().zip(row.iter().skip(2)) {
+            if field.is_empty() || field == "NA" {
+                continue;
+            }
+            let value: f64 = field
+                .parse()
+                .with_context(|| format!("line {line}: {metric}: {field:?} is not a number"))?;
+            sink.push(&row[0], metric, time_s, value)
+                .with_context(|| format!("line {line}"))?;
+        }
+    }
+    Ok(())
 }
 
 fn reference_answer(dir: &Path) -> Result<u64> {
