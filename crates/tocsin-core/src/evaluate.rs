@@ -527,6 +527,11 @@ impl Evaluator {
         Some(SeriesHandle(self.series.len() - 1))
     }
 
+    /// The station a series belongs to.
+    pub fn station_of(&self, series: SeriesHandle) -> usize {
+        self.series[series.0].station
+    }
+
     /// The current level of `rule` at `station` (0 when none or not applicable).
     pub fn level(&self, station: usize, rule: usize) -> u8 {
         self.stations[station]

@@ -170,6 +170,32 @@ impl Detector {
         }
     }
 
+    /// Feeds a batch of stored observations station by station, each station's in their given
+    /// order. A station's levels depend only on its own observations, in their order, so the
+    /// outcome is that of the given order; but each station's state stays in the cache while its
+    /// observations are applied, instead of being fetched from memory again for each one —
+    /// several times faster when a batch holds more than one reading per station (hourly uploads,
+    /// a backfill after an outage, the rebuild at start).
+    pub fn observe_batch<'a>(&mut self, observations: impl IntoIterator<Item = &'a Observation>) {
+        let mut by_station: Vec<(usize, &Observation)> = observations
+            .into_iter()
+            .map(|o| (self.station_key(o), o))
+            .collect();
+        // A stable sort: each station's observations keep their order.
+        by_station.sort_by_key(|(station, _)| *station);
+        for (_, observation) in by_station {
+            self.observe(observation);
+        }
+    }
+
+    /// The evaluator's station of an observation's series (series it does not evaluate last).
+    fn station_key(&self, observation: &Observation) -> usize {
+        match self.series.get(&observation.series) {
+            Some(Some(handle)) => self.evaluator.station_of(*handle),
+            _ => usize::MAX,
+        }
+    }
+
     /// Feeds one stored observation: an observed value to the windows and outbreak series of its
     /// metric, a forecast value to the forecast indicators.
     pub fn observe(&mut self, observation: &Observation) {

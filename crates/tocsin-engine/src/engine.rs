@@ -185,23 +185,23 @@ impl Engine {
             &self.store.series_catalog()?,
         );
         let mut current = self.detector.lock().unwrap_or_else(|e| e.into_inner());
-        for (series, time_ms, value) in self.store.observed_for_series(&fresh.outbreak_series())? {
-            fresh.observe(&tocsin_core::observation::Observation {
-                series,
-                time_ms,
-                issued_ms: 0,
-                value,
-            });
-        }
+        let observed = |rows: Vec<(i64, i64, f64)>| -> Vec<tocsin_core::observation::Observation> {
+            rows.into_iter()
+                .map(
+                    |(series, time_ms, value)| tocsin_core::observation::Observation {
+                        series,
+                        time_ms,
+                        issued_ms: 0,
+                        value,
+                    },
+                )
+                .collect()
+        };
+        let counts = observed(self.store.observed_for_series(&fresh.outbreak_series())?);
+        fresh.observe_batch(&counts);
         let newest = self.store.newest_observed_ms()?.unwrap_or(0);
-        for (series, time_ms, value) in self.store.observed_since(newest - fresh.horizon_ms())? {
-            fresh.observe(&tocsin_core::observation::Observation {
-                series,
-                time_ms,
-                issued_ms: 0,
-                value,
-            });
-        }
+        let recent = observed(self.store.observed_since(newest - fresh.horizon_ms())?);
+        fresh.observe_batch(&recent);
         fresh.forget_changes();
         fresh.restore_levels(&self.store.current_levels(&RegionFilter::all())?);
         *current = fresh;

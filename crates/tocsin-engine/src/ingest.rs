@@ -213,12 +213,14 @@ fn run_writer(
         match store.append(&batches, clock.now().as_millisecond()) {
             Ok(outcomes) => {
                 let mut detector = detector.lock().unwrap_or_else(|e| e.into_inner());
+                let fresh = group.iter().zip(&outcomes).flat_map(|(job, outcome)| {
+                    job.observations
+                        .iter()
+                        .zip(&outcome.fresh)
+                        .filter_map(|(observation, fresh)| fresh.then_some(observation))
+                });
+                detector.observe_batch(fresh);
                 for (job, outcome) in group.into_iter().zip(outcomes) {
-                    for (observation, fresh) in job.observations.iter().zip(&outcome.fresh) {
-                        if *fresh {
-                            detector.observe(observation);
-                        }
-                    }
                     let _ = job.reply.send(Ok(outcome));
                 }
                 after.record_detections(&mut detector);

@@ -329,3 +329,67 @@ fn replaying_the_same_data_gives_the_same_detections() {
     assert!(first.len() > 4, "{first:?}");
     assert_eq!(first, second);
 }
+
+fn series_row(series: i64, station: &Station, metric: &str) -> tocsin_store::SeriesRow {
+    tocsin_store::SeriesRow {
+        series,
+        station: station.id.clone(),
+        metric: metric.into(),
+        unit: String::new(),
+        min: 0.0,
+        max: 1000.0,
+        station_active: true,
+        province: None,
+        domain: Domain::Hydromet,
+    }
+}
+
+#[test]
+fn a_batch_evaluated_station_by_station_gives_the_detections_of_arrival_order() {
+    use tocsin_core::observation::Observation;
+    use tocsin_engine::detect::Detector;
+    let river = yen_bai_gauge();
+    let mut rain = yen_bai_gauge();
+    rain.id = "SYN-RAIN-1".into();
+    let stations = [river.clone(), rain.clone()];
+    let rows = [
+        series_row(1, &river, "water_level_m"),
+        series_row(2, &rain, "rain_mm"),
+        series_row(3, &rain, "wind_ms"),
+    ];
+    // Two days of ten-minute readings, every series in turn at each step (arrival order).
+    let mut arrivals = Vec::new();
+    for step in 0..288i64 {
+        let hours = step as f64 / 6.0;
+        for (series, value) in [
+            (1, 28.0 + hours * 0.12),
+            (2, if step % 144 < 72 { 4.0 } else { 0.5 }),
+            (3, 5.0 + (hours * 0.9) % 30.0),
+        ] {
+            arrivals.push(Observation {
+                series,
+                time_ms: 1_725_800_000_000 + step * 600_000,
+                issued_ms: 0,
+                value,
+            });
+        }
+    }
+    let catalog = tocsin_engine::catalog::builtin().unwrap();
+    let mut one_by_one = Detector::new(catalog.clone());
+    one_by_one.sync(&stations, &rows);
+    for observation in &arrivals {
+        one_by_one.observe(observation);
+    }
+    let mut batched = Detector::new(catalog);
+    batched.sync(&stations, &rows);
+    for hour in arrivals.chunks(18) {
+        batched.observe_batch(hour);
+    }
+    let key = |d: &tocsin_store::Detection| (d.station.clone(), d.rule.clone(), d.time_ms);
+    let mut expected = one_by_one.take_detections();
+    let mut got = batched.take_detections();
+    expected.sort_by_key(key);
+    got.sort_by_key(key);
+    assert!(expected.len() >= 4, "{expected:#?}");
+    assert_eq!(got, expected);
+}

@@ -37,12 +37,12 @@ fn a_bad_reload_keeps_the_catalogue_in_use() {
     );
     assert_eq!(
         fixture().state.engine.catalog().rules.len(),
-        12,
+        14,
         "the catalogue in use stays"
     );
 
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalog/rules");
-    assert_eq!(reload_catalog(&state_reading(shipped)), Ok(12));
+    assert_eq!(reload_catalog(&state_reading(shipped)), Ok(14));
 }
 
 #[tokio::test]
