@@ -663,6 +663,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn forecast_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, i64, f64)>> {
+        self.read(|conn| {
+            let sql = "SELECT series, time_ms, issued_ms, value, max(seq) FROM observations WHERE bucket >= ?1 AND time_ms >= ?2 AND issued_ms > 0 \
+                       GROUP BY bucket, series, time_ms, issued_ms ORDER BY issued_ms, series, time_ms";
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map(params![from_ms.div_euclid(BUCKET_MS), from_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
     fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize> {
         self.write(|tx, _| {
             let mut new = 0;

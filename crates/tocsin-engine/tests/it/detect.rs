@@ -393,3 +393,79 @@ fn a_batch_evaluated_station_by_station_gives_the_detections_of_arrival_order() 
     assert!(expected.len() >= 4, "{expected:#?}");
     assert_eq!(got, expected);
 }
+
+fn rain_gauge() -> Station {
+    let mut gauge = yen_bai_gauge();
+    gauge.id = "SYN-RAIN-FC".into();
+    gauge.metrics[0].name = "rain_mm".into();
+    gauge.metrics[0].unit = "mm".into();
+    gauge.metrics[0].max = 500.0;
+    gauge.attributes = [(
+        "terrain".to_string(),
+        AttributeValue::Text("midland_mountain".into()),
+    )]
+    .into();
+    gauge
+}
+
+/// One forecast issue's hourly rain for the next 24 hours (`first` for the first hour).
+fn rain_forecast(engine: &Engine, issued: &str, first: f64, hours: usize) {
+    let issued_at: jiff::Timestamp = issued.parse().unwrap();
+    let records = (1..=hours)
+        .map(|h| {
+            Ok(ObservationInput {
+                station: Some("SYN-RAIN-FC".into()),
+                metric: Some("rain_mm".into()),
+                time: Some((issued_at + jiff::SignedDuration::from_hours(h as i64)).to_string()),
+                value: Some(if h == 1 { first } else { 10.0 }),
+                kind: Some("forecast".into()),
+                issued: Some(issued.into()),
+                ..Default::default()
+            })
+        })
+        .collect();
+    let report = crate::block_on(engine.ingest(&Principal::local_admin(), records, true)).unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+}
+
+/// The highest level the forecast rule has reached.
+fn forecast_level(engine: &Engine) -> u8 {
+    engine
+        .detections(&Principal::local_admin(), None, 0, i64::MAX, 100)
+        .unwrap()
+        .iter()
+        .filter(|d| d.rule == "heavy_rain_forecast")
+        .map(|d| d.to_level)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Waits until the writer thread has recorded the forecast rule at `level`.
+fn wait_for_forecast_level(engine: &Engine, level: u8) -> u8 {
+    for _ in 0..200 {
+        if forecast_level(engine) >= level {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    forecast_level(engine)
+}
+
+#[test]
+fn forecast_curves_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), rain_gauge());
+    // 24 hours of 10 mm forecast: 240 mm, level 2.
+    let issued = "2026-11-22T00:00:00Z";
+    rain_forecast(&engine, issued, 10.0, 24);
+    assert_eq!(wait_for_forecast_level(&engine, 2), 2);
+    drop(engine);
+
+    // After the restart the same issue's first hour is corrected to 200 mm: with the issue's
+    // other 23 hours remembered, 430 mm — level 3 in the mountains; without them 200 mm.
+    let engine = open(dir.path(), clock);
+    rain_forecast(&engine, issued, 200.0, 1);
+    assert_eq!(wait_for_forecast_level(&engine, 3), 3);
+}
