@@ -151,47 +151,35 @@ fn heavy_rain_art44() {
 #[test]
 fn flash_flood_art46() {
     let in_zone = |zone: &str, rule: &str, mm: f64| level_in(&[zone], rule, "rain_mm", &[], mm, 0);
-    for zone in ["flash_flood_zone_1", "flash_flood_zone_2"] {
-        for (mm, expected) in [
-            (99.9, 0),
-            (100.0, 2),
-            (199.9, 2),
-            (200.0, 3),
-            (399.9, 3),
-            (400.0, 4),
-        ] {
-            assert_eq!(
-                in_zone(zone, "flash_flood_mountains", mm),
-                expected,
-                "{zone}, {mm} mm"
-            );
+    // (zones, their rule, the other rule, level at 100 / 200 / 400 mm of rain in 24 hours)
+    let tables = [
+        (
+            ["flash_flood_zone_1", "flash_flood_zone_2"],
+            "flash_flood_mountains",
+            "flash_flood_midlands",
+            [2, 3, 4],
+        ),
+        (
+            ["flash_flood_zone_3", "flash_flood_zone_4"],
+            "flash_flood_midlands",
+            "flash_flood_mountains",
+            [1, 2, 3],
+        ),
+    ];
+    for (zones, rule, other, [at_100, at_200, at_400]) in tables {
+        for zone in zones {
+            for (mm, expected) in [
+                (99.9, 0),
+                (100.0, at_100),
+                (199.9, at_100),
+                (200.0, at_200),
+                (399.9, at_200),
+                (400.0, at_400),
+            ] {
+                assert_eq!(in_zone(zone, rule, mm), expected, "{zone}, {mm} mm");
+            }
+            assert_eq!(in_zone(zone, other, 500.0), 0, "{zone}: not {other}'s zone");
         }
-        assert_eq!(
-            in_zone(zone, "flash_flood_midlands", 500.0),
-            0,
-            "{zone}: not zones 3-4"
-        );
-    }
-    for zone in ["flash_flood_zone_3", "flash_flood_zone_4"] {
-        for (mm, expected) in [
-            (99.9, 0),
-            (100.0, 1),
-            (199.9, 1),
-            (200.0, 2),
-            (399.9, 2),
-            (400.0, 3),
-        ] {
-            assert_eq!(
-                in_zone(zone, "flash_flood_midlands", mm),
-                expected,
-                "{zone}, {mm} mm"
-            );
-        }
-        assert_eq!(
-            in_zone(zone, "flash_flood_mountains", 500.0),
-            0,
-            "{zone}: not zones 1-2"
-        );
     }
     // Outside every Annex XII zone (the Mekong delta, Hà Nội) rain raises no flash-flood level.
     assert_eq!(rain("flash_flood_mountains", 500.0), 0);
