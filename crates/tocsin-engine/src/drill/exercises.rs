@@ -107,7 +107,11 @@ impl Exercises {
                     recipients: participants,
                     progress: Some(progress),
                 };
-                let result = super::run(&scenario, setup).map_err(|e| e.to_string());
+                let run = std::panic::AssertUnwindSafe(|| super::run(&scenario, setup));
+                let result = match std::panic::catch_unwind(run) {
+                    Ok(result) => result.map_err(|e| e.to_string()),
+                    Err(_) => Err("the drill stopped on an internal error".to_string()),
+                };
                 if let Ok(report) = &result {
                     save_report(&work_dir, report);
                 }
@@ -121,6 +125,27 @@ impl Exercises {
     /// One drill, with its report once finished.
     pub fn view(&self, id: u64) -> Option<RunView> {
         self.lock().get(&id).map(|run| view(id, run, true))
+    }
+
+    /// Deletes a finished drill and its exercise space; `false` when there is no such drill.
+    pub fn remove(&self, id: u64) -> Result<bool> {
+        let mut runs = self.lock();
+        let Some(run) = runs.get(&id) else {
+            return Ok(false);
+        };
+        if lock(&run.outcome).is_none() {
+            return Err(EngineError::Conflict(format!(
+                "drill {id} is still running"
+            )));
+        }
+        let folder = self.root.join(id.to_string());
+        if folder.exists() {
+            std::fs::remove_dir_all(&folder).map_err(|e| {
+                EngineError::Invalid(format!("{} could not be removed: {e}", folder.display()))
+            })?;
+        }
+        runs.remove(&id);
+        Ok(true)
     }
 
     /// Every drill, newest first, without their reports.

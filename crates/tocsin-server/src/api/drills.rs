@@ -1,7 +1,8 @@
 //! Drills on this node: an administrator sends a scenario (`POST /api/v1/drills?speed=60x`, the
 //! TOML as the body) and it runs in an exercise space of its own on an accelerated clock; its
 //! notices reach only the node's recipients marked as drill participants. `GET /api/v1/drills`
-//! lists them, `GET /api/v1/drills/{id}` follows one and gives its scored report once finished.
+//! lists them, `GET /api/v1/drills/{id}` follows one and gives its scored report once finished,
+//! `DELETE /api/v1/drills/{id}` removes a finished one with its exercise space.
 
 use super::AppState;
 use crate::auth::Auth;
@@ -22,7 +23,7 @@ use tocsin_engine::drill::scenario::Scenario;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/drills", get(list).post(start))
-        .route("/api/v1/drills/{id}", get(one))
+        .route("/api/v1/drills/{id}", get(one).delete(remove))
 }
 
 #[derive(Deserialize)]
@@ -108,4 +109,25 @@ async fn one(
         .view(id)
         .map(Json)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
+}
+
+async fn remove(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    if who.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only an administrator may delete a drill",
+        ));
+    }
+    if exercises(&state)?.remove(id)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no drill {id}"),
+        ))
+    }
 }

@@ -72,6 +72,16 @@ async fn an_administrator_runs_a_drill_and_reads_its_report() {
     assert!(!warnings.contains("API-YB"), "{warnings}");
     let (_, list) = send("GET", "/api/v1/drills", Some(admin), "", "").await;
     assert!(list.contains("\"api-drill\""), "{list}");
+    // Deleted, it is gone with its exercise space.
+    let uri = format!("/api/v1/drills/{id}");
+    let (status, body) = send("DELETE", &uri, Some(&fixture().hanoi), "", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = send("DELETE", &uri, Some(admin), "", "").await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = send("GET", &uri, Some(admin), "", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send("DELETE", &uri, Some(admin), "", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -140,4 +150,18 @@ async fn one_drill_runs_at_a_time() {
     let (status, _, body) = start("max").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("still running"), "{body}");
+    let (status, _, body) = send_to(
+        &node.state,
+        "DELETE",
+        "/api/v1/drills/1",
+        Some(&node.admin),
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a running drill stays: {body}"
+    );
 }
