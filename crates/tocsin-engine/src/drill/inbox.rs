@@ -98,10 +98,10 @@ fn serve(listener: TcpListener, shared: &Shared) {
         if shared.stop.load(Ordering::SeqCst) {
             return;
         }
-        if let Ok(stream) = stream {
-            if let Err(e) = answer(stream, shared) {
-                tracing::warn!(error = %e, "the drill inbox could not read a request");
-            }
+        if let Ok(stream) = stream
+            && let Err(e) = answer(stream, shared)
+        {
+            tracing::warn!(error = %e, "the drill inbox could not read a request");
         }
     }
 }
@@ -119,10 +119,10 @@ fn answer(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
         }
     }
     let mut body = vec![0; length.min(1 << 20)];

@@ -581,12 +581,12 @@ fn check_participants(name: &str, file: &ScenarioFile, problems: &mut Vec<String
                 p.language
             ));
         }
-        if let Some(after) = &p.acknowledges_after {
-            if parse_duration(after).is_none_or(|s| s <= 0) {
-                problems.push(format!(
-                    "{name}: participant {i}: acknowledges_after: {after:?} is not a duration such as 10m"
-                ));
-            }
+        if let Some(after) = &p.acknowledges_after
+            && parse_duration(after).is_none_or(|s| s <= 0)
+        {
+            problems.push(format!(
+                "{name}: participant {i}: acknowledges_after: {after:?} is not a duration such as 10m"
+            ));
         }
     }
     for (i, f) in file.fault.iter().enumerate() {
@@ -673,5 +673,48 @@ to = "2024-09-08T03:00:00+07:00"
                 .any(|p| p.contains("series 0: station: \"X\"")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn participants_and_faults_are_checked() {
+        let bad = format!(
+            "{TEXT}{}",
+            r#"
+[[participant]]
+id = "p1"
+name = "P"
+sector = "standing"
+region = "15"
+tier = "province"
+language = "fr"
+acknowledges_after = "soon"
+
+[[participant]]
+id = "p1"
+name = "P again"
+sector = "standing"
+region = "15"
+tier = "province"
+
+[[fault]]
+kind = "channel_down"
+from = "2024-09-09T02:00:00+07:00"
+to = "2024-09-09T01:00:00+07:00"
+participants = ["nobody"]
+"#
+        );
+        let problems = Scenario::parse("t.toml", &bad).unwrap_err();
+        for expected in [
+            "t.toml: participant 0: language: \"fr\" is neither vi nor en",
+            "t.toml: participant 0: acknowledges_after: \"soon\" is not a duration",
+            "t.toml: participant 1: id: \"p1\" is given twice",
+            "t.toml: fault 0: to: must come after from",
+            "t.toml: fault 0: participants: \"nobody\" is not among the drill's participants",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(expected)),
+                "{expected}: {problems:?}"
+            );
+        }
     }
 }
