@@ -617,6 +617,8 @@ pub trait Store: Send + Sync {
     /// One fund posting with its lines, or every posting for posting 0.
     fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>>;
     fn fund_balances(&self) -> Result<std::collections::BTreeMap<String, i64>>;
+    /// The balance of `account` and of every account under it (`{account}:…`) together.
+    fn fund_balance_under(&self, account: &str) -> Result<i64>;
     fn upsert_fund(
         &self,
         id: &str,

@@ -1058,6 +1058,17 @@ pub(crate) fn fund_balances(conn: &Connection) -> Result<BTreeMap<String, i64>> 
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The sum of the entries of `account` and the accounts under it: `account:` up to (not
+/// including) `account;`, the character after `:`, a range the account index answers.
+pub(crate) fn fund_balance_under(conn: &Connection, account: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(sum(amount), 0) FROM fund_entries \
+         WHERE account = ?1 OR (account >= ?1 || ':' AND account < ?1 || ';')",
+        [account],
+        |r| r.get(0),
+    )?)
+}
+
 pub(crate) fn upsert_fund(
     tx: &Transaction,
     id: &str,

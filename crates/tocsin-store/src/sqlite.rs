@@ -979,6 +979,10 @@ impl Store for SqliteStore {
         self.read(crate::response::fund_balances)
     }
 
+    fn fund_balance_under(&self, account: &str) -> Result<i64> {
+        self.read(|conn| crate::response::fund_balance_under(conn, account))
+    }
+
     fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
         self.write(|tx, _| crate::response::upsert_fund(tx, id, name, tier, region))
     }

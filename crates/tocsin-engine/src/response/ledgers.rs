@@ -12,6 +12,14 @@ use tocsin_store::{FundPosting, StockPosting};
 /// Prefix of the accounts that disbursements are charged to.
 pub const DISBURSEMENT: &str = "disbursement:";
 
+/// The account an incident's disbursements are charged to, or one of its tasks' (under it).
+pub fn incident_account(incident: u64, task: Option<&str>) -> String {
+    match task {
+        Some(task) => format!("{DISBURSEMENT}incident:{incident}:task:{task}"),
+        None => format!("{DISBURSEMENT}incident:{incident}"),
+    }
+}
+
 /// Where contributions come from.
 pub const SOURCES: &[&str] = &["state_budget", "social", "international"];
 
@@ -236,10 +244,7 @@ impl Engine {
         }
         positive(amount_vnd)?;
         let account = self.fund_account(fund)?;
-        let charged = match task {
-            Some(task) => format!("{DISBURSEMENT}incident:{incident}:task:{task}"),
-            None => format!("{DISBURSEMENT}incident:{incident}"),
-        };
+        let charged = incident_account(incident, task);
         self.post(
             who,
             "disbursement",

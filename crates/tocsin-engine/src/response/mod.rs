@@ -467,13 +467,7 @@ impl Engine {
         }
         let costs_vnd = self
             .store()
-            .fund_postings(0)?
-            .iter()
-            .filter(|(_, p)| p.incident == Some(detail.incident.id))
-            .flat_map(|(_, p)| &p.lines)
-            .filter(|l| l.account.starts_with(ledgers::DISBURSEMENT))
-            .map(|l| l.amount)
-            .sum();
+            .fund_balance_under(&ledgers::incident_account(detail.incident.id, None))?;
         Ok(AfterAction {
             summary: summary.trim().to_string(),
             opened: timestamp_text(detail.incident.opened_ms),

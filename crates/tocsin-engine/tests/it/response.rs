@@ -318,3 +318,72 @@ fn concurrent_requests_never_book_more_than_there_is() {
         .count();
     assert_eq!(short, 63, "every request that got nothing says so");
 }
+
+#[test]
+fn an_after_action_report_costs_the_incidents_disbursements_net_of_reversals() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock, yen_bai_gauge());
+    let admin = Principal::local_admin();
+    let report = |text: &str| tocsin_engine::response::Report {
+        hazard: "flash_flood".into(),
+        lat: 21.705,
+        lon: 104.87,
+        text: text.into(),
+        reporter: "commune (synthetic)".into(),
+        level: Some(1),
+        attachments: Vec::new(),
+    };
+    let first = engine
+        .open_incident(&admin, &report("a slide"))
+        .unwrap()
+        .incident;
+    let other = engine
+        .open_incident(&admin, &report("another slide"))
+        .unwrap()
+        .incident;
+    let task = engine.incident(&admin, first).unwrap().tasks[0]
+        .task
+        .clone();
+    engine
+        .create_fund(
+            &admin,
+            "fund-15",
+            "Lào Cai fund (synthetic)",
+            Tier::Province,
+            PROVINCE,
+        )
+        .unwrap();
+    engine
+        .contribute(&admin, "fund-15", "state_budget", 100_000_000, "allocation")
+        .unwrap();
+    let fuel = engine
+        .disburse(&admin, "fund-15", first, None, 10_000_000, "fuel")
+        .unwrap();
+    engine
+        .disburse(
+            &admin,
+            "fund-15",
+            first,
+            Some(&task),
+            5_000_000,
+            "spotters' allowance",
+        )
+        .unwrap();
+    engine
+        .disburse(
+            &admin,
+            "fund-15",
+            other,
+            None,
+            7_000_000,
+            "another incident's food",
+        )
+        .unwrap();
+    engine
+        .reverse_posting(&admin, fuel, "posted twice")
+        .unwrap();
+    let after = engine.close_incident(&admin, first, "cleared").unwrap();
+    assert_eq!(after.costs_vnd, 5_000_000, "{after:#?}");
+}
