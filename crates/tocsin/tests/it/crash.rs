@@ -1,46 +1,14 @@
 //! Crash safety: the server is killed with SIGKILL at random moments while a client ingests;
 //! after every restart, each acknowledged observation is stored exactly once.
 
-use crate::prepared_data;
+use crate::{free_port, prepared_data, start_server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const KILLS: usize = 20;
 const BATCH: usize = 100;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_server(data: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
-        .args([
-            "serve",
-            "--data",
-            data,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("TOCSIN_LOG", "warn")
-        .env("TOCSIN_REGIONS_FROM", "/nonexistent")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child
-}
 
 /// The NDJSON body of batch `n`: BATCH observations with times and values unique to the batch.
 fn batch_body(n: usize) -> String {
@@ -102,7 +70,7 @@ fn acknowledged_observations_survive_sigkill() {
     let mut seed = 18;
     for _ in 0..KILLS {
         let port = free_port();
-        let mut server = start_server(&data, port);
+        let mut server = start_server(&data, port, "/nonexistent");
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let client = {
             let (acknowledged, stop, token) = (acknowledged.clone(), stop.clone(), token.clone());

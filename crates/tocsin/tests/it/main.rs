@@ -5,10 +5,13 @@ mod cap_signature;
 mod cli;
 mod crash;
 mod detect;
+mod drill;
 mod user;
 
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs `tocsin ARGS` to completion.
 pub fn tocsin(args: &[&str]) -> Output {
@@ -54,4 +57,37 @@ pub fn prepared_data(dir: &Path) -> String {
         "token", "create", "--role", "admin", "--scope", "VN", "--data", data,
     ]);
     out.lines().last().unwrap().to_string()
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `tocsin serve` over `data` on `port`, with the administrative files of `regions_from`
+/// (imported when the registry is empty), and waits until it listens.
+pub fn start_server(data: &str, port: u16, regions_from: &str) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args([
+            "serve",
+            "--data",
+            data,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("TOCSIN_LOG", "warn")
+        .env("TOCSIN_REGIONS_FROM", regions_from)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
 }
