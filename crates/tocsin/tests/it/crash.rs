@@ -5,7 +5,7 @@ use crate::{free_port, prepared_data, start_server};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KILLS: usize = 20;
 const BATCH: usize = 100;
