@@ -110,6 +110,7 @@ fn in_process(scenario: &Scenario, speed: Speed, admin: &std::path::Path) -> Res
         scenario,
         DrillSetup {
             admin_dir: admin,
+            region_changes: &crate::region_changes(None)?,
             work_dir: work.path(),
             speed,
             options: tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal),

@@ -182,6 +182,7 @@ fn exercises(settings: &Settings) -> Result<Option<Arc<Exercises>>> {
     Ok(Some(Arc::new(Exercises::new(
         settings.data.join("exercises"),
         settings.regions_from.clone(),
+        crate::region_changes(settings.region_changes.as_deref())?,
         engine_options(settings)?,
     ))))
 }

@@ -11,6 +11,7 @@ use super::score::DrillReport;
 use super::{DrillSetup, Speed};
 use crate::dispatch::RecipientEntry;
 use crate::engine::{EngineError, EngineOptions, Result};
+use crate::registry::changes::RegionChange;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use std::sync::{Arc, Mutex};
 pub struct Exercises {
     root: PathBuf,
     admin_dir: PathBuf,
+    region_changes: Arc<Vec<RegionChange>>,
     options: EngineOptions,
     runs: Mutex<BTreeMap<u64, Run>>,
 }
@@ -54,12 +56,18 @@ pub struct RunView {
 
 impl Exercises {
     /// The drills kept under `root`; `admin_dir` holds the official administrative files each
-    /// exercise space imports.
-    pub fn new(root: PathBuf, admin_dir: PathBuf, options: EngineOptions) -> Exercises {
+    /// exercise space imports, with `region_changes`.
+    pub fn new(
+        root: PathBuf,
+        admin_dir: PathBuf,
+        region_changes: Vec<RegionChange>,
+        options: EngineOptions,
+    ) -> Exercises {
         let runs = finished_runs(&root);
         Exercises {
             root,
             admin_dir,
+            region_changes: Arc::new(region_changes),
             options,
             runs: Mutex::new(runs),
         }
@@ -96,11 +104,13 @@ impl Exercises {
         let (progress, outcome) = (run.progress.clone(), run.outcome.clone());
         let work_dir = self.root.join(id.to_string());
         let (admin_dir, options) = (self.admin_dir.clone(), self.options.clone());
+        let region_changes = self.region_changes.clone();
         std::thread::Builder::new()
             .name(format!("tocsin-drill-{id}"))
             .spawn(move || {
                 let setup = DrillSetup {
                     admin_dir: &admin_dir,
+                    region_changes: &region_changes,
                     work_dir: &work_dir,
                     speed,
                     options,

@@ -55,6 +55,9 @@ pub const REGISTRY_DATE: &str = "2026-01-01";
 pub struct DrillSetup<'a> {
     /// The official administrative files (`../shared/data/vn/admin`).
     pub admin_dir: &'a Path,
+    /// The changes to the units since the 2025 reform the registry records on import (those in
+    /// force at [`REGISTRY_DATE`] apply).
+    pub region_changes: &'a [crate::registry::changes::RegionChange],
     /// Where the drill's own store lives (a fresh folder).
     pub work_dir: &'a Path,
     pub speed: Speed,
@@ -84,7 +87,7 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     let clock = Arc::new(ManualClock::new(scenario.file.drill.start));
     let options = exercise_options(setup.options);
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
-    engine.import_regions(setup.admin_dir, &[])?;
+    engine.import_regions(setup.admin_dir, setup.region_changes)?;
     let data_root = setup.admin_dir.parent().unwrap_or(setup.admin_dir);
     let mut drill = Drill::prepare(&engine, scenario, clock.clone(), &setup.recipients)?;
     drill.read_records(data_root)?;

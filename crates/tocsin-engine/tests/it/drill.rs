@@ -24,6 +24,12 @@ fn shipped(name: &str) -> Scenario {
     Scenario::parse(name, &text).unwrap_or_else(|p| panic!("{p:#?}"))
 }
 
+/// The region changes shipped in `catalog/region-changes.toml`.
+fn builtin_region_changes() -> Vec<tocsin_engine::registry::changes::RegionChange> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalog/region-changes.toml");
+    tocsin_engine::registry::changes::read_changes(&path).unwrap()
+}
+
 fn run(recipients: Vec<RecipientEntry>) -> DrillReport {
     run_scenario(&shipped("yagi-2024.toml"), recipients)
 }
@@ -34,6 +40,7 @@ fn run_scenario(scenario: &Scenario, recipients: Vec<RecipientEntry>) -> DrillRe
         scenario,
         DrillSetup {
             admin_dir: &crate::shared_admin_dir(),
+            region_changes: &builtin_region_changes(),
             work_dir: dir.path(),
             speed: Speed::Max,
             options: EngineOptions::new(tocsin_engine::Durability::Normal),

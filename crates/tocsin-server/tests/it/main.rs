@@ -84,6 +84,7 @@ impl Fixture {
         let exercises = tocsin_engine::drill::exercises::Exercises::new(
             dir.path().join("exercises"),
             admin_dir,
+            Vec::new(),
             options.clone(),
         );
         let state = Arc::new(AppState {
