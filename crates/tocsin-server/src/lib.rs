@@ -9,6 +9,7 @@
 mod api;
 mod auth;
 mod dashboard;
+pub mod drill_report;
 mod error;
 pub mod metrics;
 pub mod records;

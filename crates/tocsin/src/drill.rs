@@ -66,7 +66,7 @@ fn compare(first: &std::path::Path, second: &std::path::Path) -> Result<()> {
             b["drill"]
         );
     }
-    let lines = crate::drill_report::compare(&a, &b);
+    let lines = tocsin_server::drill_report::compare(&a, &b);
     if lines.is_empty() {
         println!("the two runs scored the same");
     }
@@ -97,7 +97,7 @@ fn run_scenario(args: &RunArgs) -> Result<()> {
         std::fs::write(path, &json).with_context(|| format!("write {}", path.display()))?;
     }
     if let Some(path) = &args.html {
-        let page = crate::drill_report::html(&report);
+        let page = tocsin_server::drill_report::html(&report);
         std::fs::write(path, page).with_context(|| format!("write {}", path.display()))?;
     }
     print_summary(&report, started.elapsed());

@@ -16,7 +16,6 @@ mod config;
 mod demo;
 mod detect;
 mod drill;
-mod drill_report;
 mod replay;
 mod serve;
 mod user;

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_core::access::Role;
+use tocsin_core::region::NATION_CODE;
 use tocsin_engine::access::Principal;
 use tocsin_engine::drill::Speed;
 use tocsin_engine::drill::exercises::{Exercises, RunView};
@@ -36,7 +37,7 @@ fn max_speed() -> String {
     "max".into()
 }
 
-fn exercises(state: &AppState) -> Result<&Arc<Exercises>, ApiError> {
+pub(crate) fn exercises(state: &AppState) -> Result<&Arc<Exercises>, ApiError> {
     state.exercises.as_ref().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -45,15 +46,34 @@ fn exercises(state: &AppState) -> Result<&Arc<Exercises>, ApiError> {
     })
 }
 
-fn require_reader(who: &Principal) -> Result<(), ApiError> {
-    if who.role.can_read() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+/// Drills belong to the whole node (one exercise space, every participant): they are seen by
+/// readers of national scope only; others are told there is no such thing.
+pub(crate) fn require_national_reader(who: &Principal) -> Result<(), ApiError> {
+    if !who.role.can_read() {
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "this token may only send observations",
-        ))
+        ));
     }
+    if who.scope.region != NATION_CODE {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "drills are seen at national scope only",
+        ));
+    }
+    Ok(())
+}
+
+/// Starting or deleting a drill: an administrator of national scope.
+fn require_national_admin(who: &Principal, doing: &str) -> Result<(), ApiError> {
+    require_national_reader(who)?;
+    if who.role != Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("only an administrator may {doing}"),
+        ));
+    }
+    Ok(())
 }
 
 async fn start(
@@ -62,12 +82,7 @@ async fn start(
     Query(query): Query<StartQuery>,
     body: String,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if who.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an administrator may start a drill",
-        ));
-    }
+    require_national_admin(&who, "start a drill")?;
     let exercises = exercises(&state)?;
     let Some(speed) = Speed::parse(&query.speed) else {
         return Err(ApiError::bad_request(format!(
@@ -94,7 +109,7 @@ async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
 ) -> Result<Json<Value>, ApiError> {
-    require_reader(&who)?;
+    require_national_reader(&who)?;
     let runs: Vec<RunView> = exercises(&state)?.list();
     Ok(Json(json!({ "drills": runs })))
 }
@@ -104,7 +119,7 @@ async fn one(
     Auth(who): Auth,
     Path(id): Path<u64>,
 ) -> Result<Json<RunView>, ApiError> {
-    require_reader(&who)?;
+    require_national_reader(&who)?;
     exercises(&state)?
         .view(id)
         .map(Json)
@@ -116,12 +131,7 @@ async fn remove(
     Auth(who): Auth,
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
-    if who.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an administrator may delete a drill",
-        ));
-    }
+    require_national_admin(&who, "delete a drill")?;
     if exercises(&state)?.remove(id)? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -5,7 +5,7 @@
 mod catalog;
 mod detections;
 mod dispatch;
-mod drills;
+pub(crate) mod drills;
 mod feeds;
 mod forwarded;
 mod map;

@@ -1,10 +1,12 @@
 //! Drills on a running node: an administrator starts a scenario, it runs in the node's exercise
 //! space and its scored report can be read back; a bad scenario is refused with every problem
-//! named; other roles may not start one; one drill runs at a time.
+//! named; only a national administrator starts one and a province's users do not see them; one
+//! drill runs at a time.
 
 use crate::{Fixture, fixture, send, send_to};
 use axum::http::StatusCode;
 use std::sync::Arc;
+use tocsin_core::access::{Role, Scope};
 use tocsin_core::clock::ManualClock;
 
 /// Six hours of water rising past BĐ3 at a synthetic Yên Bái gauge.
@@ -75,7 +77,7 @@ async fn an_administrator_runs_a_drill_and_reads_its_report() {
     // Deleted, it is gone with its exercise space.
     let uri = format!("/api/v1/drills/{id}");
     let (status, body) = send("DELETE", &uri, Some(&fixture().hanoi), "", "").await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let (status, body) = send("DELETE", &uri, Some(admin), "", "").await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, _) = send("GET", &uri, Some(admin), "", "").await;
@@ -114,16 +116,29 @@ async fn a_bad_scenario_is_refused_with_its_problems() {
 }
 
 #[tokio::test]
-async fn only_an_administrator_starts_a_drill() {
-    let (status, body) = send(
-        "POST",
-        "/api/v1/drills",
-        Some(&fixture().hanoi),
-        "application/toml",
-        SCENARIO,
-    )
-    .await;
+async fn only_a_national_administrator_starts_a_drill() {
+    let (national_operator, _) = fixture()
+        .state
+        .engine
+        .create_token("national operator", Role::Operator, Scope::nation())
+        .unwrap();
+    let post = |token: String| async move {
+        send(
+            "POST",
+            "/api/v1/drills",
+            Some(&token),
+            "application/toml",
+            SCENARIO,
+        )
+        .await
+    };
+    let (status, body) = post(national_operator).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // Drills belong to the whole node: a province's users do not see them at all.
+    let (status, body) = post(fixture().hanoi.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = send("GET", "/api/v1/drills", Some(&fixture().hanoi), "", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
 #[tokio::test]
