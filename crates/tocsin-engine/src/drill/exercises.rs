@@ -29,6 +29,7 @@ pub struct Exercises {
 
 struct Run {
     drill: String,
+    title_vi: String,
     title_en: String,
     speed: String,
     started: jiff::Timestamp,
@@ -42,6 +43,7 @@ struct Run {
 pub struct RunView {
     pub id: u64,
     pub drill: String,
+    pub title_vi: String,
     pub title_en: String,
     pub speed: String,
     /// When it was started (wall clock).
@@ -51,6 +53,8 @@ pub struct RunView {
     /// The scenario time it has reached.
     pub scenario_time: Option<String>,
     pub error: Option<String>,
+    /// Once finished: how many expectations were met, of how many.
+    pub expectations_met: Option<(usize, usize)>,
     pub report: Option<DrillReport>,
 }
 
@@ -95,6 +99,7 @@ impl Exercises {
         let meta = &scenario.file.drill;
         let run = Run {
             drill: meta.id.clone(),
+            title_vi: meta.title_vi.clone(),
             title_en: meta.title_en.clone(),
             speed: speed_text.to_string(),
             started: jiff::Timestamp::now(),
@@ -176,13 +181,16 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
     let outcome = lock(&run.outcome);
     let (status, error, report) = match &*outcome {
         None => ("running", None, None),
-        Some(Ok(report)) => ("finished", None, with_report.then(|| report.clone())),
+        Some(Ok(report)) => ("finished", None, Some(report)),
         Some(Err(e)) => ("failed", Some(e.clone()), None),
     };
+    let expectations_met = report.map(|r| (r.expectations_met, r.expectations.len()));
+    let report = report.filter(|_| with_report).cloned();
     let reached = run.progress.load(Ordering::Relaxed);
     RunView {
         id,
         drill: run.drill.clone(),
+        title_vi: run.title_vi.clone(),
         title_en: run.title_en.clone(),
         speed: run.speed.clone(),
         started: run.started.to_string(),
@@ -191,6 +199,7 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
             .ok()
             .map(|t| t.to_string()),
         error,
+        expectations_met,
         report,
     }
 }
@@ -233,15 +242,21 @@ fn finished_runs(root: &Path) -> BTreeMap<u64, Run> {
             .ok()
             .and_then(|t| jiff::Timestamp::try_from(t).ok())
             .unwrap_or_default();
-        let (drill, title_en, end) = match &outcome {
-            Ok(r) => (r.drill.clone(), r.title_en.clone(), r.end.parse().ok()),
-            Err(_) => (String::new(), String::new(), None),
+        let (drill, title_vi, title_en, end) = match &outcome {
+            Ok(r) => (
+                r.drill.clone(),
+                r.title_vi.clone(),
+                r.title_en.clone(),
+                r.end.parse().ok(),
+            ),
+            Err(_) => Default::default(),
         };
         let end: Option<jiff::Timestamp> = end;
         runs.insert(
             id,
             Run {
                 drill,
+                title_vi,
                 title_en,
                 speed: String::new(),
                 started,

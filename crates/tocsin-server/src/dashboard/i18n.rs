@@ -192,6 +192,14 @@ pub struct Labels {
     pub assigned: &'static str,
     pub owner: &'static str,
     pub no_resources: &'static str,
+    pub nav_drills: &'static str,
+    pub no_drills: &'static str,
+    pub scenario_time: &'static str,
+    pub started: &'static str,
+    pub expectations_met: &'static str,
+    pub report: &'static str,
+    /// Drill states: (state, name).
+    pub drill_states: [(&'static str, &'static str); 3],
     /// Four on-site categories: (code, name).
     pub categories: [(&'static str, &'static str); 4],
     /// Warning lifecycle actions: (action, name).
@@ -336,6 +344,17 @@ const VI: Labels = Labels {
     assigned: "Đang điều động",
     owner: "Đơn vị quản lý",
     no_resources: "Chưa có nguồn lực nào.",
+    nav_drills: "Diễn tập",
+    no_drills: "Chưa có cuộc diễn tập nào trên máy chủ này.",
+    scenario_time: "Thời gian kịch bản",
+    started: "Bắt đầu",
+    expectations_met: "Kết quả mong đợi đạt",
+    report: "Báo cáo",
+    drill_states: [
+        ("running", "Đang chạy"),
+        ("finished", "Đã xong"),
+        ("failed", "Bị lỗi"),
+    ],
     categories: [
         ("command", "Chỉ huy tại chỗ"),
         ("forces", "Lực lượng tại chỗ"),
@@ -476,6 +495,17 @@ const EN: Labels = Labels {
     assigned: "Assigned",
     owner: "Owner",
     no_resources: "No resources yet.",
+    nav_drills: "Drills",
+    no_drills: "No drills on this node yet.",
+    scenario_time: "Scenario time",
+    started: "Started",
+    expectations_met: "Expectations met",
+    report: "Report",
+    drill_states: [
+        ("running", "Running"),
+        ("finished", "Finished"),
+        ("failed", "Failed"),
+    ],
     categories: [
         ("command", "On-site command"),
         ("forces", "On-site forces"),

@@ -5,6 +5,7 @@
 //! and to every endpoint the scripts call.
 
 mod assets;
+mod drill_pages;
 mod i18n;
 mod pages;
 mod response_pages;
@@ -32,6 +33,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/incidents", get(response_pages::incidents))
         .route("/incidents/{id}", get(response_pages::incident))
         .route("/resources", get(response_pages::resources))
+        .route("/drills", get(drill_pages::drills))
+        .route("/drills/{id}/report", get(drill_pages::report))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
@@ -52,6 +55,11 @@ impl Viewer {
     /// Whether the user may release and cancel warnings.
     pub fn releases(&self) -> bool {
         self.principal.role.can_release_warnings()
+    }
+
+    /// Whether the user sees the whole nation (drills belong to the whole node).
+    pub fn national(&self) -> bool {
+        self.principal.scope.region == tocsin_core::region::NATION_CODE
     }
 
     /// The labels as JSON for the scripts (`<` escaped, so it cannot close the script element).

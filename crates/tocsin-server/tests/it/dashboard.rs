@@ -429,3 +429,55 @@ async fn the_warning_s_incident_is_run_from_its_page() {
     let resources = get("/resources", &tw.cookie).await;
     assert_eq!(resources.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_drills_page_lists_the_node_s_drills_and_serves_their_reports() {
+    let d = ready().await;
+    let (state, token) = (d.fixture.state.clone(), d.fixture.admin.clone());
+    let (status, _, body) = send_to(
+        &state,
+        "POST",
+        "/api/v1/drills",
+        Some(&token),
+        "application/toml",
+        crate::drills::SCENARIO,
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let id: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let uri = format!("/api/v1/drills/{}", id["id"]);
+    for _ in 0..600 {
+        let (_, _, body) = send_to(&state, "GET", &uri, Some(&token), "", "").await;
+        if !body.contains("\"running\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let tw = sign_in("tw").await;
+    let page = get("/drills", &tw.cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Diễn tập qua API (giả lập)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 / 1"), "{}", page.body);
+    let report_uri = format!("/drills/{}/report", id["id"]);
+    assert!(page.body.contains(&report_uri), "{}", page.body);
+    let report = get(&report_uri, &tw.cookie).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.body);
+    assert!(report.body.contains("EXERCISE"), "{}", report.body);
+    assert!(header(&report, "content-security-policy").starts_with("default-src 'none'"));
+    assert!(get("/", &tw.cookie).await.body.contains("href=\"/drills\""));
+    // A province's user has no drills: neither the link, the page nor the report.
+    let hn = sign_in("hn").await;
+    assert!(!get("/", &hn.cookie).await.body.contains("href=\"/drills\""));
+    assert_eq!(
+        get("/drills", &hn.cookie).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&report_uri, &hn.cookie).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -10,7 +10,7 @@ use tocsin_core::access::{Role, Scope};
 use tocsin_core::clock::ManualClock;
 
 /// Six hours of water rising past BĐ3 at a synthetic Yên Bái gauge.
-const SCENARIO: &str = r#"
+pub const SCENARIO: &str = r#"
 [drill]
 id = "api-drill"
 title_vi = "Diễn tập qua API (giả lập)"
