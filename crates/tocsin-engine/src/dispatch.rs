@@ -60,8 +60,13 @@ pub struct RecipientEntry {
     /// `vi` (default) or `en`.
     #[serde(default = "default_language")]
     pub language: String,
+    /// Where actual notices go.
     #[serde(default)]
     pub endpoints: Vec<Endpoint>,
+    /// The channels marked for exercises: where exercise and test notices go, and only there
+    /// (a drill never reaches a channel of actual warnings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exercise_endpoints: Vec<Endpoint>,
 }
 
 fn default_language() -> String {
@@ -226,7 +231,13 @@ impl DispatchDesk {
         let endpoints = entries
             .iter()
             .find(|e| e.recipient.id == n.recipient)
-            .map_or(&[][..], |e| &e.endpoints[..]);
+            .map_or(&[][..], |e| {
+                if n.exercise {
+                    &e.exercise_endpoints[..]
+                } else {
+                    &e.endpoints[..]
+                }
+            });
         let token = crate::access::new_secret()
             .map_err(|e| EngineError::Invalid(format!("no randomness: {e}")))?
             .0;
@@ -422,6 +433,7 @@ fn record_of(entry: &RecipientEntry, now: i64) -> RecipientRecord {
         exercises: r.exercises,
         language: entry.language.clone(),
         endpoints: serde_json::to_string(&entry.endpoints).unwrap_or_default(),
+        exercise_endpoints: serde_json::to_string(&entry.exercise_endpoints).unwrap_or_default(),
         updated_ms: now,
     }
 }
@@ -430,6 +442,8 @@ fn entry_of(record: &RecipientRecord) -> Result<RecipientEntry> {
     let tier = Tier::parse(&record.tier).ok_or_else(|| corrupt("recipient tier", &record.tier))?;
     let endpoints =
         serde_json::from_str(&record.endpoints).map_err(|e| corrupt("recipient endpoints", e))?;
+    let exercise_endpoints = serde_json::from_str(&record.exercise_endpoints)
+        .map_err(|e| corrupt("recipient exercise endpoints", e))?;
     Ok(RecipientEntry {
         recipient: Recipient {
             id: record.id.clone(),
@@ -441,6 +455,7 @@ fn entry_of(record: &RecipientRecord) -> Result<RecipientEntry> {
         },
         language: record.language.clone(),
         endpoints,
+        exercise_endpoints,
     })
 }
 

@@ -244,7 +244,7 @@ struct AfterCommit {
 }
 
 impl AfterCommit {
-    /// Stores the detections the last commit raised, notes them on the warning desk and
+    /// Notes the detections the last commit raised on the warning desk, stores them and
     /// announces them. They derive from stored observations, so a failure here loses no data:
     /// after a restart the evaluation resumes from the stored levels and raises the change
     /// again at the next observation.
@@ -253,15 +253,17 @@ impl AfterCommit {
         if detections.is_empty() {
             return;
         }
+        // The warning desk notes them first: whoever reads a stored detection finds the desk
+        // already aware of it (the next tick drafts its warning).
+        if let Err(e) = self.warnings.observe(&detections) {
+            tracing::error!(error = %e, "warnings could not note the detections");
+        }
         match self
             .store
             .record_detections(&detections, self.clock.now().as_millisecond())
         {
             Ok(new) => tracing::info!(new, "detections recorded"),
             Err(e) => tracing::error!(error = %e, "detections could not be stored"),
-        }
-        if let Err(e) = self.warnings.observe(&detections) {
-            tracing::error!(error = %e, "warnings could not note the detections");
         }
         for detection in &detections {
             let json = crate::detect::detection_json(detection).to_string();

@@ -17,6 +17,8 @@ pub struct RecipientRecord {
     /// `vi` or `en`.
     pub language: String,
     pub endpoints: String,
+    /// The endpoints marked for exercises (JSON).
+    pub exercise_endpoints: String,
     pub updated_ms: i64,
 }
 
@@ -126,10 +128,11 @@ pub enum AckKey {
 
 pub(crate) fn upsert_recipients(tx: &Transaction, recipients: &[RecipientRecord]) -> Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO recipients (id, name, sector, region, tier, exercises, language, endpoints, updated_ms) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+        "INSERT INTO recipients (id, name, sector, region, tier, exercises, language, endpoints, exercise_endpoints, updated_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
          sector = excluded.sector, region = excluded.region, tier = excluded.tier, exercises = excluded.exercises, \
-         language = excluded.language, endpoints = excluded.endpoints, updated_ms = excluded.updated_ms",
+         language = excluded.language, endpoints = excluded.endpoints, exercise_endpoints = excluded.exercise_endpoints, \
+         updated_ms = excluded.updated_ms",
     )?;
     for r in recipients {
         stmt.execute(params![
@@ -141,6 +144,7 @@ pub(crate) fn upsert_recipients(tx: &Transaction, recipients: &[RecipientRecord]
             r.exercises,
             r.language,
             r.endpoints,
+            r.exercise_endpoints,
             r.updated_ms
         ])?;
     }
@@ -148,7 +152,8 @@ pub(crate) fn upsert_recipients(tx: &Transaction, recipients: &[RecipientRecord]
 }
 
 pub(crate) fn recipients(conn: &Connection) -> Result<Vec<RecipientRecord>> {
-    let sql = "SELECT id, name, sector, region, tier, exercises, language, endpoints, updated_ms FROM recipients ORDER BY id";
+    let sql = "SELECT id, name, sector, region, tier, exercises, language, endpoints, exercise_endpoints, updated_ms \
+               FROM recipients ORDER BY id";
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| {
         Ok(RecipientRecord {
@@ -160,7 +165,8 @@ pub(crate) fn recipients(conn: &Connection) -> Result<Vec<RecipientRecord>> {
             exercises: r.get(5)?,
             language: r.get(6)?,
             endpoints: r.get(7)?,
-            updated_ms: r.get(8)?,
+            exercise_endpoints: r.get(8)?,
+            updated_ms: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

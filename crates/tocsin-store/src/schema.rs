@@ -512,4 +512,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER fund_entries_never_go BEFORE DELETE ON fund_entries
         BEGIN SELECT RAISE(ABORT, 'fund entries are never deleted'); END;
     "#,
+    // 9: channels marked for exercises: a recipient's endpoints for exercise and test notices,
+    // apart from those of actual ones.
+    r#"
+    ALTER TABLE recipients ADD COLUMN exercise_endpoints TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];

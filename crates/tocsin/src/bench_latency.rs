@@ -207,6 +207,7 @@ fn register(
                 secret: Some("synthetic".into()),
                 body: WebhookBody::Json,
             }],
+            exercise_endpoints: Vec::new(),
         })
         .collect();
     engine.set_recipients(&admin, &entries)?;

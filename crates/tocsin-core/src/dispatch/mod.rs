@@ -13,7 +13,7 @@
 //!   deadline for its tier; if nobody acknowledges the warning version in time, the next tier up
 //!   (commune → province → national) is told, and its own deadline starts.
 //! - **Exercises never leak**: notices whose status is not `Actual` reach only recipients that
-//!   take exercises.
+//!   take exercises, marked as such, for their channels marked for exercises.
 
 pub mod route;
 
@@ -157,6 +157,10 @@ pub struct Notification {
     /// Whether the recipient is asked to acknowledge.
     pub needs_ack: bool,
     pub time_ms: i64,
+    /// Whether it is about an exercise or a test (status other than `Actual`): it goes only to
+    /// the recipient's channels marked for exercises.
+    #[serde(default)]
+    pub exercise: bool,
 }
 
 /// Notices of one route and group key.
@@ -337,6 +341,7 @@ impl Dispatcher {
                 suppressed,
                 needs_ack: ack,
                 time_ms: now_ms,
+                exercise: notice.status != "Actual",
             });
         }
     }

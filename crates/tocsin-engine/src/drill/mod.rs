@@ -451,7 +451,8 @@ fn participants(
                 exercises: true,
             },
             language: p.language.clone(),
-            endpoints: vec![crate::channels::Endpoint::Webhook {
+            endpoints: Vec::new(),
+            exercise_endpoints: vec![crate::channels::Endpoint::Webhook {
                 url: inbox.url(&p.id),
                 secret: None,
                 body: crate::channels::WebhookBody::Json,

@@ -48,6 +48,7 @@ fn recipient(id: &str, sector: &str, region: &str, tier: Tier, url: &str) -> Rec
             secret: Some(SECRET.into()),
             body: WebhookBody::Json,
         }],
+        exercise_endpoints: Vec::new(),
     }
 }
 

@@ -1,10 +1,11 @@
 //! Drills: the Typhoon Yagi scenario raises the expected warnings (storm level 4 at sea, the
-//! Thao at Yên Bái at level 3 or more, heavy rain in Lào Cai) and the Làng Nủ incident, reports
-//! their lead times, and gives the same report twice; every message it sends is an Exercise and
-//! reaches only drill participants, never an actual recipient. The multi-crisis drill exposes the
-//! fake alerts, the Mekong salinity drill meets its expected outcome, and the Hà Nội dengue drill
-//! raises the outbreak signal and the epidemic warning from the national disease records.
-//! Faults — the node offline, a participant's channel down — delay what happens but lose nothing.
+//! Thao at Yên Bái at level 3 or more, heavy rain and a flash flood in Lào Cai) and the Làng Nủ
+//! incident, reports their lead times, and gives the same report twice; every message it sends
+//! is an Exercise and reaches only drill participants on their channels marked for exercises,
+//! never a channel of actual warnings. The multi-crisis drill exposes the fake alerts, the
+//! Mekong salinity drill meets its expected outcome, and the Hà Nội dengue drill raises the
+//! outbreak signal and the epidemic warning from the national disease records. Faults — the
+//! node offline, a participant's channel down — delay what happens but lose nothing.
 
 use crate::receiver::{SECRET, receiver};
 use std::path::PathBuf;
@@ -91,7 +92,14 @@ fn the_yagi_drill_raises_the_expected_warnings_the_same_way_twice() {
     assert_eq!(first, run(Vec::new()), "two runs give the same report");
 }
 
-fn webhook(id: &str, province: &str, exercises: bool, url: &str) -> RecipientEntry {
+/// A province's standing agency with a webhook at `base/actual/{id}` for actual warnings and,
+/// when it takes part in drills, one at `base/drill/{id}` marked for exercises.
+fn agency(id: &str, province: &str, takes_part: bool, base: &str) -> RecipientEntry {
+    let webhook = |kind: &str| Endpoint::Webhook {
+        url: format!("{base}/{kind}/{id}"),
+        secret: Some(SECRET.into()),
+        body: WebhookBody::Cap,
+    };
     RecipientEntry {
         recipient: Recipient {
             id: id.into(),
@@ -99,36 +107,49 @@ fn webhook(id: &str, province: &str, exercises: bool, url: &str) -> RecipientEnt
             sector: "standing".into(),
             region: province.into(),
             tier: Tier::Province,
-            exercises,
+            exercises: takes_part,
         },
         language: "vi".into(),
-        endpoints: vec![Endpoint::Webhook {
-            url: url.into(),
-            secret: Some(SECRET.into()),
-            body: WebhookBody::Cap,
-        }],
+        endpoints: vec![webhook("actual")],
+        exercise_endpoints: if takes_part {
+            vec![webhook("drill")]
+        } else {
+            Vec::new()
+        },
     }
 }
 
 #[test]
-fn no_exercise_message_reaches_an_actual_recipient() {
+fn no_exercise_message_reaches_an_actual_channel() {
     let (base, received) = receiver(&[]);
+    // Lào Cai's agency takes part (with its actual channel too); the others do not.
     let recipients = vec![
-        webhook("drill-15", "15", true, &format!("{base}/drill")),
-        webhook("actual-15", "15", false, &format!("{base}/actual")),
-        webhook("actual-31", "31", false, &format!("{base}/actual")),
+        agency("drill-15", "15", true, &base),
+        agency("actual-31", "31", false, &base),
+        agency("actual-22", "22", false, &base),
     ];
     run(recipients);
     let received = received.lock().unwrap();
     let to_drill: Vec<_> = received
         .requests
         .iter()
-        .filter(|r| r.path == "/drill")
+        .filter(|r| r.path == "/drill/drill-15")
         .collect();
-    assert!(!to_drill.is_empty(), "the participant was told");
     assert!(
-        received.requests.iter().all(|r| r.path != "/actual"),
-        "an actual recipient was sent an exercise message"
+        !to_drill.is_empty(),
+        "the participant was told on its exercise channel"
+    );
+    assert!(
+        received
+            .requests
+            .iter()
+            .all(|r| !r.path.starts_with("/actual")),
+        "an exercise message reached a channel of actual warnings: {:?}",
+        received
+            .requests
+            .iter()
+            .map(|r| &r.path)
+            .collect::<Vec<_>>()
     );
     for request in to_drill {
         let body = String::from_utf8_lossy(&request.body);
