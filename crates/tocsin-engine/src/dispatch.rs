@@ -151,6 +151,16 @@ impl DispatchDesk {
 
     /// Creates or replaces recipients.
     pub fn set_recipients(&self, entries: &[RecipientEntry]) -> Result<()> {
+        // Channels marked for exercises on a recipient that takes none would never be used.
+        if let Some(idle) = entries
+            .iter()
+            .find(|e| !e.recipient.exercises && !e.exercise_endpoints.is_empty())
+        {
+            return Err(EngineError::Invalid(format!(
+                "recipient {}: exercise_endpoints: only a drill participant (\"exercises\": true) takes exercise notices; nothing was stored",
+                idle.recipient.id
+            )));
+        }
         let now = self.now();
         let records: Vec<RecipientRecord> = entries.iter().map(|e| record_of(e, now)).collect();
         self.store.upsert_recipients(&records)?;

@@ -203,20 +203,7 @@ impl Engine {
         let recent = observed(self.store.observed_since(newest - fresh.horizon_ms())?);
         fresh.observe_batch(&recent);
         // The forecast curves: every issue still valid, oldest first, so the newest is kept.
-        let forecasts: Vec<_> = self
-            .store
-            .forecast_since(newest - fresh.horizon_ms())?
-            .into_iter()
-            .map(
-                |(series, time_ms, issued_ms, value)| tocsin_core::observation::Observation {
-                    series,
-                    time_ms,
-                    issued_ms,
-                    value,
-                },
-            )
-            .collect();
-        fresh.observe_batch(&forecasts);
+        fresh.observe_batch(&self.store.forecast_since(newest - fresh.horizon_ms())?);
         fresh.forget_changes();
         fresh.restore_levels(&self.store.current_levels(&RegionFilter::all())?);
         *current = fresh;

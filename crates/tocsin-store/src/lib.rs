@@ -406,9 +406,9 @@ pub trait Store: Send + Sync {
     /// The current version of every observed value since `from_ms`, in time order (to rebuild
     /// evaluation state after a restart or a catalogue change).
     fn observed_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, f64)>>;
-    /// The current version of every forecast value valid since `from_ms`, as (series, valid
-    /// time, issue time, value), oldest issue first (to rebuild the forecast curves).
-    fn forecast_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, i64, f64)>>;
+    /// The current version of every forecast value valid since `from_ms`, oldest issue first
+    /// (to rebuild the forecast curves).
+    fn forecast_since(&self, from_ms: i64) -> Result<Vec<Observation>>;
 
     // --- detections ---
     /// Stores detections (a repeated one is ignored) and moves the current levels; returns how

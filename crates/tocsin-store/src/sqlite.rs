@@ -663,12 +663,14 @@ impl Store for SqliteStore {
         })
     }
 
-    fn forecast_since(&self, from_ms: i64) -> Result<Vec<(i64, i64, i64, f64)>> {
+    fn forecast_since(&self, from_ms: i64) -> Result<Vec<Observation>> {
         self.read(|conn| {
             let sql = "SELECT series, time_ms, issued_ms, value, max(seq) FROM observations WHERE bucket >= ?1 AND time_ms >= ?2 AND issued_ms > 0 \
                        GROUP BY bucket, series, time_ms, issued_ms ORDER BY issued_ms, series, time_ms";
             let mut stmt = conn.prepare(sql)?;
-            let rows = stmt.query_map(params![from_ms.div_euclid(BUCKET_MS), from_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map(params![from_ms.div_euclid(BUCKET_MS), from_ms], |r| {
+                Ok(Observation { series: r.get(0)?, time_ms: r.get(1)?, issued_ms: r.get(2)?, value: r.get(3)? })
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }

@@ -58,16 +58,9 @@ impl Inbox {
         format!("http://{}/participants/{participant}", self.address)
     }
 
-    /// Puts the channels of `participants` down or back up.
-    pub fn set_down(&self, participants: &[String], down: bool) {
-        let mut set = lock(&self.shared.down);
-        for participant in participants {
-            if down {
-                set.insert(participant.clone());
-            } else {
-                set.remove(participant);
-            }
-        }
+    /// Puts the channels of `participants` down, and every other back up.
+    pub fn cut_off(&self, participants: BTreeSet<String>) {
+        *lock(&self.shared.down) = participants;
     }
 
     /// What arrived since the last call, in order.
@@ -185,10 +178,10 @@ mod tests {
         let inbox = Inbox::start().unwrap();
         let body = r#"{"notification": 7, "ack_url": "http://node/ack/abc123"}"#;
         assert_eq!(post(&inbox.url("lao-cai"), body), 200);
-        inbox.set_down(&["lao-cai".into()], true);
+        inbox.cut_off(["lao-cai".to_string()].into());
         assert_eq!(post(&inbox.url("lao-cai"), body), 503);
         assert_eq!(post(&inbox.url("ha-noi"), body), 200);
-        inbox.set_down(&["lao-cai".into()], false);
+        inbox.cut_off(BTreeSet::new());
         assert_eq!(post(&inbox.url("lao-cai"), "not json"), 400);
         let received = inbox.take();
         assert_eq!(

@@ -260,44 +260,47 @@ impl<'a> Drill<'a> {
 
     /// Plays everything from the last moment the node was online up to `now`.
     fn play(&mut self, engine: &Engine, now: i64) -> Result<()> {
+        let scenario = self.scenario;
         let since = self.online_until;
         // Coming back, the participants' acknowledgements that could not reach the node
         // arrive now; otherwise each at its own time.
-        let earliest = if since < self.done_until {
-            now
-        } else {
-            since + 1
-        };
-        self.count_held(since);
-        self.acknowledge_due(engine, earliest, now)?;
+        let coming_back = since < self.done_until;
+        self.acknowledge_due(engine, if coming_back { now } else { since + 1 }, now)?;
         self.clock.set(timestamp(now)?);
-        let mut samples = self.scenario.samples(since, now);
-        samples.extend(self.scenario.field_samples(since, now, &self.places));
+        let mut samples = scenario.samples(since, now);
+        samples.extend(scenario.field_samples(since, now, &self.places));
         samples.extend(
             self.records
                 .iter()
                 .filter(|r| since < r.2 && r.2 <= now)
                 .cloned(),
         );
-        self.observations += self.runtime.block_on(send(engine, samples))?;
-        engine.tick_warnings()?;
-        engine.run_dispatch()?;
-        for report in self
-            .scenario
+        let reports: Vec<_> = scenario
             .file
             .report
             .iter()
             .filter(|r| within(&r.time, since, now))
-        {
-            engine.open_incident(&Principal::local_admin(), &report.report)?;
-        }
-        for alert in self
-            .scenario
+            .collect();
+        let alerts: Vec<_> = scenario
             .file
             .alert
             .iter()
             .filter(|a| within(&a.time, since, now))
-        {
+            .collect();
+        if coming_back {
+            let times = reports
+                .iter()
+                .map(|r| r.time)
+                .chain(alerts.iter().map(|a| a.time));
+            self.count_held(&samples, times);
+        }
+        self.observations += self.runtime.block_on(send(engine, samples))?;
+        engine.tick_warnings()?;
+        engine.run_dispatch()?;
+        for report in reports {
+            engine.open_incident(&Principal::local_admin(), &report.report)?;
+        }
+        for alert in alerts {
             let verdict = engine.verify_alert(alert.xml.as_bytes());
             self.alerts.push(score::JudgedAlert {
                 time: alert.time.to_string(),
@@ -312,58 +315,47 @@ impl<'a> Drill<'a> {
         Ok(())
     }
 
-    /// Counts, for each offline fault the node is coming back from, what was held back.
-    fn count_held(&mut self, since: i64) {
-        let until = self.done_until;
-        if since >= until {
-            return;
-        }
-        let observations = self.scenario.samples(since, until).len()
-            + self
-                .scenario
-                .field_samples(since, until, &self.places)
-                .len();
-        let file = &self.scenario.file;
-        let messages = file
-            .report
-            .iter()
-            .filter(|r| within(&r.time, since, until))
-            .count()
-            + file
-                .alert
-                .iter()
-                .filter(|a| within(&a.time, since, until))
-                .count();
-        for (fault, held) in file.fault.iter().zip(&mut self.held) {
-            if fault.kind == FaultKind::NodeOffline && fault.holds_at(until) {
+    /// Adds to the outage the node is coming back from what it held back: the observations,
+    /// reports and alerts it receives now that happened while it was offline.
+    fn count_held(
+        &mut self,
+        samples: &[scenario::Sample],
+        messages: impl Iterator<Item = jiff::Timestamp>,
+    ) {
+        let offline_until = self.done_until;
+        let observations = samples.iter().filter(|s| s.2 <= offline_until).count();
+        let messages = messages
+            .filter(|t| t.as_millisecond() <= offline_until)
+            .count();
+        let faults = &self.scenario.file.fault;
+        for (fault, held) in faults.iter().zip(&mut self.held) {
+            if fault.kind == FaultKind::NodeOffline && fault.holds_at(offline_until) {
                 *held = (held.0 + observations, held.1 + messages);
             }
         }
     }
 
-    /// Puts the participants' channels down or up as the faults say at `t`.
+    /// Cuts off the participants whose channel a fault has down at `t`; the others are reached.
     fn set_channels(&self, t: i64) {
         let Some(inbox) = &self.inbox else {
             return;
         };
-        let everyone: Vec<String> = self
+        let participants = &self.scenario.file.participant;
+        let down = self
             .scenario
             .file
-            .participant
+            .fault
             .iter()
-            .map(|p| p.id.clone())
-            .collect();
-        inbox.set_down(&everyone, false);
-        for fault in &self.scenario.file.fault {
-            if fault.kind == FaultKind::ChannelDown && fault.holds_at(t) {
-                let cut = if fault.participants.is_empty() {
-                    &everyone
+            .filter(|f| f.kind == FaultKind::ChannelDown && f.holds_at(t))
+            .flat_map(|f| {
+                if f.participants.is_empty() {
+                    participants.iter().map(|p| p.id.clone()).collect()
                 } else {
-                    &fault.participants
-                };
-                inbox.set_down(cut, true);
-            }
-        }
+                    f.participants.clone()
+                }
+            })
+            .collect();
+        inbox.cut_off(down);
     }
 
     /// Plans the acknowledgement of every notice that reached a participant who acknowledges.

@@ -263,3 +263,46 @@ fn the_worker_releases_and_delivers_as_soon_as_a_threshold_is_crossed() {
         "released and delivered without any tick from outside"
     );
 }
+
+#[test]
+fn channels_marked_for_exercises_need_a_drill_participant() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let engine = crate::detect::open(dir.path(), clock);
+    let admin = Principal::local_admin();
+    let mut idle = recipient(
+        "ubnd-04252",
+        "standing",
+        "04252",
+        Tier::Commune,
+        "http://127.0.0.1:9/a",
+    );
+    idle.exercise_endpoints = idle.endpoints.clone();
+    let good = recipient(
+        "ca-15",
+        "standing",
+        "15",
+        Tier::Province,
+        "http://127.0.0.1:9/b",
+    );
+    let error = engine
+        .set_recipients(&admin, &[good, idle.clone()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("recipient ubnd-04252: exercise_endpoints: only a drill participant"),
+        "{error}"
+    );
+    assert!(
+        engine.recipients(&admin).unwrap().is_empty(),
+        "nothing was stored"
+    );
+    idle.recipient.exercises = true;
+    engine.set_recipients(&admin, &[idle]).unwrap();
+    let stored = engine.recipients(&admin).unwrap();
+    assert_eq!(
+        stored[0].exercise_endpoints.len(),
+        1,
+        "kept across the store"
+    );
+}
