@@ -184,6 +184,7 @@ fn exercises(settings: &Settings) -> Result<Option<Arc<Exercises>>> {
         settings.regions_from.clone(),
         crate::region_changes(settings.region_changes.as_deref())?,
         engine_options(settings)?,
+        Arc::new(tocsin_engine::clock::SystemClock),
     ))))
 }
 

@@ -3,8 +3,8 @@
 //! node's data folder, with its own accelerated clock — so that nothing it creates touches the
 //! node's real records. The node's settings (catalogue, scenarios, channels) are the drill's, and
 //! the node's recipients marked as drill participants hear its notices through their real
-//! channels. A finished drill leaves its report in `exercises/{id}/report.json`, read back after
-//! a restart.
+//! channels. A drill leaves what it is in `exercises/{id}/drill.json` and, once finished, its
+//! report in `report.json`; both are read back after a restart.
 
 use super::scenario::Scenario;
 use super::score::DrillReport;
@@ -12,11 +12,12 @@ use super::{DrillSetup, Speed};
 use crate::dispatch::RecipientEntry;
 use crate::engine::{EngineError, EngineOptions, Result};
 use crate::registry::changes::RegionChange;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use tocsin_core::Clock;
 
 /// The drills of a node.
 pub struct Exercises {
@@ -24,15 +25,24 @@ pub struct Exercises {
     admin_dir: PathBuf,
     region_changes: Arc<Vec<RegionChange>>,
     options: EngineOptions,
+    /// The node's clock, for when drills start (each drill has a clock of its own).
+    clock: Arc<dyn Clock>,
     runs: Mutex<BTreeMap<u64, Run>>,
 }
 
-struct Run {
+/// What is known of a drill from its start, kept in `exercises/{id}/drill.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RunMeta {
     drill: String,
     title_vi: String,
     title_en: String,
     speed: String,
-    started: jiff::Timestamp,
+    /// When it was started, by the node's clock.
+    started: String,
+}
+
+struct Run {
+    meta: RunMeta,
     /// Scenario time reached, in milliseconds.
     progress: Arc<AtomicI64>,
     outcome: Arc<Mutex<Option<std::result::Result<DrillReport, String>>>>,
@@ -66,13 +76,15 @@ impl Exercises {
         admin_dir: PathBuf,
         region_changes: Vec<RegionChange>,
         options: EngineOptions,
+        clock: Arc<dyn Clock>,
     ) -> Exercises {
-        let runs = finished_runs(&root);
+        let runs = earlier_runs(&root);
         Exercises {
             root,
             admin_dir,
             region_changes: Arc::new(region_changes),
             options,
+            clock,
             runs: Mutex::new(runs),
         }
     }
@@ -96,18 +108,31 @@ impl Exercises {
             )));
         }
         let id = runs.keys().next_back().map_or(1, |last| last + 1);
-        let meta = &scenario.file.drill;
-        let run = Run {
-            drill: meta.id.clone(),
-            title_vi: meta.title_vi.clone(),
-            title_en: meta.title_en.clone(),
+        let drill = &scenario.file.drill;
+        let meta = RunMeta {
+            drill: drill.id.clone(),
+            title_vi: drill.title_vi.clone(),
+            title_en: drill.title_en.clone(),
             speed: speed_text.to_string(),
-            started: jiff::Timestamp::now(),
-            progress: Arc::new(AtomicI64::new(meta.start.as_millisecond())),
+            started: self.clock.now().to_string(),
+        };
+        let work_dir = self.root.join(id.to_string());
+        let written = std::fs::create_dir_all(&work_dir).and_then(|()| {
+            let json = serde_json::to_vec_pretty(&meta).unwrap_or_default();
+            std::fs::write(work_dir.join("drill.json"), json)
+        });
+        written.map_err(|e| {
+            EngineError::Invalid(format!(
+                "the exercise space {} cannot be made: {e}",
+                work_dir.display()
+            ))
+        })?;
+        let run = Run {
+            meta,
+            progress: Arc::new(AtomicI64::new(drill.start.as_millisecond())),
             outcome: Arc::new(Mutex::new(None)),
         };
         let (progress, outcome) = (run.progress.clone(), run.outcome.clone());
-        let work_dir = self.root.join(id.to_string());
         let (admin_dir, options) = (self.admin_dir.clone(), self.options.clone());
         let region_changes = self.region_changes.clone();
         std::thread::Builder::new()
@@ -189,11 +214,11 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
     let reached = run.progress.load(Ordering::Relaxed);
     RunView {
         id,
-        drill: run.drill.clone(),
-        title_vi: run.title_vi.clone(),
-        title_en: run.title_en.clone(),
-        speed: run.speed.clone(),
-        started: run.started.to_string(),
+        drill: run.meta.drill.clone(),
+        title_vi: run.meta.title_vi.clone(),
+        title_en: run.meta.title_en.clone(),
+        speed: run.meta.speed.clone(),
+        started: run.meta.started.clone(),
         status,
         scenario_time: jiff::Timestamp::from_millisecond(reached)
             .ok()
@@ -215,8 +240,9 @@ fn save_report(work_dir: &Path, report: &DrillReport) {
     }
 }
 
-/// The drills finished before the node started, from their saved reports.
-fn finished_runs(root: &Path) -> BTreeMap<u64, Run> {
+/// The drills of earlier runs of the node: what they were (`drill.json`) and their reports
+/// (`report.json`); one without a report stopped with the node.
+fn earlier_runs(root: &Path) -> BTreeMap<u64, Run> {
     let mut runs = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir(root) else {
         return runs;
@@ -229,41 +255,25 @@ fn finished_runs(root: &Path) -> BTreeMap<u64, Run> {
         else {
             continue;
         };
-        let path = entry.path().join("report.json");
-        let report: Option<DrillReport> = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let outcome = match report {
-            Some(report) => Ok(report),
-            None => Err("the node stopped before this drill finished".to_string()),
+        let read = |name: &str| std::fs::read(entry.path().join(name)).ok();
+        let Some(meta) =
+            read("drill.json").and_then(|b| serde_json::from_slice::<RunMeta>(&b).ok())
+        else {
+            continue;
         };
-        let started = std::fs::metadata(entry.path())
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .unwrap_or_default();
-        let (drill, title_vi, title_en, end) = match &outcome {
-            Ok(r) => (
-                r.drill.clone(),
-                r.title_vi.clone(),
-                r.title_en.clone(),
-                r.end.parse().ok(),
-            ),
-            Err(_) => Default::default(),
+        let report =
+            read("report.json").and_then(|b| serde_json::from_slice::<DrillReport>(&b).ok());
+        let reached = report
+            .as_ref()
+            .and_then(|r| r.end.parse::<jiff::Timestamp>().ok());
+        let outcome =
+            report.ok_or_else(|| "the node stopped before this drill finished".to_string());
+        let run = Run {
+            meta,
+            progress: Arc::new(AtomicI64::new(reached.map_or(0, |t| t.as_millisecond()))),
+            outcome: Arc::new(Mutex::new(Some(outcome))),
         };
-        let end: Option<jiff::Timestamp> = end;
-        runs.insert(
-            id,
-            Run {
-                drill,
-                title_vi,
-                title_en,
-                speed: String::new(),
-                started,
-                progress: Arc::new(AtomicI64::new(end.map_or(0, |t| t.as_millisecond()))),
-                outcome: Arc::new(Mutex::new(Some(outcome))),
-            },
-        );
+        runs.insert(id, run);
     }
     runs
 }

@@ -62,7 +62,7 @@ impl Fixture {
         stations_csv: &str,
     ) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(dir.path(), options, clock).unwrap();
+        let engine = Engine::open(dir.path(), options, clock.clone()).unwrap();
         let admin_dir =
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vn/admin");
         engine.import_regions(&admin_dir, &[]).unwrap();
@@ -86,6 +86,7 @@ impl Fixture {
             admin_dir,
             Vec::new(),
             options.clone(),
+            clock,
         );
         let state = Arc::new(AppState {
             engine: Arc::new(engine),

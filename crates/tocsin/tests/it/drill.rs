@@ -86,6 +86,25 @@ fn a_drill_on_a_server_scores_as_one_in_process() {
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(printed.contains("1 of 1 expectations met"), "{printed}");
+    // Restarted, the node still knows the drill and its report.
+    let mut server = start_server(data.to_str().unwrap(), port, &admin);
+    let listed = ureq::get(format!("{url}/api/v1/drills"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let drill = &listed["drills"][0];
+    assert_eq!(
+        (&drill["drill"], &drill["status"], &drill["speed"]),
+        (&"cli-drill".into(), &"finished".into(), &"max".into()),
+        "{listed}"
+    );
+    assert_eq!(drill["expectations_met"], serde_json::json!([1, 1]));
     let (local, remote) = (report(&local), report(&remote));
     assert_eq!(remote["expectations"], local["expectations"]);
     assert_eq!(remote["notifications"], local["notifications"]);
