@@ -16,7 +16,8 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn millis(text: &str) -> i64 {
+/// The milliseconds of a timestamp in a report (0 when it is not one).
+pub(crate) fn millis(text: &str) -> i64 {
     text.parse::<jiff::Timestamp>()
         .map_or(0, |t| t.as_millisecond())
 }

@@ -5,6 +5,7 @@
 use super::{Viewer, page};
 use crate::api::AppState;
 use crate::api::drills::{exercises, require_national_reader};
+use crate::drill_report::millis;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,11 +31,6 @@ struct DrillsPage {
     rows: Vec<DrillRow>,
 }
 
-fn millis(text: Option<&str>) -> i64 {
-    text.and_then(|t| t.parse::<jiff::Timestamp>().ok())
-        .map_or(0, |t| t.as_millisecond())
-}
-
 pub async fn drills(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
     let runs = match require_national_reader(&v.principal).and_then(|()| exercises(&state)) {
         Ok(exercises) => exercises.list(),
@@ -55,8 +51,10 @@ pub async fn drills(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
                 .iter()
                 .find(|(code, _)| *code == r.status)
                 .map_or(r.status, |(_, name)| name),
-            reached: v.lang.time(millis(r.scenario_time.as_deref())),
-            started: v.lang.time(millis(Some(&r.started))),
+            reached: v
+                .lang
+                .time(millis(r.scenario_time.as_deref().unwrap_or_default())),
+            started: v.lang.time(millis(&r.started)),
             met: r
                 .expectations_met
                 .map_or_else(String::new, |(met, of)| format!("{met} / {of}")),
