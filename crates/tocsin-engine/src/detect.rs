@@ -2,8 +2,11 @@
 //! observation, in commit order, turning level changes into stored detections.
 //!
 //! After a restart (or a catalogue change) the evaluator's windows are rebuilt by replaying the
-//! stored history over the catalogue's horizon, without recording anything, and the levels are
-//! resumed from the stored current levels — so a restart neither repeats nor loses a detection.
+//! stored history over the catalogue's horizon and the levels are resumed from the stored current
+//! levels; the replay's level changes that came after a stored level (a store written before
+//! observations and their detections were committed together, or any other gap) are returned to
+//! be recorded, chained onto the stored levels — so a restart neither repeats nor loses a
+//! detection, and each detection starts from the level the one before it reached.
 
 use crate::outbreaks::{OutbreakChange, OutbreakTracker};
 use std::collections::HashMap;
@@ -12,7 +15,7 @@ use tocsin_core::evaluate::{
 };
 use tocsin_core::observation::Observation;
 use tocsin_core::station::Station;
-use tocsin_store::{Detection, Lead, SeriesRow};
+use tocsin_store::{Detection, Lead, RegionFilter, SeriesRow, Store};
 
 /// The certainty of a level seen in observations.
 pub const OBSERVED: &str = "observed";
@@ -86,6 +89,49 @@ impl Detector {
     /// Sets the communes of each catalogue zone (before `sync`).
     pub fn set_zones(&mut self, zones: crate::zones::ZoneCommunes) {
         self.zones = zones;
+    }
+
+    /// A detector with this one's catalogue and zones and nothing seen yet (to rebuild from the
+    /// store when this one may be ahead of it).
+    pub fn blank(&self) -> Detector {
+        let mut blank = Detector::new(self.catalog().clone());
+        blank.set_zones(self.zones.clone());
+        blank
+    }
+
+    /// Rebuilds the evaluation state from `store`: registers its stations, replays the stored
+    /// history over the catalogue's horizon (back from the newest observation, so replayed or
+    /// historical data warms up too) — outbreak count series whole, then observed values, then
+    /// every forecast issue still valid, oldest first — and resumes the stored levels. Returns
+    /// the replay's level changes the store lacks ([`missing_changes`]), which the caller
+    /// records; the detector already stands at their levels.
+    pub fn warm_up(&mut self, store: &dyn Store) -> tocsin_store::Result<Vec<Detection>> {
+        self.sync(
+            &store.stations(&RegionFilter::all())?,
+            &store.series_catalog()?,
+        );
+        let observed = |rows: Vec<(i64, i64, f64)>| -> Vec<Observation> {
+            rows.into_iter()
+                .map(|(series, time_ms, value)| Observation {
+                    series,
+                    time_ms,
+                    issued_ms: 0,
+                    value,
+                })
+                .collect()
+        };
+        self.observe_batch(&observed(
+            store.observed_for_series(&self.outbreak_series())?,
+        ));
+        let from_ms = store.newest_observed_ms()?.unwrap_or(0) - self.horizon_ms();
+        self.observe_batch(&observed(store.observed_since(from_ms)?));
+        self.observe_batch(&store.forecast_since(from_ms)?);
+        let replayed = self.take_detections();
+        let stored = store.stored_levels()?;
+        let missing = missing_changes(&stored, replayed);
+        self.restore_levels(&stored);
+        self.restore_levels(&missing);
+        Ok(missing)
     }
 
     /// The series outbreak rules read (their whole history is needed to judge a period).
@@ -282,7 +328,8 @@ impl Detector {
         )
     }
 
-    /// Resumes the stored current levels.
+    /// Resumes stored current levels, those back at 0 too (so a level the replay holds but the
+    /// store saw fall is not left standing), later entries over earlier ones.
     pub fn restore_levels(&mut self, levels: &[Detection]) {
         for level in levels.iter().filter(|l| l.certainty == OBSERVED) {
             if let Some(&station) = self.stations.get(&level.station) {
@@ -303,6 +350,30 @@ impl Detector {
             );
         }
     }
+}
+
+/// The level changes of a replay that the store lacks, chained onto the stored levels: per
+/// station, rule and certainty, only the changes after the time of the stored level (earlier ones
+/// are what the stored level already says, or what a replay from an empty state gets differently
+/// than the live evaluation did, e.g. inside a band's hysteresis), each starting from the level
+/// before it — the stored one for the first; a change that then changes nothing is dropped.
+pub fn missing_changes(stored: &[Detection], replayed: Vec<Detection>) -> Vec<Detection> {
+    let key = |d: &Detection| (d.station.clone(), d.rule.clone(), d.certainty.clone());
+    let mut levels: HashMap<(String, String, String), (u8, i64)> = stored
+        .iter()
+        .map(|d| (key(d), (d.to_level, d.time_ms)))
+        .collect();
+    replayed
+        .into_iter()
+        .filter_map(|mut change| {
+            let (level, since_ms) = levels.entry(key(&change)).or_insert((0, i64::MIN));
+            if change.time_ms <= *since_ms || change.to_level == *level {
+                return None;
+            }
+            change.from_level = std::mem::replace(level, change.to_level);
+            Some(change)
+        })
+        .collect()
 }
 
 /// A detection as JSON, as the API and the live stream show it.

@@ -164,8 +164,8 @@ impl Engine {
     }
 
     /// Evaluates with `catalog` from now on: a new detector is warmed up on the stored history
-    /// over the catalogue's horizon (back from the newest observation, so replayed or
-    /// historical data warms up too) and resumes the stored levels, then replaces the old one.
+    /// (`Detector::warm_up`), the level changes the store lacks are recorded, and it replaces the
+    /// old one.
     pub fn replace_catalog(&self, catalog: CompiledCatalog) -> Result<()> {
         // Before the registry is imported there is nothing to resolve zones to (the import
         // replaces the catalogue again).
@@ -180,33 +180,9 @@ impl Engine {
         self.warnings.set_catalog(catalog.clone());
         let mut fresh = Detector::new(catalog);
         fresh.set_zones(zones);
-        fresh.sync(
-            &self.store.stations(&RegionFilter::all())?,
-            &self.store.series_catalog()?,
-        );
+        // Held while the history is read, so no commit falls between the replay and the swap.
         let mut current = self.detector.lock().unwrap_or_else(|e| e.into_inner());
-        let observed = |rows: Vec<(i64, i64, f64)>| -> Vec<tocsin_core::observation::Observation> {
-            rows.into_iter()
-                .map(
-                    |(series, time_ms, value)| tocsin_core::observation::Observation {
-                        series,
-                        time_ms,
-                        issued_ms: 0,
-                        value,
-                    },
-                )
-                .collect()
-        };
-        let counts = observed(self.store.observed_for_series(&fresh.outbreak_series())?);
-        fresh.observe_batch(&counts);
-        let newest = self.store.newest_observed_ms()?.unwrap_or(0);
-        let recent = observed(self.store.observed_since(newest - fresh.horizon_ms())?);
-        fresh.observe_batch(&recent);
-        // The forecast curves: every issue still valid, oldest first, so the newest is kept.
-        fresh.observe_batch(&self.store.forecast_since(newest - fresh.horizon_ms())?);
-        fresh.forget_changes();
-        fresh.restore_levels(&self.store.current_levels(&RegionFilter::all())?);
-        *current = fresh;
+        self.writer.install(&mut current, fresh)?;
         Ok(())
     }
 

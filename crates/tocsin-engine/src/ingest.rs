@@ -3,7 +3,9 @@
 //!
 //! Invariant: a request is answered only after the transaction holding its records has
 //! committed (durably, per the store's durability setting). Records of one request are never
-//! split across commits, so a request is either fully stored or not at all.
+//! split across commits, so a request is either fully stored or not at all. The same transaction
+//! holds the detections its newly stored records raise and the current levels they move, so a
+//! stored observation never lacks its level change, even across a crash.
 
 use crate::access::Principal;
 use crate::detect::Detector;
@@ -18,7 +20,7 @@ use tocsin_core::observation::{
 };
 use tocsin_core::station::Domain;
 use tocsin_core::units::Unit;
-use tocsin_store::{AppendOutcome, SeriesRow, Store};
+use tocsin_store::{AppendOutcome, Detection, SeriesRow, Store};
 
 /// The most observations one group commit takes; more wait for the next commit.
 const MAX_GROUP: usize = 200_000;
@@ -142,6 +144,7 @@ struct Job {
 /// The handle to the writer thread.
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
+    recorder: Arc<Recorder>,
 }
 
 /// A failed durable write; nothing of the request was acknowledged.
@@ -150,8 +153,8 @@ pub struct Writer {
 pub struct WriteError(pub String);
 
 impl Writer {
-    /// Starts the writer thread over `store`; every newly stored observation is then fed to
-    /// `detector`, and the detections it raises are stored.
+    /// Starts the writer thread over `store`: each group commit holds the observations, the
+    /// detections `detector` raises from the newly stored ones and the current levels they move.
     pub fn start(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -160,17 +163,18 @@ impl Writer {
         events: Events,
     ) -> Writer {
         let (jobs, queue) = mpsc::channel::<Job>();
-        let after = AfterCommit {
-            store: store.clone(),
-            clock: clock.clone(),
+        let recorder = Arc::new(Recorder {
+            store,
+            clock,
             warnings,
             events,
-        };
+        });
+        let thread_recorder = recorder.clone();
         std::thread::Builder::new()
             .name("tocsin-writer".into())
-            .spawn(move || run_writer(queue, store, clock, detector, after))
+            .spawn(move || run_writer(queue, &thread_recorder, &detector))
             .expect("the writer thread must start");
-        Writer { jobs }
+        Writer { jobs, recorder }
     }
 
     /// Queues `observations` for the next group commit; the receiver resolves once durable.
@@ -187,43 +191,55 @@ impl Writer {
         }
         receiver
     }
+
+    /// Warms `fresh` up on the stored history, records the level changes the store lacks
+    /// (see [`Detector::warm_up`]) and puts it in `current`'s place. The caller holds
+    /// `current`'s lock, so no commit falls between the replay and the swap.
+    pub(crate) fn install(
+        &self,
+        current: &mut Detector,
+        fresh: Detector,
+    ) -> tocsin_store::Result<()> {
+        self.recorder.install(current, fresh)
+    }
 }
 
-fn run_writer(
-    queue: mpsc::Receiver<Job>,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-    detector: Arc<Mutex<Detector>>,
-    after: AfterCommit,
-) {
-    while let Ok(first) = queue.recv() {
-        let mut group = vec![first];
-        let mut size = group[0].observations.len();
-        while size < MAX_GROUP {
-            match queue.try_recv() {
-                Ok(job) => {
-                    size += job.observations.len();
-                    group.push(job);
-                }
-                Err(_) => break,
+/// Takes the requests waiting behind `first`, up to [`MAX_GROUP`] observations.
+fn gather(first: Job, queue: &mpsc::Receiver<Job>) -> Vec<Job> {
+    let mut size = first.observations.len();
+    let mut group = vec![first];
+    while size < MAX_GROUP {
+        match queue.try_recv() {
+            Ok(job) => {
+                size += job.observations.len();
+                group.push(job);
             }
+            Err(_) => break,
         }
-        let batches: Vec<&[Observation]> =
-            group.iter().map(|j| j.observations.as_slice()).collect();
-        match store.append(&batches, clock.now().as_millisecond()) {
-            Ok(outcomes) => {
-                let mut detector = detector.lock().unwrap_or_else(|e| e.into_inner());
-                let fresh = group.iter().zip(&outcomes).flat_map(|(job, outcome)| {
-                    job.observations
-                        .iter()
-                        .zip(&outcome.fresh)
-                        .filter_map(|(observation, fresh)| fresh.then_some(observation))
-                });
-                detector.observe_batch(fresh);
+    }
+    group
+}
+
+fn run_writer(queue: mpsc::Receiver<Job>, recorder: &Recorder, detector: &Mutex<Detector>) {
+    // Set while a failed commit may have left the detector ahead of the store: it is rebuilt
+    // from the store before the next group is evaluated (nothing else evaluates meanwhile).
+    let mut ahead = false;
+    while let Ok(first) = queue.recv() {
+        let group = gather(first, &queue);
+        let mut detector = detector.lock().unwrap_or_else(|e| e.into_inner());
+        let result = recorder.catch_up(&mut ahead, &mut detector).and_then(|()| {
+            let mut evaluated = false;
+            let committed = recorder.commit(&group, &mut detector, &mut evaluated);
+            ahead = committed.is_err() && evaluated;
+            committed
+        });
+        drop(detector);
+        match result {
+            Ok((outcomes, detections)) => {
+                recorder.announce(&detections);
                 for (job, outcome) in group.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(outcome));
                 }
-                after.record_detections(&mut detector);
             }
             Err(e) => {
                 tracing::error!(error = %e, "group commit failed; requests answered with an error");
@@ -235,37 +251,80 @@ fn run_writer(
     }
 }
 
-/// What happens to the detections a commit raised.
-struct AfterCommit {
+/// What the writer stores and whom it tells.
+struct Recorder {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     warnings: Arc<WarningDesk>,
     events: Events,
 }
 
-impl AfterCommit {
-    /// Notes the detections the last commit raised on the warning desk, stores them and
-    /// announces them. They derive from stored observations, so a failure here loses no data:
-    /// after a restart the evaluation resumes from the stored levels and raises the change
-    /// again at the next observation.
-    fn record_detections(&self, detector: &mut Detector) {
-        let detections = detector.take_detections();
+impl Recorder {
+    /// Appends a group's observations and, in the same transaction, the detections the newly
+    /// stored ones raise (each station's values in their order: `Detector::observe_batch`).
+    /// `evaluated` is set once the detector has seen the group (from then on a failure leaves it
+    /// ahead of the store).
+    fn commit(
+        &self,
+        group: &[Job],
+        detector: &mut Detector,
+        evaluated: &mut bool,
+    ) -> tocsin_store::Result<(Vec<AppendOutcome>, Vec<Detection>)> {
+        let batches: Vec<&[Observation]> =
+            group.iter().map(|j| j.observations.as_slice()).collect();
+        self.store.append_and_detect(
+            &batches,
+            self.clock.now().as_millisecond(),
+            &mut |outcomes| {
+                let fresh = group.iter().zip(outcomes).flat_map(|(job, outcome)| {
+                    job.observations
+                        .iter()
+                        .zip(&outcome.fresh)
+                        .filter_map(|(observation, fresh)| fresh.then_some(observation))
+                });
+                *evaluated = true;
+                detector.observe_batch(fresh);
+                detector.take_detections()
+            },
+        )
+    }
+
+    /// When `ahead` (a failed commit may have left the detector ahead of the store), replaces
+    /// the detector with one rebuilt from the store and clears `ahead`.
+    fn catch_up(&self, ahead: &mut bool, detector: &mut Detector) -> tocsin_store::Result<()> {
+        if *ahead {
+            let blank = detector.blank();
+            self.install(detector, blank)?;
+            *ahead = false;
+        }
+        Ok(())
+    }
+
+    fn install(&self, current: &mut Detector, mut fresh: Detector) -> tocsin_store::Result<()> {
+        let missing = fresh.warm_up(self.store.as_ref())?;
+        if !missing.is_empty() {
+            let new = self
+                .store
+                .record_detections(&missing, self.clock.now().as_millisecond())?;
+            tracing::warn!(new, "level changes missing from the store recorded");
+        }
+        *current = fresh;
+        self.announce(&missing);
+        Ok(())
+    }
+
+    /// Tells the warning desk and the live stream about stored detections, the desk first
+    /// (before any request of the commit is answered, so whoever learns of a commit finds the
+    /// desk aware of its detections; its next tick drafts their warning).
+    fn announce(&self, detections: &[Detection]) {
         if detections.is_empty() {
             return;
         }
-        // The warning desk notes them first: whoever reads a stored detection finds the desk
-        // already aware of it (the next tick drafts its warning).
-        if let Err(e) = self.warnings.observe(&detections) {
+        tracing::info!(new = detections.len(), "detections recorded");
+        if let Err(e) = self.warnings.observe(detections) {
             tracing::error!(error = %e, "warnings could not note the detections");
         }
-        match self
-            .store
-            .record_detections(&detections, self.clock.now().as_millisecond())
-        {
-            Ok(new) => tracing::info!(new, "detections recorded"),
-            Err(e) => tracing::error!(error = %e, "detections could not be stored"),
-        }
-        for detection in &detections {
+        for detection in detections {
             let json = crate::detect::detection_json(detection).to_string();
             let province = detection.province.clone().unwrap_or_default();
             self.events.publish("detection", province, json);

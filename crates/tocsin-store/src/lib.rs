@@ -390,6 +390,19 @@ pub trait Store: Send + Sync {
     /// Appends batches of validated observations durably in one transaction (a group commit);
     /// exact duplicates are skipped. Returns one outcome per batch.
     fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>>;
+    /// Appends batches as [`Store::append`] does and, in the same transaction, records the
+    /// detections `detect` raises from them (as [`Store::record_detections`] does, moving the
+    /// current levels): `detect` is handed each batch's outcome (which observations were newly
+    /// stored) before the commit, so a stored observation and the level changes it causes are
+    /// durable together or not at all. When this fails nothing of it is stored, and whatever
+    /// `detect` changed must be taken back by the caller. Returns the outcomes and the
+    /// detections recorded.
+    fn append_and_detect(
+        &self,
+        batches: &[&[Observation]],
+        received_ms: i64,
+        detect: &mut dyn FnMut(&[AppendOutcome]) -> Vec<Detection>,
+    ) -> Result<(Vec<AppendOutcome>, Vec<Detection>)>;
     /// Aggregates per step over `[from, to)`.
     fn series_buckets(&self, query: &SeriesQuery) -> Result<Vec<Bucket>>;
     /// Every stored version of one series at one time.
@@ -427,6 +440,9 @@ pub trait Store: Send + Sync {
     fn station_reports(&self) -> Result<Vec<StationReport>>;
     /// Every rule at level 1 or more at a station visible through `filter`.
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>>;
+    /// Every stored current level of every station, those back at 0 included, each with the
+    /// time it was reached (to reconcile a rebuilt evaluator with what is stored).
+    fn stored_levels(&self) -> Result<Vec<Detection>>;
 
     // --- warnings ---
     /// Stores warnings' states and new versions in one transaction; a new version supersedes the

@@ -528,36 +528,20 @@ impl Store for SqliteStore {
     }
 
     fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>> {
+        self.write(|tx, seq| insert_observations(tx, seq, batches, received_ms))
+    }
+
+    fn append_and_detect(
+        &self,
+        batches: &[&[Observation]],
+        received_ms: i64,
+        detect: &mut dyn FnMut(&[AppendOutcome]) -> Vec<Detection>,
+    ) -> Result<(Vec<AppendOutcome>, Vec<Detection>)> {
         self.write(|tx, seq| {
-            let first_seq = *seq;
-            let mut outcomes = Vec::with_capacity(batches.len());
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?;
-                for batch in batches {
-                    let mut outcome = AppendOutcome { fresh: Vec::with_capacity(batch.len()), ..Default::default() };
-                    for o in batch.iter() {
-                        let changed = insert.execute(params![o.time_ms.div_euclid(BUCKET_MS), o.series, o.time_ms, o.issued_ms, o.value, *seq])?;
-                        if changed == 1 {
-                            outcome.stored += 1;
-                            *seq += 1;
-                        } else {
-                            outcome.duplicates += 1;
-                        }
-                        outcome.fresh.push(changed == 1);
-                    }
-                    update_latest(tx, batch)?;
-                    outcomes.push(outcome);
-                }
-            }
-            let stored: u64 = outcomes.iter().map(|o| o.stored).sum();
-            let duplicates: u64 = outcomes.iter().map(|o| o.duplicates).sum();
-            if stored > 0 {
-                tx.prepare_cached("INSERT INTO ingest_commits (first_seq, last_seq, received_ms, stored, duplicates) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                    .execute(params![first_seq, *seq - 1, received_ms, stored as i64, duplicates as i64])?;
-            }
-            Ok(outcomes)
+            let outcomes = insert_observations(tx, seq, batches, received_ms)?;
+            let detections = detect(&outcomes);
+            insert_detections(tx, &detections, received_ms)?;
+            Ok((outcomes, detections))
         })
     }
 
@@ -676,30 +660,7 @@ impl Store for SqliteStore {
     }
 
     fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize> {
-        self.write(|tx, _| {
-            let mut new = 0;
-            for d in detections {
-                let (lead_s, earliest_s, latest_s) = (d.lead.map(|l| l.expected_s), d.lead.map(|l| l.earliest_s), d.lead.and_then(|l| l.latest_s));
-                new += tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, \
-                         recorded_ms, certainty, lead_s, lead_earliest_s, lead_latest_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                    )?
-                    .execute(params![
-                        d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms, d.certainty,
-                        lead_s, earliest_s, latest_s
-                    ])?;
-                tx.prepare_cached(
-                    "INSERT INTO current_levels (station, rule, certainty, hazard, commune, province, level, since_ms, value, status, lead_s, lead_earliest_s, lead_latest_s) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-                     ON CONFLICT (station, rule, certainty) DO UPDATE SET level = excluded.level, since_ms = excluded.since_ms, value = excluded.value, \
-                     commune = excluded.commune, province = excluded.province, status = excluded.status, lead_s = excluded.lead_s, \
-                     lead_earliest_s = excluded.lead_earliest_s, lead_latest_s = excluded.lead_latest_s WHERE excluded.since_ms >= current_levels.since_ms",
-                )?
-                .execute(params![d.station, d.rule, d.certainty, d.hazard, d.commune, d.province, d.to_level, d.time_ms, d.value, d.status, lead_s, earliest_s, latest_s])?;
-            }
-            Ok(new)
-        })
+        self.write(|tx, _| insert_detections(tx, detections, recorded_ms))
     }
 
     fn detections(
@@ -745,6 +706,16 @@ impl Store for SqliteStore {
                 station_condition(filter)
             );
             let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], detection_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn stored_levels(&self) -> Result<Vec<Detection>> {
+        self.read(|conn| {
+            let sql = "SELECT station, rule, hazard, commune, province, 0, level, since_ms, value, status, \
+                       certainty, lead_s, lead_earliest_s, lead_latest_s FROM current_levels ORDER BY station, rule, certainty";
+            let mut stmt = conn.prepare(sql)?;
             let rows = stmt.query_map([], detection_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -1214,6 +1185,89 @@ fn bucket_list(from_ms: i64, to_ms: i64) -> String {
 }
 
 /// Moves `series_latest` forward with the newest observed time of each series in the batch.
+/// Inserts batches of observations (exact duplicates skipped) with their commit record; one
+/// outcome per batch.
+fn insert_observations(
+    tx: &rusqlite::Transaction,
+    seq: &mut i64,
+    batches: &[&[Observation]],
+    received_ms: i64,
+) -> Result<Vec<AppendOutcome>> {
+    let first_seq = *seq;
+    let mut outcomes = Vec::with_capacity(batches.len());
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for batch in batches {
+            let mut outcome = AppendOutcome {
+                fresh: Vec::with_capacity(batch.len()),
+                ..Default::default()
+            };
+            for o in batch.iter() {
+                let changed = insert.execute(params![
+                    o.time_ms.div_euclid(BUCKET_MS),
+                    o.series,
+                    o.time_ms,
+                    o.issued_ms,
+                    o.value,
+                    *seq
+                ])?;
+                if changed == 1 {
+                    outcome.stored += 1;
+                    *seq += 1;
+                } else {
+                    outcome.duplicates += 1;
+                }
+                outcome.fresh.push(changed == 1);
+            }
+            update_latest(tx, batch)?;
+            outcomes.push(outcome);
+        }
+    }
+    let stored: u64 = outcomes.iter().map(|o| o.stored).sum();
+    let duplicates: u64 = outcomes.iter().map(|o| o.duplicates).sum();
+    if stored > 0 {
+        tx.prepare_cached("INSERT INTO ingest_commits (first_seq, last_seq, received_ms, stored, duplicates) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![first_seq, *seq - 1, received_ms, stored as i64, duplicates as i64])?;
+    }
+    Ok(outcomes)
+}
+
+/// Inserts detections (a repeated one is ignored) and moves the current levels; how many were new.
+fn insert_detections(
+    tx: &rusqlite::Transaction,
+    detections: &[Detection],
+    recorded_ms: i64,
+) -> Result<usize> {
+    let mut new = 0;
+    for d in detections {
+        let (lead_s, earliest_s, latest_s) = (
+            d.lead.map(|l| l.expected_s),
+            d.lead.map(|l| l.earliest_s),
+            d.lead.and_then(|l| l.latest_s),
+        );
+        new += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, \
+                 recorded_ms, certainty, lead_s, lead_earliest_s, lead_latest_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms, d.certainty,
+                lead_s, earliest_s, latest_s
+            ])?;
+        tx.prepare_cached(
+            "INSERT INTO current_levels (station, rule, certainty, hazard, commune, province, level, since_ms, value, status, lead_s, lead_earliest_s, lead_latest_s) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+             ON CONFLICT (station, rule, certainty) DO UPDATE SET level = excluded.level, since_ms = excluded.since_ms, value = excluded.value, \
+             commune = excluded.commune, province = excluded.province, status = excluded.status, lead_s = excluded.lead_s, \
+             lead_earliest_s = excluded.lead_earliest_s, lead_latest_s = excluded.lead_latest_s WHERE excluded.since_ms >= current_levels.since_ms",
+        )?
+        .execute(params![d.station, d.rule, d.certainty, d.hazard, d.commune, d.province, d.to_level, d.time_ms, d.value, d.status, lead_s, earliest_s, latest_s])?;
+    }
+    Ok(new)
+}
+
 fn update_latest(tx: &rusqlite::Transaction, observations: &[Observation]) -> Result<()> {
     let mut newest: std::collections::HashMap<i64, (i64, f64)> = std::collections::HashMap::new();
     for o in observations.iter().filter(|o| o.issued_ms == 0) {
