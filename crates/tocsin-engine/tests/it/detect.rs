@@ -1,5 +1,6 @@
 //! Detection in the running engine: ingested observations raise stored detections, the
-//! situation rolls them up, and a restart resumes the levels without repeating a detection.
+//! situation rolls them up, and a restart resumes the levels without repeating a detection,
+//! records the level changes the store lacks and leaves every chain of changes unbroken.
 
 use std::sync::Arc;
 use tocsin_core::clock::ManualClock;
@@ -171,6 +172,124 @@ fn ingest_raises_detections_and_restarts_resume() {
         ["hour 7 river_flood 3→2 at 32.5"],
         "the level resumed at 3 and dropped once"
     );
+}
+
+/// Stores hourly water levels as `send` times them, straight into the store without evaluating
+/// them — as a node of an older version did when it was killed before storing their detections.
+fn store_unevaluated(engine: &Engine, first_hour: i64, levels: &[f64]) {
+    let series = engine
+        .store()
+        .series_catalog()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.station == "SYN-YB-1" && s.metric == "water_level_m")
+        .unwrap()
+        .series;
+    let start = START.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+    let observations: Vec<tocsin_core::observation::Observation> = levels
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| tocsin_core::observation::Observation {
+            series,
+            time_ms: start + (first_hour + i as i64) * 3_600_000,
+            issued_ms: 0,
+            value,
+        })
+        .collect();
+    engine.store().append(&[&observations], 0).unwrap();
+}
+
+/// Stores river-flood level changes `(hour, from, to)` as a live evaluation recorded them.
+fn store_changes(engine: &Engine, changes: &[(i64, u8, u8)]) {
+    let start = START.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+    let detections: Vec<tocsin_engine::Detection> = changes
+        .iter()
+        .map(|&(hour, from_level, to_level)| tocsin_engine::Detection {
+            station: "SYN-YB-1".into(),
+            rule: "river_flood".into(),
+            hazard: "river_flood".into(),
+            commune: None,
+            province: None,
+            from_level,
+            to_level,
+            time_ms: start + hour * 3_600_000,
+            value: 0.0,
+            status: "verified".into(),
+            certainty: "observed".into(),
+            lead: None,
+        })
+        .collect();
+    engine.store().record_detections(&detections, 0).unwrap();
+}
+
+/// Per rule, each stored change starts from the level the one before it reached.
+fn chains_hold(engine: &Engine) -> bool {
+    let mut found = engine
+        .detections(&Principal::local_admin(), None, 0, i64::MAX, 1000)
+        .unwrap();
+    found.reverse();
+    let mut levels = std::collections::HashMap::new();
+    found.iter().all(|d| {
+        let key = (d.rule.clone(), d.certainty.clone());
+        levels.insert(key, d.to_level).unwrap_or(0) == d.from_level
+    })
+}
+
+#[test]
+fn a_restart_records_the_level_changes_the_store_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
+    // The rise to 1 was stored with its observations; those of the rises to 2 and 3 were not.
+    store_unevaluated(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
+    store_changes(&engine, &[(1, 0, 1)]);
+    drop(engine);
+
+    let engine = open(dir.path(), clock);
+    let recorded = [
+        "hour 1 river_flood 0→1 at 0",
+        "hour 3 river_flood 1→2 at 32.4",
+        "hour 4 river_flood 2→3 at 33.2",
+    ];
+    assert_eq!(
+        detections(&engine),
+        recorded,
+        "the rest recorded at the restart"
+    );
+    let situation = engine.situation(&Principal::local_admin(), None).unwrap();
+    assert_eq!(situation.max_level, 3, "{situation:?}");
+    send(&engine, 6, &[33.9, 32.5]);
+    let after = wait_for(&engine, 4);
+    assert_eq!(after[..3], recorded, "nothing repeated");
+    assert_eq!(after[3..], ["hour 7 river_flood 3→2 at 32.5"]);
+    assert!(chains_hold(&engine), "{after:?}");
+}
+
+#[test]
+fn a_restart_resumes_a_level_the_store_saw_fall() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    let engine = engine_with_station(dir.path(), &options, clock.clone(), yen_bai_gauge());
+    // A replay from nothing ends at level 2, but the live evaluation had seen the level fall
+    // back to 0 by hour 2: the stored 0 is what the evaluation resumes.
+    store_unevaluated(&engine, 0, &[29.0, 30.2, 31.5]);
+    store_changes(&engine, &[(1, 0, 1), (2, 1, 0)]);
+    drop(engine);
+
+    let engine = open(dir.path(), clock);
+    send(&engine, 3, &[31.6]);
+    let after = wait_for(&engine, 3);
+    assert_eq!(
+        after,
+        [
+            "hour 1 river_flood 0→1 at 0",
+            "hour 2 river_flood 1→0 at 0",
+            "hour 3 river_flood 0→1 at 31.6",
+        ]
+    );
+    assert!(chains_hold(&engine), "{after:?}");
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Crash safety: the server is killed with SIGKILL at random moments while a client ingests;
-//! after every restart, each acknowledged observation is stored exactly once.
+//! after every restart, each acknowledged observation is stored exactly once. And it is killed
+//! just after acknowledging observations that raise a level: after the restart the level change
+//! is stored, the station is among the situation's active levels, and every chain of level
+//! changes is unbroken.
 
-use crate::{free_port, prepared_data, start_server};
+use crate::{free_port, prepared_data, prepared_data_with, start_server, tocsin_ok};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
@@ -36,27 +39,54 @@ fn station_of(k: usize) -> &'static str {
 
 /// Posts one batch; `Some(accepted)` only for a complete 200 answer.
 fn post(port: u16, token: &str, body: &str) -> Option<u64> {
+    request(port, token, "POST /api/v1/observations", body)?["accepted"].as_u64()
+}
+
+/// Sends one request (NDJSON body, if any); the JSON of a complete 200 answer, else `None`.
+/// Returns as soon as the answer's body is complete (by its length), without waiting for the
+/// server to close the connection.
+fn request(port: u16, token: &str, line: &str, body: &str) -> Option<serde_json::Value> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     let request = format!(
-        "POST /api/v1/observations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        "{line} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    let (head, json) = answer.split_once("\r\n\r\n")?;
-    if !head.starts_with("HTTP/1.1 200") {
-        return None;
+    let mut answer = Vec::new();
+    let mut chunk = [0; 65536];
+    loop {
+        let n = stream.read(&mut chunk).ok()?;
+        answer.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, json)) = text.split_once("\r\n\r\n") {
+            let length = head.lines().find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            });
+            if n == 0 || length.is_some_and(|length| json.len() >= length) {
+                return head
+                    .starts_with("HTTP/1.1 200")
+                    .then(|| serde_json::from_str(json).ok())?;
+            }
+        }
+        if n == 0 {
+            return None;
+        }
     }
-    serde_json::from_str::<serde_json::Value>(json).ok()?["accepted"].as_u64()
 }
 
-/// A small deterministic generator for kill delays.
-fn next_delay(seed: &mut u64) -> Duration {
+/// A small deterministic generator for kill delays: the next number below `below`.
+fn next_random(seed: &mut u64, below: u64) -> u64 {
     *seed = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
-    Duration::from_millis(20 + (*seed >> 33) % 400)
+    (*seed >> 33) % below
+}
+
+/// A kill delay while a client ingests.
+fn next_delay(seed: &mut u64) -> Duration {
+    Duration::from_millis(20 + next_random(seed, 400))
 }
 
 #[test]
@@ -136,4 +166,156 @@ fn check_exactly_once(data: &str, acknowledged: &[usize], batches_sent: usize) {
         stored as usize <= (batches_sent + 1) * BATCH,
         "{stored} stored from {batches_sent} batches"
     );
+}
+
+/// Rounds of the level test: one SIGKILL each.
+const ROUNDS: usize = 110;
+
+/// Hourly rain values per round: 12 × 10 mm is 120 mm in 24 hours, heavy rain level 1.
+const HOURS: i64 = 12;
+
+/// The rain gauge of round `n`, new in that round.
+fn gauge(n: usize) -> String {
+    format!("RAIN-{n:03}")
+}
+
+/// `hours` hourly values of 10 mm for `station`, the first at `first_s`.
+fn rain(station: &str, first_s: i64, hours: std::ops::Range<i64>) -> String {
+    hours
+        .map(|h| {
+            let time = jiff::Timestamp::from_second(first_s + h * 3600).unwrap();
+            format!(r#"{{"station":"{station}","metric":"rain_mm","time":"{time}","value":10}}"#)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A served node, killed with SIGKILL when dropped (also when a check fails).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn acknowledged_level_changes_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let gauges: String = (0..ROUNDS)
+        .map(|n| {
+            format!(
+                "{},Kill test rain gauge {n} (synthetic),hydromet,21.0,105.8,,rain_mm:mm:0:1000:3600,\n",
+                gauge(n)
+            )
+        })
+        .collect();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap().to_string();
+    // With the registry the gauges lie in a commune of Hà Nội, so the warning desk takes their
+    // level changes too (as on a real node).
+    let admin = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vn/admin");
+    tocsin_ok(&["import", "regions", "--from", admin, "--data", &data]);
+    let token = prepared_data_with(dir.path(), &gauges);
+    // Twelve hours ending two hours ago, on the hour; the thirteenth value an hour ago.
+    let now_s = jiff::Timestamp::now().as_second();
+    let first_s = now_s - now_s.rem_euclid(3600) - (HOURS + 1) * 3600;
+    let mut seed = 11;
+    let mut missing = Vec::new();
+    for round in 0..=ROUNDS {
+        let port = free_port();
+        let server = Killed(start_server(&data, port, "/nonexistent"));
+        if round > 0 {
+            // After the restart: one more value, then the level must stand.
+            let station = gauge(round - 1);
+            let body = rain(&station, first_s, HOURS..HOURS + 1);
+            assert_eq!(post(port, &token, &body), Some(1), "round {round}");
+            let situation = request(port, &token, "GET /api/v1/situation", "").unwrap();
+            let active = situation["active"].as_array().unwrap();
+            if !active
+                .iter()
+                .any(|d| d["station"] == station.as_str() && d["rule"] == "heavy_rain_24h")
+            {
+                missing.push(station);
+            }
+        }
+        if round < ROUNDS {
+            let body = rain(&gauge(round), first_s, 0..HOURS);
+            assert_eq!(
+                post(port, &token, &body),
+                Some(HOURS as u64),
+                "round {round}"
+            );
+            // The kill lands 0–5 ms after the acknowledgement.
+            std::thread::sleep(Duration::from_micros(next_random(&mut seed, 5001)));
+        }
+        drop(server);
+    }
+    assert_eq!(
+        missing,
+        Vec::<String>::new(),
+        "stations missing from the situation's active levels"
+    );
+    check_levels(&data, first_s);
+}
+
+/// Read from the store alone (no engine, which would reconcile): every gauge has its 13
+/// observations and its rise to heavy rain level 1, and each station's changes of each rule
+/// chain (every change starts from the level the one before it reached).
+fn check_levels(data: &str, first_s: i64) {
+    use tocsin_store::{RegionFilter, Store};
+    let path = std::path::Path::new(data).join("tocsin.db");
+    let store = tocsin_store::SqliteStore::open(&path, tocsin_store::Durability::Full).unwrap();
+    let series: std::collections::HashMap<i64, String> = store
+        .series_catalog()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.series, s.station))
+        .collect();
+    let mut observations: std::collections::BTreeMap<String, usize> = Default::default();
+    for (id, _, _) in store.observed_since(first_s * 1000).unwrap() {
+        *observations.entry(series[&id].clone()).or_default() += 1;
+    }
+    let mut detections = store
+        .detections(&RegionFilter::all(), i64::MIN, i64::MAX, usize::MAX)
+        .unwrap();
+    detections.reverse();
+    let mut levels: std::collections::HashMap<(String, String, String), u8> = Default::default();
+    let mut broken = Vec::new();
+    for d in &detections {
+        let key = (d.station.clone(), d.rule.clone(), d.certainty.clone());
+        let before = levels.insert(key, d.to_level).unwrap_or(0);
+        if before != d.from_level {
+            broken.push(format!(
+                "{} {} {}: {before}, then {} → {}",
+                d.station, d.rule, d.certainty, d.from_level, d.to_level
+            ));
+        }
+    }
+    let mut lost = Vec::new();
+    for n in 0..ROUNDS {
+        let station = gauge(n);
+        if observations.get(&station) != Some(&(HOURS as usize + 1)) {
+            lost.push(format!(
+                "{station}: {:?} observations",
+                observations.get(&station)
+            ));
+        }
+        let rose = detections.iter().any(|d| {
+            d.station == station
+                && d.rule == "heavy_rain_24h"
+                && d.from_level == 0
+                && d.to_level == 1
+        });
+        if !rose {
+            lost.push(format!("{station}: no rise 0 → 1 of heavy_rain_24h"));
+        }
+    }
+    assert_eq!(
+        lost,
+        Vec::<String>::new(),
+        "lost observations or level changes"
+    );
+    assert_eq!(broken, Vec::<String>::new(), "broken chains");
 }

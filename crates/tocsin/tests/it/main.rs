@@ -35,12 +35,19 @@ pub fn tocsin_ok(args: &[&str]) -> String {
 
 /// A data directory with two synthetic stations and an admin token.
 pub fn prepared_data(dir: &Path) -> String {
-    let stations = dir.join("stations.csv");
-    std::fs::write(
-        &stations,
-        "id,name,domain,lat,lon,commune,metrics,attributes\n\
-         SYN-1,Crash test gauge 1 (synthetic),hydromet,21.0,105.8,,water_level:m:-1000000:1000000:600,\n\
+    prepared_data_with(
+        dir,
+        "SYN-1,Crash test gauge 1 (synthetic),hydromet,21.0,105.8,,water_level:m:-1000000:1000000:600,\n\
          SYN-2,Crash test gauge 2 (synthetic),hydromet,21.1,105.9,,water_level:m:-1000000:1000000:600,\n",
+    )
+}
+
+/// A data directory with `stations` (rows of the stations CSV) and an admin token.
+pub fn prepared_data_with(dir: &Path, stations: &str) -> String {
+    let csv = dir.join("stations.csv");
+    std::fs::write(
+        &csv,
+        format!("id,name,domain,lat,lon,commune,metrics,attributes\n{stations}"),
     )
     .unwrap();
     let data = dir.join("data");
@@ -49,7 +56,7 @@ pub fn prepared_data(dir: &Path) -> String {
         "import",
         "stations",
         "--file",
-        stations.to_str().unwrap(),
+        csv.to_str().unwrap(),
         "--data",
         data,
     ]);
