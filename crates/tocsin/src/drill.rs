@@ -115,7 +115,7 @@ fn in_process(scenario: &Scenario, speed: Speed, admin: &std::path::Path) -> Res
             speed,
             options: tocsin_engine::EngineOptions::new(tocsin_engine::Durability::Normal),
             recipients: Vec::new(),
-            progress: None,
+            control: None,
         },
     )?)
 }
@@ -162,6 +162,7 @@ fn on_server(
         match view["status"].as_str() {
             Some("running") => continue,
             Some("finished") => return Ok(serde_json::from_value(view["report"].take())?),
+            Some("cancelled") => bail!("drill {id} on {base} was cancelled"),
             _ => bail!("drill {id} on {base} failed: {}", view["error"]),
         }
     }

@@ -4,18 +4,19 @@
 //! node's real records. The node's settings (catalogue, scenarios, channels) are the drill's, and
 //! the node's recipients marked as drill participants hear its notices through their real
 //! channels. A drill leaves what it is in `exercises/{id}/drill.json` and, once finished, its
-//! report in `report.json`; both are read back after a restart.
+//! report in `report.json`; both are read back after a restart. An administrator may cancel a
+//! running drill: it stops before its next step, is scored as far as it got and shown as
+//! cancelled, and the next drill may start.
 
 use super::scenario::Scenario;
 use super::score::DrillReport;
-use super::{DrillSetup, Speed};
+use super::{Control, DrillSetup, Speed};
 use crate::dispatch::RecipientEntry;
 use crate::engine::{EngineError, EngineOptions, Result};
 use crate::registry::changes::RegionChange;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
 
@@ -43,8 +44,8 @@ struct RunMeta {
 
 struct Run {
     meta: RunMeta,
-    /// Scenario time reached, in milliseconds.
-    progress: Arc<AtomicI64>,
+    /// Scenario time reached, and the request to cancel.
+    control: Arc<Control>,
     outcome: Arc<Mutex<Option<std::result::Result<DrillReport, String>>>>,
 }
 
@@ -58,7 +59,7 @@ pub struct RunView {
     pub speed: String,
     /// When it was started (wall clock).
     pub started: String,
-    /// `running`, `finished` or `failed`.
+    /// `running`, `finished`, `cancelled` or `failed`.
     pub status: &'static str,
     /// The scenario time it has reached.
     pub scenario_time: Option<String>,
@@ -129,10 +130,10 @@ impl Exercises {
         })?;
         let run = Run {
             meta,
-            progress: Arc::new(AtomicI64::new(drill.start.as_millisecond())),
+            control: Arc::new(Control::new(drill.start.as_millisecond())),
             outcome: Arc::new(Mutex::new(None)),
         };
-        let (progress, outcome) = (run.progress.clone(), run.outcome.clone());
+        let (control, outcome) = (run.control.clone(), run.outcome.clone());
         let (admin_dir, options) = (self.admin_dir.clone(), self.options.clone());
         let region_changes = self.region_changes.clone();
         std::thread::Builder::new()
@@ -145,7 +146,7 @@ impl Exercises {
                     speed,
                     options,
                     recipients: participants,
-                    progress: Some(progress),
+                    control: Some(control),
                 };
                 let run = std::panic::AssertUnwindSafe(|| super::run(&scenario, setup));
                 let result = match std::panic::catch_unwind(run) {
@@ -167,6 +168,23 @@ impl Exercises {
         self.lock().get(&id).map(|run| view(id, run, true))
     }
 
+    /// Asks a running drill to stop before its next step; `None` when there is no such drill,
+    /// a conflict when it is not running.
+    pub fn cancel(&self, id: u64) -> Result<Option<RunView>> {
+        let runs = self.lock();
+        let Some(run) = runs.get(&id) else {
+            return Ok(None);
+        };
+        if lock(&run.outcome).is_some() {
+            return Err(EngineError::Conflict(format!(
+                "drill {id} is not running (it is {})",
+                view(id, run, false).status
+            )));
+        }
+        run.control.cancel();
+        Ok(Some(view(id, run, false)))
+    }
+
     /// Deletes a finished drill and its exercise space; `false` when there is no such drill.
     pub fn remove(&self, id: u64) -> Result<bool> {
         let mut runs = self.lock();
@@ -175,7 +193,7 @@ impl Exercises {
         };
         if lock(&run.outcome).is_none() {
             return Err(EngineError::Conflict(format!(
-                "drill {id} is still running"
+                "drill {id} is still running; cancel it first"
             )));
         }
         let folder = self.root.join(id.to_string());
@@ -206,12 +224,13 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
     let outcome = lock(&run.outcome);
     let (status, error, report) = match &*outcome {
         None => ("running", None, None),
+        Some(Ok(report)) if report.cancelled_at.is_some() => ("cancelled", None, Some(report)),
         Some(Ok(report)) => ("finished", None, Some(report)),
         Some(Err(e)) => ("failed", Some(e.clone()), None),
     };
     let expectations_met = report.map(|r| (r.expectations_met, r.expectations.len()));
     let report = report.filter(|_| with_report).cloned();
-    let reached = run.progress.load(Ordering::Relaxed);
+    let reached = run.control.reached_ms();
     RunView {
         id,
         drill: run.meta.drill.clone(),
@@ -263,14 +282,18 @@ fn earlier_runs(root: &Path) -> BTreeMap<u64, Run> {
         };
         let report =
             read("report.json").and_then(|b| serde_json::from_slice::<DrillReport>(&b).ok());
-        let reached = report
-            .as_ref()
-            .and_then(|r| r.end.parse::<jiff::Timestamp>().ok());
+        let reached = report.as_ref().and_then(|r| {
+            r.cancelled_at
+                .as_ref()
+                .unwrap_or(&r.end)
+                .parse::<jiff::Timestamp>()
+                .ok()
+        });
         let outcome =
             report.ok_or_else(|| "the node stopped before this drill finished".to_string());
         let run = Run {
             meta,
-            progress: Arc::new(AtomicI64::new(reached.map_or(0, |t| t.as_millisecond()))),
+            control: Arc::new(Control::new(reached.map_or(0, |t| t.as_millisecond()))),
             outcome: Arc::new(Mutex::new(Some(outcome))),
         };
         runs.insert(id, run);

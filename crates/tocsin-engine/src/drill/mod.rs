@@ -21,8 +21,8 @@ use scenario::{FaultKind, Scenario};
 use score::DrillReport;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use tocsin_core::catalog::parse_duration;
 use tocsin_core::clock::ManualClock;
 use tocsin_core::observation::ObservationInput;
@@ -66,9 +66,55 @@ pub struct DrillSetup<'a> {
     pub options: EngineOptions,
     /// Who hears about the drill's warnings: only those marked as drill participants are told.
     pub recipients: Vec<crate::dispatch::RecipientEntry>,
-    /// Where the drill says how far it has got (scenario time, in milliseconds), if anyone
-    /// watches.
-    pub progress: Option<Arc<AtomicI64>>,
+    /// Where the drill says how far it has got and hears that it is to stop, if anyone
+    /// follows it.
+    pub control: Option<Arc<Control>>,
+}
+
+/// A drill followed and stopped from outside: the scenario time it has reached, and a request
+/// to cancel it, which it obeys before its next step (cutting short the wait between steps).
+#[derive(Debug, Default)]
+pub struct Control {
+    reached_ms: AtomicI64,
+    cancelled: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Control {
+    /// A control for a drill that has reached `reached_ms` (its start, for a new one).
+    pub fn new(reached_ms: i64) -> Control {
+        Control {
+            reached_ms: AtomicI64::new(reached_ms),
+            ..Control::default()
+        }
+    }
+
+    /// The scenario time reached, in milliseconds.
+    pub fn reached_ms(&self) -> i64 {
+        self.reached_ms.load(Ordering::Relaxed)
+    }
+
+    /// Asks the drill to stop before its next step.
+    pub fn cancel(&self) {
+        *self.lock() = true;
+        self.wake.notify_all();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.lock()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, bool> {
+        self.cancelled.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits `duration`, or less when the drill is cancelled meanwhile.
+    fn wait(&self, duration: std::time::Duration) {
+        let guard = self.lock();
+        let _ = self
+            .wake
+            .wait_timeout_while(guard, duration, |cancelled| !*cancelled);
+    }
 }
 
 /// The engine options of a drill: everything it releases carries status Exercise, and the
@@ -82,8 +128,10 @@ pub fn exercise_options(mut options: EngineOptions) -> EngineOptions {
     options
 }
 
-/// Runs `scenario` in an engine of its own and scores it.
+/// Runs `scenario` in an engine of its own and scores it; a drill cancelled through its
+/// [`Control`] stops before its next step and is scored as far as it got (`cancelled_at`).
 pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
+    let control = setup.control.clone().unwrap_or_default();
     let clock = Arc::new(ManualClock::new(scenario.file.drill.start));
     let options = exercise_options(setup.options);
     let engine = Engine::open(setup.work_dir, &options, clock.clone())?;
@@ -92,7 +140,16 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
     let mut drill = Drill::prepare(&engine, scenario, clock.clone(), &setup.recipients)?;
     drill.read_records(data_root)?;
     let mut engine = engine;
+    let mut cancelled_at = None;
     loop {
+        if control.is_cancelled() {
+            cancelled_at = Some(
+                drill
+                    .done_until
+                    .max(scenario.file.drill.start.as_millisecond()),
+            );
+            break;
+        }
         if drill.coming_back() {
             // The node was offline: it restarts from its store, as a real one would.
             drop(engine);
@@ -101,17 +158,18 @@ pub fn run(scenario: &Scenario, setup: DrillSetup) -> Result<DrillReport> {
         let Some(step_ms) = drill.step(&engine)? else {
             break;
         };
-        if let Some(progress) = &setup.progress {
-            progress.store(drill.done_until, Ordering::Relaxed);
-        }
+        control
+            .reached_ms
+            .store(drill.done_until, Ordering::Relaxed);
         if let Speed::Times(factor) = setup.speed {
             let seconds = step_ms as f64 / 1000.0 / factor;
-            std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+            control.wait(std::time::Duration::from_secs_f64(seconds));
         }
     }
     let faults = drill.fault_summaries();
     let mut report = score::score(&engine, scenario, drill.observations, drill.alerts)?;
     report.faults = faults;
+    report.cancelled_at = cancelled_at.map(tocsin_core::clock::timestamp_text);
     Ok(report)
 }
 

@@ -438,6 +438,12 @@ impl Scenario {
             }
         }
         check_participants(name, &file, &mut problems);
+        check_bounds(
+            name,
+            &file,
+            (step_ms, &every_ms, &field_every_ms),
+            &mut problems,
+        );
         for (i, e) in file.expect.iter().enumerate() {
             if !["warning", "detection", "incident"].contains(&e.what.as_str()) {
                 problems.push(format!(
@@ -564,6 +570,93 @@ impl Scenario {
     }
 }
 
+/// The longest span a drill may cover: twenty years (the dengue scenario replays ten, for the
+/// baselines of outbreak detection).
+pub const MAX_SPAN_DAYS: i64 = 20 * 366;
+
+/// The most steps a drill may take (a year in steps of a minute is 527,040).
+pub const MAX_STEPS: i64 = 1_000_000;
+
+/// The most observations all series of a drill may send together.
+pub const MAX_SERIES_SAMPLES: i64 = 1_000_000;
+
+/// The most sampling times all fields of a drill may have together; at each, a field sends one
+/// value per commune it covers (up to 3,321), so this bounds a drill at about 33 M field values
+/// (a year of hourly rain over every commune: 8,784 times).
+pub const MAX_FIELD_TIMES: i64 = 10_000;
+
+/// A drill's work is bounded: its span, its steps, and what its series and fields send.
+fn check_bounds(
+    name: &str,
+    file: &ScenarioFile,
+    (step_ms, every_ms, field_every_ms): (i64, &[i64], &[i64]),
+    problems: &mut Vec<String>,
+) {
+    let (start, end) = (
+        file.drill.start.as_millisecond(),
+        file.drill.end.as_millisecond(),
+    );
+    let span_ms = end.saturating_sub(start).max(0);
+    if span_ms > MAX_SPAN_DAYS * 86_400_000 {
+        problems.push(format!(
+            "{name}: drill.end: {} days after drill.start; a drill spans at most {MAX_SPAN_DAYS} days",
+            span_ms / 86_400_000
+        ));
+    }
+    let steps = span_ms / step_ms;
+    if steps > MAX_STEPS {
+        problems.push(format!(
+            "{name}: drill.step: {:?} makes {steps} steps from drill.start to drill.end; at most {MAX_STEPS}",
+            file.drill.step
+        ));
+    }
+    let times = |(first, last): (&jiff::Timestamp, &jiff::Timestamp), every: i64| {
+        let (first, last) = (
+            first.as_millisecond().max(start),
+            last.as_millisecond().min(end),
+        );
+        if last < first {
+            0
+        } else {
+            (last - first) / every + 1
+        }
+    };
+    let series: Vec<i64> = file
+        .series
+        .iter()
+        .zip(every_ms)
+        .filter_map(|(s, &every)| Some(times((&s.points.first()?.0, &s.points.last()?.0), every)))
+        .collect();
+    let total: i64 = series.iter().sum();
+    if total > MAX_SERIES_SAMPLES {
+        let (i, most) = series
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .unwrap_or((0, &0));
+        problems.push(format!(
+            "{name}: series {i}: every: the series send {total} observations in all ({most} from this one); at most {MAX_SERIES_SAMPLES}"
+        ));
+    }
+    let fields: Vec<i64> = file
+        .field
+        .iter()
+        .zip(field_every_ms)
+        .filter_map(|(f, &every)| Some(times((&f.track.first()?.0, &f.track.last()?.0), every)))
+        .collect();
+    let total: i64 = fields.iter().sum();
+    if total > MAX_FIELD_TIMES {
+        let (i, most) = fields
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, n)| **n)
+            .unwrap_or((0, &0));
+        problems.push(format!(
+            "{name}: field {i}: every: the fields are sampled at {total} times in all ({most} for this one), each time once per commune; at most {MAX_FIELD_TIMES}"
+        ));
+    }
+}
+
 /// Participants need unique ids, a known language and a duration; faults an end after their
 /// start and known participants.
 fn check_participants(name: &str, file: &ScenarioFile, problems: &mut Vec<String>) {
@@ -673,6 +766,96 @@ to = "2024-09-08T03:00:00+07:00"
                 .any(|p| p.contains("series 0: station: \"X\"")),
             "{problems:?}"
         );
+    }
+
+    /// The problems of `TEXT` with `replacements` made, those about bounds.
+    fn bound_problems(replacements: &[(&str, &str)]) -> Vec<String> {
+        let text = replacements
+            .iter()
+            .fold(TEXT.to_string(), |t, (from, to)| t.replace(from, to));
+        let field = r#"
+[[field]]
+id = "F"
+metric = "rain_mm"
+unit = "mm"
+every = "FIELD_EVERY"
+track = [["2024-09-08T00:00:00+07:00", 105.0, 21.0], ["2024-09-09T00:00:00+07:00", 106.0, 21.0]]
+peak = 50.0
+radius_km = 100.0
+"#;
+        let field_every = replacements
+            .iter()
+            .find(|(from, _)| *from == "FIELD_EVERY")
+            .map_or("1h", |r| r.1);
+        let text = format!("{text}{}", field.replace("FIELD_EVERY", field_every));
+        match Scenario::parse("t.toml", &text) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems,
+        }
+    }
+
+    #[test]
+    fn a_drill_s_work_is_bounded() {
+        let end = |t: &'static str| ("end = \"2024-09-09T00:00:00+07:00\"", t);
+        let cases: &[(&[(&str, &str)], &[&str])] = &[
+            (&[], &[]),
+            // A runaway: 10⁹ steps of a second, over 31 years.
+            (
+                &[
+                    ("step = \"1h\"", "step = \"1s\""),
+                    end("end = \"2056-05-17T01:46:40+07:00\""),
+                ],
+                &[
+                    "t.toml: drill.end: 11574 days after drill.start; a drill spans at most 7320 days",
+                    "t.toml: drill.step: \"1s\" makes 1000000000 steps from drill.start to drill.end; at most 1000000",
+                ],
+            ),
+            // A year in minutes is allowed; in seconds it is not.
+            (
+                &[
+                    ("step = \"1h\"", "step = \"1m\""),
+                    end("end = \"2025-09-08T00:00:00+07:00\""),
+                ],
+                &[],
+            ),
+            (
+                &[
+                    ("step = \"1h\"", "step = \"1s\""),
+                    end("end = \"2025-09-08T00:00:00+07:00\""),
+                ],
+                &[
+                    "t.toml: drill.step: \"1s\" makes 31536000 steps from drill.start to drill.end; at most 1000000",
+                ],
+            ),
+            // A series sampled every second over its four hours sends 14,401 values: allowed;
+            // over three weeks, not.
+            (&[("every = \"1h\"", "every = \"1s\"")], &[]),
+            (
+                &[
+                    ("every = \"1h\"", "every = \"1s\""),
+                    (
+                        "[\"2024-09-08T04:00:00+07:00\", 31.0]",
+                        "[\"2024-09-30T00:00:00+07:00\", 31.0]",
+                    ),
+                    end("end = \"2024-09-30T00:00:00+07:00\""),
+                ],
+                &[
+                    "t.toml: series 0: every: the series send 1900801 observations in all (1900801 from this one); at most 1000000",
+                ],
+            ),
+            // A field sampled every minute over its day: 1,441 times, allowed; every 5 seconds
+            // over a year of track, not.
+            (&[("FIELD_EVERY", "1m")], &[]),
+            (
+                &[("FIELD_EVERY", "5s")],
+                &[
+                    "t.toml: field 0: every: the fields are sampled at 17281 times in all (17281 for this one), each time once per commune; at most 10000",
+                ],
+            ),
+        ];
+        for (replacements, expected) in cases {
+            assert_eq!(&bound_problems(replacements), expected, "{replacements:?}");
+        }
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct DrillReport {
     pub alerts_judged_rightly: usize,
     /// The faults injected and what they held back.
     pub faults: Vec<FaultSummary>,
+    /// For a drill an administrator cancelled: the scenario time it had reached (the report
+    /// covers what happened until then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<String>,
 }
 
 /// A fault of the scenario and its effect.
@@ -247,6 +251,7 @@ pub fn score(
         start: meta.start.to_string(),
         end: meta.end.to_string(),
         status: "Exercise".into(),
+        cancelled_at: None,
         observations,
         expectations_met: expectations.iter().filter(|s| s.met).count(),
         expectations,

@@ -46,7 +46,7 @@ fn run_scenario(scenario: &Scenario, recipients: Vec<RecipientEntry>) -> DrillRe
             speed: Speed::Max,
             options: EngineOptions::new(tocsin_engine::Durability::Normal),
             recipients,
-            progress: None,
+            control: None,
         },
     )
     .unwrap()

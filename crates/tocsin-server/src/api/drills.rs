@@ -2,14 +2,16 @@
 //! TOML as the body) and it runs in an exercise space of its own on an accelerated clock; its
 //! notices reach only the node's recipients marked as drill participants. `GET /api/v1/drills`
 //! lists them, `GET /api/v1/drills/{id}` follows one and gives its scored report once finished,
-//! `DELETE /api/v1/drills/{id}` removes a finished one with its exercise space.
+//! `POST /api/v1/drills/{id}/cancel` stops a running one before its next step (it is then shown
+//! as cancelled, with its report as far as it got, and the next drill may start), and
+//! `DELETE /api/v1/drills/{id}` removes one that no longer runs with its exercise space.
 
 use super::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,6 +27,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/drills", get(list).post(start))
         .route("/api/v1/drills/{id}", get(one).delete(remove))
+        .route("/api/v1/drills/{id}/cancel", post(cancel))
 }
 
 #[derive(Deserialize)]
@@ -64,7 +67,7 @@ pub(crate) fn require_national_reader(who: &Principal) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Starting or deleting a drill: an administrator of national scope.
+/// Starting, cancelling or deleting a drill: an administrator of national scope.
 fn require_national_admin(who: &Principal, doing: &str) -> Result<(), ApiError> {
     require_national_reader(who)?;
     if who.role != Role::Admin {
@@ -123,6 +126,18 @@ async fn one(
     exercises(&state)?
         .view(id)
         .map(Json)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
+}
+
+async fn cancel(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    Path(id): Path<u64>,
+) -> Result<(StatusCode, Json<RunView>), ApiError> {
+    require_national_admin(&who, "cancel a drill")?;
+    exercises(&state)?
+        .cancel(id)?
+        .map(|view| (StatusCode::ACCEPTED, Json(view)))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
 }
 

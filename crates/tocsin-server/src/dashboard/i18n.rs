@@ -199,7 +199,7 @@ pub struct Labels {
     pub expectations_met: &'static str,
     pub report: &'static str,
     /// Drill states: (state, name).
-    pub drill_states: [(&'static str, &'static str); 3],
+    pub drill_states: [(&'static str, &'static str); 4],
     /// Four on-site categories: (code, name).
     pub categories: [(&'static str, &'static str); 4],
     /// Warning lifecycle actions: (action, name).
@@ -353,6 +353,7 @@ const VI: Labels = Labels {
     drill_states: [
         ("running", "Đang chạy"),
         ("finished", "Đã xong"),
+        ("cancelled", "Đã hủy"),
         ("failed", "Bị lỗi"),
     ],
     categories: [
@@ -504,6 +505,7 @@ const EN: Labels = Labels {
     drill_states: [
         ("running", "Running"),
         ("finished", "Finished"),
+        ("cancelled", "Cancelled"),
         ("failed", "Failed"),
     ],
     categories: [

@@ -1,7 +1,8 @@
 //! Drills on a running node: an administrator starts a scenario, it runs in the node's exercise
 //! space and its scored report can be read back; a bad scenario is refused with every problem
-//! named; only a national administrator starts one and a province's users do not see them; one
-//! drill runs at a time.
+//! named, a runaway one too (bounded steps and span); only a national administrator starts or
+//! cancels one and a province's users do not see them; one drill runs at a time, and a cancelled
+//! one stops at once and lets the next start.
 
 use crate::{Fixture, fixture, send, send_to};
 use axum::http::StatusCode;
@@ -113,6 +114,29 @@ async fn a_bad_scenario_is_refused_with_its_problems() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("speed"), "{body}");
+    // A runaway: 10⁹ steps of a second, over 31 years.
+    let runaway = SCENARIO.replace("step = \"1h\"", "step = \"1s\"").replace(
+        "end = \"2026-07-01T06:00:00+07:00\"",
+        "end = \"2058-03-09T01:46:40+07:00\"",
+    );
+    let (status, body) = send(
+        "POST",
+        "/api/v1/drills",
+        Some(&fixture().admin),
+        "application/toml",
+        runaway,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let details = json(&body)["details"].to_string();
+    assert!(
+        details.contains("drill.step: \\\"1s\\\" makes 1000000000 steps"),
+        "{details}"
+    );
+    assert!(
+        details.contains("drill.end: 11574 days after drill.start"),
+        "{details}"
+    );
 }
 
 #[tokio::test]
@@ -179,4 +203,53 @@ async fn one_drill_runs_at_a_time() {
         StatusCode::CONFLICT,
         "a running drill stays: {body}"
     );
+    // Cancelled by an administrator, it stops at once (not after its hour-long step) and the
+    // next drill may start.
+    let cancel = |token: String, id: u64| {
+        let state = node.state.clone();
+        async move {
+            let uri = format!("/api/v1/drills/{id}/cancel");
+            send_to(&state, "POST", &uri, Some(&token), "", "").await
+        }
+    };
+    let (national_operator, _) = node
+        .state
+        .engine
+        .create_token("national operator", Role::Operator, Scope::nation())
+        .unwrap();
+    let (status, _, body) = cancel(national_operator, 1).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, body) = cancel(node.admin.clone(), 9).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = cancel(node.admin.clone(), 1).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let mut view = serde_json::Value::Null;
+    for _ in 0..600 {
+        let (_, _, body) = send_to(
+            &node.state,
+            "GET",
+            "/api/v1/drills/1",
+            Some(&node.admin),
+            "",
+            "",
+        )
+        .await;
+        view = json(&body);
+        if view["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(view["status"], "cancelled", "{view}");
+    // Scored as far as it got: its start, or its first step if that was played.
+    let stopped = view["report"]["cancelled_at"].as_str();
+    assert!(
+        [Some("2026-06-30T17:00:00Z"), Some("2026-06-30T18:00:00Z")].contains(&stopped),
+        "{view}"
+    );
+    let (status, _, body) = cancel(node.admin.clone(), 1).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("not running (it is cancelled)"), "{body}");
+    let (status, _, body) = start("max").await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
 }
