@@ -768,6 +768,9 @@ to = "2024-09-08T03:00:00+07:00"
         );
     }
 
+    /// Text replacements made in a scenario: (what, by what).
+    type Replacements<'a> = &'a [(&'a str, &'a str)];
+
     /// The problems of `TEXT` with `replacements` made, those about bounds.
     fn bound_problems(replacements: &[(&str, &str)]) -> Vec<String> {
         let text = replacements
@@ -797,7 +800,7 @@ radius_km = 100.0
     #[test]
     fn a_drill_s_work_is_bounded() {
         let end = |t: &'static str| ("end = \"2024-09-09T00:00:00+07:00\"", t);
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        let cases: &[(Replacements, &[&str])] = &[
             (&[], &[]),
             // A runaway: 10⁹ steps of a second, over 31 years.
             (
