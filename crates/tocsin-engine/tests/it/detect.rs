@@ -111,7 +111,8 @@ fn detections(engine: &Engine) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the writer thread has recorded `n` detections (it records after answering).
+/// Waits until `n` detections are recorded (the writer commits them with their observations,
+/// before answering, so the first look normally finds them).
 pub fn wait_for(engine: &Engine, n: usize) -> Vec<String> {
     for _ in 0..200 {
         let found = detections(engine);
