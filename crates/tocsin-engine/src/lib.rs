@@ -10,6 +10,7 @@ pub mod backtest;
 pub mod catalog;
 pub mod channels;
 pub mod clock;
+pub mod csv_header;
 pub mod detect;
 pub mod dispatch;
 pub mod drill;

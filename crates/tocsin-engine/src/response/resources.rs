@@ -45,6 +45,7 @@ pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<S
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
+    crate::csv_header::read(&mut reader).map_err(|e| vec![format!("line 1: {e}")])?;
     let mut resources = Vec::new();
     let mut problems = Vec::new();
     for (index, row) in reader.deserialize::<Row>().enumerate() {
@@ -229,6 +230,17 @@ mod tests {
         assert_eq!(found[0].commune.as_deref(), Some("04252"));
         assert_eq!(found[1].commune, None);
         assert_eq!(found[1].skills, vec!["swimming", "first aid"]);
+    }
+
+    #[test]
+    fn a_repeated_column_is_refused() {
+        let repeated = CSV.replacen(",skills\n", ",quantity\n", 1);
+        assert_eq!(
+            parse_csv(repeated.as_bytes()).unwrap_err(),
+            [
+                "line 1: CSV header: column \"quantity\": appears more than once (again as column 15)"
+            ]
+        );
     }
 
     #[test]
