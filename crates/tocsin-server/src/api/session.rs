@@ -12,13 +12,13 @@
 
 use super::AppState;
 use crate::error::ApiError;
-use axum::body::Bytes;
+use crate::extract::{Bytes, Json};
+use axum::Router;
 use axum::extract::State;
 use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -6,6 +6,7 @@ mod catalog;
 mod dashboard;
 mod dispatch;
 mod drills;
+mod errors;
 mod feeds;
 mod forwarded;
 mod map;
