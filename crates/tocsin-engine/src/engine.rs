@@ -56,6 +56,16 @@ pub enum EngineError {
 
 pub type Result<T> = std::result::Result<T, EngineError>;
 
+/// The most detections one page holds.
+pub const DETECTION_PAGE_MAX: usize = 10_000;
+
+/// A page of detections, each with its sequence number, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct DetectionPage {
+    pub detections: Vec<(i64, Detection)>,
+    pub more: bool,
+}
+
 /// How to open an engine.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -758,6 +768,32 @@ impl Engine {
         Ok(self
             .store
             .detections(&filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
+    }
+
+    /// One page of the detections in `[from, to)` within the caller's scope (or `region` of it):
+    /// those stored after the sequence number `after`, in sequence order, at most `limit`
+    /// (1..=[`DETECTION_PAGE_MAX`]); `more` says whether a next page follows the last one's.
+    pub fn detection_page(
+        &self,
+        who: &Principal,
+        region: Option<&str>,
+        (from_ms, to_ms): (i64, i64),
+        after: i64,
+        limit: usize,
+    ) -> Result<DetectionPage> {
+        Self::require_read(who)?;
+        if !(1..=DETECTION_PAGE_MAX).contains(&limit) {
+            return Err(EngineError::Invalid(format!(
+                "limit: {limit} is outside 1..={DETECTION_PAGE_MAX}"
+            )));
+        }
+        let filter = self.narrowed(who, region)?;
+        let mut detections =
+            self.store
+                .detections_after(&filter, from_ms, to_ms, after, limit + 1)?;
+        let more = detections.len() > limit;
+        detections.truncate(limit);
+        Ok(DetectionPage { detections, more })
     }
 
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or

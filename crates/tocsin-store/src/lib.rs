@@ -422,6 +422,17 @@ pub trait Store: Send + Sync {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Detection>>;
+    /// A page of the detections in `[from, to)` visible through `filter`: those stored after the
+    /// sequence number `after_seq`, in sequence order, at most `limit`, each with its sequence
+    /// number (the cursor of the next page).
+    fn detections_after(
+        &self,
+        filter: &RegionFilter,
+        from_ms: i64,
+        to_ms: i64,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Detection)>>;
     /// For every active station that has reported: its newest observation time, its longest
     /// reporting interval and where it is.
     fn station_reports(&self) -> Result<Vec<StationReport>>;

@@ -4,6 +4,7 @@ mod bad_input;
 mod browser;
 mod catalog;
 mod dashboard;
+mod detections;
 mod dispatch;
 mod drills;
 mod errors;
