@@ -117,6 +117,8 @@ pub struct Engine {
     registry_date: Option<Date>,
     /// The clock sign-in sessions and lock-outs are measured by (the engine's own by default).
     session_clock: Arc<dyn Clock>,
+    /// Failed sign-ins by client, which slow those clients down.
+    sign_ins: Mutex<crate::throttle::SignInThrottle>,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -166,6 +168,7 @@ impl Engine {
             response: crate::response::ResponseState::new(playbooks),
             registry_date: options.registry_date,
             session_clock,
+            sign_ins: Mutex::default(),
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -252,6 +255,13 @@ impl Engine {
 
     pub(crate) fn session_clock(&self) -> &Arc<dyn Clock> {
         &self.session_clock
+    }
+
+    /// The sign-in throttle (a panic elsewhere while it was held leaves its counts usable).
+    pub(crate) fn sign_ins(&self) -> std::sync::MutexGuard<'_, crate::throttle::SignInThrottle> {
+        self.sign_ins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Today's date in Vietnam, by the engine's clock (or the fixed registry date).

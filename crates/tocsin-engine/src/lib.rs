@@ -25,6 +25,7 @@ pub mod registry;
 pub mod response;
 pub mod situation;
 pub mod stations;
+pub mod throttle;
 pub mod warnings;
 pub mod zones;
 

@@ -1103,26 +1103,6 @@ impl Store for SqliteStore {
         self.write(|tx, _| crate::accounts::delete_session(tx, id))
     }
 
-    fn login_locked_until(&self, username: &str) -> Result<Option<i64>> {
-        self.read(|conn| crate::accounts::locked_until(conn, username))
-    }
-
-    fn record_login_failure(
-        &self,
-        username: &str,
-        at_ms: i64,
-        threshold: u32,
-        lock_ms: i64,
-    ) -> Result<crate::FailureOutcome> {
-        self.write(|tx, _| {
-            crate::accounts::record_login_failure(tx, username, at_ms, threshold, lock_ms)
-        })
-    }
-
-    fn reset_login_failures(&self, username: &str) -> Result<()> {
-        self.write(|tx, _| crate::accounts::reset_login_failures(tx, username))
-    }
-
     fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
             return Err(StoreError::Conflict(format!(
