@@ -48,6 +48,8 @@ pub enum EngineError {
     Conflict(String),
     #[error("invalid stations: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     InvalidStations(Vec<StationError>),
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    InvalidRecords(Vec<RecordError>),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error(transparent)]
@@ -55,6 +57,33 @@ pub enum EngineError {
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// One refused record of a request: which record (its id, or its place), the field and the
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{record}: {field}: {reason}")]
+pub struct RecordError {
+    pub record: String,
+    pub field: String,
+    pub reason: String,
+}
+
+impl RecordError {
+    pub fn new(record: impl Into<String>, field: &str, reason: impl Into<String>) -> RecordError {
+        RecordError {
+            record: record.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl EngineError {
+    /// The request is refused for one record's field.
+    pub fn record(record: impl Into<String>, field: &str, reason: impl Into<String>) -> Self {
+        EngineError::InvalidRecords(vec![RecordError::new(record, field, reason)])
+    }
+}
 
 /// The most detections one page holds.
 pub const DETECTION_PAGE_MAX: usize = 10_000;
@@ -521,7 +550,15 @@ impl Engine {
         let index = self.commune_index();
         let today = self.today();
         let all = RegionFilter::all();
-        let mut errors = Vec::new();
+        let mut errors: Vec<StationError> =
+            crate::batch::repeated_ids(stations.iter().map(|s| s.id.as_str()))
+                .into_iter()
+                .map(|(id, reason)| StationError {
+                    station: id.to_string(),
+                    field: "id".into(),
+                    reason,
+                })
+                .collect();
         let mut provinces = Vec::with_capacity(stations.len());
         for station in &mut stations {
             let problem = |field: &str, reason: String| StationError {
@@ -531,6 +568,11 @@ impl Engine {
             };
             if let Err(e) = station.validate() {
                 errors.push(e);
+                provinces.push(None);
+                continue;
+            }
+            if let Some(reason) = tocsin_core::station::outside_vietnam(station.lat, station.lon) {
+                errors.push(problem("lat", reason));
                 provinces.push(None);
                 continue;
             }
@@ -1029,6 +1071,32 @@ impl Engine {
         self.warnings.cancel(warning)
     }
 
+    /// Refuses a hazard that no rule of the catalogue, framework scenario or sector of the
+    /// dispatch policy names, for `record` (what the request calls the record carrying it).
+    pub fn check_hazard(&self, record: &str, hazard: &str) -> Result<()> {
+        let mut hazards: Vec<String> = self
+            .catalog()
+            .rules
+            .iter()
+            .map(|r| r.hazard.clone())
+            .collect();
+        hazards.extend(self.playbooks().scenarios.iter().map(|s| s.hazard.clone()));
+        hazards.extend(self.dispatch.policy().sectors.keys().cloned());
+        hazards.sort();
+        hazards.dedup();
+        if hazards.iter().any(|h| h == hazard) {
+            return Ok(());
+        }
+        Err(EngineError::record(
+            record,
+            "hazard",
+            format!(
+                "{hazard:?} is not a hazard of the catalogue ({})",
+                hazards.join(", ")
+            ),
+        ))
+    }
+
     /// Marks a hazard's levels up to `max_level` for release without approval (0 clears it).
     pub fn set_auto_release(&self, who: &Principal, hazard: &str, max_level: u8) -> Result<()> {
         Self::require_national_operator(who, "automatic release is set")?;
@@ -1037,6 +1105,7 @@ impl Engine {
                 "max_level {max_level}: QĐ 18 levels are 1 to 5 (0 clears)"
             )));
         }
+        self.check_hazard("auto-release", hazard)?;
         let now = self.clock.now().as_millisecond();
         Ok(self.store.set_auto_release(
             hazard,

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounts;
 pub mod backtest;
+pub mod batch;
 pub mod catalog;
 pub mod channels;
 pub mod clock;
