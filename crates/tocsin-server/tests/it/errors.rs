@@ -17,6 +17,18 @@ fn small_limit() -> Arc<AppState> {
     })
 }
 
+/// One request: the server, method, URI, content type and body; the status and the start of
+/// the error message expected.
+type Case<'a> = (
+    &'a Arc<AppState>,
+    &'a str,
+    &'a str,
+    &'a str,
+    Vec<u8>,
+    StatusCode,
+    &'a str,
+);
+
 #[tokio::test]
 async fn every_rejection_is_the_json_error() {
     let admin = fixture().admin.as_str();
@@ -24,7 +36,7 @@ async fn every_rejection_is_the_json_error() {
     let mut not_utf8 = b"[drill]\nname = \"".to_vec();
     not_utf8.extend([0xc3, 0x28, b'"']);
     let limited = small_limit();
-    let cases: Vec<(&Arc<AppState>, &str, &str, &str, Vec<u8>, StatusCode, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             &fixture().state,
             "POST",
