@@ -9,6 +9,14 @@ use jiff::Timestamp;
 /// How far ahead of the engine's clock an observed time may lie (clock skew allowance).
 pub const MAX_FUTURE_SKEW_MS: i64 = 5 * 60 * 1000;
 
+/// The earliest time an observation (or a forecast's valid or issue time) may carry:
+/// 1900-01-01T00:00:00Z. No instrumental record the node keeps is older; an earlier time is a
+/// typo or a placeholder such as `0000-01-01`.
+pub const EARLIEST_TIME_MS: i64 = -2_208_988_800_000;
+
+/// The largest UTC offset RFC 3339 allows: `±23:59`.
+const MAX_OFFSET_SECONDS: i32 = 23 * 3600 + 59 * 60;
+
 /// A record as it arrives, before validation. Absent fields are `None`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ObservationInput {
@@ -107,9 +115,11 @@ pub fn validate(
                 ));
             }
             check_not_future(time_ms, now, "time")?;
+            check_not_too_early(time_ms, "time")?;
             0
         }
         ObservationKind::Forecast => {
+            check_not_too_early(time_ms, "time")?;
             let issued = parse_time(input.issued.as_deref(), "issued")?;
             check_not_future(issued, now, "issued")?;
             if issued <= 0 {
@@ -148,7 +158,7 @@ fn parse_kind(kind: Option<&str>) -> Result<ObservationKind, Rejection> {
     }
 }
 
-/// Parses an RFC 3339 time that carries a UTC offset, into Unix milliseconds.
+/// Parses an RFC 3339 time that carries a UTC offset (at most `±23:59`), into Unix milliseconds.
 pub fn parse_time(text: Option<&str>, field: &str) -> Result<i64, Rejection> {
     let text = text
         .map(str::trim)
@@ -157,7 +167,29 @@ pub fn parse_time(text: Option<&str>, field: &str) -> Result<i64, Rejection> {
     let timestamp: Timestamp = text.parse().map_err(|e| {
         Rejection::new(field, format!("{text:?} is not an RFC 3339 time with a UTC offset (e.g. 2024-09-09T13:00:00+07:00): {e}"))
     })?;
+    let offset = jiff::fmt::temporal::Pieces::parse(text)
+        .ok()
+        .and_then(|pieces| pieces.to_numeric_offset());
+    if let Some(offset) = offset.filter(|o| o.seconds().abs() > MAX_OFFSET_SECONDS) {
+        return Err(Rejection::new(
+            field,
+            format!("{text:?} has the UTC offset {offset}; RFC 3339 allows at most ±23:59"),
+        ));
+    }
     Ok(timestamp.as_millisecond())
+}
+
+fn check_not_too_early(time_ms: i64, field: &str) -> Result<(), Rejection> {
+    if time_ms < EARLIEST_TIME_MS {
+        let when = Timestamp::from_millisecond(time_ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        return Err(Rejection::new(
+            field,
+            format!("{when} is before 1900-01-01T00:00:00Z, the earliest time accepted"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_not_future(time_ms: i64, now: Timestamp, field: &str) -> Result<(), Rejection> {
@@ -279,6 +311,8 @@ mod tests {
             "ok series=7 time=1725861600000 issued=0 value=33.98",
         );
         check(record("2024-09-09T14:04:00+07:00", 1.0, ""), "ok");
+        check(record("2024-09-10T06:59:00+23:59", 1.0, "m"), "ok");
+        check(record("1900-01-01T00:00:00Z", 1.0, "m"), "ok");
         let forecast = ObservationInput {
             kind: Some("forecast".into()),
             issued: Some("2024-09-09T12:00:00+07:00".into()),
@@ -325,6 +359,30 @@ mod tests {
         check(
             record("3000-01-01T00:00:00Z", 1.0, "m"),
             "time: 3000-01-01T00:00:00Z is ",
+        );
+        check(
+            record("0000-01-01T00:00:00Z", 1.0, "m"),
+            "time: 0000-01-01T00:00:00Z is before 1900-01-01T00:00:00Z",
+        );
+        check(
+            record("1899-12-31T23:59:59Z", 1.0, "m"),
+            "time: 1899-12-31T23:59:59Z is before 1900-01-01T00:00:00Z",
+        );
+        check(
+            ObservationInput {
+                kind: Some("forecast".into()),
+                issued: Some("2024-09-09T12:00:00+07:00".into()),
+                ..record("0000-01-01T00:00:00Z", 1.0, "m")
+            },
+            "time: 0000-01-01T00:00:00Z is before 1900",
+        );
+        check(
+            record("2024-09-09T13:00:00+25:00", 1.0, "m"),
+            "time: \"2024-09-09T13:00:00+25:00\" has the UTC offset +25; RFC 3339 allows at most ±23:59",
+        );
+        check(
+            record("2024-09-09T13:00:00-24:00", 1.0, "m"),
+            "time: \"2024-09-09T13:00:00-24:00\" has the UTC offset -24",
         );
         check(
             record("2024-09-09T14:06:00+07:00", 1.0, "m"),

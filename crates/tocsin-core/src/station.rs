@@ -187,3 +187,24 @@ impl Station {
         Ok(())
     }
 }
+
+/// Vietnam's land and sea as a bounding region, in degrees: 6°–23.5° N, 102°–118° E — the
+/// mainland, the islands, and the seas out to the Hoàng Sa and Trường Sa archipelagos. A station
+/// or resource must lie within it; inside it but in no commune is a point at sea (an offshore
+/// buoy or platform), which keeps no commune.
+pub const VIETNAM_REACH: (std::ops::RangeInclusive<f64>, std::ops::RangeInclusive<f64>) =
+    (6.0..=23.5, 102.0..=118.0);
+
+/// Why (`lat`, `lon`) may not hold a station or resource of this node, if it may not.
+pub fn outside_vietnam(lat: f64, lon: f64) -> Option<String> {
+    let (lats, lons) = VIETNAM_REACH;
+    (!(lats.contains(&lat) && lons.contains(&lon))).then(|| {
+        format!(
+            "({lat}, {lon}) lies outside Vietnam's land and sea ({}°–{}° N, {}°–{}° E)",
+            lats.start(),
+            lats.end(),
+            lons.start(),
+            lons.end()
+        )
+    })
+}

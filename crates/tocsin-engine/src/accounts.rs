@@ -4,8 +4,9 @@
 //! of [`PasswordCost`] applies to new hashes and old ones still verify). The default cost is
 //! OWASP's first recommendation, m = 19,456 KiB, t = 2, p = 1. A sign-in for an unknown
 //! username hashes the password all the same, so its timing does not tell whether the account
-//! exists. [`MAX_FAILURES`] failed sign-ins for a username lock it for [`LOCK_MS`] — unknown
-//! usernames too — and a locked username is refused even with the right password.
+//! exists. Failed sign-ins slow the client that made them (`throttle.rs`: per client, per client
+//! and username, and over all clients, with doubling delays): an account is never locked, so a
+//! stranger typing an officer's name cannot keep the officer out.
 //!
 //! A session is a random secret (stored only as its SHA-256) with a CSRF token; it ends after
 //! [`IDLE_MS`] without use (sliding, refreshed at most once a minute) and at the latest
@@ -20,14 +21,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::RwLock;
 use tocsin_core::access::{Role, Scope};
-use tocsin_store::{
-    FailureOutcome, FilterRoot, RegionFilter, SessionRecord, StoreError, UserRecord,
-};
+use tocsin_store::{FilterRoot, RegionFilter, SessionRecord, StoreError, UserRecord};
 
-/// Failed sign-ins in a row that lock a username.
-pub const MAX_FAILURES: u32 = 5;
-/// How long a lock lasts: 15 minutes.
-pub const LOCK_MS: i64 = 15 * 60 * 1000;
+/// The client a sign-in is attributed to when it comes from the node itself (the command line,
+/// in-process callers) rather than over the network.
+pub const LOCAL_CLIENT: &str = "local";
 /// A session unused this long ends: 12 hours.
 pub const IDLE_MS: i64 = 12 * 3600 * 1000;
 /// A session ends this long after sign-in whatever its use: 7 days.
@@ -150,11 +148,12 @@ pub enum SignInError {
     /// Wrong username or password; which one is not said.
     #[error("wrong username or password")]
     Refused,
+    /// Too many failed sign-ins from this client (or everywhere): wait before the next try.
     #[error(
-        "username: locked after {MAX_FAILURES} failed sign-ins until {}; try again then, or ask an administrator to set a new password",
-        tocsin_core::clock::timestamp_text(*until_ms)
+        "too many failed sign-ins from this client; try again in {} s",
+        retry_after_seconds(*wait_ms)
     )]
-    Locked { until_ms: i64 },
+    Throttled { wait_ms: i64 },
     #[error("username: the account {0:?} is disabled")]
     Disabled(String),
     #[error(transparent)]
@@ -225,8 +224,7 @@ impl Engine {
         }
     }
 
-    /// Sets a new password (a national administrator): the user's sessions end and any
-    /// lock-out is lifted.
+    /// Sets a new password (a national administrator): the user's sessions end.
     pub fn set_password(&self, who: &Principal, username: &str, password: &str) -> Result<()> {
         require_user_admin(who)?;
         let username = check_username(username)?;
@@ -239,37 +237,41 @@ impl Engine {
         }
     }
 
-    /// Signs a user in with their password and opens a session.
+    /// Signs a user in from the node itself ([`LOCAL_CLIENT`]); see [`Engine::sign_in_from`].
     pub fn sign_in(
         &self,
         username: &str,
         password: &str,
     ) -> std::result::Result<SignedIn, SignInError> {
+        self.sign_in_from(LOCAL_CLIENT, username, password)
+    }
+
+    /// Signs a user in with their password and opens a session; `client` is who asks (the
+    /// peer address), whose failures slow it down.
+    pub fn sign_in_from(
+        &self,
+        client: &str,
+        username: &str,
+        password: &str,
+    ) -> std::result::Result<SignedIn, SignInError> {
         let now = self.session_clock().now().as_millisecond();
-        let Ok(username) = check_username(username) else {
-            burn_hash(password);
-            return Err(SignInError::Refused);
+        let key = username.trim().to_lowercase();
+        self.sign_ins()
+            .check(client, &key, now)
+            .map_err(|wait_ms| SignInError::Throttled { wait_ms })?;
+        let user = match check_username(username) {
+            Ok(username) => self.store().user_by_name(&username)?,
+            Err(_) => None,
         };
-        if let Some(until_ms) = self.store().login_locked_until(&username)?
-            && until_ms > now
-        {
-            return Err(SignInError::Locked { until_ms });
-        }
-        let user = self.store().user_by_name(&username)?;
         if !password_matches(user.as_ref(), password) {
-            return match self
-                .store()
-                .record_login_failure(&username, now, MAX_FAILURES, LOCK_MS)?
-            {
-                FailureOutcome::Locked { until_ms } => Err(SignInError::Locked { until_ms }),
-                FailureOutcome::Counted(_) => Err(SignInError::Refused),
-            };
+            self.sign_ins().failed(client, &key, now);
+            return Err(SignInError::Refused);
         }
         let user = user.ok_or(SignInError::Refused)?;
         if user.disabled {
             return Err(SignInError::Disabled(user.username));
         }
-        self.store().reset_login_failures(&username)?;
+        self.sign_ins().succeeded(client, &key);
         Ok(self.open_session(&user, now)?)
     }
 
@@ -342,6 +344,11 @@ impl Engine {
         self.filter_root(code)
             .map_err(|e| invalid(&format!("scope: {e}")))
     }
+}
+
+/// Whole seconds to wait for `wait_ms`, rounded up (what `Retry-After` says).
+pub fn retry_after_seconds(wait_ms: i64) -> i64 {
+    (wait_ms + 999) / 1000
 }
 
 fn invalid(message: &str) -> EngineError {

@@ -33,10 +33,7 @@ pub fn read_truth(bytes: &[u8]) -> Result<Vec<TruthEvent>, String> {
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(bytes);
-    let header = reader
-        .headers()
-        .map_err(|e| format!("truth header: {e}"))?
-        .clone();
+    let header = crate::csv_header::read(&mut reader).map_err(|e| format!("truth {e}"))?;
     let column = |name: &str| header.iter().position(|h| h == name);
     for required in ["hazard", "place", "start", "end"] {
         if column(required).is_none() {

@@ -7,7 +7,7 @@
 //! the message) stop the escalation.
 
 use crate::channels::{ChannelSettings, Endpoint, Message, deliver};
-use crate::engine::{EngineError, Result};
+use crate::engine::{EngineError, RecordError, Result};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
 use tocsin_core::dispatch::route::Policy;
@@ -141,6 +141,11 @@ impl DispatchDesk {
         Ok(())
     }
 
+    /// The routing policy in use.
+    pub fn policy(&self) -> &Policy {
+        &self.settings.policy
+    }
+
     /// Every recipient with its endpoints.
     pub fn entries(&self) -> Arc<Vec<RecipientEntry>> {
         self.entries
@@ -149,8 +154,19 @@ impl DispatchDesk {
             .clone()
     }
 
-    /// Creates or replaces recipients.
+    /// Creates or replaces recipients (all or nothing): ids once each, every endpoint checked.
     pub fn set_recipients(&self, entries: &[RecipientEntry]) -> Result<()> {
+        let mut problems: Vec<RecordError> =
+            crate::batch::repeated_ids(entries.iter().map(|e| e.recipient.id.as_str()))
+                .into_iter()
+                .map(|(id, reason)| RecordError::new(format!("recipient {id}"), "id", reason))
+                .collect();
+        for entry in entries {
+            problems.extend(endpoint_problems(entry));
+        }
+        if !problems.is_empty() {
+            return Err(EngineError::InvalidRecords(problems));
+        }
         // Channels marked for exercises on a recipient that takes none would never be used.
         if let Some(idle) = entries
             .iter()
@@ -480,6 +496,32 @@ fn silence_of(record: &SilenceRecord) -> Result<Silence> {
         author: record.author.clone(),
         reason: record.reason.clone(),
     })
+}
+
+/// Every endpoint of `entry` that cannot be reached, as `endpoints[i].field` or
+/// `exercise_endpoints[i].field`.
+fn endpoint_problems(entry: &RecipientEntry) -> Vec<RecordError> {
+    let lists = [
+        ("endpoints", &entry.endpoints),
+        ("exercise_endpoints", &entry.exercise_endpoints),
+    ];
+    lists
+        .into_iter()
+        .flat_map(|(list, endpoints)| {
+            endpoints
+                .iter()
+                .enumerate()
+                .filter_map(move |(i, endpoint)| {
+                    endpoint.check().err().map(|(field, reason)| {
+                        RecordError::new(
+                            format!("recipient {}", entry.recipient.id),
+                            &format!("{list}[{i}].{field}"),
+                            reason,
+                        )
+                    })
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]

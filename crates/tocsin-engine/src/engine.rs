@@ -48,6 +48,8 @@ pub enum EngineError {
     Conflict(String),
     #[error("invalid stations: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     InvalidStations(Vec<StationError>),
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    InvalidRecords(Vec<RecordError>),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error(transparent)]
@@ -55,6 +57,43 @@ pub enum EngineError {
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// One refused record of a request: which record (its id, or its place), the field and the
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{record}: {field}: {reason}")]
+pub struct RecordError {
+    pub record: String,
+    pub field: String,
+    pub reason: String,
+}
+
+impl RecordError {
+    pub fn new(record: impl Into<String>, field: &str, reason: impl Into<String>) -> RecordError {
+        RecordError {
+            record: record.into(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl EngineError {
+    /// The request is refused for one record's field.
+    pub fn record(record: impl Into<String>, field: &str, reason: impl Into<String>) -> Self {
+        EngineError::InvalidRecords(vec![RecordError::new(record, field, reason)])
+    }
+}
+
+/// The most detections one page holds.
+pub const DETECTION_PAGE_MAX: usize = 10_000;
+
+/// A page of detections, each with its sequence number, and whether more follow.
+#[derive(Debug, Clone)]
+pub struct DetectionPage {
+    pub detections: Vec<(i64, Detection)>,
+    pub more: bool,
+}
 
 /// How to open an engine.
 #[derive(Debug, Clone)]
@@ -107,6 +146,8 @@ pub struct Engine {
     registry_date: Option<Date>,
     /// The clock sign-in sessions and lock-outs are measured by (the engine's own by default).
     session_clock: Arc<dyn Clock>,
+    /// Failed sign-ins by client, which slow those clients down.
+    sign_ins: Mutex<crate::throttle::SignInThrottle>,
 }
 
 /// The rule id (and hazard) of data-gap detections.
@@ -156,6 +197,7 @@ impl Engine {
             response: crate::response::ResponseState::new(playbooks),
             registry_date: options.registry_date,
             session_clock,
+            sign_ins: Mutex::default(),
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -218,6 +260,13 @@ impl Engine {
 
     pub(crate) fn session_clock(&self) -> &Arc<dyn Clock> {
         &self.session_clock
+    }
+
+    /// The sign-in throttle (a panic elsewhere while it was held leaves its counts usable).
+    pub(crate) fn sign_ins(&self) -> std::sync::MutexGuard<'_, crate::throttle::SignInThrottle> {
+        self.sign_ins
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Today's date in Vietnam, by the engine's clock (or the fixed registry date).
@@ -477,7 +526,15 @@ impl Engine {
         let index = self.commune_index();
         let today = self.today();
         let all = RegionFilter::all();
-        let mut errors = Vec::new();
+        let mut errors: Vec<StationError> =
+            crate::batch::repeated_ids(stations.iter().map(|s| s.id.as_str()))
+                .into_iter()
+                .map(|(id, reason)| StationError {
+                    station: id.to_string(),
+                    field: "id".into(),
+                    reason,
+                })
+                .collect();
         let mut provinces = Vec::with_capacity(stations.len());
         for station in &mut stations {
             let problem = |field: &str, reason: String| StationError {
@@ -487,6 +544,11 @@ impl Engine {
             };
             if let Err(e) = station.validate() {
                 errors.push(e);
+                provinces.push(None);
+                continue;
+            }
+            if let Some(reason) = tocsin_core::station::outside_vietnam(station.lat, station.lon) {
+                errors.push(problem("lat", reason));
                 provinces.push(None);
                 continue;
             }
@@ -736,6 +798,32 @@ impl Engine {
             .detections(&filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
     }
 
+    /// One page of the detections in `[from, to)` within the caller's scope (or `region` of it):
+    /// those stored after the sequence number `after`, in sequence order, at most `limit`
+    /// (1..=[`DETECTION_PAGE_MAX`]); `more` says whether a next page follows the last one's.
+    pub fn detection_page(
+        &self,
+        who: &Principal,
+        region: Option<&str>,
+        (from_ms, to_ms): (i64, i64),
+        after: i64,
+        limit: usize,
+    ) -> Result<DetectionPage> {
+        Self::require_read(who)?;
+        if !(1..=DETECTION_PAGE_MAX).contains(&limit) {
+            return Err(EngineError::Invalid(format!(
+                "limit: {limit} is outside 1..={DETECTION_PAGE_MAX}"
+            )));
+        }
+        let filter = self.narrowed(who, region)?;
+        let mut detections =
+            self.store
+                .detections_after(&filter, from_ms, to_ms, after, limit + 1)?;
+        let more = detections.len() > limit;
+        detections.truncate(limit);
+        Ok(DetectionPage { detections, more })
+    }
+
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or
     /// more, the highest level, and the communes at each level.
     pub fn situation(&self, who: &Principal, region: Option<&str>) -> Result<Situation> {
@@ -959,6 +1047,32 @@ impl Engine {
         self.warnings.cancel(warning)
     }
 
+    /// Refuses a hazard that no rule of the catalogue, framework scenario or sector of the
+    /// dispatch policy names, for `record` (what the request calls the record carrying it).
+    pub fn check_hazard(&self, record: &str, hazard: &str) -> Result<()> {
+        let mut hazards: Vec<String> = self
+            .catalog()
+            .rules
+            .iter()
+            .map(|r| r.hazard.clone())
+            .collect();
+        hazards.extend(self.playbooks().scenarios.iter().map(|s| s.hazard.clone()));
+        hazards.extend(self.dispatch.policy().sectors.keys().cloned());
+        hazards.sort();
+        hazards.dedup();
+        if hazards.iter().any(|h| h == hazard) {
+            return Ok(());
+        }
+        Err(EngineError::record(
+            record,
+            "hazard",
+            format!(
+                "{hazard:?} is not a hazard of the catalogue ({})",
+                hazards.join(", ")
+            ),
+        ))
+    }
+
     /// Marks a hazard's levels up to `max_level` for release without approval (0 clears it).
     pub fn set_auto_release(&self, who: &Principal, hazard: &str, max_level: u8) -> Result<()> {
         Self::require_national_operator(who, "automatic release is set")?;
@@ -967,6 +1081,7 @@ impl Engine {
                 "max_level {max_level}: QĐ 18 levels are 1 to 5 (0 clears)"
             )));
         }
+        self.check_hazard("auto-release", hazard)?;
         let now = self.clock.now().as_millisecond();
         Ok(self.store.set_auto_release(
             hazard,

@@ -7,9 +7,11 @@
 pub mod access;
 pub mod accounts;
 pub mod backtest;
+pub mod batch;
 pub mod catalog;
 pub mod channels;
 pub mod clock;
+pub mod csv_header;
 pub mod detect;
 pub mod dispatch;
 pub mod drill;
@@ -24,6 +26,7 @@ pub mod registry;
 pub mod response;
 pub mod situation;
 pub mod stations;
+pub mod throttle;
 pub mod warnings;
 pub mod zones;
 

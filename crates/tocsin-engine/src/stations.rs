@@ -34,10 +34,14 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<Station>, Vec<StationError>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    let header = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => return Err(vec![row_error(1, "", "header", e.to_string())]),
-    };
+    let header = crate::csv_header::read(&mut reader).map_err(|e| {
+        let field = if e.column.is_empty() {
+            "header"
+        } else {
+            &e.column
+        };
+        vec![row_error(1, "", field, e.reason)]
+    })?;
     let position = |name: &str| header.iter().position(|h| h == name);
     let missing: Vec<StationError> = CSV_HEADER[..5]
         .iter()
@@ -205,6 +209,14 @@ mod tests {
                 "station \"row 1\": lon: column missing from the header",
                 "station \"row 1\": metrics: column missing from the header"
             ]
+        );
+        let errors = parse_csv(
+            b"id,name,domain,lat,lon,lat,metrics\nS1,Y,air,1,2,3,pm25:ug/m3:0:1000:3600\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            "station \"row 1\": lat: appears more than once (again as column 6)"
         );
         let errors =
             parse_csv(b"id,name,domain,lat,lon,metrics\nS1,Y,air,north,1,pm25:ug/m3:0:1000:3600\n")

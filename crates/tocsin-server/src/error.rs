@@ -36,6 +36,31 @@ impl ApiError {
         }
     }
 
+    /// 422 listing each invalid record with its field and reason.
+    pub fn invalid_records(errors: &[tocsin_engine::engine::RecordError]) -> ApiError {
+        let details: Vec<_> = errors
+            .iter()
+            .map(|e| json!({"record": e.record, "field": e.field, "reason": e.reason}))
+            .collect();
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: format!(
+                "{} invalid: {}; nothing was stored",
+                if errors.len() == 1 {
+                    "1 record".to_string()
+                } else {
+                    format!("{} records", errors.len())
+                },
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            details: Some(json!(details)),
+        }
+    }
+
     /// 422 listing every problem of a drill scenario (file and place named).
     pub fn invalid_scenario(problems: &[String]) -> ApiError {
         ApiError {
@@ -61,6 +86,7 @@ impl From<EngineError> for ApiError {
             EngineError::Invalid(m) => ApiError::new(StatusCode::BAD_REQUEST, m),
             EngineError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, m),
             EngineError::InvalidStations(errors) => ApiError::invalid_stations(&errors),
+            EngineError::InvalidRecords(errors) => ApiError::invalid_records(&errors),
             EngineError::Write(e) => {
                 tracing::error!(error = %e, "write failed");
                 ApiError::new(

@@ -11,6 +11,7 @@ mod auth;
 mod dashboard;
 pub mod drill_report;
 mod error;
+pub(crate) mod extract;
 pub mod metrics;
 pub mod records;
 

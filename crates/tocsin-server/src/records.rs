@@ -180,10 +180,7 @@ fn parse_csv(body: &[u8]) -> Result<ParsedRecords, String> {
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(body);
-    let header = reader
-        .headers()
-        .map_err(|e| format!("body: CSV header unreadable: {e}"))?
-        .clone();
+    let header = tocsin_engine::csv_header::read(&mut reader).map_err(|e| format!("body: {e}"))?;
     let column = |name: &str| header.iter().position(|h| h == name);
     let missing: Vec<&str> = ["station", "metric", "time", "value"]
         .into_iter()
@@ -346,6 +343,11 @@ mod tests {
             BodyFormat::Csv,
             "station,metric,value\nS,rain_mm,1\n",
             &["body: CSV header lacks column(s) time"],
+        );
+        check(
+            BodyFormat::Csv,
+            "station,metric,time,value,value\nS,rain_mm,2024-09-09T13:00:00+07:00,1.5,9\n",
+            &["body: CSV header: column \"value\": appears more than once (again as column 5)"],
         );
         check(
             BodyFormat::Csv,

@@ -37,15 +37,6 @@ pub struct SessionRecord {
     pub csrf_token: String,
 }
 
-/// What a failed sign-in did to its username.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureOutcome {
-    /// The failures counted so far (below the threshold).
-    Counted(u32),
-    /// The threshold was reached: locked until this instant, and the count starts again.
-    Locked { until_ms: i64 },
-}
-
 const USER_COLUMNS: &str =
     "id, username, display_name, password_hash, role, scope_region, domains, created_ms, disabled";
 
@@ -135,15 +126,13 @@ pub fn set_user_disabled(tx: &Transaction, username: &str, disabled: bool) -> Re
     Ok(changed > 0)
 }
 
-/// Replaces a user's password hash, ends their sessions and clears their failed sign-ins;
-/// false when unknown.
+/// Replaces a user's password hash and ends their sessions; false when unknown.
 pub fn set_password_hash(tx: &Transaction, username: &str, hash: &str) -> Result<bool> {
     let changed = tx.execute(
         "UPDATE users SET password_hash = ?2 WHERE username = ?1 COLLATE NOCASE",
         params![username, hash],
     )?;
     end_sessions_of(tx, username)?;
-    reset_login_failures(tx, username)?;
     Ok(changed > 0)
 }
 
@@ -212,49 +201,6 @@ pub fn touch_session(tx: &Transaction, id: &str, at_ms: i64) -> Result<()> {
 /// Ends a session; false when there was none.
 pub fn delete_session(tx: &Transaction, id: &str) -> Result<bool> {
     Ok(tx.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0)
-}
-
-/// Until when `username` is locked out, if a lock was ever set.
-pub fn locked_until(conn: &Connection, username: &str) -> Result<Option<i64>> {
-    let until = conn
-        .prepare_cached("SELECT locked_until_ms FROM login_failures WHERE username = ?1")?
-        .query_row([username], |r| r.get::<_, Option<i64>>(0))
-        .optional()?;
-    Ok(until.flatten())
-}
-
-/// Counts a failed sign-in; at `threshold` failures the username is locked for `lock_ms`.
-pub fn record_login_failure(
-    tx: &Transaction,
-    username: &str,
-    at_ms: i64,
-    threshold: u32,
-    lock_ms: i64,
-) -> Result<FailureOutcome> {
-    tx.execute(
-        "INSERT INTO login_failures (username, failures, locked_until_ms) VALUES (?1, 1, NULL) ON CONFLICT (username) DO UPDATE SET failures = failures + 1",
-        [username],
-    )?;
-    let failures: u32 = tx.query_row(
-        "SELECT failures FROM login_failures WHERE username = ?1",
-        [username],
-        |r| r.get(0),
-    )?;
-    if failures < threshold {
-        return Ok(FailureOutcome::Counted(failures));
-    }
-    let until_ms = at_ms + lock_ms;
-    tx.execute(
-        "UPDATE login_failures SET failures = 0, locked_until_ms = ?2 WHERE username = ?1",
-        params![username, until_ms],
-    )?;
-    Ok(FailureOutcome::Locked { until_ms })
-}
-
-/// Forgets the failed sign-ins (and any lock) of `username`.
-pub fn reset_login_failures(tx: &Transaction, username: &str) -> Result<()> {
-    tx.execute("DELETE FROM login_failures WHERE username = ?1", [username])?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -346,18 +292,5 @@ mod tests {
         assert!(store.set_password_hash("lan", "$argon2id$new").unwrap());
         assert_eq!(store.session("s2").unwrap(), None);
         assert!(!store.set_password_hash("nobody", "x").unwrap());
-    }
-
-    #[test]
-    fn failures_lock_at_the_threshold_and_count_again_after() {
-        let (_dir, store) = open();
-        let fail = |at| store.record_login_failure("lan", at, 3, 100).unwrap();
-        assert_eq!(fail(1), FailureOutcome::Counted(1));
-        assert_eq!(fail(2), FailureOutcome::Counted(2));
-        assert_eq!(fail(3), FailureOutcome::Locked { until_ms: 103 });
-        assert_eq!(store.login_locked_until("lan").unwrap(), Some(103));
-        assert_eq!(fail(200), FailureOutcome::Counted(1));
-        store.reset_login_failures("lan").unwrap();
-        assert_eq!(store.login_locked_until("lan").unwrap(), None);
     }
 }

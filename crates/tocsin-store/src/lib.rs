@@ -13,7 +13,7 @@ mod schema;
 mod sqlite;
 mod warnings;
 
-pub use accounts::{FailureOutcome, SessionRecord, UserRecord};
+pub use accounts::{SessionRecord, UserRecord};
 pub use dispatch::{
     AckKey, AttemptOutcome, AttemptRecord, DeliveryRecord, DueDelivery, NewNotification,
     NotificationRecord, RecipientRecord, SilenceRecord,
@@ -435,6 +435,17 @@ pub trait Store: Send + Sync {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Detection>>;
+    /// A page of the detections in `[from, to)` visible through `filter`: those stored after the
+    /// sequence number `after_seq`, in sequence order, at most `limit`, each with its sequence
+    /// number (the cursor of the next page).
+    fn detections_after(
+        &self,
+        filter: &RegionFilter,
+        from_ms: i64,
+        to_ms: i64,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Detection)>>;
     /// For every active station that has reported: its newest observation time, its longest
     /// reporting interval and where it is.
     fn station_reports(&self) -> Result<Vec<StationReport>>;
@@ -558,7 +569,7 @@ pub trait Store: Send + Sync {
     fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Disables (or enables) a user and ends their sessions; false when unknown.
     fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool>;
-    /// Replaces a password hash, ends the user's sessions and clears their failures.
+    /// Replaces a password hash and ends the user's sessions.
     fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool>;
     /// Stores a session, dropping those whose absolute end has passed.
     fn insert_session(&self, session: &SessionRecord) -> Result<()>;
@@ -566,17 +577,6 @@ pub trait Store: Send + Sync {
     fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
     fn touch_session(&self, id: &str, at_ms: i64) -> Result<()>;
     fn delete_session(&self, id: &str) -> Result<bool>;
-    /// Until when a username is locked out, if a lock was ever set.
-    fn login_locked_until(&self, username: &str) -> Result<Option<i64>>;
-    /// Counts a failed sign-in; at `threshold` failures locks the username for `lock_ms`.
-    fn record_login_failure(
-        &self,
-        username: &str,
-        at_ms: i64,
-        threshold: u32,
-        lock_ms: i64,
-    ) -> Result<FailureOutcome>;
-    fn reset_login_failures(&self, username: &str) -> Result<()>;
 
     // --- operations ---
     // Response: resources, incidents, ledgers.

@@ -672,14 +672,37 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Detection>> {
         self.read(|conn| {
             let sql = format!(
-                "SELECT d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, \
-                 d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s \
+                "SELECT {DETECTION_COLUMNS} \
                  FROM detections d JOIN stations s ON s.id = d.station WHERE d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
                  ORDER BY d.time_ms DESC, d.id DESC LIMIT ?3",
                 station_condition(filter)
             );
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map(params![from_ms, to_ms, limit as i64], detection_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn detections_after(
+        &self,
+        filter: &RegionFilter,
+        from_ms: i64,
+        to_ms: i64,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, Detection)>> {
+        self.read(|conn| {
+            let sql = format!(
+                "SELECT {DETECTION_COLUMNS}, d.id \
+                 FROM detections d JOIN stations s ON s.id = d.station \
+                 WHERE d.id > ?3 AND d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
+                 ORDER BY d.id LIMIT ?4",
+                station_condition(filter)
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params![from_ms, to_ms, after_seq, limit as i64], |r| {
+                Ok((r.get(14)?, detection_from_row(r)?))
+            })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -1051,26 +1074,6 @@ impl Store for SqliteStore {
         self.write(|tx, _| crate::accounts::delete_session(tx, id))
     }
 
-    fn login_locked_until(&self, username: &str) -> Result<Option<i64>> {
-        self.read(|conn| crate::accounts::locked_until(conn, username))
-    }
-
-    fn record_login_failure(
-        &self,
-        username: &str,
-        at_ms: i64,
-        threshold: u32,
-        lock_ms: i64,
-    ) -> Result<crate::FailureOutcome> {
-        self.write(|tx, _| {
-            crate::accounts::record_login_failure(tx, username, at_ms, threshold, lock_ms)
-        })
-    }
-
-    fn reset_login_failures(&self, username: &str) -> Result<()> {
-        self.write(|tx, _| crate::accounts::reset_login_failures(tx, username))
-    }
-
     fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
             return Err(StoreError::Conflict(format!(
@@ -1285,6 +1288,10 @@ fn update_latest(tx: &rusqlite::Transaction, observations: &[Observation]) -> Re
     }
     Ok(())
 }
+
+/// The columns [`detection_from_row`] reads, in its order.
+const DETECTION_COLUMNS: &str = "d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, \
+    d.to_level, d.time_ms, d.value, d.status, d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s";
 
 fn detection_from_row(r: &Row) -> rusqlite::Result<Detection> {
     Ok(Detection {

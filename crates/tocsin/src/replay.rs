@@ -176,7 +176,9 @@ fn read_ndjson(path: &Path, sink: &mut SampleSink) -> Result<()> {
 fn read_wide_csv(path: &Path, sink: &mut SampleSink) -> Result<()> {
     let mut reader =
         csv::Reader::from_path(path).with_context(|| format!("read {}", path.display()))?;
-    let metrics: Vec<String> = reader.headers()?.iter().skip(2).map(String::from).collect();
+    let header = tocsin_engine::csv_header::read(&mut reader)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let metrics: Vec<String> = header.iter().skip(2).map(String::from).collect();
     let mut row = csv::StringRecord::new();
     let (mut time_text, mut time_s) = (String::new(), 0);
     let mut line = 1;

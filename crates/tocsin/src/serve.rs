@@ -234,7 +234,9 @@ pub async fn serve(
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
     };
     on_ready(listener.local_addr()?);
-    axum::serve(listener, router(state))
+    // The peer address reaches handlers as ConnectInfo: sign-in throttles by it.
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

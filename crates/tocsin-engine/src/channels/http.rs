@@ -126,10 +126,12 @@ fn post(
 }
 
 /// Only absolute `http://` URLs are reached (this build has no TLS).
-fn check_url(what: &str, url: &str) -> Result<(), DeliveryError> {
-    let parsed: ureq::http::Uri = url
-        .parse()
-        .map_err(|e| DeliveryError::permanent(format!("{what}: not a URL: {e}")))?;
+pub(crate) fn check_url(what: &str, url: &str) -> Result<(), DeliveryError> {
+    let parsed: ureq::http::Uri = url.parse().map_err(|e| {
+        DeliveryError::permanent(format!(
+            "{what}: not a URL ({e}); only absolute http:// URLs are reached"
+        ))
+    })?;
     match (parsed.scheme_str(), parsed.host()) {
         (Some("http"), Some(_)) => Ok(()),
         _ => Err(DeliveryError::permanent(format!(

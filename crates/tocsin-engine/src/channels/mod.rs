@@ -80,6 +80,29 @@ pub enum Endpoint {
     },
 }
 
+impl Endpoint {
+    /// Checks where the endpoint goes, before it is stored: a webhook or parent node is an
+    /// absolute `http://` URL, an MQTT broker `host:port` with a topic prefix without
+    /// wildcards, an e-mail a bare `local@domain`. The field at fault and the reason.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        match self {
+            Endpoint::Webhook { url, .. } | Endpoint::Parent { url, .. } => {
+                http::check_url(&format!("{url:?}"), url).map_err(|e| ("url", e.reason))
+            }
+            Endpoint::Mqtt {
+                broker,
+                topic_prefix,
+                ..
+            } => {
+                mqtt::check_broker(broker).map_err(|reason| ("broker", reason))?;
+                mqtt::check_prefix(topic_prefix).map_err(|reason| ("topic_prefix", reason))
+            }
+            Endpoint::Email { address } => smtp::check_address(address)
+                .map_err(|reason| ("address", format!("{address:?} {reason}"))),
+        }
+    }
+}
+
 /// Shows where an endpoint goes, never its secret or token.
 impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

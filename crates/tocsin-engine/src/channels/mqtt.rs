@@ -57,12 +57,8 @@ pub fn publish(
 
 /// The topics one message is published to: its province's, then each commune's.
 pub fn topics(prefix: &str, message: &Message) -> Result<Vec<String>, String> {
+    check_prefix(prefix)?;
     let prefix = prefix.trim_end_matches('/');
-    if prefix.is_empty() || prefix.contains(['+', '#', '\0']) {
-        return Err(format!(
-            "topic prefix {prefix:?} must be non-empty, without + # or NUL"
-        ));
-    }
     let levels = [&message.province, &message.hazard]
         .into_iter()
         .chain(&message.communes);
@@ -80,6 +76,31 @@ pub fn topics(prefix: &str, message: &Message) -> Result<Vec<String>, String> {
             .map(|c| format!("{prefix}/{province}/{c}/{hazard}")),
     );
     Ok(topics)
+}
+
+/// A topic prefix is non-empty and has no wildcard or NUL.
+pub(crate) fn check_prefix(prefix: &str) -> Result<(), String> {
+    let prefix = prefix.trim_end_matches('/');
+    if prefix.is_empty() || prefix.contains(['+', '#', '\0']) {
+        return Err(format!(
+            "topic prefix {prefix:?} must be non-empty, without + # or NUL"
+        ));
+    }
+    Ok(())
+}
+
+/// A broker is `host:port`, the port a number from 1 to 65535.
+pub(crate) fn check_broker(broker: &str) -> Result<(), String> {
+    match broker.rsplit_once(':') {
+        Some((host, port))
+            if !host.is_empty()
+                && !host.contains(['/', '@', ' '])
+                && port.parse::<u16>().is_ok_and(|p| p > 0) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!("{broker:?} is not a broker's host:port")),
+    }
 }
 
 /// `tocsin` and 17 hex digits: within the 23 characters every broker accepts.

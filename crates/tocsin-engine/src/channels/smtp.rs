@@ -50,7 +50,7 @@ pub fn send(
 }
 
 /// A bare `local@domain` without spaces, angle brackets or line breaks.
-fn check_address(address: &str) -> Result<(), &'static str> {
+pub(crate) fn check_address(address: &str) -> Result<(), &'static str> {
     let bad = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>');
     match address.split_once('@') {
         Some((local, domain))

@@ -253,6 +253,7 @@ impl Engine {
     /// Opens an incident from a report; at a given level the hazard's commune scenarios fire.
     pub fn open_incident(&self, who: &Principal, report: &Report) -> Result<IncidentOutcome> {
         require_responder(who)?;
+        self.check_hazard("report", &report.hazard)?;
         if report.text.trim().is_empty() || report.reporter.trim().is_empty() {
             return Err(EngineError::Invalid(
                 "text and reporter: both are needed".into(),

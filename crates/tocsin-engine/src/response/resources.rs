@@ -7,7 +7,7 @@
 //! (`skills` separated by `;`; `commune` may be empty for a provincial or national depot).
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::{Engine, EngineError, RecordError, Result};
 use tocsin_core::response::{Category, Tier};
 use tocsin_store::ResourceRecord;
 
@@ -45,6 +45,7 @@ pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<S
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
+    crate::csv_header::read(&mut reader).map_err(|e| vec![format!("line 1: {e}")])?;
     let mut resources = Vec::new();
     let mut problems = Vec::new();
     for (index, row) in reader.deserialize::<Row>().enumerate() {
@@ -127,7 +128,7 @@ impl Row {
     }
 }
 
-/// The rules every resource keeps: named, a known status, a point in Vietnam's reach.
+/// The rules every resource keeps: named, a known status, a point in Vietnam's land and sea.
 fn check(r: &ResourceRecord) -> std::result::Result<(), (&'static str, String)> {
     if r.id.trim().is_empty() || r.name.trim().is_empty() {
         return Err(("id/name", "both are needed".into()));
@@ -141,15 +142,8 @@ fn check(r: &ResourceRecord) -> std::result::Result<(), (&'static str, String)> 
             format!("{:?} is none of {}", r.status, STATUSES.join(", ")),
         ));
     }
-    if !(r.lat.is_finite()
-        && r.lon.is_finite()
-        && (-90.0..=90.0).contains(&r.lat)
-        && (-180.0..=180.0).contains(&r.lon))
-    {
-        return Err((
-            "lat/lon",
-            format!("({}, {}) is not a point on Earth", r.lat, r.lon),
-        ));
+    if let Some(reason) = tocsin_core::station::outside_vietnam(r.lat, r.lon) {
+        return Err(("lat/lon", reason));
     }
     if r.province.trim().is_empty() {
         return Err(("province", "is empty".into()));
@@ -174,9 +168,18 @@ impl Engine {
         }
         let today = self.today();
         let all = tocsin_store::RegionFilter::all();
+        let repeated = crate::batch::repeated_ids(resources.iter().map(|r| r.id.as_str()));
+        if !repeated.is_empty() {
+            return Err(EngineError::InvalidRecords(
+                repeated
+                    .into_iter()
+                    .map(|(id, reason)| RecordError::new(format!("resource {id:?}"), "id", reason))
+                    .collect(),
+            ));
+        }
         for r in resources {
             let problem = |field: &str, reason: String| {
-                EngineError::Invalid(format!("resource {:?}: {field}: {reason}", r.id))
+                EngineError::record(format!("resource {:?}", r.id), field, reason)
             };
             check(r).map_err(|(field, reason)| problem(field, reason))?;
             let national = r.tier == Tier::National;
@@ -229,6 +232,17 @@ mod tests {
         assert_eq!(found[0].commune.as_deref(), Some("04252"));
         assert_eq!(found[1].commune, None);
         assert_eq!(found[1].skills, vec!["swimming", "first aid"]);
+    }
+
+    #[test]
+    fn a_repeated_column_is_refused() {
+        let repeated = CSV.replacen(",skills\n", ",quantity\n", 1);
+        assert_eq!(
+            parse_csv(repeated.as_bytes()).unwrap_err(),
+            [
+                "line 1: CSV header: column \"quantity\": appears more than once (again as column 15)"
+            ]
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! User accounts and sessions on a manual clock: sign-in, refusals, lock-out and its end, idle
+//! User accounts and sessions on a manual clock: sign-in, refusals, throttling by client, idle
 //! and absolute expiry, disabled accounts, the password policy and a provincial user's scope.
 //! Hashes use the cheapest Argon2 cost ([`PasswordCost::TESTS`]) so the suite stays fast.
 
@@ -118,37 +118,71 @@ fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     assert_eq!(desk.refusal("", PASSWORD), "wrong username or password");
 }
 
-#[test]
-fn five_failures_lock_even_the_right_password_for_fifteen_minutes() {
-    let desk = Desk::new();
-    desk.add("lan", Role::Viewer, "VN");
-    for _ in 0..4 {
-        assert_eq!(
-            desk.refusal("lan", "wrong-password!"),
-            "wrong username or password"
-        );
+const STRANGER: &str = "203.0.113.9";
+const OFFICE: &str = "198.51.100.7";
+
+/// Signs in as `username` from `client`; the answer as text, `ok` on success.
+fn attempt(desk: &Desk, client: &str, username: &str, password: &str) -> String {
+    match desk.engine.sign_in_from(client, username, password) {
+        Ok(_) => "ok".into(),
+        Err(e) => e.to_string(),
     }
-    let locked = "username: locked after 5 failed sign-ins until 2026-11-22T03:15:00Z; try again then, or ask an administrator to set a new password";
-    assert_eq!(desk.refusal("lan", "wrong-password!"), locked);
-    assert_eq!(desk.refusal("lan", PASSWORD), locked);
-    desk.advance(14);
-    assert!(matches!(
-        desk.engine.sign_in("lan", PASSWORD),
-        Err(SignInError::Locked { .. })
-    ));
-    desk.advance(1);
-    desk.engine.sign_in("lan", PASSWORD).unwrap();
 }
 
 #[test]
-fn a_success_forgets_earlier_failures() {
+fn a_strangers_failures_slow_the_stranger_and_never_lock_the_officer_out() {
     let desk = Desk::new();
     desk.add("lan", Role::Viewer, "VN");
-    for _ in 0..4 {
+    let mut throttled = 0;
+    let mut failures = 0;
+    while failures < 50 {
+        match desk.engine.sign_in_from(STRANGER, "lan", "wrong-password!") {
+            Err(SignInError::Throttled { wait_ms }) => {
+                throttled += 1;
+                desk.clock
+                    .set(desk.clock.now() + SignedDuration::from_millis(wait_ms));
+            }
+            Err(SignInError::Refused) => failures += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(throttled, 47, "every failure past the third waits");
+    assert_eq!(
+        attempt(&desk, STRANGER, "lan", PASSWORD),
+        "too many failed sign-ins from this client; try again in 900 s"
+    );
+    assert_eq!(attempt(&desk, OFFICE, "lan", PASSWORD), "ok");
+}
+
+#[test]
+fn spraying_one_password_over_many_usernames_is_throttled() {
+    let desk = Desk::new();
+    let answers: Vec<String> = (0..100)
+        .map(|i| attempt(&desk, STRANGER, &format!("officer{i}"), PASSWORD))
+        .collect();
+    let refused = answers
+        .iter()
+        .take_while(|a| *a == "wrong username or password")
+        .count();
+    assert_eq!(refused, 10, "{answers:?}");
+    assert!(
+        answers[10..]
+            .iter()
+            .all(|a| a.starts_with("too many failed sign-ins"))
+    );
+    desk.add("lan", Role::Viewer, "VN");
+    assert_eq!(attempt(&desk, OFFICE, "lan", PASSWORD), "ok");
+}
+
+#[test]
+fn a_success_forgets_the_failures_on_that_username() {
+    let desk = Desk::new();
+    desk.add("lan", Role::Viewer, "VN");
+    for _ in 0..2 {
         desk.refusal("lan", "wrong-password!");
     }
     desk.engine.sign_in("lan", PASSWORD).unwrap();
-    for _ in 0..4 {
+    for _ in 0..3 {
         assert_eq!(
             desk.refusal("lan", "wrong-password!"),
             "wrong username or password"
@@ -157,15 +191,18 @@ fn a_success_forgets_earlier_failures() {
 }
 
 #[test]
-fn unknown_usernames_lock_too_so_locks_do_not_reveal_accounts() {
+fn unknown_usernames_are_throttled_alike_so_waits_do_not_reveal_accounts() {
     let desk = Desk::new();
-    for _ in 0..5 {
-        desk.refusal("nobody", PASSWORD);
+    desk.add("lan", Role::Viewer, "VN");
+    for username in ["lan", "nobody"] {
+        for _ in 0..3 {
+            desk.refusal(username, "wrong-password!");
+        }
+        assert_eq!(
+            desk.refusal(username, PASSWORD),
+            "too many failed sign-ins from this client; try again in 1 s"
+        );
     }
-    assert!(
-        desk.refusal("nobody", PASSWORD)
-            .starts_with("username: locked")
-    );
 }
 
 #[test]
@@ -229,13 +266,10 @@ fn a_disabled_user_cannot_sign_in_and_loses_open_sessions() {
 }
 
 #[test]
-fn a_new_password_ends_sessions_and_lifts_a_lock() {
+fn a_new_password_ends_sessions() {
     let desk = Desk::new();
     desk.add("lan", Role::Viewer, "VN");
     let secret = desk.engine.sign_in("lan", PASSWORD).unwrap().secret;
-    for _ in 0..5 {
-        desk.refusal("lan", "wrong-password!");
-    }
     desk.engine
         .set_password(&admin(), "lan", "một mật khẩu mới")
         .unwrap();

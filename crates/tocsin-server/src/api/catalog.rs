@@ -4,10 +4,11 @@
 use super::{AppState, reload_catalog};
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::extract::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_core::access::Role;

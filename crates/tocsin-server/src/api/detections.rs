@@ -1,12 +1,13 @@
-//! Detection endpoints: rule level changes over a period, and the situation of a region (active
-//! levels rolled up commune → province → nation).
+//! Detection endpoints: rule level changes over a period, paged by sequence number, and the
+//! situation of a region (active levels rolled up commune → province → nation).
 
 use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
-use axum::extract::{Query, State};
+use crate::extract::{Json, Query};
+use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -25,6 +26,8 @@ struct Period {
     region: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// The sequence number after which the page starts (the `next` of the previous page).
+    after: Option<i64>,
     limit: Option<usize>,
 }
 
@@ -36,6 +39,8 @@ fn optional_time(text: &Option<String>, name: &str, default_ms: i64) -> Result<i
     }
 }
 
+/// `{"detections": [...], "more": bool, "next": seq}`: one page in sequence order; `more` says
+/// the answer was cut at `limit` and the rest follows with `after=<next>`.
 async fn detections(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -44,12 +49,30 @@ async fn detections(
     let now = state.engine.clock().now().as_millisecond();
     let from = optional_time(&p.from, "from", now - 86_400_000)?;
     let to = optional_time(&p.to, "to", now + 1)?;
+    let after = p.after.unwrap_or(0);
     let engine = state.engine.clone();
-    let found = blocking(move || {
-        engine.detections(&who, p.region.as_deref(), from, to, p.limit.unwrap_or(1000))
+    let page = blocking(move || {
+        let limit = p.limit.unwrap_or(1000);
+        engine.detection_page(&who, p.region.as_deref(), (from, to), after, limit)
     })
     .await?;
-    Ok(Json(found.iter().map(detection_json).collect()))
+    // Where the next request starts: after this page, or where this one started if it is empty
+    // (so a client polling for new detections keeps its place).
+    let next = page.detections.last().map_or(after, |(seq, _)| *seq);
+    let detections: Vec<Value> = page
+        .detections
+        .iter()
+        .map(|(seq, d)| {
+            let mut row = detection_json(d);
+            row["seq"] = json!(seq);
+            row
+        })
+        .collect();
+    Ok(Json(json!({
+        "detections": detections,
+        "more": page.more,
+        "next": next,
+    })))
 }
 
 #[derive(Deserialize)]

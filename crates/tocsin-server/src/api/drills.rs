@@ -9,10 +9,11 @@
 use super::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use axum::extract::{Path, Query, State};
+use crate::extract::{Json, Path, Query, Text};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -83,7 +84,7 @@ async fn start(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
     Query(query): Query<StartQuery>,
-    body: String,
+    body: Text,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     require_national_admin(&who, "start a drill")?;
     let exercises = exercises(&state)?;

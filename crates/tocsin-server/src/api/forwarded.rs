@@ -6,9 +6,8 @@
 use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
-use axum::Json;
+use crate::extract::{Bytes, Json};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;

@@ -4,9 +4,10 @@
 use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
-use axum::extract::{Query, State};
+use crate::extract::{Json, Query};
+use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;

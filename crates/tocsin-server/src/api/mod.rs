@@ -85,6 +85,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(limit))
+        // Any error the framework itself writes as plain text becomes the JSON error.
+        .layer(axum::middleware::map_response(crate::extract::json_errors))
         // gzip for clients that accept it (the default predicate leaves event streams, images
         // and tiny bodies alone).
         .layer(tower_http::compression::CompressionLayer::new())
@@ -99,7 +101,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let engine = state.engine.clone();
     match blocking(move || Ok(engine.store().schema_version()?)).await {
         Ok(version) => format!("ready (schema {version})\n").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
+        Err(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
     }
 }
 

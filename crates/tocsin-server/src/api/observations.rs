@@ -8,14 +8,14 @@
 use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::extract::{Bytes, Json, Query};
 use crate::metrics::Metrics;
 use crate::records::{BodyFormat, parse_body};
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -8,22 +8,24 @@
 //! there is no bearer token: a request carried by the cookie that changes state (POST, PUT,
 //! PATCH, DELETE) must also send the session's CSRF token in `X-CSRF-Token` (or, for `/logout`,
 //! the form field `csrf`). Sign-in requests from another site (by their `Origin`) are refused.
-//! Passwords are checked by the engine; this module only speaks HTTP.
+//! Passwords are checked by the engine; this module only speaks HTTP. A sign-in is attributed to
+//! its peer address (`ConnectInfo`, which `tocsin serve` provides), whose failures the engine
+//! throttles: a refusal for that is 429 with `Retry-After`.
 
 use super::AppState;
 use crate::error::ApiError;
-use axum::body::Bytes;
+use crate::extract::{Bytes, Json};
+use axum::Router;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, SET_COOKIE};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, LOCATION, ORIGIN, RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_engine::access::Principal;
-use tocsin_engine::accounts::{Session, SignInError, SignedIn, settings};
+use tocsin_engine::accounts::{Session, SignInError, SignedIn, retry_after_seconds, settings};
 
 /// The session cookie's name.
 pub const COOKIE_NAME: &str = "tocsin_session";
@@ -176,33 +178,91 @@ fn check_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn sign_in(state: &Arc<AppState>, credentials: Credentials) -> Result<SignedIn, ApiError> {
+/// Who signs in: the peer address of the connection, or [`UNKNOWN_CLIENT`] where the server
+/// was not given one.
+pub(crate) struct Client(String);
+
+/// The client of a request whose connection has no known peer address.
+const UNKNOWN_CLIENT: &str = "unknown";
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_string());
+        Ok(Client(peer.unwrap_or_else(|| UNKNOWN_CLIENT.into())))
+    }
+}
+
+/// A refused sign-in: the error, and for a throttled one how many seconds to wait.
+struct Refusal {
+    error: ApiError,
+    retry_after_s: Option<i64>,
+}
+
+/// Adds `Retry-After` to `response` when a refusal says how long to wait.
+fn with_retry_after(mut response: Response, retry_after_s: Option<i64>) -> Response {
+    if let Some(seconds) = retry_after_s {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        with_retry_after(self.error.into_response(), self.retry_after_s)
+    }
+}
+
+async fn sign_in(
+    state: &Arc<AppState>,
+    Client(client): Client,
+    credentials: Credentials,
+) -> Result<SignedIn, Refusal> {
     let engine = state.engine.clone();
     let task = tokio::task::spawn_blocking(move || {
-        engine.sign_in(&credentials.username, &credentials.password)
+        engine.sign_in_from(&client, &credentials.username, &credentials.password)
     });
     match task.await {
         Ok(result) => result.map_err(refusal),
         Err(e) => {
             tracing::error!(error = %e, "sign-in task failed");
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error; see the server log",
-            ))
+            Err(Refusal {
+                error: ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; see the server log",
+                ),
+                retry_after_s: None,
+            })
         }
     }
 }
 
-fn refusal(error: SignInError) -> ApiError {
-    let status = match &error {
-        SignInError::Refused => StatusCode::UNAUTHORIZED,
-        SignInError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-        SignInError::Disabled(_) => StatusCode::FORBIDDEN,
-        SignInError::Engine(_) => StatusCode::INTERNAL_SERVER_ERROR,
+fn refusal(error: SignInError) -> Refusal {
+    let (status, retry_after_s) = match &error {
+        SignInError::Refused => (StatusCode::UNAUTHORIZED, None),
+        SignInError::Throttled { wait_ms } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(retry_after_seconds(*wait_ms)),
+        ),
+        SignInError::Disabled(_) => (StatusCode::FORBIDDEN, None),
+        SignInError::Engine(_) => (StatusCode::INTERNAL_SERVER_ERROR, None),
     };
-    match error {
+    let error = match error {
         SignInError::Engine(e) => ApiError::from(e),
         other => ApiError::new(status, other.to_string()),
+    };
+    Refusal {
+        error,
+        retry_after_s,
     }
 }
 
@@ -250,6 +310,7 @@ async fn current(
 
 async fn sign_in_json(
     State(state): State<Arc<AppState>>,
+    client: Client,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -259,7 +320,10 @@ async fn sign_in_json(
             "body: {e} (expected {{\"username\": …, \"password\": …}})"
         ))
     })?;
-    let signed = sign_in(&state, credentials).await?;
+    let signed = match sign_in(&state, client, credentials).await {
+        Ok(signed) => signed,
+        Err(refused) => return Ok(refused.into_response()),
+    };
     let body = Json(session_json(&signed.session));
     Ok(([(SET_COOKIE, session_cookie(&signed.secret))], body).into_response())
 }
@@ -286,6 +350,7 @@ async fn login_page() -> Response {
 
 async fn sign_in_form(
     State(state): State<Arc<AppState>>,
+    client: Client,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -302,9 +367,12 @@ async fn sign_in_form(
         let message = "the form needs the fields username and password";
         return Ok(page(StatusCode::BAD_REQUEST, Some(message)));
     };
-    Ok(match sign_in(&state, credentials).await {
+    Ok(match sign_in(&state, client, credentials).await {
         Ok(signed) => redirect("/", session_cookie(&signed.secret)),
-        Err(e) => page(e.status, Some(&e.message)),
+        Err(refused) => with_retry_after(
+            page(refused.error.status, Some(&refused.error.message)),
+            refused.retry_after_s,
+        ),
     })
 }
 

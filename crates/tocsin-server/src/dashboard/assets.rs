@@ -1,6 +1,6 @@
 //! The dashboard's style sheet and scripts, embedded in the binary at build time.
 
-use axum::extract::Path;
+use crate::extract::Path;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};

@@ -12,8 +12,9 @@ mod response_pages;
 
 use crate::api::AppState;
 use crate::api::session::{cookie, page_session};
+use crate::extract::Query;
 use axum::Router;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};

@@ -6,8 +6,9 @@
 use super::i18n::Lang;
 use super::{Viewer, page};
 use crate::api::{AppState, blocking};
+use crate::extract::Path;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use std::sync::Arc;
 use tocsin_engine::{IncidentRecord, ResourceRecord};
