@@ -86,3 +86,174 @@ impl Scope {
         self.stations.is_empty() || self.stations.iter().any(|s| s == station)
     }
 }
+
+/// What an access rule is about: one rule per resource and kind of access, in [`rule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    /// Regions, their history, boundaries and the map shapes.
+    Registry,
+    Stations,
+    /// Observations, series, latest values and their versions.
+    Observations,
+    /// Detections, the situation and the rule catalogue in use.
+    Detections,
+    /// Reloading the rule catalogue.
+    Catalog,
+    /// Warnings and their versions (release and cancel are writes).
+    Warnings,
+    /// Which hazards are released without approval.
+    AutoRelease,
+    /// Who is told (endpoints carry secrets, which are never read back).
+    Recipients,
+    Silences,
+    /// The notification record; acknowledgement is a write.
+    Notifications,
+    /// Incidents, their tasks, requests, notes, roles, sitreps and closure.
+    Incidents,
+    /// The response resource registry.
+    Resources,
+    /// The reserves' warehouses, stock and movements.
+    Reserves,
+    /// The prevention and response funds and their postings.
+    Funds,
+    /// Other agencies' feeds and the alerts they brought.
+    Subscriptions,
+    /// Alerts forwarded by child nodes (a write: the child sends them in).
+    ForwardedAlerts,
+    /// Drills on this node (one exercise space for the whole node).
+    Drills,
+    /// Accounts and tokens.
+    Users,
+    /// The server's Prometheus metrics (no scoped data).
+    Metrics,
+}
+
+/// Reading or changing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// How far a granted access reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Records inside the principal's scope: its region subtree and, for records behind which a
+    /// domain lies (stations, hazards), its domains.
+    Scope,
+    /// Only principals of national scope (the whole node).
+    National,
+    /// Any principal with the role; the data carries nothing of a region.
+    Node,
+}
+
+/// Which roles may access a resource, and how far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub roles: &'static [Role],
+    pub reach: Reach,
+}
+
+const INGESTERS: &[Role] = &[Role::Ingest, Role::Operator, Role::Admin];
+const READERS: &[Role] = &[Role::Viewer, Role::Operator, Role::Admin];
+const OPERATORS: &[Role] = &[Role::Operator, Role::Admin];
+const ADMINS: &[Role] = &[Role::Admin];
+const ANY: &[Role] = &[Role::Ingest, Role::Viewer, Role::Operator, Role::Admin];
+
+/// The one access table: who may read or write each resource, and how far. Every engine call
+/// checks its resource's rule where the data is read; the server refuses a role the rule does
+/// not name before it reads a body. `docs/ARCHITECTURE.md` prints this table (a test keeps the
+/// two equal).
+pub fn rule(resource: Resource, access: Access) -> Rule {
+    use Access::{Read, Write};
+    use Reach::{National, Node, Scope};
+    use Resource::*;
+    let (roles, reach) = match (resource, access) {
+        (Registry | Stations | Observations | Detections, Read) => (READERS, Scope),
+        (Registry, Write) => (ADMINS, National),
+        (Stations, Write) => (OPERATORS, Scope),
+        (Observations, Write) => (INGESTERS, Scope),
+        (Detections, Write) | (Catalog, Write) => (OPERATORS, National),
+        (Catalog, Read) => (READERS, Node),
+        (Warnings, Read) => (READERS, Scope),
+        (Warnings, Write) => (OPERATORS, Scope),
+        (AutoRelease, Read) => (READERS, Node),
+        (AutoRelease, Write) => (OPERATORS, National),
+        (Recipients, Read) => (OPERATORS, Scope),
+        (Recipients, Write) => (OPERATORS, National),
+        (Silences, Read) => (READERS, Scope),
+        (Silences, Write) => (OPERATORS, National),
+        (Notifications, Read) => (READERS, Scope),
+        (Notifications, Write) => (OPERATORS, Scope),
+        (Incidents | Resources, Read) => (READERS, Scope),
+        (Incidents | Resources, Write) => (OPERATORS, Scope),
+        (Reserves | Funds, Read | Write) => (OPERATORS, Scope),
+        (Subscriptions, Read) => (READERS, Scope),
+        (Subscriptions, Write) => (OPERATORS, National),
+        (ForwardedAlerts, Read) => (READERS, Scope),
+        (ForwardedAlerts, Write) => (INGESTERS, Node),
+        (Drills, Read) => (READERS, National),
+        (Drills, Write) => (ADMINS, National),
+        (Users, Read | Write) => (ADMINS, National),
+        (Metrics, Read) => (ANY, Node),
+        (Metrics, Write) => (&[][..], Node),
+    };
+    Rule { roles, reach }
+}
+
+/// Every resource, in the order the access table lists them.
+pub const RESOURCES: [Resource; 19] = [
+    Resource::Registry,
+    Resource::Stations,
+    Resource::Observations,
+    Resource::Detections,
+    Resource::Catalog,
+    Resource::Warnings,
+    Resource::AutoRelease,
+    Resource::Recipients,
+    Resource::Silences,
+    Resource::Notifications,
+    Resource::Incidents,
+    Resource::Resources,
+    Resource::Reserves,
+    Resource::Funds,
+    Resource::Subscriptions,
+    Resource::ForwardedAlerts,
+    Resource::Drills,
+    Resource::Users,
+    Resource::Metrics,
+];
+
+impl Rule {
+    /// Whether `role` is one the rule names.
+    pub fn admits(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// The access table as Markdown, one row per resource: the roles that may read and write, and
+/// how far (`scope`: the caller's regions and domains; `national`: national scope only; `node`:
+/// nothing regional in it).
+pub fn table_markdown() -> String {
+    let cell = |rule: Rule| {
+        if rule.roles.is_empty() {
+            return "—".to_string();
+        }
+        let roles: Vec<&str> = rule.roles.iter().map(|r| r.as_str()).collect();
+        let reach = match rule.reach {
+            Reach::Scope => "scope",
+            Reach::National => "national",
+            Reach::Node => "node",
+        };
+        format!("{} ({reach})", roles.join(", "))
+    };
+    let mut out = String::from("| resource | read | write |\n|---|---|---|\n");
+    for resource in RESOURCES {
+        out.push_str(&format!(
+            "| {resource:?} | {} | {} |\n",
+            cell(rule(resource, Access::Read)),
+            cell(rule(resource, Access::Write))
+        ));
+    }
+    out
+}

@@ -12,6 +12,7 @@ pub mod curve;
 pub mod dispatch;
 pub mod evaluate;
 pub mod geo;
+pub mod hazard;
 pub mod observation;
 pub mod outbreak;
 pub mod periods;

@@ -1,9 +1,11 @@
 //! API tokens and the principal a request acts as: token creation (secrets shown once, stored
 //! hashed), authentication, and the checks that keep every request inside its scope.
 
+use crate::engine::EngineError;
 use crate::ingest::SeriesCache;
 use sha2::{Digest, Sha256};
-use tocsin_core::access::{Role, Scope};
+use tocsin_core::access::{Access, Reach, Resource, Role, Scope, rule};
+use tocsin_core::station::Domain;
 use tocsin_core::observation::Rejection;
 use tocsin_store::{FilterRoot, RegionFilter, TokenRecord};
 
@@ -31,6 +33,84 @@ impl Principal {
         }
     }
 
+    /// Whether the principal's scope is the whole nation.
+    pub fn is_national(&self) -> bool {
+        self.filter.root == FilterRoot::Nation
+    }
+
+    /// Checks the access table's rule for `resource`: the principal's role is one it names,
+    /// and a national rule is met only with national scope. Records are checked with
+    /// [`Principal::require_in`].
+    pub fn require(&self, resource: Resource, access: Access) -> Result<(), EngineError> {
+        let rule = rule(resource, access);
+        let doing = match access {
+            Access::Read => "read",
+            Access::Write => "changed",
+        };
+        if !rule.admits(self.role) {
+            let roles: Vec<&str> = rule.roles.iter().map(|r| r.as_str()).collect();
+            return Err(EngineError::Forbidden(format!(
+                "{resource:?} are {doing} by {} tokens only, not {}",
+                roles.join(" or "),
+                self.role.as_str()
+            )));
+        }
+        if rule.reach == Reach::National && !self.is_national() {
+            return Err(EngineError::Forbidden(format!(
+                "{resource:?} are {doing} at national scope only"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether a record at `place` lies in the principal's scope: its province (a national
+    /// record, `province: None`, only for national scope) and its domain.
+    pub fn sees(&self, place: &Place) -> bool {
+        let region = match (&self.filter.root, place.province) {
+            (FilterRoot::Nation, _) => true,
+            (_, None) => false,
+            (root, Some(province)) => root.shows_province(province),
+        };
+        region && place.domain.is_none_or(|d| self.scope.allows_domain(d))
+    }
+
+    /// Whether the principal may change records at `place`: as [`Principal::sees`], but a
+    /// commune's principal changes nothing province-wide.
+    fn covers(&self, place: &Place) -> bool {
+        let region = match (&self.filter.root, place.province) {
+            (FilterRoot::Nation, _) => true,
+            (FilterRoot::Province(p), Some(province)) => p == province,
+            _ => false,
+        };
+        region && place.domain.is_none_or(|d| self.scope.allows_domain(d))
+    }
+
+    /// Checks the rule for `resource` and that the record at `place` is in scope. A record
+    /// outside the scope is not found for a reader (its existence is not told) and forbidden
+    /// for a writer who could read it.
+    pub fn require_in(
+        &self,
+        resource: Resource,
+        access: Access,
+        what: &str,
+        place: &Place,
+    ) -> Result<(), EngineError> {
+        self.require(resource, access)?;
+        let inside = match access {
+            Access::Read => self.sees(place),
+            Access::Write => self.covers(place),
+        };
+        if inside {
+            Ok(())
+        } else if access == Access::Write && self.sees(place) {
+            Err(EngineError::Forbidden(format!(
+                "{what} is outside what this token may change"
+            )))
+        } else {
+            Err(EngineError::NotFound(format!("no {what} within your scope")))
+        }
+    }
+
     /// Whether this principal may send observations for `station`.
     pub fn check_ingest(&self, station: &str, cache: &SeriesCache) -> Result<(), Rejection> {
         let outside = || {
@@ -52,6 +132,33 @@ impl Principal {
             FilterRoot::Commune { province, .. } => entry.province.as_deref() == Some(province),
         };
         if inside { Ok(()) } else { Err(outside()) }
+    }
+}
+
+/// Where a record lies, for the scope checks: its province (`None` for a national record) and
+/// the domain behind it (`None` where no station or sector is behind it, e.g. a fund).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Place<'a> {
+    pub province: Option<&'a str>,
+    pub domain: Option<Domain>,
+}
+
+impl<'a> Place<'a> {
+    /// A record of a region: `VN` (or empty) is national, a province code its province.
+    pub fn region(province: &'a str) -> Place<'a> {
+        let national = province.is_empty() || province == tocsin_core::region::NATION_CODE;
+        Place {
+            province: (!national).then_some(province),
+            domain: None,
+        }
+    }
+
+    /// A record about `hazard` in `province`; a hazard no domain knows counts as `other`.
+    pub fn hazard(province: &'a str, hazard: &str) -> Place<'a> {
+        Place {
+            domain: Some(tocsin_core::hazard::domain_of(hazard).unwrap_or(Domain::Other)),
+            ..Place::region(province)
+        }
     }
 }
 

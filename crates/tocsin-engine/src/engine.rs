@@ -2,7 +2,7 @@
 //! clock, the registry caches (stations for validation, commune boundaries for lookup) and the
 //! writer thread, and it applies access scopes to every read.
 
-use crate::access::{Principal, hash_secret, new_secret, principal_of};
+use crate::access::{Place, Principal, hash_secret, new_secret, principal_of};
 use crate::detect::Detector;
 use crate::dispatch::{DispatchDesk, DispatchSettings, RecipientEntry};
 use crate::events::{Event, Events};
@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tocsin_core::Clock;
-use tocsin_core::access::{Role, Scope};
+use tocsin_core::access::{Access, Resource, Role, Scope};
 use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::observation::{ObservationInput, Rejection};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
@@ -25,15 +25,6 @@ use tocsin_store::{
     Bucket, Detection, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery,
     Store, StoreError, SuccessorLink, TokenRecord, VersionRecord, VersionState,
 };
-
-/// Whether `who` answers for the whole province (a commune scope does not).
-fn covers_province(who: &Principal, province: &str) -> bool {
-    match &who.filter.root {
-        FilterRoot::Nation => true,
-        FilterRoot::Province(p) => p == province,
-        FilterRoot::Commune { .. } => false,
-    }
-}
 
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
 #[derive(Debug, thiserror::Error)]
@@ -394,25 +385,13 @@ impl Engine {
         Ok(true)
     }
 
-    /// Refuses principals that may not read (ingest-only tokens).
-    /// Refuses principals that may only send observations.
-    pub(crate) fn require_read(who: &Principal) -> Result<()> {
-        if who.role.can_read() {
-            Ok(())
-        } else {
-            Err(EngineError::Forbidden(
-                "this token may only send observations".into(),
-            ))
-        }
-    }
-
     fn date_or_today(&self, at: Option<Date>) -> Date {
         at.unwrap_or_else(|| self.today())
     }
 
     /// The unit `code` valid on `at` (today by default).
     pub fn region(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<Region> {
-        Self::require_read(who)?;
+        who.require(Resource::Registry, Access::Read)?;
         let at = self.date_or_today(at);
         self.store.region(code, at, &who.filter)?.ok_or_else(|| {
             EngineError::NotFound(format!("no region {code} on {at} within your scope"))
@@ -452,7 +431,7 @@ impl Engine {
         code: &str,
         at: Option<Date>,
     ) -> Result<Vec<SuccessorLink>> {
-        Self::require_read(who)?;
+        who.require(Resource::Registry, Access::Read)?;
         let at = self.date_or_today(at);
         if self.store.region(code, at, &RegionFilter::all())?.is_none() {
             return Err(EngineError::NotFound(format!("no region {code} on {at}")));
@@ -468,7 +447,7 @@ impl Engine {
         at: Option<Date>,
         limit: usize,
     ) -> Result<Vec<Region>> {
-        Self::require_read(who)?;
+        who.require(Resource::Registry, Access::Read)?;
         let key = tocsin_core::text::search_key(query);
         if key.is_empty() {
             return Err(EngineError::Invalid(
@@ -482,7 +461,7 @@ impl Engine {
 
     /// The current commune containing the point.
     pub fn locate(&self, who: &Principal, lat: f64, lon: f64) -> Result<Region> {
-        Self::require_read(who)?;
+        who.require(Resource::Registry, Access::Read)?;
         if !(lat.is_finite()
             && lon.is_finite()
             && (-90.0..=90.0).contains(&lat)
@@ -501,7 +480,7 @@ impl Engine {
 
     /// The boundary of `code` as GeoJSON geometry text.
     pub fn boundary(&self, who: &Principal, code: &str, at: Option<Date>) -> Result<String> {
-        Self::require_read(who)?;
+        who.require(Resource::Registry, Access::Read)?;
         let at = self.date_or_today(at);
         self.store
             .boundary(code, at, &who.filter)?
@@ -518,11 +497,7 @@ impl Engine {
     /// Creates or replaces stations, all or none: each is validated, placed in its commune, and
     /// checked against the caller's scope.
     pub fn upsert_stations(&self, who: &Principal, mut stations: Vec<Station>) -> Result<usize> {
-        if !who.role.can_manage_stations() {
-            return Err(EngineError::Forbidden(
-                "this token may not change stations".into(),
-            ));
-        }
+        who.require(Resource::Stations, Access::Write)?;
         let index = self.commune_index();
         let today = self.today();
         let all = RegionFilter::all();
@@ -592,7 +567,7 @@ impl Engine {
     }
 
     pub fn station(&self, who: &Principal, id: &str) -> Result<Station> {
-        Self::require_read(who)?;
+        who.require(Resource::Stations, Access::Read)?;
         self.store
             .station(id, &who.filter)?
             .ok_or_else(|| EngineError::NotFound(format!("no station {id:?} within your scope")))
@@ -610,7 +585,7 @@ impl Engine {
     }
 
     pub fn stations(&self, who: &Principal) -> Result<Vec<Station>> {
-        Self::require_read(who)?;
+        who.require(Resource::Stations, Access::Read)?;
         Ok(self.store.stations(&who.filter)?)
     }
 
@@ -631,11 +606,7 @@ impl Engine {
         inputs: Vec<std::result::Result<ObservationInput, Rejection>>,
         atomic: bool,
     ) -> Result<IngestReport> {
-        if !who.role.can_ingest() {
-            return Err(EngineError::Forbidden(
-                "this token may not send observations".into(),
-            ));
-        }
+        who.require(Resource::Observations, Access::Write)?;
         let (valid, rejected) =
             check_records(inputs, &self.station_cache(), who, self.clock.as_ref());
         let mut report = IngestReport {
@@ -720,7 +691,7 @@ impl Engine {
 
     /// The newest value of each series, within the caller's scope and optionally one region.
     pub fn latest(&self, who: &Principal, region: Option<&str>) -> Result<Vec<LatestValue>> {
-        Self::require_read(who)?;
+        who.require(Resource::Observations, Access::Read)?;
         let filter = self.narrowed(who, region)?;
         Ok(self.store.latest(&filter)?)
     }
@@ -791,7 +762,7 @@ impl Engine {
         to_ms: i64,
         limit: usize,
     ) -> Result<Vec<Detection>> {
-        Self::require_read(who)?;
+        who.require(Resource::Detections, Access::Read)?;
         let filter = self.narrowed(who, region)?;
         Ok(self
             .store
@@ -809,7 +780,7 @@ impl Engine {
         after: i64,
         limit: usize,
     ) -> Result<DetectionPage> {
-        Self::require_read(who)?;
+        who.require(Resource::Detections, Access::Read)?;
         if !(1..=DETECTION_PAGE_MAX).contains(&limit) {
             return Err(EngineError::Invalid(format!(
                 "limit: {limit} is outside 1..={DETECTION_PAGE_MAX}"
@@ -827,7 +798,7 @@ impl Engine {
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or
     /// more, the highest level, and the communes at each level.
     pub fn situation(&self, who: &Principal, region: Option<&str>) -> Result<Situation> {
-        Self::require_read(who)?;
+        who.require(Resource::Detections, Access::Read)?;
         let code = region.unwrap_or(&who.scope.region).to_string();
         let root = self.filter_root(&code)?;
         let filter = RegionFilter {
@@ -901,22 +872,68 @@ impl Engine {
         self.events.subscribe()
     }
 
-    /// Every recipient with its endpoints.
+    /// The recipients of the provinces `who` sees, with their endpoints (whose secrets the
+    /// server never shows).
     pub fn recipients(&self, who: &Principal) -> Result<Vec<RecipientEntry>> {
-        Self::require_read(who)?;
-        Ok(self.dispatch.entries().to_vec())
+        who.require(Resource::Recipients, Access::Read)?;
+        let entries = self.dispatch.entries();
+        Ok(entries
+            .iter()
+            .filter(|e| {
+                let province = self.province_of_code(&e.recipient.region);
+                who.sees(&Place::region(province.as_deref().unwrap_or("")))
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// The province a region code lies in: itself for a province, its province for a commune,
+    /// `None` for the nation (or a code the registry does not know).
+    pub(crate) fn province_of_code(&self, code: &str) -> Option<String> {
+        if code == NATION_CODE || code.is_empty() {
+            return None;
+        }
+        let region = self
+            .store
+            .region(code, self.today(), &RegionFilter::all())
+            .ok()
+            .flatten()?;
+        match region.kind {
+            RegionKind::Province => Some(region.code),
+            _ => region.parent,
+        }
     }
 
     /// Creates or replaces recipients (an administrator, or a national operator).
     pub fn set_recipients(&self, who: &Principal, entries: &[RecipientEntry]) -> Result<()> {
-        Self::require_national_operator(who, "recipients are managed")?;
+        who.require(Resource::Recipients, Access::Write)?;
         self.dispatch.set_recipients(entries)
     }
 
-    /// Every silence, expired ones too.
+    /// The silences that concern the provinces `who` sees (by their region or recipient), and
+    /// those of the whole node, expired ones too.
     pub fn silences(&self, who: &Principal) -> Result<Vec<tocsin_store::SilenceRecord>> {
-        Self::require_read(who)?;
-        self.dispatch.silences()
+        who.require(Resource::Silences, Access::Read)?;
+        let entries = self.dispatch.entries();
+        let concerned = |s: &tocsin_store::SilenceRecord| {
+            let matchers: tocsin_core::dispatch::route::Matchers =
+                serde_json::from_str(&s.matchers).unwrap_or_default();
+            let region = matchers.region.or_else(|| {
+                let recipient = s.recipient.as_deref()?;
+                let entry = entries.iter().find(|e| e.recipient.id == recipient)?;
+                Some(entry.recipient.region.clone())
+            });
+            match region.and_then(|code| self.province_of_code(&code)) {
+                Some(province) => who.sees(&Place::region(&province)),
+                None => true,
+            }
+        };
+        Ok(self
+            .dispatch
+            .silences()?
+            .into_iter()
+            .filter(concerned)
+            .collect())
     }
 
     /// Adds a silence, authored by the caller; its id.
@@ -925,7 +942,7 @@ impl Engine {
         who: &Principal,
         mut silence: tocsin_core::dispatch::Silence,
     ) -> Result<u64> {
-        Self::require_national_operator(who, "silences are set")?;
+        who.require(Resource::Silences, Access::Write)?;
         if silence.ends_ms <= silence.starts_ms {
             return Err(EngineError::Invalid(
                 "ends: a silence must end after it starts".into(),
@@ -937,30 +954,53 @@ impl Engine {
 
     /// Ends a silence now.
     pub fn expire_silence(&self, who: &Principal, id: u64) -> Result<bool> {
-        Self::require_national_operator(who, "silences are ended")?;
+        who.require(Resource::Silences, Access::Write)?;
         self.dispatch
             .expire_silence(id, &format!("token {}", who.token_id))
     }
 
-    /// The notification record of the provinces `who` sees: who was told what, when, each
-    /// attempt, and who acknowledged.
+    /// The notification record of the provinces and domains `who` sees: who was told what,
+    /// when, each attempt, and who acknowledged.
     pub fn notifications(
         &self,
         who: &Principal,
         warning: Option<u64>,
         limit: usize,
     ) -> Result<Vec<tocsin_store::NotificationRecord>> {
-        Self::require_read(who)?;
+        who.require(Resource::Notifications, Access::Read)?;
         Ok(self.store.notifications(&who.filter, warning, limit)?)
     }
 
-    /// Acknowledges a notification as the caller.
+    /// Acknowledges a notification as the caller: an operator or administrator whose scope
+    /// covers the notification's province and hazard (acknowledging stops its escalation).
     pub fn acknowledge(&self, who: &Principal, notification: u64) -> Result<(u64, u32)> {
-        Self::require_read(who)?;
+        who.require(Resource::Notifications, Access::Write)?;
+        let what = format!("notification {notification}");
+        let found = self.store.notification(notification)?;
+        let Some(found) = found else {
+            return Err(EngineError::NotFound(format!("no {what}")));
+        };
+        let hazard = self.warning_hazard(found.warning)?;
+        who.require_in(
+            Resource::Notifications,
+            Access::Write,
+            &what,
+            &Place::hazard(&found.province, &hazard),
+        )?;
         self.dispatch.acknowledge(
             &tocsin_store::AckKey::Id(notification),
             &format!("token {}", who.token_id),
         )
+    }
+
+    /// The hazard of a stored warning.
+    fn warning_hazard(&self, warning: u64) -> Result<String> {
+        let versions = self.store.warning_versions(warning)?;
+        versions
+            .into_iter()
+            .next()
+            .map(|v| v.hazard)
+            .ok_or_else(|| EngineError::NotFound(format!("no warning {warning}")))
     }
 
     /// Acknowledges the notification whose link was opened.
@@ -969,16 +1009,6 @@ impl Engine {
             &tocsin_store::AckKey::Token(token.to_string()),
             "link in the message",
         )
-    }
-
-    fn require_national_operator(who: &Principal, what: &str) -> Result<()> {
-        if who.role.can_release_warnings() && who.filter.root == FilterRoot::Nation {
-            Ok(())
-        } else {
-            Err(EngineError::Forbidden(format!(
-                "{what} by a national operator or administrator"
-            )))
-        }
     }
 
     /// Hands a released version to dissemination.
@@ -1010,20 +1040,33 @@ impl Engine {
         states: &[VersionState],
         limit: usize,
     ) -> Result<Vec<VersionRecord>> {
-        Self::require_read(who)?;
+        who.require(Resource::Warnings, Access::Read)?;
         Ok(self.store.versions_in(&who.filter, states, limit)?)
     }
 
     /// Every version of one warning, oldest first.
     pub fn warning_history(&self, who: &Principal, warning: u64) -> Result<Vec<VersionRecord>> {
-        Self::require_read(who)?;
         let versions = self.store.warning_versions(warning)?;
-        match versions.first() {
-            Some(first) if who.filter.root.shows_province(&first.province) => Ok(versions),
-            _ => Err(EngineError::NotFound(format!(
-                "no warning {warning} within your scope"
-            ))),
-        }
+        self.require_warning(who, Access::Read, warning, versions.first())?;
+        Ok(versions)
+    }
+
+    /// The warnings rule for one warning (`first` its first version): its province and hazard
+    /// in the caller's scope.
+    fn require_warning(
+        &self,
+        who: &Principal,
+        access: Access,
+        warning: u64,
+        first: Option<&VersionRecord>,
+    ) -> Result<()> {
+        who.require(Resource::Warnings, access)?;
+        let what = format!("warning {warning}");
+        let Some(first) = first else {
+            return Err(EngineError::NotFound(format!("no {what}")));
+        };
+        let place = Place::hazard(&first.province, &first.hazard);
+        who.require_in(Resource::Warnings, access, &what, &place)
     }
 
     /// Releases a draft for the public, recording who approved it.
@@ -1075,7 +1118,7 @@ impl Engine {
 
     /// Marks a hazard's levels up to `max_level` for release without approval (0 clears it).
     pub fn set_auto_release(&self, who: &Principal, hazard: &str, max_level: u8) -> Result<()> {
-        Self::require_national_operator(who, "automatic release is set")?;
+        who.require(Resource::AutoRelease, Access::Write)?;
         if max_level > 5 {
             return Err(EngineError::Invalid(format!(
                 "max_level {max_level}: QĐ 18 levels are 1 to 5 (0 clears)"
@@ -1093,7 +1136,7 @@ impl Engine {
 
     /// The hazards released without approval, with their highest level.
     pub fn auto_release(&self, who: &Principal) -> Result<Vec<(String, u8)>> {
-        Self::require_read(who)?;
+        who.require(Resource::AutoRelease, Access::Read)?;
         Ok(self.store.auto_release()?)
     }
 
@@ -1150,20 +1193,8 @@ impl Engine {
     }
 
     fn require_warning_officer(&self, who: &Principal, warning: u64) -> Result<()> {
-        if !who.role.can_release_warnings() {
-            return Err(EngineError::Forbidden(
-                "releasing and cancelling warnings needs an operator or administrator".into(),
-            ));
-        }
         let versions = self.store.warning_versions(warning)?;
-        match versions.first() {
-            Some(first) if covers_province(who, &first.province) => Ok(()),
-            Some(first) => Err(EngineError::Forbidden(format!(
-                "warning {warning} is for province {}, outside your scope",
-                first.province
-            ))),
-            None => Err(EngineError::NotFound(format!("no warning {warning}"))),
-        }
+        self.require_warning(who, Access::Write, warning, versions.first())
     }
 
     /// Raises a data-gap detection for every station silent for longer than

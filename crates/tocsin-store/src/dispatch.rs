@@ -352,10 +352,15 @@ pub(crate) fn notifications(
     limit: usize,
 ) -> Result<Vec<NotificationRecord>> {
     let province = filter.root.province();
-    let sql = "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
-               FROM notifications WHERE (?1 IS NULL OR province = ?1) AND (?2 IS NULL OR warning = ?2) \
-               ORDER BY created_ms DESC, id DESC LIMIT ?3";
-    let mut stmt = conn.prepare(sql)?;
+    let hazard = filter.hazard_condition(
+        "(SELECT v.hazard FROM warning_versions v WHERE v.warning = notifications.warning LIMIT 1)",
+    );
+    let sql = format!(
+        "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
+         FROM notifications WHERE (?1 IS NULL OR province = ?1) AND (?2 IS NULL OR warning = ?2) AND {hazard} \
+         ORDER BY created_ms DESC, id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(
         params![province, warning.map(|w| w as i64), limit as i64],
         notification_from_row,
@@ -365,6 +370,19 @@ pub(crate) fn notifications(
         n.deliveries = deliveries_of(conn, n.id)?;
     }
     Ok(found)
+}
+
+pub(crate) fn notification(conn: &Connection, id: u64) -> Result<Option<NotificationRecord>> {
+    let sql = "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
+               FROM notifications WHERE id = ?1";
+    let Some(mut found) = conn
+        .query_row(sql, [id as i64], notification_from_row)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    found.deliveries = deliveries_of(conn, id)?;
+    Ok(Some(found))
 }
 
 fn notification_from_row(r: &Row) -> rusqlite::Result<NotificationRecord> {

@@ -85,6 +85,31 @@ impl FilterRoot {
 }
 
 impl RegionFilter {
+    /// A SQL condition limiting rows whose hazard is in `column` to the filter's domains
+    /// (`1` when the filter has none): the hazards of those domains, and for `other` every
+    /// hazard no other domain claims.
+    pub(crate) fn hazard_condition(&self, column: &str) -> String {
+        if self.domains.is_empty() {
+            return "1".into();
+        }
+        let list = |hazards: Vec<&str>| {
+            let quoted: Vec<String> = hazards.iter().map(|h| format!("'{h}'")).collect();
+            quoted.join(",")
+        };
+        let allowed = list(tocsin_core::hazard::hazards_of(&self.domains));
+        if !self.domains.contains(&Domain::Other) {
+            return format!("{column} IN ({allowed})");
+        }
+        let others: Vec<Domain> = tocsin_core::station::DOMAINS
+            .into_iter()
+            .filter(|d| !self.domains.contains(d))
+            .collect();
+        format!(
+            "{column} NOT IN ({})",
+            list(tocsin_core::hazard::hazards_of(&others))
+        )
+    }
+
     /// Everything.
     pub fn all() -> RegionFilter {
         RegionFilter {
@@ -556,6 +581,8 @@ pub trait Store: Send + Sync {
         warning: Option<u64>,
         limit: usize,
     ) -> Result<Vec<NotificationRecord>>;
+    /// One notification by id, with its deliveries.
+    fn notification(&self, id: u64) -> Result<Option<NotificationRecord>>;
 
     // --- tokens ---
     fn insert_token(&self, token: &TokenRecord) -> Result<()>;

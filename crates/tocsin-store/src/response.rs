@@ -746,7 +746,8 @@ pub(crate) fn incidents(
     limit: usize,
 ) -> Result<Vec<IncidentRecord>> {
     let sql = format!(
-        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE ?1 IS NULL OR province = ?1 ORDER BY id DESC LIMIT ?2"
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE (?1 IS NULL OR province = ?1) AND {} ORDER BY id DESC LIMIT ?2",
+        filter.hazard_condition("hazard")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(

@@ -1000,6 +1000,10 @@ impl Store for SqliteStore {
         self.read(|conn| crate::dispatch::notifications(conn, filter, warning, limit))
     }
 
+    fn notification(&self, id: u64) -> Result<Option<NotificationRecord>> {
+        self.read(|conn| crate::dispatch::notification(conn, id))
+    }
+
     fn insert_token(&self, token: &TokenRecord) -> Result<()> {
         self.write(|tx, _| {
             let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();

@@ -123,9 +123,10 @@ pub(crate) fn versions_in(
     let province = filter.root.province();
     let states: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) \
+        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) AND {} \
          ORDER BY coalesce(sent_ms, made_ms) DESC, warning DESC, number DESC LIMIT ?2",
-        states.join(",")
+        states.join(","),
+        filter.hazard_condition("hazard")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params![province, limit as i64], version_from_row)?;

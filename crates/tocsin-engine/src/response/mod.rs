@@ -18,7 +18,7 @@ use neighbours::Neighbours;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
-use tocsin_core::access::Role;
+use tocsin_core::access::{Access, Resource};
 use tocsin_core::clock::timestamp_text;
 use tocsin_core::region::{Region, RegionKind};
 use tocsin_core::response::Tier;
@@ -252,7 +252,7 @@ impl Engine {
 
     /// Opens an incident from a report; at a given level the hazard's commune scenarios fire.
     pub fn open_incident(&self, who: &Principal, report: &Report) -> Result<IncidentOutcome> {
-        require_responder(who)?;
+        who.require(Resource::Incidents, Access::Write)?;
         self.check_hazard("report", &report.hazard)?;
         if report.text.trim().is_empty() || report.reporter.trim().is_empty() {
             return Err(EngineError::Invalid(
@@ -266,11 +266,12 @@ impl Engine {
         }
         let commune = self.locate(who, report.lat, report.lon)?;
         let province = commune.parent.clone().unwrap_or_default();
-        if !who.filter.root.shows_province(&province) {
-            return Err(EngineError::Forbidden(format!(
-                "the report is in province {province}, outside your scope"
-            )));
-        }
+        who.require_in(
+            Resource::Incidents,
+            Access::Write,
+            &format!("a {} report in province {province}", report.hazard),
+            &crate::access::Place::hazard(&province, &report.hazard),
+        )?;
         let now = self.clock().now().as_millisecond();
         let level = report.level.unwrap_or(0);
         let playbooks = self.playbooks();
@@ -303,21 +304,38 @@ impl Engine {
         self.book(update, &commune)
     }
 
-    /// Incidents of the provinces `who` sees, newest first.
+    /// Incidents of the provinces and domains `who` sees, newest first; the reporter's contact
+    /// is masked for those who do not act on incidents.
     pub fn incidents(&self, who: &Principal, limit: usize) -> Result<Vec<IncidentRecord>> {
-        Engine::require_read(who)?;
-        Ok(self.store().incidents(&who.filter, limit)?)
+        who.require(Resource::Incidents, Access::Read)?;
+        let mut found = self.store().incidents(&who.filter, limit)?;
+        for incident in &mut found {
+            personal::mask_report_for(who, incident);
+        }
+        Ok(found)
     }
 
     /// One incident with its roles, tasks, requests, assignments and timeline.
     pub fn incident(&self, who: &Principal, id: u64) -> Result<IncidentDetail> {
-        Engine::require_read(who)?;
-        match self.store().incident(id)? {
-            Some(found) if who.filter.root.shows_province(&found.incident.province) => Ok(found),
-            _ => Err(EngineError::NotFound(format!(
-                "no incident {id} within your scope"
-            ))),
-        }
+        self.incident_for(who, Access::Read, id)
+    }
+
+    /// One incident after the incidents rule for `access`: its province and hazard in scope.
+    fn incident_for(&self, who: &Principal, access: Access, id: u64) -> Result<IncidentDetail> {
+        who.require(Resource::Incidents, access)?;
+        let what = format!("incident {id}");
+        let Some(mut found) = self.store().incident(id)? else {
+            return Err(EngineError::NotFound(format!("no {what}")));
+        };
+        let i = &found.incident;
+        who.require_in(
+            Resource::Incidents,
+            access,
+            &what,
+            &crate::access::Place::hazard(&i.province, &i.hazard),
+        )?;
+        personal::mask_report_for(who, &mut found.incident);
+        Ok(found)
     }
 
     /// Asks for more resources for an incident; they are planned and booked at once.
@@ -494,8 +512,7 @@ impl Engine {
     }
 
     fn incident_to_change(&self, who: &Principal, id: u64) -> Result<IncidentDetail> {
-        require_responder(who)?;
-        let detail = self.incident(who, id)?;
+        let detail = self.incident_for(who, Access::Write, id)?;
         if detail.incident.status != "open" {
             return Err(EngineError::Conflict(format!("incident {id} is closed")));
         }
@@ -511,18 +528,9 @@ impl Engine {
     }
 }
 
+mod personal;
 mod sitrep;
 
-/// Responders change incidents: operators and administrators.
-fn require_responder(who: &Principal) -> Result<()> {
-    if who.role >= Role::Operator {
-        Ok(())
-    } else {
-        Err(EngineError::Forbidden(
-            "incidents are run by operators and administrators".into(),
-        ))
-    }
-}
 
 /// The tasks of the scenarios, due from `now`; a commune's are named `task@commune` (and so are
 /// their dependencies), with the commune's name in their titles.

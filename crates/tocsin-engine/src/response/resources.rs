@@ -6,7 +6,8 @@
 //! CSV columns: `id,name,category,kind,unit,quantity,status,owner,commune,province,tier,lat,lon,readiness_minutes,skills`
 //! (`skills` separated by `;`; `commune` may be empty for a provincial or national depot).
 
-use crate::access::Principal;
+use crate::access::{Place, Principal};
+use tocsin_core::access::{Access, Resource};
 use crate::engine::{Engine, EngineError, RecordError, Result};
 use tocsin_core::response::{Category, Tier};
 use tocsin_store::ResourceRecord;
@@ -154,18 +155,14 @@ fn check(r: &ResourceRecord) -> std::result::Result<(), (&'static str, String)> 
 impl Engine {
     /// The resources of the provinces `who` sees, with the national reserves.
     pub fn resources(&self, who: &Principal) -> Result<Vec<ResourceRecord>> {
-        Engine::require_read(who)?;
+        who.require(Resource::Resources, Access::Read)?;
         Ok(self.store().resources(&who.filter)?)
     }
 
     /// Creates or replaces resources (all or nothing): operators and administrators, within their
     /// provinces; national reserves by national ones only.
     pub fn set_resources(&self, who: &Principal, resources: &[ResourceRecord]) -> Result<usize> {
-        if who.role < tocsin_core::access::Role::Operator {
-            return Err(EngineError::Forbidden(
-                "resources are managed by operators and administrators".into(),
-            ));
-        }
+        who.require(Resource::Resources, Access::Write)?;
         let today = self.today();
         let all = tocsin_store::RegionFilter::all();
         let repeated = crate::batch::repeated_ids(resources.iter().map(|r| r.id.as_str()));
@@ -182,15 +179,16 @@ impl Engine {
                 EngineError::record(format!("resource {:?}", r.id), field, reason)
             };
             check(r).map_err(|(field, reason)| problem(field, reason))?;
-            let national = r.tier == Tier::National;
-            if !who.filter.root.shows_province(&r.province)
-                || (national && who.filter.root.province().is_some())
-            {
-                return Err(EngineError::Forbidden(format!(
-                    "resource {:?}: province {} is outside your scope",
-                    r.id, r.province
-                )));
-            }
+            let place = match r.tier {
+                Tier::National => Place::region(""),
+                _ => Place::region(&r.province),
+            };
+            who.require_in(
+                Resource::Resources,
+                Access::Write,
+                &format!("resource {:?} of {} {}", r.id, r.tier.as_str(), r.province),
+                &place,
+            )?;
             let province = self.store().region(&r.province, today, &all)?;
             if province.is_none_or(|p| p.kind != tocsin_core::region::RegionKind::Province) {
                 return Err(problem(
