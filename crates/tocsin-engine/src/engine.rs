@@ -130,7 +130,13 @@ impl Engine {
         let dispatch = options.dispatch.clone();
         let playbooks = options.playbooks.clone();
         let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
-        let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
+        let desk = WarningDesk::open(
+            store.clone(),
+            clock.clone(),
+            warnings,
+            catalog.clone(),
+            options.registry_date,
+        )?;
         let warnings = Arc::new(desk);
         let dispatch = DispatchDesk::open(store.clone(), clock.clone(), dispatch)?;
         let events = Events::default();
@@ -392,6 +398,14 @@ impl Engine {
         self.store.region(code, at, &who.filter)?.ok_or_else(|| {
             EngineError::NotFound(format!("no region {code} on {at} within your scope"))
         })
+    }
+
+    /// The names of `code` and its province as of the registry date (today, or the drill's
+    /// fixed date): what every text the system writes calls the place.
+    pub fn place_name(&self, code: &str) -> Result<crate::registry::names::PlaceName> {
+        let name =
+            crate::registry::names::place_name_or_code(self.store.as_ref(), code, self.today())?;
+        Ok(name)
     }
 
     /// The parent chain of `region`, nearest first.
