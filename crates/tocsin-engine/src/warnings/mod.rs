@@ -518,6 +518,13 @@ fn version_record(draft: &Draft) -> VersionRecord {
     }
 }
 
+/// The rule that made a version: the rule of its lead area (for an all-clear or cancel, which
+/// has no areas, `None`).
+pub fn lead_rule(version: &VersionRecord) -> Option<String> {
+    let draft: Draft = serde_json::from_str(&version.draft).ok()?;
+    lead_area(&draft.areas).map(|a| a.rule.clone())
+}
+
 /// The lead area of a set: highest level, then earliest.
 fn lead_area(areas: &std::collections::BTreeMap<String, AreaState>) -> Option<&AreaState> {
     areas

@@ -300,12 +300,15 @@ fn faults_delay_but_lose_nothing() {
 }
 
 /// Every alert the Yagi drill publishes: its CAP alert as read back.
-fn yagi_alerts() -> (
-    Vec<tocsin_cap::Alert>,
-    std::sync::Arc<dyn tocsin_store::Store>,
-) {
+struct YagiRun {
+    report: DrillReport,
+    alerts: Vec<tocsin_cap::Alert>,
+    store: std::sync::Arc<dyn tocsin_store::Store>,
+}
+
+fn yagi_alerts() -> YagiRun {
     let dir = tempfile::tempdir().unwrap();
-    run_in(&shipped("yagi-2024.toml"), Vec::new(), dir.path());
+    let report = run_in(&shipped("yagi-2024.toml"), Vec::new(), dir.path());
     let store: std::sync::Arc<dyn tocsin_store::Store> = std::sync::Arc::new(
         tocsin_store::SqliteStore::open(
             &dir.path().join("tocsin.db"),
@@ -327,7 +330,11 @@ fn yagi_alerts() -> (
             tocsin_cap::read(xml.as_bytes()).unwrap().alert
         })
         .collect();
-    (alerts, store)
+    YagiRun {
+        report,
+        alerts,
+        store,
+    }
 }
 
 /// A word that looks like an internal station id (`YAGI-BLV-WIND`): ASCII capitals and digits
@@ -352,8 +359,20 @@ fn foreign_decimal(text: &str, mark: char) -> bool {
 
 #[test]
 fn the_yagi_drills_public_texts_name_todays_units_in_their_language() {
-    let (alerts, store) = yagi_alerts();
+    let YagiRun {
+        report,
+        alerts,
+        store,
+    } = yagi_alerts();
     assert!(!alerts.is_empty());
+    // Incidents are named by the rule that raised their warning and today's units.
+    let titles: Vec<&str> = report.incidents.iter().map(|i| i.title.as_str()).collect();
+    assert!(titles.iter().all(|t| !t.contains("Nam Bộ")), "{titles:#?}");
+    assert!(titles.iter().all(|t| !t.contains("Yên Bái")), "{titles:#?}");
+    assert!(
+        titles.contains(&"Bão trên biển — thành phố Hải Phòng"),
+        "{titles:#?}"
+    );
     let on: jiff::civil::Date = tocsin_engine::drill::REGISTRY_DATE.parse().unwrap();
     let mut seen = std::collections::BTreeMap::new();
     for alert in &alerts {
@@ -409,4 +428,27 @@ fn the_yagi_drills_public_texts_name_todays_units_in_their_language() {
             "{seen:#?}"
         );
     }
+}
+
+/// The open-sea station at Bạch Long Vĩ is judged by the sea rule only (at most level 4 in the
+/// open sea), never by a land rule.
+#[test]
+fn the_yagi_sea_stations_are_judged_by_the_sea_rule_only() {
+    let run = yagi_alerts();
+    let detections = run
+        .store
+        .detections(&tocsin_store::RegionFilter::all(), 0, i64::MAX, 100_000)
+        .unwrap();
+    let at_sea: Vec<_> = detections
+        .iter()
+        .filter(|d| d.station == "YAGI-BLV-WIND" || d.station == "YAGI-COTO-WIND")
+        .collect();
+    assert!(at_sea.iter().any(|d| d.rule == "storm_sea"), "{at_sea:#?}");
+    assert!(at_sea.iter().all(|d| d.rule == "storm_sea"), "{at_sea:#?}");
+    let open_sea_max = at_sea
+        .iter()
+        .filter(|d| d.station == "YAGI-BLV-WIND")
+        .map(|d| d.to_level)
+        .max();
+    assert_eq!(open_sea_max, Some(4));
 }
