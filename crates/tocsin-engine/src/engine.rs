@@ -776,6 +776,13 @@ impl Engine {
 
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or
     /// more, the highest level, and the communes at each level.
+    /// A hazard's Vietnamese and English names from the catalogue (its code when undeclared).
+    pub fn hazard_names(&self, hazard: &str) -> (String, String) {
+        let catalog = self.catalog();
+        let (vi, en) = catalog.hazard_names(hazard).unwrap_or((hazard, hazard));
+        (vi.to_string(), en.to_string())
+    }
+
     pub fn situation(&self, who: &Principal, region: Option<&str>) -> Result<Situation> {
         Self::require_read(who)?;
         let code = region.unwrap_or(&who.scope.region).to_string();
