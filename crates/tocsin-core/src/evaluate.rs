@@ -69,6 +69,7 @@ pub struct CompiledRule {
     pub domains: Vec<String>,
     pub regions: Vec<String>,
     pub zones: Vec<String>,
+    pub surface: crate::catalog::Surface,
     pub hysteresis: f64,
     pub min_hold_s: i64,
     pub lives_at_risk: bool,
@@ -91,6 +92,8 @@ pub struct CompiledCatalog {
     pub outbreaks: Vec<crate::catalog::outbreak::CompiledOutbreak>,
     /// Zones of pre-2025 provinces that rules may be limited to.
     pub zones: Vec<crate::catalog::ZoneDef>,
+    /// The hazards the rules judge, with their names.
+    pub hazards: Vec<crate::catalog::HazardDef>,
     /// The canonical unit of each metric.
     pub units: BTreeMap<String, String>,
     /// Whether some rule reads the indicator, directly or through derived ones; the others are
@@ -151,6 +154,7 @@ impl CompiledCatalog {
             tables,
             outbreaks: Vec::new(),
             zones: Vec::new(),
+            hazards: Vec::new(),
             units: BTreeMap::new(),
             live,
         }
@@ -170,6 +174,22 @@ impl CompiledCatalog {
 
     pub fn rule_index(&self, id: &str) -> Option<usize> {
         self.rules.iter().position(|r| r.id == id)
+    }
+
+    /// The Vietnamese and English names of a rule or outbreak rule.
+    pub fn rule_names(&self, id: &str) -> Option<(&str, &str)> {
+        let rule = self.rules.iter().find(|r| r.id == id);
+        let named = rule.map(|r| (r.name_vi.as_str(), r.name_en.as_str()));
+        named.or_else(|| {
+            let o = self.outbreaks.iter().find(|o| o.id == id)?;
+            Some((o.name_vi.as_str(), o.name_en.as_str()))
+        })
+    }
+
+    /// The Vietnamese and English names of a hazard.
+    pub fn hazard_names(&self, id: &str) -> Option<(&str, &str)> {
+        let hazard = self.hazards.iter().find(|h| h.id == id)?;
+        Some((hazard.name_vi.as_str(), hazard.name_en.as_str()))
     }
 
     pub fn indicator_index(&self, id: &str) -> Option<usize> {
@@ -801,14 +821,16 @@ fn forecast_rule(
     }
 }
 
-/// A rule's state at a station: `None` where the rule's domains exclude the station or none of
-/// its bands can hold there (e.g. a flood rule at a station without alarm levels).
+/// A rule's state at a station: `None` where the rule's domains, surface (land or sea), regions
+/// or zones exclude the station, or none of its bands can hold there (e.g. a flood rule at a
+/// station without alarm levels).
 fn rule_state_at(rule: &CompiledRule, context: &StationContext) -> Option<RuleState> {
     let within = |allowed: &[String], held: &[String]| {
         allowed.is_empty() || allowed.iter().any(|a| held.contains(a))
     };
     let applies = (rule.domains.is_empty()
         || rule.domains.iter().any(|d| d == context.domain.as_str()))
+        && rule.surface.holds(&context.attributes)
         && within(&rule.regions, &context.regions)
         && within(&rule.zones, &context.zones);
     let bands: Vec<ResolvedBand> = rule

@@ -29,6 +29,18 @@ unit = "mm"
 [[metric]]
 name = "water_level"
 unit = "m"
+[[hazard]]
+id = "heavy_rain"
+name_vi = "Mưa lớn"
+name_en = "Heavy rain"
+[[hazard]]
+id = "river_flood"
+name_vi = "Lũ trên sông"
+name_en = "River flood"
+[[hazard]]
+id = "flash_flood"
+name_vi = "Lũ quét"
+name_en = "Flash flood"
 "#;
 
 #[test]
@@ -108,7 +120,8 @@ level = [ { level = 6, min = 1, max = 0 } ]
          test.toml: rule r: cap.category: \"Weather\" is not a CAP category (Geo, Met, Safety, Security, Rescue, Fire, Health, Env, Transport, Infra, CBRNE, Other)\n\
          test.toml: rule r: cap.headline_vi: unknown placeholder {lvl} (known: place, level, value, unit, station, time)\n\
          test.toml: rule r: level[0]: level 6 is not 1 to 5\n\
-         test.toml: rule r: level[0]: min 1 is not below max 0"
+         test.toml: rule r: level[0]: min 1 is not below max 0\n\
+         test.toml: rule r: hazard: hazard \"x\" is not declared (add a [[hazard]] with its names)"
     );
 }
 
@@ -323,6 +336,10 @@ aggregate = "last"
 id = "category_now"
 inputs = ["level_now"]
 transform = "category"
+[[hazard]]
+id = "test"
+name_vi = "Thử"
+name_en = "Test"
 [[rule]]
 id = "categories"
 hazard = "test"
@@ -384,4 +401,96 @@ cap = { category = "Health", event_vi = "x", event_en = "x", headline_vi = "x", 
             .starts_with("outbreak.toml: outbreak dengue: method: glrnb judges a whole range"),
         "{problems:?}"
     );
+}
+
+/// Two rules of one name (in either language, ignoring case and tone marks) are a catalogue
+/// problem naming both; a hazard judged at sea makes every rule of it say land or sea; a band on
+/// `marine_zone` belongs to a sea rule.
+#[test]
+fn names_are_unique_and_land_and_sea_are_explicit() {
+    let rule = |id: &str, name_vi: &str, name_en: &str, extra: &str| {
+        format!(
+            r#"
+[[rule]]
+id = "{id}"
+hazard = "river_flood"
+name_vi = "{name_vi}"
+name_en = "{name_en}"
+indicator = "level_now"
+source = "test"
+status = "verified"
+{extra}
+cap = {{ category = "Met", event_vi = "x", event_en = "x", headline_vi = "x", headline_en = "x", instruction_vi = "x", instruction_en = "x" }}
+level = [ {{ level = 1, min = 1 }} ]
+"#
+        )
+    };
+    let indicator =
+        "[[indicator]]\nid = \"level_now\"\nmetric = \"water_level\"\naggregate = \"last\"\n";
+    let catalogue = |rules: &[String]| format!("{METRICS}{indicator}{}", rules.concat());
+    assert_eq!(
+        problems(&catalogue(&[
+            rule("a", "Lũ trên sông", "River flood A", ""),
+            rule("b", "lu tren song", "River flood B", ""),
+            rule("c", "Lũ C", "river flood a", ""),
+        ])),
+        "test.toml: rule b: name_vi: \"lu tren song\" is also the name of rule a: names must be unique\n\
+         test.toml: rule c: name_en: \"river flood a\" is also the name of rule a: names must be unique"
+    );
+    assert_eq!(
+        problems(&catalogue(&[
+            rule("land", "Trên đất liền", "Over land", ""),
+            rule("sea", "Trên biển", "At sea", "surface = \"sea\""),
+        ])),
+        "test.toml: rule land: surface: hazard river_flood is judged at sea by rule sea: say whether this rule judges \"land\" or \"sea\""
+    );
+    assert_eq!(
+        problems(&catalogue(&[
+            rule("land", "Trên đất liền", "Over land", "surface = \"land\""),
+            rule("sea", "Trên biển", "At sea", "surface = \"sea\""),
+        ])),
+        "ok"
+    );
+    let marine = rule("m", "Biển", "Sea", "").replace(
+        "{ level = 1, min = 1 }",
+        "{ level = 1, min = 1, when = { marine_zone = [\"coastal\"] } }",
+    );
+    assert_eq!(
+        problems(&catalogue(&[marine])),
+        "test.toml: rule m: level[0].when: a band on marine_zone judges stations at sea: set surface = \"sea\""
+    );
+    let twice = format!(
+        "{}[[hazard]]\nid = \"storm\"\nname_vi = \"Mưa lớn\"\nname_en = \"Storm\"\n",
+        catalogue(&[rule("a", "A", "A", "")])
+    );
+    assert_eq!(
+        problems(&twice),
+        "test.toml: hazard storm: name_vi: \"Mưa lớn\" is also the name of hazard heavy_rain: names must be unique"
+    );
+}
+
+/// A land rule never judges a station at sea, and a sea rule never one on land.
+#[test]
+fn land_rules_judge_land_stations_and_sea_rules_sea_stations() {
+    use tocsin_core::catalog::Surface;
+    let at_sea: BTreeMap<String, AttributeValue> = [(
+        "marine_zone".to_string(),
+        AttributeValue::Text("open_sea".into()),
+    )]
+    .into();
+    let on_land = BTreeMap::new();
+    for (surface, attributes, holds) in [
+        (Surface::Land, &on_land, true),
+        (Surface::Land, &at_sea, false),
+        (Surface::Sea, &on_land, false),
+        (Surface::Sea, &at_sea, true),
+        (Surface::Any, &at_sea, true),
+        (Surface::Any, &on_land, true),
+    ] {
+        assert_eq!(
+            surface.holds(attributes),
+            holds,
+            "{surface:?} {attributes:?}"
+        );
+    }
 }

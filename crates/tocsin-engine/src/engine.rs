@@ -162,7 +162,13 @@ impl Engine {
         let dispatch = options.dispatch.clone();
         let playbooks = options.playbooks.clone();
         let detector = Arc::new(Mutex::new(Detector::new(catalog.clone())));
-        let desk = WarningDesk::open(store.clone(), clock.clone(), warnings, catalog.clone())?;
+        let desk = WarningDesk::open(
+            store.clone(),
+            clock.clone(),
+            warnings,
+            catalog.clone(),
+            options.registry_date,
+        )?;
         let warnings = Arc::new(desk);
         let dispatch = DispatchDesk::open(store.clone(), clock.clone(), dispatch)?;
         let events = Events::default();
@@ -396,6 +402,14 @@ impl Engine {
         self.store.region(code, at, &who.filter)?.ok_or_else(|| {
             EngineError::NotFound(format!("no region {code} on {at} within your scope"))
         })
+    }
+
+    /// The names of `code` and its province as of the registry date (today, or the drill's
+    /// fixed date): what every text the system writes calls the place.
+    pub fn place_name(&self, code: &str) -> Result<crate::registry::names::PlaceName> {
+        let name =
+            crate::registry::names::place_name_or_code(self.store.as_ref(), code, self.today())?;
+        Ok(name)
     }
 
     /// The parent chain of `region`, nearest first.
@@ -797,6 +811,13 @@ impl Engine {
 
     /// The situation in `region` (the caller's scope root by default): every rule at level 1 or
     /// more, the highest level, and the communes at each level.
+    /// A hazard's Vietnamese and English names from the catalogue (its code when undeclared).
+    pub fn hazard_names(&self, hazard: &str) -> (String, String) {
+        let catalog = self.catalog();
+        let (vi, en) = catalog.hazard_names(hazard).unwrap_or((hazard, hazard));
+        (vi.to_string(), en.to_string())
+    }
+
     pub fn situation(&self, who: &Principal, region: Option<&str>) -> Result<Situation> {
         who.require(Resource::Detections, Access::Read)?;
         let code = region.unwrap_or(&who.scope.region).to_string();

@@ -18,6 +18,46 @@ pub struct CommuneLevel {
     pub highest_rule_level: u8,
     /// The hazards active in the commune.
     pub hazards: BTreeSet<String>,
+    /// How much the concurrent hazards raised the level (0, 1 or 2).
+    pub raise: u8,
+    /// Whether a rule active in the commune marks lives as seriously threatened.
+    pub lives_at_risk: bool,
+}
+
+impl CommuneLevel {
+    /// Why the level is above its highest rule's, in Vietnamese and English (`None` when it is
+    /// not): the raise, the hazards that caused it, and the article that allows it. `name` gives
+    /// a hazard's Vietnamese and English names.
+    pub fn raise_reason(
+        &self,
+        name: impl Fn(&str) -> (String, String),
+    ) -> Option<(String, String)> {
+        if self.raise == 0 {
+            return None;
+        }
+        let (vi, en): (Vec<String>, Vec<String>) = self.hazards.iter().map(|h| name(h)).unzip();
+        let (lives_vi, lives_en) = match self.lives_at_risk {
+            true => (
+                "; tính mạng bị đe dọa nghiêm trọng",
+                "; lives seriously threatened",
+            ),
+            false => ("", ""),
+        };
+        Some((
+            format!(
+                "Cấp {} nâng thêm {} do nhiều thiên tai đồng thời ({}){lives_vi} — QĐ 18/2021/QĐ-TTg Điều 4",
+                self.highest_rule_level,
+                self.raise,
+                vi.join(", ")
+            ),
+            format!(
+                "Level {} raised by {} for concurrent hazards ({}){lives_en} — QĐ 18/2021/QĐ-TTg Art. 4",
+                self.highest_rule_level,
+                self.raise,
+                en.join(", ")
+            ),
+        ))
+    }
 }
 
 /// A region's roll-up of active levels.
@@ -67,6 +107,8 @@ impl Situation {
                 level: 0,
                 highest_rule_level: 0,
                 hazards: BTreeSet::new(),
+                raise: 0,
+                lives_at_risk: false,
             });
             entry.highest_rule_level = entry.highest_rule_level.max(d.to_level);
             entry.hazards.insert(d.hazard.clone());
@@ -85,6 +127,8 @@ impl Situation {
                 (true, true) => 2,
             };
             commune.level = (commune.highest_rule_level + raise_by).min(5);
+            commune.raise = commune.level - commune.highest_rule_level;
+            commune.lives_at_risk = lives.contains(code);
             communes_per_level[usize::from(commune.level.clamp(1, 5) - 1)] += 1;
             if let Some(p) = province_of.get(code) {
                 raise(&mut provinces, p, commune.level);
@@ -154,6 +198,33 @@ mod tests {
             ),
             expected
         );
+    }
+
+    #[test]
+    fn a_raised_level_says_why() {
+        let lives: HashSet<String> = ["river_flood".to_string()].into();
+        let s = Situation::of(
+            "15".into(),
+            vec![
+                active("river_flood", "river_flood", "04252", 3),
+                active("heavy_rain_24h", "heavy_rain", "04252", 2),
+                active("heavy_rain_24h", "heavy_rain", "04253", 2),
+            ],
+            &lives,
+        );
+        let name = |h: &str| (format!("{h} vi"), format!("{h} en"));
+        assert_eq!(
+            s.communes["04252"].raise_reason(name),
+            Some((
+                "Cấp 3 nâng thêm 2 do nhiều thiên tai đồng thời (heavy_rain vi, river_flood vi); \
+                 tính mạng bị đe dọa nghiêm trọng — QĐ 18/2021/QĐ-TTg Điều 4"
+                    .into(),
+                "Level 3 raised by 2 for concurrent hazards (heavy_rain en, river_flood en); \
+                 lives seriously threatened — QĐ 18/2021/QĐ-TTg Art. 4"
+                    .into()
+            ))
+        );
+        assert_eq!(s.communes["04253"].raise_reason(name), None);
     }
 
     #[test]

@@ -163,10 +163,11 @@
   }
 
   /** Paints a commune with its level; remembers when, for the latency measurement. */
-  function paint(code, level, hazards) {
+  function paint(code, level, hazards, reason) {
     const c = communes.get(code);
     if (!c) return;
     c.hazards = hazards || [];
+    c.reason = reason || null;
     if (c.level === level) return;
     c.level = level;
     c.path.setAttribute('class', `lvl-${level}` + (selected === code ? ' selected' : ''));
@@ -181,7 +182,7 @@
     }
     for (const [code, c] of communes) {
       const found = s.communes[code];
-      paint(code, found ? found.level : 0, found ? found.hazards : []);
+      paint(code, found ? found.level : 0, found ? found.hazards : [], found ? found.reason : null);
     }
     for (let level = 1; level <= 5; level++) {
       const count = document.getElementById(`count-${level}`);
@@ -257,6 +258,11 @@
     level.className = `badge lvl-${c.level}`;
     const hazards = c.hazards.map((h) => hazardNames[h] || h);
     document.getElementById('selected-hazards').textContent = hazards.length ? hazards.join(', ') : T.none;
+    // A level the concurrent-hazard raise made says why, in the page's language.
+    const reason = document.getElementById('selected-reason');
+    const english = document.documentElement.lang.startsWith('en');
+    reason.textContent = c.reason ? (english ? c.reason.en : c.reason.vi) : '';
+    reason.hidden = !c.reason;
     document.getElementById('selected-link').href = `/regions/${selected}`;
     const province = document.getElementById('selected-province');
     province.href = `/regions/${c.province}`;

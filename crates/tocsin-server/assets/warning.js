@@ -6,6 +6,8 @@
   const status = document.getElementById('action-status');
   document.querySelectorAll('button[data-post]').forEach((button) => {
     button.addEventListener('click', async () => {
+      // A button that changes what the public reads (cancelling a warning) asks first.
+      if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
       button.disabled = true;
       try {
         await tocsin.post(button.dataset.post);

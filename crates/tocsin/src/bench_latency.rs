@@ -67,6 +67,11 @@ metric = "bench_probe"
 aggregate = "last"
 description = "The latest probe value"
 
+[[hazard]]
+id = "bench_probe"
+name_vi = "Thử nghiệm đo thời gian"
+name_en = "Latency benchmark"
+
 [[rule]]
 id = "bench_probe"
 hazard = "bench_probe"

@@ -212,6 +212,7 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
         check_texts(&mut checker, &item, &def.cap, &[]);
         problems.extend(checker.problems);
     }
+    problems.extend(super::names::check(files, &rules, &outbreaks));
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -222,6 +223,10 @@ pub fn check(files: &[(String, CatalogFile)]) -> Result<CompiledCatalog, Vec<Cat
     catalog.zones = files
         .iter()
         .flat_map(|(_, f)| f.zone.iter().cloned())
+        .collect();
+    catalog.hazards = files
+        .iter()
+        .flat_map(|(_, f)| f.hazard.iter().cloned())
         .collect();
     catalog.units = files
         .iter()
@@ -531,6 +536,7 @@ fn compile_rule(
         });
     }
     check_band_order(checker, &item, levels);
+    check_surface(checker, &item, rule, levels);
     Some(CompiledRule {
         id: rule.id.clone(),
         hazard: rule.hazard.clone(),
@@ -542,6 +548,7 @@ fn compile_rule(
         domains: rule.domains.clone(),
         regions: rule.regions.clone(),
         zones: rule.zones.clone(),
+        surface: rule.surface,
         hysteresis: rule.hysteresis,
         min_hold_s,
         lives_at_risk: rule.lives_at_risk,
@@ -549,6 +556,19 @@ fn compile_rule(
         forecast,
         bands,
     })
+}
+
+/// A band that reads the station's marine zone judges a station at sea: its rule says so.
+fn check_surface(checker: &mut Checker, item: &str, rule: &RuleDef, levels: &[LevelBand]) {
+    for (i, band) in levels.iter().enumerate() {
+        if band.when.contains_key(super::MARINE_ZONE) && rule.surface != super::Surface::Sea {
+            checker.report(
+                item.to_string(),
+                &format!("level[{i}].when"),
+                "a band on marine_zone judges stations at sea: set surface = \"sea\"",
+            );
+        }
+    }
 }
 
 /// The warning texts and CAP fields of a rule and its bands.

@@ -7,6 +7,7 @@
 
 pub mod cap;
 mod check;
+mod names;
 pub mod outbreak;
 mod table;
 mod threshold;
@@ -33,6 +34,19 @@ pub struct CatalogFile {
     pub outbreak: Vec<outbreak::OutbreakDef>,
     #[serde(default)]
     pub zone: Vec<ZoneDef>,
+    #[serde(default)]
+    pub hazard: Vec<HazardDef>,
+}
+
+/// A hazard the catalogue's rules judge, with its names: what a warning, an incident or a
+/// filter names when it speaks of the hazard rather than of the rule that raised it (a storm
+/// over land and a storm at sea are both `storm`). Every rule's hazard is declared once.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HazardDef {
+    pub id: String,
+    pub name_vi: String,
+    pub name_en: String,
 }
 
 /// A named area made of pre-2025 provinces, as QĐ 18 names them (e.g. the flash-flood zones of
@@ -207,6 +221,11 @@ pub struct RuleDef {
     /// Zones (`[[zone]]` ids) the rule applies in; empty means everywhere.
     #[serde(default)]
     pub zones: Vec<String>,
+    /// Where the rule's stations stand: `land` (stations without a `marine_zone` attribute),
+    /// `sea` (stations with one), or `any` (the default). A hazard judged both on land and at
+    /// sea declares it on every rule, so that a land rule never judges a sea station.
+    #[serde(default)]
+    pub surface: Surface,
     /// How far below a band's `min` the value must fall before the level drops (same unit).
     #[serde(default)]
     pub hysteresis: f64,
@@ -229,6 +248,34 @@ pub struct RuleDef {
     /// Use the level bands of another rule (e.g. a forecast rule with the observed rule's table).
     #[serde(default)]
     pub levels_from: Option<String>,
+}
+
+/// Where a rule's stations stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surface {
+    #[default]
+    Any,
+    Land,
+    Sea,
+}
+
+/// The station attribute that places a station at sea (`coastal` or `open_sea`).
+pub const MARINE_ZONE: &str = "marine_zone";
+
+impl Surface {
+    /// Whether a station with these attributes stands where the rule looks.
+    pub fn holds(
+        self,
+        attributes: &std::collections::BTreeMap<String, crate::station::AttributeValue>,
+    ) -> bool {
+        let at_sea = attributes.contains_key(MARINE_ZONE);
+        match self {
+            Surface::Any => true,
+            Surface::Land => !at_sea,
+            Surface::Sea => at_sea,
+        }
+    }
 }
 
 /// How a rule forecasts its level.

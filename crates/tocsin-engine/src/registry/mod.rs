@@ -4,3 +4,4 @@
 pub mod changes;
 pub mod import;
 pub mod locate;
+pub mod names;

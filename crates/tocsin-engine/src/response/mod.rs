@@ -139,13 +139,12 @@ impl Engine {
             return Ok(Vec::new());
         }
         let province = self.current_region(&version.province)?;
+        let what = match crate::warnings::lead_rule(version) {
+            Some(rule) => self.rule_name(&rule),
+            None => self.hazard_name(&version.hazard),
+        };
         let incident = NewIncident {
-            title: format!(
-                "{} — {} {}",
-                self.hazard_name(&version.hazard),
-                province.division_type,
-                province.name
-            ),
+            title: format!("{what} — {}", self.titled_place(&version.province)?),
             hazard: version.hazard.clone(),
             area: version.province.clone(),
             province: version.province.clone(),
@@ -180,7 +179,7 @@ impl Engine {
                 existing: None,
                 draw_from: Vec::new(),
                 incident: incident.clone(),
-                tasks: tasks_of(&fired, now, Some(&commune)),
+                tasks: tasks_of(&fired, now, Some(&self.place_name(&commune.code)?)),
                 requests: requests_of(&fired, Some(&commune.code)),
             };
             outcomes.push(self.book(update, &commune)?);
@@ -242,12 +241,27 @@ impl Engine {
             .ok_or_else(|| EngineError::NotFound(format!("no current region {code}")))
     }
 
+    /// The Vietnamese name of a hazard (not of any one rule of it).
     fn hazard_name(&self, hazard: &str) -> String {
         self.catalog()
-            .rules
-            .iter()
-            .find(|r| r.hazard == hazard)
-            .map_or_else(|| hazard.to_string(), |r| r.name_vi.clone())
+            .hazard_names(hazard)
+            .map_or_else(|| hazard.to_string(), |(vi, _)| vi.to_string())
+    }
+
+    /// The Vietnamese name of the rule that raised a warning.
+    fn rule_name(&self, rule: &str) -> String {
+        self.catalog()
+            .rule_names(rule)
+            .map_or_else(|| rule.to_string(), |(vi, _)| vi.to_string())
+    }
+
+    /// `tỉnh Lào Cai`, `xã Phúc Khánh, Lào Cai`: a place as titles name it, by the registry's
+    /// names on the registry date.
+    fn titled_place(&self, code: &str) -> Result<String> {
+        let name = self.place_name(code)?;
+        Ok(format!("{} {}", name.division_type, name.full_vi())
+            .trim()
+            .to_string())
     }
 
     /// Opens an incident from a report; at a given level the hazard's commune scenarios fire.
@@ -281,10 +295,9 @@ impl Engine {
             draw_from: Vec::new(),
             incident: NewIncident {
                 title: format!(
-                    "{} — {} {}",
+                    "{} — {}",
                     self.hazard_name(&report.hazard),
-                    commune.division_type,
-                    commune.name
+                    self.titled_place(&commune.code)?
                 ),
                 hazard: report.hazard.clone(),
                 area: commune.code.clone(),
@@ -534,12 +547,17 @@ mod sitrep;
 
 /// The tasks of the scenarios, due from `now`; a commune's are named `task@commune` (and so are
 /// their dependencies), with the commune's name in their titles.
-fn tasks_of(scenarios: &[&Scenario], now: i64, commune: Option<&Region>) -> Vec<TaskRecord> {
+fn tasks_of(
+    scenarios: &[&Scenario],
+    now: i64,
+    commune: Option<&crate::registry::names::PlaceName>,
+) -> Vec<TaskRecord> {
     let named = |id: &str| match commune {
         Some(c) => format!("{id}@{}", c.code),
         None => id.to_string(),
     };
-    let titled = |title: &str| match commune {
+    let titled = |title: &str, english: bool| match commune {
+        Some(c) if english => format!("{title} ({})", c.name_en),
         Some(c) => format!("{title} ({} {})", c.division_type, c.name),
         None => title.to_string(),
     };
@@ -550,8 +568,8 @@ fn tasks_of(scenarios: &[&Scenario], now: i64, commune: Option<&Region>) -> Vec<
                 task: named(&t.id),
                 scenario: s.id.clone(),
                 level: s.level,
-                title_vi: titled(&t.title_vi),
-                title_en: titled(&t.title_en),
+                title_vi: titled(&t.title_vi, false),
+                title_en: titled(&t.title_en, true),
                 lead: t.lead.clone(),
                 supporting: t.supporting.clone(),
                 depends_on: t.depends_on.iter().map(|d| named(d)).collect(),

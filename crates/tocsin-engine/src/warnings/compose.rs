@@ -13,8 +13,15 @@
 //! Urgency is Immediate and certainty Observed for an observed level, Expected and Likely for a
 //! forecast one; an all-clear is urgency Past, severity Minor, response AllClear; a cancel keeps
 //! the last level's severity with response None. The level, its colour, the hazard, the rule's
-//! source and the confidence of its table travel as `parameter`s.
+//! source and the status of its threshold table (`tocsin:thresholdStatus`) travel as
+//! `parameter`s.
+//!
+//! The texts are for the public: each in its own language (numbers with a decimal comma in
+//! Vietnamese, a point in English), places by the names the registry gives their codes on the
+//! alert's registry date ([`crate::registry::names`]), stations by their names, and nothing of
+//! the catalogue's own notes.
 
+use crate::registry::names::PlaceName;
 use std::fmt::Write;
 use tocsin_cap::{
     Alert, Area, Category, Certainty, CodeList, Info, MsgType, NamedValue, ResponseType, Scope,
@@ -29,9 +36,10 @@ pub const ADMIN_CODE: &str = "VN-DVHC";
 /// A place a warning covers, as the registry knows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Place {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
+    /// The code and its names (with its province's) on the alert's registry date.
+    pub name: PlaceName,
+    /// The name of the station whose reading gives the area its level (empty when none).
+    pub station: String,
     /// CAP polygons of the boundary (may be empty).
     pub polygons: Vec<String>,
     /// A CAP circle when there is no boundary.
@@ -141,11 +149,7 @@ fn info(c: &Composition, language: Language) -> Info {
         contact: None,
         parameter: parameters(c),
         resource: Vec::new(),
-        area: c
-            .places
-            .iter()
-            .map(|p| area(p, &c.province, language))
-            .collect(),
+        area: c.places.iter().map(|p| area(p, language)).collect(),
     }
 }
 
@@ -194,18 +198,20 @@ pub fn response_of(level: u8) -> ResponseType {
 }
 
 fn place_text(c: &Composition, language: Language) -> String {
-    let province = match language {
-        Language::Vi => &c.province.name,
-        Language::En => &c.province.name_en,
-    };
+    let province = c.province.name.in_language(language == Language::En);
     match (c.places.as_slice(), language) {
-        ([one], Language::Vi) if one.code != c.province.code => format!("{}, {province}", one.name),
-        ([one], Language::En) if one.code != c.province.code => {
-            format!("{}, {province}", one.name_en)
-        }
-        ([_], _) | ([], _) => province.clone(),
+        ([one], _) => full_name(&one.name, language),
+        ([], _) => province.to_string(),
         (many, Language::Vi) => format!("{} xã, phường của {province}", many.len()),
         (many, Language::En) => format!("{} communes of {province}", many.len()),
+    }
+}
+
+/// `Commune, Province` (or the province alone) in the language.
+fn full_name(name: &PlaceName, language: Language) -> String {
+    match language {
+        Language::Vi => name.full_vi(),
+        Language::En => name.full_en(),
     }
 }
 
@@ -217,13 +223,11 @@ fn values(c: &Composition, language: Language) -> Vec<(&'static str, String)> {
         ("level", c.draft.level.to_string()),
         (
             "value",
-            lead.map(|a| format_value(a.value)).unwrap_or_default(),
+            lead.map(|a| format_value(a.value, language))
+                .unwrap_or_default(),
         ),
         ("unit", c.rule.unit.clone().unwrap_or_default()),
-        (
-            "station",
-            lead.map(|a| a.station.clone()).unwrap_or_default(),
-        ),
+        ("station", lead_station(c)),
         ("time", time),
     ]
 }
@@ -270,7 +274,19 @@ fn instruction(c: &Composition, language: Language) -> String {
     }
 }
 
-/// Every area with its level, then the rule's source and the confidence of its table.
+/// The name of the station behind the lead area.
+fn lead_station(c: &Composition) -> String {
+    let Some(lead) = &c.lead else {
+        return String::new();
+    };
+    c.places
+        .iter()
+        .find(|p| p.name.code == lead.area)
+        .map(|p| p.station.clone())
+        .unwrap_or_default()
+}
+
+/// Every area with its level and the reading of its station.
 fn description(c: &Composition, language: Language) -> String {
     let mut text = String::new();
     let unit = c
@@ -281,31 +297,28 @@ fn description(c: &Composition, language: Language) -> String {
         .unwrap_or_default();
     for (place, state) in c.places.iter().zip(c.draft.areas.values()) {
         let (name, level_word, station_word) = match language {
-            Language::Vi => (&place.name, "cấp", "trạm"),
-            Language::En => (&place.name_en, "level", "station"),
+            Language::Vi => (&place.name.name, "cấp", "trạm"),
+            Language::En => (&place.name.name_en, "level", "station"),
         };
-        let value = format_value(state.value);
+        let value = format_value(state.value, language);
         let _ = writeln!(
             text,
             "{name}: {level_word} {} ({station_word} {}: {value}{unit})",
-            state.level, state.station
+            state.level, place.station
         );
     }
-    let (source_word, confidence_word) = match language {
-        Language::Vi => ("Căn cứ", "độ tin cậy của bảng"),
-        Language::En => ("Basis", "confidence of the table"),
-    };
-    let _ = write!(
-        text,
-        "{source_word}: {} ({confidence_word}: {}).",
-        c.rule.source, c.rule.confidence
-    );
-    text
+    text.trim_end().to_string()
 }
 
-fn format_value(value: f64) -> String {
+/// A reading with at most two decimals, written the language's way (`12,5` in Vietnamese,
+/// `12.5` in English).
+fn format_value(value: f64, language: Language) -> String {
     let text = format!("{value:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match language {
+        Language::Vi => text.replace('.', ","),
+        Language::En => text.to_string(),
+    }
 }
 
 fn parameters(c: &Composition) -> Vec<NamedValue> {
@@ -320,23 +333,17 @@ fn parameters(c: &Composition) -> Vec<NamedValue> {
             NamedValue::new("tocsin:warning", c.draft.warning.to_string()),
             NamedValue::new("tocsin:version", c.draft.number.to_string()),
             NamedValue::new("tocsin:source", c.rule.source.clone()),
-            NamedValue::new("tocsin:confidence", c.rule.confidence.clone()),
+            NamedValue::new("tocsin:thresholdStatus", c.rule.confidence.clone()),
         ])
         .collect()
 }
 
-fn area(place: &Place, province: &Place, language: Language) -> Area {
-    let area_desc = match language {
-        Language::Vi if place.code == province.code => place.name.clone(),
-        Language::Vi => format!("{}, {}", place.name, province.name),
-        Language::En if place.code == province.code => place.name_en.clone(),
-        Language::En => format!("{}, {}", place.name_en, province.name_en),
-    };
+fn area(place: &Place, language: Language) -> Area {
     Area {
-        area_desc,
+        area_desc: full_name(&place.name, language),
         polygon: place.polygons.clone(),
         circle: place.circle.iter().cloned().collect(),
-        geocode: vec![NamedValue::new(ADMIN_CODE, place.code.clone())],
+        geocode: vec![NamedValue::new(ADMIN_CODE, place.name.code.clone())],
         altitude: None,
         ceiling: None,
     }

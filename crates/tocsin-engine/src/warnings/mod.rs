@@ -82,17 +82,22 @@ pub struct WarningDesk {
     settings: WarningSettings,
     book: Mutex<WarningBook>,
     catalog: RwLock<Arc<CompiledCatalog>>,
+    /// The date places are named as of (the engine's registry date); `None` for the alert's
+    /// own date in Vietnam.
+    registry_date: Option<jiff::civil::Date>,
     /// Rung when detections touch a warning, so that a worker drafts without waiting.
     pub wakeup: Wakeup,
 }
 
 impl WarningDesk {
-    /// A desk resuming the warnings in force from `store`.
+    /// A desk resuming the warnings in force from `store`, naming places as of `registry_date`
+    /// (or of each alert's date when `None`).
     pub fn open(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         settings: WarningSettings,
         catalog: CompiledCatalog,
+        registry_date: Option<jiff::civil::Date>,
     ) -> Result<WarningDesk> {
         let mut book = WarningBook::new(settings.policy, store.last_warning_id()?);
         for record in store.open_warnings()? {
@@ -107,6 +112,7 @@ impl WarningDesk {
             settings,
             book: Mutex::new(book),
             catalog: RwLock::new(Arc::new(catalog)),
+            registry_date,
             wakeup: Wakeup::default(),
         })
     }
@@ -282,13 +288,16 @@ impl WarningDesk {
                     draft.hazard
                 ))
             })?;
-        let date = VIETNAM
-            .to_datetime(jiff::Timestamp::from_millisecond(now).unwrap_or_default())
-            .date();
+        let date = self.registry_date.unwrap_or_else(|| {
+            VIETNAM
+                .to_datetime(jiff::Timestamp::from_millisecond(now).unwrap_or_default())
+                .date()
+        });
         let radius = rule.cap.radius_km;
         let places = shown
             .iter()
-            .map(|(code, state)| self.area_place(code, state, radius, date));
+            .map(|(code, state)| self.area_place(code, state, radius, date))
+            .collect::<Result<Vec<Place>>>()?;
         let composition = Composition {
             draft,
             identifier: format!(
@@ -301,8 +310,8 @@ impl WarningDesk {
             status: self.settings.status,
             references: references.collect(),
             rule,
-            province: self.place(&draft.province, date),
-            places: places.collect(),
+            province: self.place(&draft.province, date)?,
+            places,
             lead,
         };
         let alert = compose(&composition);
@@ -323,34 +332,32 @@ impl WarningDesk {
         })
     }
 
-    /// The place of one area: for a point hazard (a rule with a radius) a circle around the
-    /// station that measured it, else the area's boundary.
+    /// The place of one area, with the name of the station that gives its level: for a point
+    /// hazard (a rule with a radius) a circle around that station, else the area's boundary.
     fn area_place(
         &self,
         code: &str,
         state: &AreaState,
         radius_km: Option<f64>,
         date: jiff::civil::Date,
-    ) -> Place {
-        let mut place = self.place(code, date);
-        let station = radius_km.and_then(|_| {
-            self.store
-                .station(&state.station, &RegionFilter::all())
-                .ok()
-                .flatten()
-        });
-        if let (Some(radius), Some(station)) = (radius_km, station) {
+    ) -> Result<Place> {
+        let mut place = self.place(code, date)?;
+        let Some(station) = self.store.station(&state.station, &RegionFilter::all())? else {
+            return Ok(place);
+        };
+        place.station = station.name.clone();
+        if let Some(radius) = radius_km {
             place.polygons.clear();
             place.circle = Some(format!("{:.5},{:.5} {radius}", station.lat, station.lon));
         }
-        place
+        Ok(place)
     }
 
-    /// The registry's name and boundary of `code` on `date` (the code itself when unknown).
-    fn place(&self, code: &str, date: jiff::civil::Date) -> Place {
+    /// The registry's names and boundary of `code` on `date` (the code itself when unknown).
+    fn place(&self, code: &str, date: jiff::civil::Date) -> Result<Place> {
         let all = RegionFilter::all();
-        let region = self.store.region(code, date, &all).ok().flatten();
-        let boundary = self.store.boundary(code, date, &all).ok().flatten();
+        let region = self.store.region(code, date, &all)?;
+        let boundary = self.store.boundary(code, date, &all)?;
         let rings: Vec<Vec<[f64; 2]>> = boundary
             .and_then(|text| serde_json::from_str::<GeoJsonGeometry>(&text).ok())
             .map(GeoJsonGeometry::into_outer_rings)
@@ -362,16 +369,13 @@ impl WarningDesk {
                 .map(|[lon, lat]| format!("{lat:.5},{lon:.5} {}", radius_km(r))),
             _ => None,
         };
-        let (name, name_en) = region
-            .map(|r| (r.name, r.name_en))
-            .unwrap_or_else(|| (code.to_string(), code.to_string()));
-        Place {
-            code: code.to_string(),
+        let name = crate::registry::names::place_name_or_code(self.store.as_ref(), code, date)?;
+        Ok(Place {
             name,
-            name_en,
+            station: String::new(),
             polygons,
             circle,
-        }
+        })
     }
 
     /// An operator withdraws a warning; the Cancel version waits for release like any other.
@@ -512,6 +516,13 @@ fn version_record(draft: &Draft) -> VersionRecord {
         },
         publication: None,
     }
+}
+
+/// The rule that made a version: the rule of its lead area (for an all-clear or cancel, which
+/// has no areas, `None`).
+pub fn lead_rule(version: &VersionRecord) -> Option<String> {
+    let draft: Draft = serde_json::from_str(&version.draft).ok()?;
+    lead_area(&draft.areas).map(|a| a.rule.clone())
 }
 
 /// The lead area of a set: highest level, then earliest.

@@ -37,12 +37,21 @@ fn run(recipients: Vec<RecipientEntry>) -> DrillReport {
 
 fn run_scenario(scenario: &Scenario, recipients: Vec<RecipientEntry>) -> DrillReport {
     let dir = tempfile::tempdir().unwrap();
+    run_in(scenario, recipients, dir.path())
+}
+
+/// Runs a scenario with its store in `dir`, which stays for the caller to read.
+fn run_in(
+    scenario: &Scenario,
+    recipients: Vec<RecipientEntry>,
+    dir: &std::path::Path,
+) -> DrillReport {
     tocsin_engine::drill::run(
         scenario,
         DrillSetup {
             admin_dir: &crate::shared_admin_dir(),
             region_changes: &builtin_region_changes(),
-            work_dir: dir.path(),
+            work_dir: dir,
             speed: Speed::Max,
             options: EngineOptions::new(tocsin_engine::Durability::Normal),
             recipients,
@@ -288,4 +297,158 @@ fn faults_delay_but_lose_nothing() {
         run_scenario(&scenario, Vec::new()),
         "faults replay the same way"
     );
+}
+
+/// Every alert the Yagi drill publishes: its CAP alert as read back.
+struct YagiRun {
+    report: DrillReport,
+    alerts: Vec<tocsin_cap::Alert>,
+    store: std::sync::Arc<dyn tocsin_store::Store>,
+}
+
+fn yagi_alerts() -> YagiRun {
+    let dir = tempfile::tempdir().unwrap();
+    let report = run_in(&shipped("yagi-2024.toml"), Vec::new(), dir.path());
+    let store: std::sync::Arc<dyn tocsin_store::Store> = std::sync::Arc::new(
+        tocsin_store::SqliteStore::open(
+            &dir.path().join("tocsin.db"),
+            tocsin_store::Durability::Normal,
+        )
+        .unwrap(),
+    );
+    let published = store
+        .versions_in(
+            &tocsin_store::RegionFilter::all(),
+            &[tocsin_store::VersionState::Published],
+            10_000,
+        )
+        .unwrap();
+    let alerts = published
+        .iter()
+        .map(|v| {
+            let xml = &v.publication.as_ref().unwrap().cap_xml;
+            tocsin_cap::read(xml.as_bytes()).unwrap().alert
+        })
+        .collect();
+    YagiRun {
+        report,
+        alerts,
+        store,
+    }
+}
+
+/// A word that looks like an internal station id (`YAGI-BLV-WIND`): ASCII capitals and digits
+/// joined by hyphens.
+fn station_id_in(text: &str) -> Option<&str> {
+    text.split(|c: char| c.is_whitespace() || "(),;:.".contains(c))
+        .find(|w| {
+            w.contains('-')
+                && w.len() >= 4
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        })
+}
+
+/// A number written with the other language's decimal mark (`12.5` in Vietnamese).
+fn foreign_decimal(text: &str, mark: char) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == mark && w[2].is_ascii_digit())
+}
+
+#[test]
+fn the_yagi_drills_public_texts_name_todays_units_in_their_language() {
+    let YagiRun {
+        report,
+        alerts,
+        store,
+    } = yagi_alerts();
+    assert!(!alerts.is_empty());
+    // Incidents are named by the rule that raised their warning and today's units.
+    let titles: Vec<&str> = report.incidents.iter().map(|i| i.title.as_str()).collect();
+    assert!(titles.iter().all(|t| !t.contains("Nam Bộ")), "{titles:#?}");
+    assert!(titles.iter().all(|t| !t.contains("Yên Bái")), "{titles:#?}");
+    assert!(
+        titles.contains(&"Bão trên biển — thành phố Hải Phòng"),
+        "{titles:#?}"
+    );
+    let on: jiff::civil::Date = tocsin_engine::drill::REGISTRY_DATE.parse().unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for alert in &alerts {
+        for info in &alert.info {
+            let vi = info.language.as_deref() == Some("vi-VN");
+            let texts = [
+                Some(&info.event),
+                info.headline.as_ref(),
+                info.description.as_ref(),
+                info.instruction.as_ref(),
+                info.sender_name.as_ref(),
+            ];
+            let area_descs = info.area.iter().map(|a| &a.area_desc);
+            for text in texts.into_iter().flatten().chain(area_descs) {
+                let at = format!("{} {:?}: {text:?}", alert.identifier, info.language);
+                assert_eq!(station_id_in(text), None, "{at}");
+                assert!(!text.to_lowercase().contains("memory"), "{at}");
+                assert!(!text.contains("synthetic"), "{at}");
+                let (mark, name) = if vi { ('.', "point") } else { (',', "comma") };
+                assert!(!foreign_decimal(text, mark), "decimal {name} in {at}");
+            }
+            assert!(
+                info.parameter
+                    .iter()
+                    .any(|p| p.value_name == "tocsin:thresholdStatus"),
+                "{}",
+                alert.identifier
+            );
+            for area in &info.area {
+                let code = &area.geocode[0].value;
+                let name = tocsin_engine::registry::names::place_name(store.as_ref(), code, on)
+                    .unwrap()
+                    .unwrap();
+                let expected = if vi { name.full_vi() } else { name.full_en() };
+                assert_eq!(area.area_desc, expected, "{}", alert.identifier);
+                if vi {
+                    seen.insert(code.clone(), area.area_desc.clone());
+                }
+            }
+            let headline = info.headline.as_deref().unwrap_or_default();
+            assert!(!headline.contains("của Yên Bái"), "{headline}");
+            assert!(!headline.contains("of Yen Bai"), "{headline}");
+        }
+    }
+    for (code, expected) in [
+        ("02998", "Phúc Khánh, Lào Cai"),
+        ("04252", "Yên Bái, Lào Cai"),
+        ("04456", "Mù Cang Chải, Lào Cai"),
+    ] {
+        assert_eq!(
+            seen.get(code).map(String::as_str),
+            Some(expected),
+            "{seen:#?}"
+        );
+    }
+}
+
+/// The open-sea station at Bạch Long Vĩ is judged by the sea rule only (at most level 4 in the
+/// open sea), never by a land rule.
+#[test]
+fn the_yagi_sea_stations_are_judged_by_the_sea_rule_only() {
+    let run = yagi_alerts();
+    let detections = run
+        .store
+        .detections(&tocsin_store::RegionFilter::all(), 0, i64::MAX, 100_000)
+        .unwrap();
+    let at_sea: Vec<_> = detections
+        .iter()
+        .filter(|d| d.station == "YAGI-BLV-WIND" || d.station == "YAGI-COTO-WIND")
+        .collect();
+    assert!(at_sea.iter().any(|d| d.rule == "storm_sea"), "{at_sea:#?}");
+    assert!(at_sea.iter().all(|d| d.rule == "storm_sea"), "{at_sea:#?}");
+    let open_sea_max = at_sea
+        .iter()
+        .filter(|d| d.station == "YAGI-BLV-WIND")
+        .map(|d| d.to_level)
+        .max();
+    assert_eq!(open_sea_max, Some(4));
 }

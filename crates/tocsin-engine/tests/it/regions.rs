@@ -224,3 +224,66 @@ fn changes_can_be_recorded_after_import() {
         "thành phố"
     );
 }
+
+/// Codes reused by the 2025 reform are named as of the date asked, each with the province it
+/// belonged to on that date (never the province another code names today).
+#[test]
+fn place_names_follow_the_registry_history() {
+    let store = registry().engine.store();
+    let check = |code: &str, on: &str, vi: &str, en: &str| {
+        let name = tocsin_engine::registry::names::place_name(store.as_ref(), code, date(on))
+            .unwrap()
+            .unwrap_or_else(|| panic!("{code} on {on}"));
+        assert_eq!(
+            (name.full_vi().as_str(), name.full_en().as_str()),
+            (vi, en),
+            "{code} on {on}"
+        );
+    };
+    check("15", "2024-09-08", "Yên Bái", "Yen Bai");
+    check("15", "2025-06-30", "Yên Bái", "Yen Bai");
+    check("15", "2025-07-01", "Lào Cai", "Lao Cai");
+    check("15", "2026-01-01", "Lào Cai", "Lao Cai");
+    // Phúc Khánh was in the old Lào Cai (10), never in Yên Bái, and is in today's Lào Cai (15).
+    check(
+        "02998",
+        "2024-09-08",
+        "Phúc Khánh, Lào Cai",
+        "Phuc Khanh, Lao Cai",
+    );
+    check(
+        "02998",
+        "2026-01-01",
+        "Phúc Khánh, Lào Cai",
+        "Phuc Khanh, Lao Cai",
+    );
+    check(
+        "04252",
+        "2024-09-08",
+        "Yên Ninh, Yên Bái",
+        "Yen Ninh, Yen Bai",
+    );
+    check(
+        "04252",
+        "2026-01-01",
+        "Yên Bái, Lào Cai",
+        "Yen Bai, Lao Cai",
+    );
+    check(
+        "04456",
+        "2024-09-08",
+        "Mù Căng Chải, Yên Bái",
+        "Mu Cang Chai, Yen Bai",
+    );
+    check(
+        "04456",
+        "2026-01-01",
+        "Mù Cang Chải, Lào Cai",
+        "Mu Cang Chai, Lao Cai",
+    );
+    assert_eq!(
+        tocsin_engine::registry::names::place_name(store.as_ref(), "99999", date("2026-01-01"))
+            .unwrap(),
+        None
+    );
+}

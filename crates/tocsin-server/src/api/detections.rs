@@ -86,13 +86,24 @@ async fn situation(
     Query(p): Query<RegionParam>,
 ) -> Result<Json<Value>, ApiError> {
     let engine = state.engine.clone();
-    let s: Situation = blocking(move || engine.situation(&who, p.region.as_deref())).await?;
+    let reader = engine.clone();
+    let s: Situation = blocking(move || reader.situation(&who, p.region.as_deref())).await?;
+    let commune = |c: &tocsin_engine::situation::CommuneLevel| {
+        let reason = c.raise_reason(|h| engine.hazard_names(h));
+        json!({
+            "level": c.level,
+            "highest_rule_level": c.highest_rule_level,
+            "raise": c.raise,
+            "reason": reason.map(|(vi, en)| json!({"vi": vi, "en": en})),
+            "hazards": c.hazards,
+        })
+    };
     Ok(Json(json!({
         "region": s.region,
         "max_level": s.max_level,
         "communes_per_level": { "1": s.communes_per_level[0], "2": s.communes_per_level[1], "3": s.communes_per_level[2], "4": s.communes_per_level[3], "5": s.communes_per_level[4] },
         "provinces": s.provinces,
-        "communes": s.communes.iter().map(|(code, c)| (code.clone(), json!({"level": c.level, "highest_rule_level": c.highest_rule_level, "hazards": c.hazards}))).collect::<serde_json::Map<String, Value>>(),
+        "communes": s.communes.iter().map(|(code, c)| (code.clone(), commune(c))).collect::<serde_json::Map<String, Value>>(),
         "active": s.active.iter().map(detection_json).collect::<Vec<_>>(),
         "silent_stations": s.silent_stations.iter().map(detection_json).collect::<Vec<_>>(),
         "expected": s.expected.iter().map(detection_json).collect::<Vec<_>>(),

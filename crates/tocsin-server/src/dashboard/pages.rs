@@ -33,15 +33,23 @@ struct Names {
 impl Names {
     fn read(engine: &Engine, who: &Principal, lang: Lang) -> Result<Names, EngineError> {
         let catalog = engine.catalog();
-        let mut hazards = HashMap::new();
-        let mut rules = HashMap::new();
-        for rule in &catalog.rules {
-            let names = (rule.name_vi.clone(), rule.name_en.clone());
-            hazards
-                .entry(rule.hazard.clone())
-                .or_insert_with(|| names.clone());
-            rules.insert(rule.id.clone(), names);
-        }
+        let pair = |vi: &str, en: &str| (vi.to_string(), en.to_string());
+        let hazards: HashMap<String, (String, String)> = catalog
+            .hazards
+            .iter()
+            .map(|h| (h.id.clone(), pair(&h.name_vi, &h.name_en)))
+            .collect();
+        let rules: HashMap<String, (String, String)> = catalog
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), pair(&r.name_vi, &r.name_en)))
+            .chain(
+                catalog
+                    .outbreaks
+                    .iter()
+                    .map(|o| (o.id.clone(), pair(&o.name_vi, &o.name_en))),
+            )
+            .collect();
         let nation = tocsin_core::region::NATION_CODE;
         let provinces = match engine.children(who, nation, None) {
             Ok(found) => found,
@@ -138,7 +146,10 @@ impl WarningRow {
         WarningRow {
             id: v.warning,
             number: v.number,
-            hazard: names.hazard(&v.hazard),
+            hazard: match tocsin_engine::warnings::lead_rule(v) {
+                Some(rule) => names.rule(&rule),
+                None => names.hazard(&v.hazard),
+            },
             province: names.province(&v.province),
             level: v.level.min(5),
             level_name: t.levels[usize::from(v.level.min(5))],
@@ -307,6 +318,8 @@ struct RegionPage {
     level: u8,
     level_name: &'static str,
     hazards: Vec<String>,
+    /// Why the level is above every rule's (the concurrent-hazard raise), one line each.
+    raise_reasons: Vec<String>,
     active: Vec<DetectionRow>,
     expected: Vec<DetectionRow>,
     silent: Vec<DetectionRow>,
@@ -337,6 +350,8 @@ struct RegionFacts {
     parent: Option<(String, String)>,
     level: u8,
     hazards: Vec<String>,
+    /// Why the level is above every rule's (the concurrent-hazard raise), one line each.
+    raise_reasons: Vec<String>,
     active: Vec<DetectionRow>,
     expected: Vec<DetectionRow>,
     silent: Vec<DetectionRow>,
@@ -362,6 +377,7 @@ impl RegionFacts {
             parent: f.parent,
             level: f.level.min(5),
             hazards: f.hazards,
+            raise_reasons: f.raise_reasons,
             active: f.active,
             expected: f.expected,
             silent: f.silent,
@@ -372,6 +388,31 @@ impl RegionFacts {
             v,
         }
     }
+}
+
+/// Why the shown level is above every rule's: the reason of each commune at that level whose
+/// level the concurrent-hazard raise made (with the commune's name on a province's page).
+fn raise_reasons(
+    engine: &Engine,
+    situation: &tocsin_engine::situation::Situation,
+    level: u8,
+    lang: Lang,
+) -> Vec<String> {
+    let several = situation.communes.len() > 1;
+    situation
+        .communes
+        .iter()
+        .filter(|(_, c)| c.level == level && c.raise > 0)
+        .filter_map(|(code, c)| {
+            let (vi, en) = c.raise_reason(|h| engine.hazard_names(h))?;
+            let reason = if lang == Lang::En { en } else { vi };
+            if !several {
+                return Some(reason);
+            }
+            let place = engine.place_name(code).ok()?;
+            Some(format!("{}: {reason}", place.in_language(lang == Lang::En)))
+        })
+        .collect()
 }
 
 fn region_page(
@@ -422,6 +463,7 @@ fn region_page(
         }),
         _ => (situation.max_level, Vec::new()),
     };
+    let raise_reasons = raise_reasons(engine, &situation, level, lang);
     let communes = match region.kind {
         RegionKind::Province => engine
             .children(who, code, None)?
@@ -452,6 +494,7 @@ fn region_page(
         parent,
         level,
         hazards,
+        raise_reasons,
         active: rows(&situation.active),
         expected: rows(&situation.expected),
         silent: rows(&situation.silent_stations),
@@ -714,6 +757,17 @@ struct WarningPage {
     notifications: Vec<NotificationRow>,
 }
 
+/// Whether an operator may still cancel the warning: something of it was released and no
+/// version since ends it (a cancel, all-clear, withdrawal or expiry, released or waiting).
+fn cancellable(versions: &[VersionRecord]) -> bool {
+    let ending = |w: &&VersionRecord| {
+        w.state != VersionState::Superseded
+            && ["cancelled", "all-clear", "withdrawn", "expired"].contains(&w.action.as_str())
+    };
+    versions.iter().any(|w| w.state == VersionState::Published)
+        && !versions.iter().any(|w| ending(&w))
+}
+
 pub async fn warning(
     State(state): State<Arc<AppState>>,
     v: Viewer,
@@ -742,13 +796,13 @@ pub async fn warning(
         .map(|w| w.number);
     let first = versions.first();
     let title = first.map_or(String::new(), |w| {
-        format!(
-            "{} — {}",
-            names.hazard(&w.hazard),
-            names.province(&w.province)
-        )
+        let what = match tocsin_engine::warnings::lead_rule(w) {
+            Some(rule) => names.rule(&rule),
+            None => names.hazard(&w.hazard),
+        };
+        format!("{what} — {}", names.province(&w.province))
     });
-    let in_force = versions.iter().any(|w| w.state == VersionState::Published);
+    let in_force = cancellable(&versions);
     let mut rows: Vec<WarningRow> = versions.iter().map(|w| WarningRow::of(w, &names)).collect();
     rows.reverse();
     page(
@@ -767,4 +821,66 @@ pub async fn warning(
         }
         .render(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(number: u32, action: &str, state: VersionState) -> VersionRecord {
+        VersionRecord {
+            warning: 1,
+            number,
+            hazard: "storm".into(),
+            province: "31".into(),
+            action: action.into(),
+            level: 3,
+            made_ms: 0,
+            expires_ms: 0,
+            draft: "{}".into(),
+            state,
+            publication: None,
+        }
+    }
+
+    /// Cancel is offered only while the warning is in force: released, and not ended or
+    /// waiting for its cancel to be released.
+    #[test]
+    fn cancel_is_offered_only_while_the_warning_is_in_force() {
+        use VersionState::{Draft, Published, Record, Superseded};
+        for (versions, expected) in [
+            (vec![(1, "raised", Draft)], false),
+            (vec![(1, "raised", Published)], true),
+            (
+                vec![(1, "raised", Published), (2, "escalated", Draft)],
+                true,
+            ),
+            (
+                vec![(1, "raised", Published), (2, "cancelled", Draft)],
+                false,
+            ),
+            (
+                vec![(1, "raised", Published), (2, "cancelled", Published)],
+                false,
+            ),
+            (
+                vec![(1, "raised", Published), (2, "all-clear", Published)],
+                false,
+            ),
+            (
+                vec![(1, "raised", Published), (2, "expired", Record)],
+                false,
+            ),
+            (
+                vec![(1, "raised", Published), (2, "all-clear", Superseded)],
+                true,
+            ),
+        ] {
+            let records: Vec<VersionRecord> = versions
+                .iter()
+                .map(|(n, a, s)| version(*n, a, *s))
+                .collect();
+            assert_eq!(cancellable(&records), expected, "{versions:?}");
+        }
+    }
 }

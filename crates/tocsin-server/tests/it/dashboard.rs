@@ -253,6 +253,21 @@ async fn a_warning_page_shows_its_cap_versions_and_notifications() {
         page.body.contains(r#"class="danger""#),
         "operators may cancel"
     );
+    assert!(
+        page.body.contains("data-confirm=\"Hủy cảnh báo này?"),
+        "cancelling asks first: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">Tải XML (chưa ký)</a>") && !page.body.contains(">Tải XML (đã ký)</a>"),
+        "an unsigned alert is not offered as signed: {}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Lũ trên sông (mực nước đo)"),
+        "named by the rule that raised it: {}",
+        page.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,6 +78,7 @@ fn config_check_names_catalogue_problems() {
     let rules = dir.path().join("rules");
     std::fs::create_dir(&rules).unwrap();
     let bad = "[[metric]]\nname = \"rain_mm\"\nunit = \"mm\"\n[[indicator]]\nid = \"r\"\nmetric = \"rain_mm\"\naggregate = \"sum\"\nwindow = \"24h\"\n\
+               [[hazard]]\nid = \"heavy_rain\"\nname_vi = \"Mưa lớn\"\nname_en = \"Heavy rain\"\n\
                [[rule]]\nid = \"rain\"\nhazard = \"heavy_rain\"\nname_vi = \"x\"\nname_en = \"x\"\nindicator = \"r\"\nsource = \"x\"\nstatus = \"memory\"\n\
                cap = { category = \"Met\", event_vi = \"x\", event_en = \"x\", headline_vi = \"x\", headline_en = \"x\", instruction_vi = \"x\", instruction_en = \"x\" }\n\
                level = [ { level = 2, min = 100 }, { level = 1, min = 150 } ]\n";
