@@ -116,6 +116,8 @@ pub enum Resource {
     Reserves,
     /// The prevention and response funds and their postings.
     Funds,
+    /// Funds and warehouses themselves: which exist, of which level and region.
+    LedgerHolders,
     /// Other agencies' feeds and the alerts they brought.
     Subscriptions,
     /// Alerts forwarded by child nodes (a write: the child sends them in).
@@ -187,7 +189,9 @@ pub fn rule(resource: Resource, access: Access) -> Rule {
         (Notifications, Write) => (OPERATORS, Scope),
         (Incidents | Resources, Read) => (READERS, Scope),
         (Incidents | Resources, Write) => (OPERATORS, Scope),
-        (Reserves | Funds, Read | Write) => (OPERATORS, Scope),
+        (Reserves | Funds | LedgerHolders, Read) => (OPERATORS, Scope),
+        (Reserves | Funds, Write) => (OPERATORS, Scope),
+        (LedgerHolders, Write) => (ADMINS, Scope),
         (Subscriptions, Read) => (READERS, Scope),
         (Subscriptions, Write) => (OPERATORS, National),
         (ForwardedAlerts, Read) => (READERS, Scope),
@@ -202,7 +206,7 @@ pub fn rule(resource: Resource, access: Access) -> Rule {
 }
 
 /// Every resource, in the order the access table lists them.
-pub const RESOURCES: [Resource; 19] = [
+pub const RESOURCES: [Resource; 20] = [
     Resource::Registry,
     Resource::Stations,
     Resource::Observations,
@@ -217,6 +221,7 @@ pub const RESOURCES: [Resource; 19] = [
     Resource::Resources,
     Resource::Reserves,
     Resource::Funds,
+    Resource::LedgerHolders,
     Resource::Subscriptions,
     Resource::ForwardedAlerts,
     Resource::Drills,

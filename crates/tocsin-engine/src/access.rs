@@ -74,6 +74,15 @@ impl Principal {
         region && place.domain.is_none_or(|d| self.scope.allows_domain(d))
     }
 
+    /// Whether a live event is one the principal may read.
+    pub fn sees_event(&self, event: &crate::events::Event) -> bool {
+        self.role.can_read()
+            && self.sees(&Place {
+                domain: event.domain,
+                ..Place::region(&event.province)
+            })
+    }
+
     /// Whether the principal may change records at `place`: as [`Principal::sees`], but a
     /// commune's principal changes nothing province-wide.
     fn covers(&self, place: &Place) -> bool {

@@ -69,6 +69,19 @@ pub struct RecipientEntry {
     pub exercise_endpoints: Vec<Endpoint>,
 }
 
+impl RecipientEntry {
+    /// The recipient as it may be shown: every endpoint's secrets replaced.
+    pub fn redacted(&self) -> RecipientEntry {
+        let shown = |endpoints: &[Endpoint]| endpoints.iter().map(Endpoint::redacted).collect();
+        RecipientEntry {
+            recipient: self.recipient.clone(),
+            language: self.language.clone(),
+            endpoints: shown(&self.endpoints),
+            exercise_endpoints: shown(&self.exercise_endpoints),
+        }
+    }
+}
+
 fn default_language() -> String {
     "vi".into()
 }

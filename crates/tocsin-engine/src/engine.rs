@@ -298,7 +298,7 @@ impl Engine {
 
     /// Announces an event to the live stream.
     pub(crate) fn publish(&self, kind: &'static str, province: String, json: String) {
-        self.events.publish(kind, province, json);
+        self.events.publish(kind, province, None, json);
     }
 
     /// Whether this node runs drills: everything it releases carries status Exercise.
@@ -863,8 +863,10 @@ impl Engine {
         let made = self.dispatch.tick()?;
         for notification in &made {
             let json = serde_json::to_string(notification).unwrap_or_default();
+            let hazard = self.warning_hazard(notification.warning).ok();
+            let province = notification.province.clone();
             self.events
-                .publish("notification", notification.province.clone(), json);
+                .publish("notification", province, hazard.as_deref(), json);
         }
         self.dispatch.deliver_due()?;
         Ok(made)
@@ -893,8 +895,8 @@ impl Engine {
         self.events.subscribe()
     }
 
-    /// The recipients of the provinces `who` sees, with their endpoints (whose secrets the
-    /// server never shows).
+    /// The recipients of the provinces `who` sees, with their endpoints' secrets replaced
+    /// (secrets are written, never read back).
     pub fn recipients(&self, who: &Principal) -> Result<Vec<RecipientEntry>> {
         who.require(Resource::Recipients, Access::Read)?;
         let entries = self.dispatch.entries();
@@ -904,6 +906,18 @@ impl Engine {
                 let province = self.province_of_code(&e.recipient.region);
                 who.sees(&Place::region(province.as_deref().unwrap_or("")))
             })
+            .map(RecipientEntry::redacted)
+            .collect())
+    }
+
+    /// The recipients marked as drill participants, with their endpoints as they are (a drill
+    /// on this node reaches them through their real channels); for whoever may start drills.
+    pub fn drill_participants(&self, who: &Principal) -> Result<Vec<RecipientEntry>> {
+        who.require(Resource::Drills, Access::Write)?;
+        let entries = self.dispatch.entries();
+        Ok(entries
+            .iter()
+            .filter(|e| e.recipient.exercises)
             .cloned()
             .collect())
     }
@@ -1046,8 +1060,12 @@ impl Engine {
             "level": version.level, "action": version.action,
             "identifier": version.publication.as_ref().map(|p| &p.identifier),
         });
-        self.events
-            .publish("warning", version.province.clone(), event.to_string());
+        self.events.publish(
+            "warning",
+            version.province.clone(),
+            Some(&version.hazard),
+            event.to_string(),
+        );
         if let Err(e) = self.respond(version, self.exercising()) {
             tracing::error!(error = %e, warning = version.warning, "the framework scenarios could not run");
         }

@@ -10,8 +10,10 @@ use tokio::sync::broadcast;
 pub struct Event {
     /// `detection`, `warning` or `notification`.
     pub kind: &'static str,
-    /// The province it concerns (for scopes).
+    /// The province it concerns (for scopes); empty for the whole node.
     pub province: String,
+    /// The domain behind it (from its hazard), for domain scopes; `None` where none is.
+    pub domain: Option<tocsin_core::station::Domain>,
     /// The event as JSON.
     pub json: String,
 }
@@ -28,11 +30,16 @@ impl Default for Events {
 }
 
 impl Events {
-    /// Sends `json` as an event of `kind` about `province`.
-    pub fn publish(&self, kind: &'static str, province: String, json: String) {
+    /// Sends `json` as an event of `kind` about `province` and, where one is behind it,
+    /// `hazard` (a hazard no domain knows counts as `other`).
+    pub fn publish(&self, kind: &'static str, province: String, hazard: Option<&str>, json: String) {
+        let domain = hazard.map(|h| {
+            tocsin_core::hazard::domain_of(h).unwrap_or(tocsin_core::station::Domain::Other)
+        });
         let _ = self.0.send(Event {
             kind,
             province,
+            domain,
             json,
         });
     }

@@ -182,7 +182,7 @@ impl Engine {
             }
         };
         if let Some(error) = &subscription.last_error {
-            tracing::warn!(subscription = subscription.id, url = %subscription.url, %error, failures = subscription.failures, "feed poll failed");
+            tracing::warn!(subscription = subscription.id, url = %crate::channels::without_credentials(&subscription.url), %error, failures = subscription.failures, "feed poll failed");
         }
         self.store().record_poll(&subscription)?;
         Ok(stored)
@@ -207,7 +207,7 @@ impl Engine {
         };
         let feed = tocsin_cap::feed_in::read(&bytes).map_err(|e| Failure::new(e.to_string()))?;
         for skipped in &feed.skipped {
-            tracing::info!(url = %subscription.url, %skipped, "feed entry skipped");
+            tracing::info!(url = %crate::channels::without_credentials(&subscription.url), %skipped, "feed entry skipped");
         }
         let mut stored = Vec::new();
         let mut errors = Vec::new();

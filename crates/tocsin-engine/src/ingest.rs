@@ -327,7 +327,8 @@ impl Recorder {
         for detection in detections {
             let json = crate::detect::detection_json(detection).to_string();
             let province = detection.province.clone().unwrap_or_default();
-            self.events.publish("detection", province, json);
+            let hazard = Some(detection.hazard.as_str());
+            self.events.publish("detection", province, hazard, json);
         }
     }
 }

@@ -15,5 +15,5 @@ pub(crate) mod extract;
 pub mod metrics;
 pub mod records;
 
-pub use api::{AppState, reload_catalog, router};
+pub use api::{AppState, reload_catalog, router, rules};
 pub use error::ApiError;

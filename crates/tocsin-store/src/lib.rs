@@ -671,6 +671,16 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// (id, name, tier, region).
     fn funds(&self) -> Result<Vec<(String, String, String, String)>>;
+    /// Creates or renames a reserve warehouse of an administrative level and region.
+    fn upsert_warehouse(
+        &self,
+        id: &str,
+        name: &str,
+        tier: tocsin_core::response::Tier,
+        region: &str,
+    ) -> Result<()>;
+    /// (id, name, tier, region).
+    fn warehouses(&self) -> Result<Vec<(String, String, String, String)>>;
 
     /// Writes a consistent snapshot of the whole store to `path` while it keeps running.
     fn backup_to(&self, path: &std::path::Path) -> Result<()>;

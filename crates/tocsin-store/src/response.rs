@@ -1070,24 +1070,50 @@ pub(crate) fn fund_balance_under(conn: &Connection, account: &str) -> Result<i64
     )?)
 }
 
-pub(crate) fn upsert_fund(
+/// The tables of what holds ledger entries and belongs to a region: funds and warehouses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Holders {
+    Funds,
+    Warehouses,
+}
+
+impl Holders {
+    fn table(self) -> &'static str {
+        match self {
+            Holders::Funds => "funds",
+            Holders::Warehouses => "warehouses",
+        }
+    }
+}
+
+/// Creates or renames a fund or warehouse of an administrative level and region.
+pub(crate) fn upsert_holder(
     tx: &Transaction,
+    holders: Holders,
     id: &str,
     name: &str,
     tier: Tier,
     region: &str,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO funds (id, name, tier, region) VALUES (?1, ?2, ?3, ?4) \
+    let sql = format!(
+        "INSERT INTO {} (id, name, tier, region) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(id) DO UPDATE SET name = ?2, tier = ?3, region = ?4",
-        params![id, name, tier.as_str(), region],
-    )?;
+        holders.table()
+    );
+    tx.execute(&sql, params![id, name, tier.as_str(), region])?;
     Ok(())
 }
 
-/// Funds: (id, name, tier, region).
-pub(crate) fn funds(conn: &Connection) -> Result<Vec<(String, String, String, String)>> {
-    let mut stmt = conn.prepare("SELECT id, name, tier, region FROM funds ORDER BY id")?;
+/// Funds or warehouses: (id, name, tier, region).
+pub(crate) fn holders(
+    conn: &Connection,
+    holders: Holders,
+) -> Result<Vec<(String, String, String, String)>> {
+    let sql = format!(
+        "SELECT id, name, tier, region FROM {} ORDER BY id",
+        holders.table()
+    );
+    let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

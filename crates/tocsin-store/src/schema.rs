@@ -517,4 +517,17 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE recipients ADD COLUMN exercise_endpoints TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 10: warehouses belong to a region, as funds do: stock is posted only to a registered one,
+    // by whoever's scope covers it. Warehouses already in the ledger are registered as national
+    // (national scope only) until an administrator places them.
+    r#"
+    CREATE TABLE warehouses (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        region TEXT NOT NULL
+    );
+    INSERT INTO warehouses (id, name, tier, region)
+        SELECT DISTINCT warehouse, warehouse, 'national', 'VN' FROM stock_entries;
+    "#,
 ];

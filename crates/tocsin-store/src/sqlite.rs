@@ -980,11 +980,21 @@ impl Store for SqliteStore {
     }
 
     fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
-        self.write(|tx, _| crate::response::upsert_fund(tx, id, name, tier, region))
+        use crate::response::{Holders, upsert_holder};
+        self.write(|tx, _| upsert_holder(tx, Holders::Funds, id, name, tier, region))
     }
 
     fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
-        self.read(crate::response::funds)
+        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Funds))
+    }
+
+    fn upsert_warehouse(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
+        use crate::response::{Holders, upsert_holder};
+        self.write(|tx, _| upsert_holder(tx, Holders::Warehouses, id, name, tier, region))
+    }
+
+    fn warehouses(&self) -> Result<Vec<(String, String, String, String)>> {
+        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Warehouses))
     }
 
     fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>> {

@@ -80,7 +80,31 @@ pub enum Endpoint {
     },
 }
 
+/// What a secret reads as once set: secrets are written, never read back.
+pub const SECRET_SET: &str = "set";
+
 impl Endpoint {
+    /// The endpoint as it may be shown: its secrets (the webhook's HMAC key, the parent node's
+    /// token, credentials in a URL) replaced by [`SECRET_SET`].
+    pub fn redacted(&self) -> Endpoint {
+        let mut shown = self.clone();
+        match &mut shown {
+            Endpoint::Webhook { url, secret, .. } => {
+                *url = without_credentials(url);
+                if secret.is_some() {
+                    *secret = Some(SECRET_SET.into());
+                }
+            }
+            Endpoint::Parent { url, token } => {
+                *url = without_credentials(url);
+                *token = SECRET_SET.into();
+            }
+            Endpoint::Mqtt { broker, .. } => *broker = without_credentials(broker),
+            Endpoint::Email { .. } => {}
+        }
+        shown
+    }
+
     /// Checks where the endpoint goes, before it is stored: a webhook or parent node is an
     /// absolute `http://` URL, an MQTT broker `host:port` with a topic prefix without
     /// wildcards, an e-mail a bare `local@domain`. The field at fault and the reason.
@@ -315,5 +339,42 @@ mod tests {
     fn excerpts_are_short_and_on_one_line() {
         assert_eq!(excerpt("a\n  b", 10), "a b");
         assert_eq!(excerpt("Lũ trên sông Hồng", 6), "Lũ trê…");
+    }
+}
+
+/// `url` without a `user:password@` part.
+pub(crate) fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let prefix = if scheme.is_empty() { String::new() } else { format!("{scheme}://") };
+            format!("{prefix}{SECRET_SET}@{}", &rest[at + 1..])
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_read_back() {
+        let hook = Endpoint::Webhook {
+            url: "http://user:pw@hooks.example:8080/in?x=1".into(),
+            secret: Some("hmac-key".into()),
+            body: WebhookBody::Json,
+        };
+        let parent = Endpoint::Parent {
+            url: "http://centre:8080".into(),
+            token: "tcs_parent".into(),
+        };
+        let shown = serde_json::to_string(&[hook.redacted(), parent.redacted()]).unwrap();
+        for secret in ["hmac-key", "tcs_parent", "user:pw"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("http://set@hooks.example:8080/in?x=1"), "{shown}");
+        assert!(shown.contains(r#""secret":"set""#), "{shown}");
     }
 }

@@ -2,9 +2,9 @@
 //! rules are `tocsin_core::response::ledger`'s; here are who may post what, the accounts a
 //! contribution or a disbursement touches, and the replenishment alerts.
 
-use crate::access::Principal;
+use crate::access::{Place, Principal};
 use crate::engine::{Engine, EngineError, Result};
-use tocsin_core::access::Role;
+use tocsin_core::access::{Access, Resource};
 use tocsin_core::response::Tier;
 use tocsin_core::response::ledger::{FUND, FundLine, Replenish, StockLine};
 use tocsin_store::{FundPosting, StockPosting};
@@ -52,21 +52,28 @@ fn positive(amount_vnd: i64) -> Result<()> {
     }
 }
 
-fn require_operator(who: &Principal, what: &str) -> Result<()> {
-    if who.role >= Role::Operator {
-        Ok(())
-    } else {
-        Err(EngineError::Forbidden(format!(
-            "{what} needs an operator or administrator"
-        )))
-    }
+/// A fund or a warehouse as registered: what holds ledger entries and belongs to a region.
+struct Holder {
+    id: String,
+    tier: Tier,
+    region: String,
+}
+
+fn holders_of(rows: Vec<(String, String, String, String)>) -> Vec<Holder> {
+    rows.into_iter()
+        .map(|(id, _, tier, region)| Holder {
+            id,
+            tier: Tier::parse(&tier).unwrap_or(Tier::National),
+            region,
+        })
+        .collect()
 }
 
 impl Engine {
     /// Posts a stock movement; returns its posting number and the items now below their minimum
     /// (announced as `replenishment` events).
     pub fn move_stock(&self, who: &Principal, m: &Movement) -> Result<(u64, Vec<Replenish>)> {
-        require_operator(who, "moving reserve stock")?;
+        who.require(Resource::Reserves, Access::Write)?;
         let quantity = i64::try_from(m.quantity)
             .ok()
             .filter(|q| *q > 0)
@@ -109,6 +116,9 @@ impl Engine {
         if let Some(incident) = m.incident {
             self.incident(who, incident)?;
         }
+        for line in &lines {
+            self.require_warehouse(who, Access::Write, &line.warehouse)?;
+        }
         let posting = StockPosting {
             lines,
             kind: m.kind.clone(),
@@ -132,14 +142,121 @@ impl Engine {
         item: &str,
         minimum: u64,
     ) -> Result<()> {
-        require_operator(who, "setting a minimum stock")?;
+        self.require_warehouse(who, Access::Write, warehouse)?;
         Ok(self.store().set_stock_minimum(warehouse, item, minimum)?)
     }
 
-    /// (warehouse, item, balance, minimum).
+    /// (warehouse, item, balance, minimum) of the warehouses in `who`'s scope.
     pub fn stock_balances(&self, who: &Principal) -> Result<Vec<(String, String, i64, u64)>> {
-        require_operator(who, "reading the reserves")?;
-        Ok(self.store().stock_balances()?)
+        who.require(Resource::Reserves, Access::Read)?;
+        let visible = self.visible_holders(who, self.store().warehouses()?);
+        let mut balances = self.store().stock_balances()?;
+        balances.retain(|(warehouse, ..)| visible.contains(warehouse));
+        Ok(balances)
+    }
+
+    /// Registers or renames a reserve warehouse of an administrative level and region (an
+    /// administrator covering the region; a national one at national scope).
+    pub fn create_warehouse(
+        &self,
+        who: &Principal,
+        id: &str,
+        name: &str,
+        tier: Tier,
+        region: &str,
+    ) -> Result<()> {
+        self.check_new_holder(who, "warehouse", id, name, tier, region)?;
+        Ok(self.store().upsert_warehouse(id, name, tier, region)?)
+    }
+
+    /// The place of a fund or warehouse: national ones are national; others lie in the
+    /// province of their region.
+    fn holder_place(&self, tier: Tier, region: &str) -> Option<String> {
+        match tier {
+            Tier::National => None,
+            _ => self.province_of_code(region),
+        }
+    }
+
+    /// The ids of the holders `who` sees.
+    fn visible_holders(
+        &self,
+        who: &Principal,
+        rows: Vec<(String, String, String, String)>,
+    ) -> std::collections::HashSet<String> {
+        holders_of(rows)
+            .into_iter()
+            .filter(|h| {
+                let province = self.holder_place(h.tier, &h.region);
+                who.sees(&Place::region(province.as_deref().unwrap_or("")))
+            })
+            .map(|h| h.id)
+            .collect()
+    }
+
+    /// Checks the rule of `resource` for the holder `id` among `rows`.
+    fn require_holder(
+        &self,
+        who: &Principal,
+        resource: Resource,
+        access: Access,
+        what: &str,
+        rows: Vec<(String, String, String, String)>,
+        id: &str,
+    ) -> Result<()> {
+        who.require(resource, access)?;
+        let Some(holder) = holders_of(rows).into_iter().find(|h| h.id == id) else {
+            return Err(EngineError::NotFound(format!("{what}: no {what} {id:?}")));
+        };
+        let province = self.holder_place(holder.tier, &holder.region);
+        let place = Place::region(province.as_deref().unwrap_or(""));
+        who.require_in(resource, access, &format!("{what} {id:?}"), &place)
+    }
+
+    fn require_warehouse(&self, who: &Principal, access: Access, id: &str) -> Result<()> {
+        let rows = self.store().warehouses()?;
+        self.require_holder(who, Resource::Reserves, access, "warehouse", rows, id)
+    }
+
+    fn require_fund(&self, who: &Principal, access: Access, id: &str) -> Result<()> {
+        let rows = self.store().funds()?;
+        self.require_holder(who, Resource::Funds, access, "fund", rows, id)
+    }
+
+    /// A new fund or warehouse: named, with an id without `:`, of a region that exists at its
+    /// level, registered by an administrator whose scope covers it.
+    fn check_new_holder(
+        &self,
+        who: &Principal,
+        what: &str,
+        id: &str,
+        name: &str,
+        tier: Tier,
+        region: &str,
+    ) -> Result<()> {
+        if id.trim().is_empty() || id.contains(':') || name.trim().is_empty() {
+            return Err(EngineError::Invalid(format!(
+                "{what} {id:?}: id and name are both needed, and the id has no ':'"
+            )));
+        }
+        let national = region == tocsin_core::region::NATION_CODE;
+        if (tier == Tier::National) != national {
+            return Err(EngineError::Invalid(format!(
+                "{what} {id:?}: region: a national {what} has region VN, and only it"
+            )));
+        }
+        let province = self.holder_place(tier, region);
+        if !national && province.is_none() {
+            return Err(EngineError::Invalid(format!(
+                "{what} {id:?}: region: {region} is not a current region"
+            )));
+        }
+        who.require_in(
+            Resource::LedgerHolders,
+            Access::Write,
+            &format!("{what} {id:?} of region {region}"),
+            &Place::region(province.as_deref().unwrap_or("")),
+        )
     }
 
     /// Creates or renames a fund of an administrative level.
@@ -151,25 +268,14 @@ impl Engine {
         tier: Tier,
         region: &str,
     ) -> Result<()> {
-        if who.role != Role::Admin {
-            return Err(EngineError::Forbidden(
-                "funds are created by administrators".into(),
-            ));
-        }
-        if id.trim().is_empty() || id.contains(':') || name.trim().is_empty() {
-            return Err(EngineError::Invalid(
-                "id and name: both are needed, and the id has no ':'".into(),
-            ));
-        }
+        self.check_new_holder(who, "fund", id, name, tier, region)?;
         Ok(self.store().upsert_fund(id, name, tier, region)?)
     }
 
-    fn fund_account(&self, fund: &str) -> Result<String> {
-        if self.store().funds()?.iter().any(|(id, ..)| id == fund) {
-            Ok(format!("{FUND}{fund}"))
-        } else {
-            Err(EngineError::NotFound(format!("fund: no fund {fund:?}")))
-        }
+    /// The account of a fund `who` may post to.
+    fn fund_account(&self, who: &Principal, fund: &str) -> Result<String> {
+        self.require_fund(who, Access::Write, fund)?;
+        Ok(format!("{FUND}{fund}"))
     }
 
     /// Records a contribution to a fund from `source` (state budget, social, international).
@@ -181,7 +287,7 @@ impl Engine {
         amount_vnd: i64,
         memo: &str,
     ) -> Result<u64> {
-        require_operator(who, "recording a contribution")?;
+        who.require(Resource::Funds, Access::Write)?;
         if !SOURCES.contains(&source) {
             return Err(EngineError::Invalid(format!(
                 "source: {source:?} is none of {}",
@@ -189,7 +295,7 @@ impl Engine {
             )));
         }
         positive(amount_vnd)?;
-        let account = self.fund_account(fund)?;
+        let account = self.fund_account(who, fund)?;
         self.post(
             who,
             "contribution",
@@ -221,11 +327,7 @@ impl Engine {
         amount_vnd: i64,
         memo: &str,
     ) -> Result<u64> {
-        if !who.role.can_release_warnings() {
-            return Err(EngineError::Forbidden(
-                "disbursements are approved by operators and administrators".into(),
-            ));
-        }
+        who.require(Resource::Funds, Access::Write)?;
         let detail = self.incident(who, incident)?;
         if who
             .filter
@@ -243,7 +345,7 @@ impl Engine {
             )));
         }
         positive(amount_vnd)?;
-        let account = self.fund_account(fund)?;
+        let account = self.fund_account(who, fund)?;
         let charged = incident_account(incident, task);
         self.post(
             who,
@@ -267,17 +369,16 @@ impl Engine {
 
     /// Reverses a posting (the correction of a mistake); a posting is reversed at most once.
     pub fn reverse_posting(&self, who: &Principal, posting: u64, memo: &str) -> Result<u64> {
-        if !who.role.can_release_warnings() {
-            return Err(EngineError::Forbidden(
-                "reversals are approved by operators and administrators".into(),
-            ));
-        }
+        who.require(Resource::Funds, Access::Write)?;
         let found = self.store().fund_postings(posting)?;
         let Some((_, original)) = found.first() else {
             return Err(EngineError::NotFound(format!(
                 "posting: no fund posting {posting}"
             )));
         };
+        for fund in original.lines.iter().filter_map(|l| l.account.strip_prefix(FUND)) {
+            self.require_fund(who, Access::Write, fund)?;
+        }
         let lines = tocsin_core::response::ledger::reversal(&original.lines);
         self.post(
             who,
@@ -328,10 +429,18 @@ impl Engine {
         Vec<(u64, FundPosting)>,
         std::collections::BTreeMap<String, i64>,
     )> {
-        require_operator(who, "reading the funds")?;
-        Ok((
-            self.store().fund_postings(0)?,
-            self.store().fund_balances()?,
-        ))
+        who.require(Resource::Funds, Access::Read)?;
+        let visible = self.visible_holders(who, self.store().funds()?);
+        let shown = |account: &str| {
+            who.is_national()
+                || account
+                    .strip_prefix(FUND)
+                    .is_some_and(|fund| visible.contains(fund))
+        };
+        let mut postings = self.store().fund_postings(0)?;
+        postings.retain(|(_, p)| p.lines.iter().any(|l| shown(&l.account)));
+        let mut balances = self.store().fund_balances()?;
+        balances.retain(|account, _| shown(account));
+        Ok((postings, balances))
     }
 }

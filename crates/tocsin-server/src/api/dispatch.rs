@@ -17,9 +17,11 @@ use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_core::access::{Access, Resource};
 use tocsin_core::clock::timestamp_text;
 use tocsin_core::dispatch::Silence;
 use tocsin_core::dispatch::route::Matchers;
+use tocsin_engine::channels::Endpoint;
 use tocsin_engine::dispatch::RecipientEntry;
 use tocsin_engine::{NotificationRecord, SilenceRecord};
 
@@ -154,13 +156,20 @@ struct RecordParams {
     format: Option<String>,
 }
 
+/// A delivery's stored endpoint as it may be shown: its secrets replaced.
+fn shown_endpoint(stored: &str) -> Value {
+    serde_json::from_str::<Endpoint>(stored)
+        .map(|e| serde_json::to_value(e.redacted()).unwrap_or(Value::Null))
+        .unwrap_or(Value::Null)
+}
+
 fn notification_json(n: &NotificationRecord) -> Value {
     let deliveries: Vec<Value> = n
         .deliveries
         .iter()
         .map(|d| {
             json!({
-                "endpoint": serde_json::from_str::<Value>(&d.endpoint).unwrap_or(Value::Null),
+                "endpoint": shown_endpoint(&d.endpoint),
                 "idempotency_key": d.idempotency_key, "state": d.state, "delivered": d.delivered_ms.map(timestamp_text),
                 "attempts": d.attempts.iter().map(|a| json!({"attempt": a.attempt, "time": timestamp_text(a.time_ms), "outcome": a.outcome, "error": a.error})).collect::<Vec<_>>(),
             })
@@ -318,17 +327,12 @@ async fn acknowledge_link(
 }
 
 async fn stream(State(state): State<Arc<AppState>>, Auth(who): Auth) -> Result<Response, ApiError> {
-    if !who.role.can_read() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "this token may only send observations",
-        ));
-    }
+    who.require(Resource::Detections, Access::Read)?;
     let receiver = state.engine.subscribe();
     let events = futures_util::stream::unfold((receiver, who), |(mut receiver, who)| async move {
         loop {
             match receiver.recv().await {
-                Ok(event) if who.filter.root.shows_province(&event.province) => {
+                Ok(event) if who.sees_event(&event) => {
                     let sse = SseEvent::default().event(event.kind).data(event.json);
                     return Some((Ok::<_, std::convert::Infallible>(sse), (receiver, who)));
                 }

@@ -96,12 +96,7 @@ async fn start(
     };
     let scenario =
         Scenario::parse("scenario", &body).map_err(|p| ApiError::invalid_scenario(&p))?;
-    let participants = state
-        .engine
-        .recipients(&who)?
-        .into_iter()
-        .filter(|r| r.recipient.exercises)
-        .collect();
+    let participants = state.engine.drill_participants(&who)?;
     let id = exercises.start(scenario, speed, &query.speed, participants)?;
     Ok((
         StatusCode::ACCEPTED,

@@ -12,6 +12,7 @@ mod map;
 mod observations;
 mod regions;
 mod response;
+pub mod rules;
 pub(crate) mod session;
 mod stations;
 mod warnings;
@@ -78,6 +79,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(map::routes())
         .merge(response::routes())
         .merge(crate::dashboard::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rules::gate,
+        ))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -118,7 +123,7 @@ async fn metrics(State(state): State<Arc<AppState>>, _auth: crate::auth::Auth) -
 /// Logs each request with its status and duration; counts error answers.
 async fn log_request(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let path = logged_path(request.uri().path());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     let status = response.status();
@@ -127,6 +132,15 @@ async fn log_request(State(state): State<Arc<AppState>>, request: Request, next:
     }
     tracing::info!(%method, %path, status = status.as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     response
+}
+
+/// The path as the log keeps it: the secret of an acknowledgement link is left out (no log
+/// carries a credential).
+fn logged_path(path: &str) -> String {
+    match path.strip_prefix("/ack/") {
+        Some(_) => "/ack/{token}".into(),
+        None => path.to_string(),
+    }
 }
 
 /// Runs a store-bound engine call off the async workers.

@@ -38,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/reserves", get(reserves))
         .route("/api/v1/reserves/movements", post(move_stock))
         .route("/api/v1/reserves/minimums", put(set_minimum))
+        .route("/api/v1/reserves/warehouses", post(create_warehouse))
         .route("/api/v1/funds", get(funds).post(create_fund))
         .route("/api/v1/funds/{id}/contributions", post(contribute))
         .route("/api/v1/funds/{id}/disbursements", post(disburse))
@@ -359,11 +360,22 @@ async fn funds(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewFund {
+struct NewHolder {
     id: String,
     name: String,
     tier: Tier,
     region: String,
+}
+
+async fn create_warehouse(
+    State(state): State<Arc<AppState>>,
+    Auth(who): Auth,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let w: NewHolder = body_of(&body, "warehouse")?;
+    let engine = state.engine.clone();
+    blocking(move || engine.create_warehouse(&who, &w.id, &w.name, w.tier, &w.region)).await?;
+    Ok(Json(json!({"created": true})))
 }
 
 async fn create_fund(
@@ -371,7 +383,7 @@ async fn create_fund(
     Auth(who): Auth,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let fund: NewFund = body_of(&body, "fund")?;
+    let fund: NewHolder = body_of(&body, "fund")?;
     let engine = state.engine.clone();
     blocking(move || engine.create_fund(&who, &fund.id, &fund.name, fund.tier, &fund.region))
         .await?;

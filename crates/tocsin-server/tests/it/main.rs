@@ -1,5 +1,6 @@
 //! HTTP API tests, in-process through `Router::oneshot`, compiled as one binary.
 
+mod access;
 mod bad_input;
 mod browser;
 mod catalog;

@@ -263,6 +263,17 @@ async fn reserves_never_go_negative_and_funds_balance() {
     let r = flooded().await;
     let (_, list) = r.admin("GET", "/api/v1/incidents", Value::Null).await;
     let incident = list[0]["id"].as_u64().unwrap();
+    let unknown =
+        json!({"kind": "receipt", "warehouse": "KHO-15", "item": "life_jacket", "quantity": 500});
+    let (status, body) = r.admin("POST", "/api/v1/reserves/movements", unknown).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not registered yet: {body}");
+    let warehouse = json!({"id": "KHO-15", "name": "Kho dự trữ tỉnh Lào Cai", "tier": "province", "region": "15"});
+    assert_eq!(
+        r.admin("POST", "/api/v1/reserves/warehouses", warehouse)
+            .await
+            .0,
+        StatusCode::OK
+    );
     let receipt =
         json!({"kind": "receipt", "warehouse": "KHO-15", "item": "life_jacket", "quantity": 500});
     assert_eq!(
