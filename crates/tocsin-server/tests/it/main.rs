@@ -8,6 +8,7 @@ mod dispatch;
 mod drills;
 mod feeds;
 mod forwarded;
+mod limits;
 mod map;
 mod response;
 mod scope;
@@ -91,7 +92,7 @@ impl Fixture {
         let state = Arc::new(AppState {
             engine: Arc::new(engine),
             metrics: Default::default(),
-            max_body_bytes: 64 << 20,
+            limits: tocsin_server::Limits::default(),
             catalog_dir: None,
             exercises: Some(Arc::new(exercises)),
         });
