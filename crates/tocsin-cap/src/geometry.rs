@@ -302,10 +302,11 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        assert_eq!(self_crossing(&ring(5000)), None);
+        let read = |points: &[Point]| parse_polygon(&text(points)).unwrap();
+        assert_eq!(self_crossing(&read(&ring(5000))), None);
         let mut twisted = ring(5000);
         twisted.swap(1200, 3700);
-        assert!(self_crossing(&twisted).is_some());
+        assert!(self_crossing(&read(&twisted)).is_some());
     }
 
     #[test]

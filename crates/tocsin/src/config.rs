@@ -353,3 +353,48 @@ pub fn load_catalog(
     };
     loaded.map_err(|problems| problems.iter().map(|p| p.to_string()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Config {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn server_limits_come_from_their_keys_and_zero_is_refused() {
+        let config = parsed(
+            "max_public_body_bytes = 4096\nheader_timeout_secs = 3\nbody_timeout_secs = 7\n\
+             max_connections = 50\nverify_workers = 2\nverify_queue = 0\n",
+        );
+        let limits = server_limits(&config);
+        let expected = tocsin_server::Limits {
+            max_public_body_bytes: 4096,
+            header_timeout: std::time::Duration::from_secs(3),
+            body_timeout: std::time::Duration::from_secs(7),
+            max_connections: 50,
+            verify_workers: 2,
+            verify_queue: 0,
+            ..tocsin_server::Limits::default()
+        };
+        assert_eq!(limits, expected);
+        assert_eq!(
+            server_limits(&Config::default()),
+            tocsin_server::Limits::default()
+        );
+        let zeros = parsed("header_timeout_secs = 0\nmax_connections = 0\nverify_workers = 0\n");
+        let problems: Vec<String> = check(&zeros)
+            .into_iter()
+            .filter(|p| p.contains("at least 1"))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "header_timeout_secs: must be at least 1",
+                "max_connections: must be at least 1",
+                "verify_workers: must be at least 1"
+            ]
+        );
+    }
+}

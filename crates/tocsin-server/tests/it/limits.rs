@@ -105,9 +105,10 @@ async fn a_document_of_200000_attributes_is_answered_at_once() {
             "the alert cannot be read: element <alert> has more than 64 attributes",
         ),
     ] {
+        let state = state_with(limits);
         let started = Instant::now();
         let (got, _, body) = answer_from(
-            &state_with(limits),
+            &state,
             "POST",
             "/api/v1/verify",
             &[("content-type", "application/xml")],
@@ -408,12 +409,15 @@ async fn public_endpoints_take_small_bodies() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
+/// A request: method, path and headers.
+type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
 /// Representative answers of every kind: public, authenticated, errors, pages, assets.
 #[tokio::test]
 async fn every_answer_carries_the_security_headers() {
     let bearer = format!("Bearer {}", fixture().admin);
     let admin = [("authorization", bearer.as_str())];
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[Case] = &[
         ("GET", "/healthz", &[]),
         ("GET", "/readyz", &[]),
         ("GET", "/api/v1/regions/01", &admin),
