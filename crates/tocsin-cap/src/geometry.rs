@@ -1,6 +1,8 @@
 //! CAP geometry: polygons (`"lat,lon lat,lon …"`, closed) and circles (`"lat,lon radius-km"`),
-//! read and checked — coordinates in range, at least four points, closed, no edge crossing
-//! another — and written from region boundaries, simplified to a bounded size.
+//! read and checked — coordinates in range, at least four points, closed (what CAP 1.2 requires)
+//! — and looked at for edges that cross ([`self_crossing`]: CAP does not forbid it, real agencies
+//! publish such polygons, so validation only warns), and written from region boundaries,
+//! simplified to a bounded size and kept simple.
 
 /// A point as (latitude, longitude) in degrees.
 pub type Point = (f64, f64);
@@ -14,7 +16,8 @@ fn fail<T>(message: impl Into<String>) -> Result<T, GeometryError> {
     Err(GeometryError(message.into()))
 }
 
-/// The points of a CAP polygon, checked.
+/// The points of a CAP polygon, checked as CAP 1.2 requires: coordinates in range, at least
+/// four pairs, the last repeating the first. A polygon whose edges cross is read.
 pub fn parse_polygon(text: &str) -> Result<Vec<Point>, GeometryError> {
     let points = text
         .split_whitespace()
@@ -29,14 +32,15 @@ pub fn parse_polygon(text: &str) -> Result<Vec<Point>, GeometryError> {
     if points.first() != points.last() {
         return fail("the polygon is not closed: the last point must repeat the first");
     }
-    let mut distinct = points.clone();
-    distinct.dedup();
-    if let Some((a, b)) = crossing_edges(&distinct) {
-        return fail(format!(
-            "the polygon intersects itself: edge {a} crosses edge {b}"
-        ));
-    }
     Ok(points)
+}
+
+/// The first two non-adjacent edges of a closed ring that cross, as "edge a crosses edge b";
+/// repeated consecutive points are removed first, as real alerts carry them.
+pub fn self_crossing(points: &[Point]) -> Option<String> {
+    let mut distinct = points.to_vec();
+    distinct.dedup();
+    crossing_edges(&distinct).map(|(a, b)| format!("edge {a} crosses edge {b}"))
 }
 
 /// The centre and radius (km) of a CAP circle, checked.
@@ -208,9 +212,9 @@ fn simple_polygon(ring: &[Point]) -> Vec<Point> {
     let mut tolerance = extent / 10_000.0;
     for _ in 0..24 {
         let simplified = tocsin_core::geo::simplify_ring(&closed, tolerance);
-        if simplified.len() <= MAX_POLYGON_POINTS
-            && parse_polygon(&polygon_text(&simplified)).is_ok()
-        {
+        let simple = parse_polygon(&polygon_text(&simplified))
+            .is_ok_and(|points| self_crossing(&points).is_none());
+        if simplified.len() <= MAX_POLYGON_POINTS && simple {
             return simplified;
         }
         tolerance *= 2.0;
@@ -255,7 +259,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn polygons_must_be_closed_long_enough_and_simple() {
+    fn polygons_must_be_closed_and_long_enough_and_may_cross() {
         assert!(parse_polygon("0,0 0,1 1,1 1,0 0,0").is_ok());
         assert!(
             parse_polygon("0,0 0,1 0,0")
@@ -269,11 +273,10 @@ mod tests {
                 .0
                 .contains("not closed")
         );
-        assert!(
-            parse_polygon("0,0 1,1 1,0 0,1 0,0")
-                .unwrap_err()
-                .0
-                .contains("intersects itself")
+        let bowtie = parse_polygon("0,0 1,1 1,0 0,1 0,0").unwrap();
+        assert_eq!(
+            self_crossing(&bowtie).as_deref(),
+            Some("edge 0 crosses edge 2")
         );
         assert!(
             parse_polygon("0,0 0,1 91,1 0,0")
@@ -299,15 +302,11 @@ mod tests {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        assert!(parse_polygon(&text(&ring(5000))).is_ok());
+        let read = |points: &[Point]| parse_polygon(&text(points)).unwrap();
+        assert_eq!(self_crossing(&read(&ring(5000))), None);
         let mut twisted = ring(5000);
         twisted.swap(1200, 3700);
-        assert!(
-            parse_polygon(&text(&twisted))
-                .unwrap_err()
-                .0
-                .contains("intersects itself")
-        );
+        assert!(self_crossing(&read(&twisted)).is_some());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Validation beyond the schema: the rules of the CAP 1.2 specification's text that the XSD
-//! cannot express, each with a name and a level. Errors make an alert invalid; warnings flag what
-//! real agencies do but should not (an `expires` before `effective`, an update without
-//! `references`).
+//! cannot express, each with a name and a level. Errors are kept for what the standard says an
+//! alert MUST (or MUST NOT) do and make it invalid; warnings flag what real agencies do that the
+//! standard does not forbid, or that only a profile forbids (an `expires` before `effective`, an
+//! update without `references`, a polygon whose edges cross).
 //!
 //! | rule | level | what |
 //! |---|---|---|
@@ -9,9 +10,11 @@
 //! | `identifier-chars` | error | identifier and sender non-empty, without spaces, commas, `<` or `&` |
 //! | `restriction-scope` | error | `restriction` only with scope Restricted (warning: Restricted without it, or empty) |
 //! | `addresses-scope` | error | scope Private needs `addresses` |
-//! | `references` | error | `sender,identifier,sent` triples, never the alert itself; required unless msgType is Alert (warning: empty) |
+//! | `references` | error | `sender,identifier,sent` triples, never the alert itself (warning: empty) |
+//! | `references-missing` | warning | an Update, Cancel, Ack or Error without references (CAP does not require them; profiles do) |
 //! | `language` | error | RFC 3066 language tags |
-//! | `polygon` | error | valid coordinates, at least 4 points, closed, not self-intersecting (warning: empty) |
+//! | `polygon` | error | valid coordinates, at least 4 pairs, closed (warning: empty) |
+//! | `polygon-crossing` | warning | edges that cross (CAP does not forbid it; areas are still placed) |
 //! | `circle` | error | `lat,lon radius` with a radius ≥ 0 |
 //! | `altitude-ceiling` | error | decimals; ceiling only with altitude, altitude ≤ ceiling |
 //! | `expires-effective` | warning | expires after effective (or sent), onset before expires |
@@ -71,12 +74,8 @@ fn check_area(area: &Area, path: &str, out: &mut Vec<Finding>) {
                 format!("{path}.polygon[{i}]"),
                 "empty polygon (ignored)",
             ));
-        } else if let Err(error) = geometry::parse_polygon(polygon) {
-            out.push(Finding::error(
-                "polygon",
-                format!("{path}.polygon[{i}]"),
-                error.to_string(),
-            ));
+        } else {
+            check_polygon(polygon, &format!("{path}.polygon[{i}]"), out);
         }
     }
     for (i, circle) in area.circle.iter().enumerate() {
@@ -90,6 +89,18 @@ fn check_area(area: &Area, path: &str, out: &mut Vec<Finding>) {
     }
     check_values(&area.geocode, &format!("{path}.geocode"), out);
     check_altitude(area, path, out);
+}
+
+fn check_polygon(polygon: &str, path: &str, out: &mut Vec<Finding>) {
+    match geometry::parse_polygon(polygon) {
+        Err(error) => out.push(Finding::error("polygon", path, error.to_string())),
+        Ok(points) => {
+            if let Some(crossing) = geometry::self_crossing(&points) {
+                let message = format!("the polygon intersects itself: {crossing} (read anyway)");
+                out.push(Finding::warning("polygon-crossing", path, message));
+            }
+        }
+    }
 }
 
 fn check_altitude(area: &Area, path: &str, out: &mut Vec<Finding>) {
@@ -172,7 +183,8 @@ fn check_scope(alert: &Alert, out: &mut Vec<Finding>) {
 }
 
 /// References must be `sender,identifier,sent` triples; a message that updates, cancels,
-/// acknowledges or corrects must say which alerts it concerns.
+/// acknowledges or corrects should say which alerts it concerns (CAP 1.2 leaves `references`
+/// optional, so its absence is a warning).
 fn check_references(alert: &Alert, out: &mut Vec<Finding>) {
     let path = "alert.references";
     let references = alert.references.as_deref().unwrap_or_default();
@@ -182,7 +194,7 @@ fn check_references(alert: &Alert, out: &mut Vec<Finding>) {
                 "msgType {} needs references to the alerts it concerns",
                 alert.msg_type.as_str()
             );
-            out.push(Finding::error("references", path, message));
+            out.push(Finding::warning("references-missing", path, message));
         } else if alert.references.is_some() {
             out.push(Finding::warning(
                 "references",
@@ -315,5 +327,96 @@ mod tests {
                 && !is_language_tag("en-toolongsubtag")
         );
         assert!(!is_language_tag("toolongtag"));
+    }
+}
+
+#[cfg(test)]
+mod levels {
+    use super::*;
+
+    /// The findings of an alert with `msg_type`, `references` and one area with `polygons`, as
+    /// `level [rule] path: message` lines.
+    fn check(msg_type: &str, references: &str, polygons: &[&str]) -> Vec<String> {
+        let polygons: String = polygons
+            .iter()
+            .map(|p| format!("<polygon>{p}</polygon>"))
+            .collect();
+        let xml = format!(
+            "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>a.1</identifier>\
+             <sender>s@x</sender><sent>2025-09-06T07:00:00+07:00</sent><status>Actual</status>\
+             <msgType>{msg_type}</msgType><scope>Public</scope>{references}\
+             <info><category>Met</category><event>rain</event><urgency>Expected</urgency>\
+             <severity>Severe</severity><certainty>Likely</certainty>\
+             <area><areaDesc>x</areaDesc>{polygons}</area></info></alert>"
+        );
+        let read = crate::read(xml.as_bytes()).unwrap();
+        assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+        validate(&read.alert)
+            .iter()
+            .map(Finding::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn what_cap_does_not_forbid_is_a_warning_and_what_it_requires_an_error() {
+        let square = "0,0 0,1 1,1 1,0 0,0";
+        let bowtie = "0,0 1,1 1,0 0,1 0,0";
+        let cases: &[(&str, &str, &[&str], &[&str])] = &[
+            ("Alert", "", &[square], &[]),
+            (
+                "Alert",
+                "",
+                &[bowtie],
+                &[
+                    "warning [polygon-crossing] alert.info[0].area[0].polygon[0]: the polygon intersects itself: edge 0 crosses edge 2 (read anyway)",
+                ],
+            ),
+            ("Alert", "", &["0,0 0,1 1,1 0,0"], &[]),
+            (
+                "Alert",
+                "",
+                &["0,0 0,1 1,1"],
+                &[
+                    "error [polygon] alert.info[0].area[0].polygon[0]: a polygon needs at least 4 points (the first repeated last); it has 3",
+                ],
+            ),
+            (
+                "Alert",
+                "",
+                &["0,0 0,1 1,1 1,0 0,0.5"],
+                &[
+                    "error [polygon] alert.info[0].area[0].polygon[0]: the polygon is not closed: the last point must repeat the first",
+                ],
+            ),
+            (
+                "Update",
+                "<references/>",
+                &[square],
+                &[
+                    "warning [references-missing] alert.references: msgType Update needs references to the alerts it concerns",
+                ],
+            ),
+            (
+                "Cancel",
+                "<references>s@x,a.0,2025-09-06T06:00:00+07:00</references>",
+                &[square],
+                &[],
+            ),
+            (
+                "Update",
+                "<references>s@x,a.0</references>",
+                &[square],
+                &[
+                    "error [references] alert.references: \"s@x,a.0\" is not sender,identifier,sent (with sent as YYYY-MM-DDThh:mm:ss±hh:mm)",
+                ],
+            ),
+        ];
+        for (msg_type, references, polygons, expected) in cases {
+            assert_eq!(
+                check(msg_type, references, polygons),
+                *expected,
+                "{msg_type} {references} {polygons:?}"
+            );
+        }
     }
 }

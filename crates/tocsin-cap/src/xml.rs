@@ -4,17 +4,29 @@
 //!
 //! It never reaches outside the document: a `DOCTYPE` is refused outright, so no external entity
 //! (XXE), parameter entity or entity-expansion bomb is ever read, and only the five predefined
-//! entities and character references are expanded. Depth and element count are bounded. Bytes
-//! declared as ISO-8859-1 (or windows-1252) are transcoded; everything else must be UTF-8.
+//! entities and character references are expanded. Bytes declared as ISO-8859-1 (or
+//! windows-1252) are transcoded; everything else must be UTF-8.
+//!
+//! Reading is linear in the size of the document: the size, the depth, the number of elements,
+//! the attributes of one element and the namespace declarations in scope are bounded
+//! ([`Bounds`]), and attribute names are checked for repeats by hash (the reader's own check
+//! compares each name with every earlier one, which is quadratic). The signature tree
+//! (`signature/tree.rs`) reads through the same checks.
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
 /// Deepest nesting accepted (a CAP alert is 5 levels deep; signatures add a few).
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 /// Most elements accepted in one document.
-const MAX_ELEMENTS: usize = 1_000_000;
+pub const MAX_ELEMENTS: usize = 1_000_000;
+/// Largest document read, in bytes (feeds of many alerts included).
+pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+/// Most attributes on one element, namespace declarations included (CAP and XML-DSig use a few).
+pub const MAX_ATTRIBUTES: usize = 64;
+/// Most namespace declarations in scope at once: on an element and its ancestors.
+pub const MAX_NAMESPACES: usize = 64;
 
 /// One element: its namespace URI (empty when none), local name, direct text and children.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -63,6 +75,16 @@ pub enum XmlError {
     TooDeep,
     #[error("the document has more than {MAX_ELEMENTS} elements")]
     TooLarge,
+    #[error("the document is {0} bytes; at most {MAX_DOCUMENT_BYTES} are read")]
+    TooBig(usize),
+    #[error("element <{0}> has more than {MAX_ATTRIBUTES} attributes")]
+    TooManyAttributes(String),
+    #[error(
+        "element <{0}> brings the namespace declarations in scope to more than {MAX_NAMESPACES}"
+    )]
+    TooManyNamespaces(String),
+    #[error("element <{0}> has the attribute {1:?} twice")]
+    DuplicateAttribute(String, String),
     #[error("the document has no root element")]
     Empty,
 }
@@ -88,8 +110,12 @@ fn parse_decoded(text: &str) -> Result<Element, XmlError> {
         let (resolved, event) = reader.read_resolved_event().map_err(malformed)?;
         match event {
             Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Start(start) => builder.open(element_of(&resolved, &start, before)?)?,
+            Event::Start(start) => {
+                builder.bounds.enter(&start)?;
+                builder.open(element_of(&resolved, &start, before)?)?;
+            }
             Event::Empty(start) => {
+                builder.bounds.enter(&start)?;
                 builder.open(element_of(&resolved, &start, before)?)?;
                 builder.close(position(&reader));
             }
@@ -133,7 +159,8 @@ fn element_of(
 /// The unprefixed attributes of a start tag, values unescaped (unknown entities refused).
 fn attributes_of(start: &BytesStart) -> Result<Vec<(String, String)>, XmlError> {
     let mut attributes = Vec::new();
-    for attribute in start.attributes() {
+    // Repeated names were refused by `Bounds::enter`, by hash.
+    for attribute in start.attributes().with_checks(false) {
         let attribute = attribute.map_err(malformed)?;
         if attribute.key.prefix().is_some() || attribute.key.as_ref() == b"xmlns" {
             continue;
@@ -168,23 +195,66 @@ pub(crate) fn expand(reference: &BytesRef) -> Result<String, XmlError> {
     Ok(expanded.to_string())
 }
 
-/// Builds the tree from open/text/close events, bounding depth and size.
+/// The bounds of one document being read: elements seen and the namespace declarations of
+/// the open elements. Both readers call [`Bounds::enter`] on every start tag before using it
+/// and [`Bounds::leave`] on its end.
+#[derive(Default)]
+pub(crate) struct Bounds {
+    elements: usize,
+    /// Namespace declarations of each open element, outermost first.
+    declared: Vec<usize>,
+    in_scope: usize,
+}
+
+impl Bounds {
+    /// Checks a start tag: depth, element count, the number of its attributes, repeated
+    /// attribute names (by hash) and namespace declarations in scope.
+    pub(crate) fn enter(&mut self, start: &BytesStart) -> Result<(), XmlError> {
+        let element = || String::from_utf8_lossy(start.name().as_ref()).into_owned();
+        self.elements += 1;
+        if self.elements > MAX_ELEMENTS {
+            return Err(XmlError::TooLarge);
+        }
+        if self.declared.len() >= MAX_DEPTH {
+            return Err(XmlError::TooDeep);
+        }
+        let mut names = std::collections::HashSet::new();
+        let mut declared = 0;
+        for attribute in start.attributes().with_checks(false) {
+            let name = attribute.map_err(malformed)?.key.into_inner();
+            if names.len() == MAX_ATTRIBUTES {
+                return Err(XmlError::TooManyAttributes(element()));
+            }
+            if !names.insert(name) {
+                let name = String::from_utf8_lossy(name).into_owned();
+                return Err(XmlError::DuplicateAttribute(element(), name));
+            }
+            declared += usize::from(name == b"xmlns" || name.starts_with(b"xmlns:"));
+        }
+        if self.in_scope + declared > MAX_NAMESPACES {
+            return Err(XmlError::TooManyNamespaces(element()));
+        }
+        self.in_scope += declared;
+        self.declared.push(declared);
+        Ok(())
+    }
+
+    /// Closes the innermost open element.
+    pub(crate) fn leave(&mut self) {
+        self.in_scope -= self.declared.pop().unwrap_or(0);
+    }
+}
+
+/// Builds the tree from open/text/close events, within the document's bounds.
 #[derive(Default)]
 struct TreeBuilder {
     open: Vec<Element>,
     root: Option<Element>,
-    count: usize,
+    bounds: Bounds,
 }
 
 impl TreeBuilder {
     fn open(&mut self, element: Element) -> Result<(), XmlError> {
-        self.count += 1;
-        if self.count > MAX_ELEMENTS {
-            return Err(XmlError::TooLarge);
-        }
-        if self.open.len() >= MAX_DEPTH {
-            return Err(XmlError::TooDeep);
-        }
         if self.open.is_empty() && self.root.is_some() {
             return Err(XmlError::Malformed("more than one root element".into()));
         }
@@ -202,6 +272,7 @@ impl TreeBuilder {
         let Some(mut done) = self.open.pop() else {
             return;
         };
+        self.bounds.leave();
         done.span.end = end;
         match self.open.last_mut() {
             Some(parent) => parent.children.push(done),
@@ -221,6 +292,9 @@ impl TreeBuilder {
 
 /// The document as UTF-8 text, transcoded from the encoding its declaration names.
 pub(crate) fn decode(bytes: &[u8]) -> Result<String, XmlError> {
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(XmlError::TooBig(bytes.len()));
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\xFF\xFE") {
         return Err(XmlError::Encoding("UTF-16".into()));
@@ -314,5 +388,57 @@ mod tests {
         assert!(matches!(parse(b"<a><b></a>"), Err(XmlError::Malformed(_))));
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(deep.as_bytes()), Err(XmlError::TooDeep));
+    }
+
+    /// Each document with the error the reader refuses it with.
+    #[test]
+    fn refuses_what_exceeds_its_bounds_naming_the_bound() {
+        let attributes = |n: usize| (0..n).map(|i| format!(" a{i}='1'")).collect::<String>();
+        let namespaces = |n: usize, from: usize| {
+            (from..from + n)
+                .map(|i| format!(" xmlns:p{i}='urn:{i}'"))
+                .collect::<String>()
+        };
+        let cases = [
+            (
+                format!("<alert{}/>", attributes(200_000)),
+                "element <alert> has more than 64 attributes",
+            ),
+            (
+                format!("<alert{}/>", attributes(MAX_ATTRIBUTES + 1)),
+                "element <alert> has more than 64 attributes",
+            ),
+            (
+                "<alert><info a='1' b='2' a='3'/></alert>".to_string(),
+                "element <info> has the attribute \"a\" twice",
+            ),
+            (
+                format!(
+                    "<a{}><b{}/></a>",
+                    namespaces(40, 0),
+                    namespaces(MAX_NAMESPACES - 40 + 1, 40)
+                ),
+                "element <b> brings the namespace declarations in scope to more than 64",
+            ),
+            (
+                format!("<a>{}</a>", " ".repeat(MAX_DOCUMENT_BYTES)),
+                "the document is 16777223 bytes; at most 16777216 are read",
+            ),
+        ];
+        for (document, expected) in &cases {
+            let error = parse(document.as_bytes()).unwrap_err().to_string();
+            assert_eq!(&error, expected);
+        }
+        let siblings = format!(
+            "<a>{}</a>",
+            (0..1000)
+                .map(|i| format!("<b{}/>", namespaces(MAX_NAMESPACES, i)))
+                .collect::<String>()
+        );
+        assert!(
+            parse(siblings.as_bytes()).is_ok(),
+            "declarations leave scope"
+        );
+        assert!(parse(format!("<a{}/>", attributes(MAX_ATTRIBUTES)).as_bytes()).is_ok());
     }
 }

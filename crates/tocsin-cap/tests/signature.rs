@@ -386,6 +386,16 @@ fn refusal(xml: &str) -> Refusal {
 }
 
 #[test]
+fn unreadable_documents_are_refused_as_such() {
+    let many: String = (0..200_000).map(|i| format!(" a{i}='1'")).collect();
+    assert_eq!(
+        refusal(&format!("<alert{many}/>")),
+        Refusal::Unreadable("element <alert> has more than 64 attributes".into())
+    );
+    assert!(matches!(refusal("<alert>"), Refusal::Unreadable(_)));
+}
+
+#[test]
 fn signed_alerts_verify_and_tampering_is_named() {
     for kind in ["ec", "rsa:2048"] {
         let Some(key) = TestKey::new(kind) else {

@@ -23,8 +23,25 @@ pub struct Config {
     pub durability: Option<String>,
     /// `text` (default) or `json` log lines.
     pub log_format: Option<String>,
-    /// The largest request body accepted, in bytes (default 64 MiB).
+    /// The largest request body accepted, in bytes, after decoding a gzip body (default 64 MiB).
     pub max_body_bytes: Option<usize>,
+    /// The largest body of a request without credentials and of the public endpoints
+    /// (verification, sign-in, acknowledgement links), in bytes (default 1 MiB).
+    pub max_public_body_bytes: Option<usize>,
+    /// Seconds a client may take to send a request's headers, counted from the connection's
+    /// opening or the end of the previous answer on a kept-alive connection — so also how long
+    /// an idle connection is kept (default 10).
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a client may leave a request body without sending more of it (default 30).
+    pub body_timeout_secs: Option<u64>,
+    /// Connections open at once; beyond it new clients wait (default 4096; keep `ulimit -n`
+    /// above it).
+    pub max_connections: Option<usize>,
+    /// Threads verifying alerts for `/api/v1/verify` at once (default: half the cores, at least 1).
+    pub verify_workers: Option<usize>,
+    /// Verifications waiting for a thread; beyond it the answer is 503 with `Retry-After`
+    /// (default 32).
+    pub verify_queue: Option<usize>,
     /// Folder of rule catalogue files (`*.toml`); default: the built-in catalogue.
     pub catalog: Option<PathBuf>,
     /// The CAP `sender` of the alerts this node publishes (default `tocsin.vn`).
@@ -50,7 +67,13 @@ pub struct Config {
     pub smtp_from: Option<String>,
 }
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 24] = [
+    "max_public_body_bytes",
+    "header_timeout_secs",
+    "body_timeout_secs",
+    "max_connections",
+    "verify_workers",
+    "verify_queue",
     "dispatch_policy",
     "playbooks",
     "public_url",
@@ -74,7 +97,6 @@ const KEYS: [&str; 18] = [
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA: &str = "./tocsin-data";
 pub const DEFAULT_REGIONS: &str = "../shared/data/vn/admin";
-pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
 /// The changes catalogue built into the binary.
 pub const BUILTIN_REGION_CHANGES: &str = include_str!("../../../catalog/region-changes.toml");
 
@@ -159,8 +181,23 @@ pub fn check(config: &Config) -> Vec<String> {
     if let Err(more) = load_playbooks(config.playbooks.as_deref()) {
         problems.extend(more);
     }
-    if config.max_body_bytes == Some(0) {
-        problems.push("max_body_bytes: must be at least 1".into());
+    for (key, value) in [
+        ("max_body_bytes", config.max_body_bytes),
+        ("max_public_body_bytes", config.max_public_body_bytes),
+        (
+            "header_timeout_secs",
+            config.header_timeout_secs.map(|s| s as usize),
+        ),
+        (
+            "body_timeout_secs",
+            config.body_timeout_secs.map(|s| s as usize),
+        ),
+        ("max_connections", config.max_connections),
+        ("verify_workers", config.verify_workers),
+    ] {
+        if value == Some(0) {
+            problems.push(format!("{key}: must be at least 1"));
+        }
     }
     if let Some(dir) = &config.regions_from
         && !dir.join("nested-divisions.json").exists()
@@ -241,6 +278,26 @@ pub fn warning_settings(
     })
 }
 
+/// The server's limits of a config: each key given, the default otherwise.
+pub fn server_limits(config: &Config) -> tocsin_server::Limits {
+    let defaults = tocsin_server::Limits::default();
+    let seconds = std::time::Duration::from_secs;
+    tocsin_server::Limits {
+        max_body_bytes: config.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+        max_public_body_bytes: (config.max_public_body_bytes)
+            .unwrap_or(defaults.max_public_body_bytes),
+        header_timeout: config
+            .header_timeout_secs
+            .map_or(defaults.header_timeout, seconds),
+        body_timeout: config
+            .body_timeout_secs
+            .map_or(defaults.body_timeout, seconds),
+        max_connections: config.max_connections.unwrap_or(defaults.max_connections),
+        verify_workers: config.verify_workers.unwrap_or(defaults.verify_workers),
+        verify_queue: config.verify_queue.unwrap_or(defaults.verify_queue),
+    }
+}
+
 /// The dissemination settings of a config: policy, SMTP relay, public URL.
 pub fn dispatch_settings(
     config: &Config,
@@ -295,4 +352,49 @@ pub fn load_catalog(
         None => tocsin_engine::catalog::builtin(),
     };
     loaded.map_err(|problems| problems.iter().map(|p| p.to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Config {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn server_limits_come_from_their_keys_and_zero_is_refused() {
+        let config = parsed(
+            "max_public_body_bytes = 4096\nheader_timeout_secs = 3\nbody_timeout_secs = 7\n\
+             max_connections = 50\nverify_workers = 2\nverify_queue = 0\n",
+        );
+        let limits = server_limits(&config);
+        let expected = tocsin_server::Limits {
+            max_public_body_bytes: 4096,
+            header_timeout: std::time::Duration::from_secs(3),
+            body_timeout: std::time::Duration::from_secs(7),
+            max_connections: 50,
+            verify_workers: 2,
+            verify_queue: 0,
+            ..tocsin_server::Limits::default()
+        };
+        assert_eq!(limits, expected);
+        assert_eq!(
+            server_limits(&Config::default()),
+            tocsin_server::Limits::default()
+        );
+        let zeros = parsed("header_timeout_secs = 0\nmax_connections = 0\nverify_workers = 0\n");
+        let problems: Vec<String> = check(&zeros)
+            .into_iter()
+            .filter(|p| p.contains("at least 1"))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "header_timeout_secs: must be at least 1",
+                "max_connections: must be at least 1",
+                "verify_workers: must be at least 1"
+            ]
+        );
+    }
 }

@@ -37,7 +37,7 @@ pub struct Settings {
     pub region_changes: Option<PathBuf>,
     pub durability: tocsin_engine::Durability,
     pub json_logs: bool,
-    pub max_body_bytes: usize,
+    pub limits: tocsin_server::Limits,
     pub catalog: Option<PathBuf>,
     pub warnings: tocsin_engine::warnings::WarningSettings,
     pub dispatch: tocsin_engine::dispatch::DispatchSettings,
@@ -64,6 +64,7 @@ impl ServeArgs {
         let dispatch = config::dispatch_settings(&file).map_err(|e| anyhow::anyhow!(e))?;
         let playbooks = config::load_playbooks(file.playbooks.as_deref())
             .map_err(|problems| anyhow::anyhow!(problems.join("\n")))?;
+        let limits = config::server_limits(&file);
         Ok(Settings {
             playbooks,
             data: self
@@ -84,7 +85,7 @@ impl ServeArgs {
             region_changes: file.region_changes,
             durability: durability.unwrap_or(tocsin_engine::Durability::Full),
             json_logs: file.log_format.as_deref() == Some("json"),
-            max_body_bytes: file.max_body_bytes.unwrap_or(config::DEFAULT_MAX_BODY),
+            limits,
             catalog: self.catalog.clone().or(file.catalog),
             warnings,
             dispatch,
@@ -209,7 +210,7 @@ pub async fn serve(
     let state = Arc::new(AppState {
         engine,
         metrics: Default::default(),
-        max_body_bytes: settings.max_body_bytes,
+        limits: settings.limits.clone(),
         catalog_dir: settings.catalog.clone(),
         exercises: exercises(settings)?,
     });
@@ -234,11 +235,8 @@ pub async fn serve(
         Err(e) => bail!("cannot listen on {}: {e}", settings.listen),
     };
     on_ready(listener.local_addr()?);
-    // The peer address reaches handlers as ConnectInfo: sign-in throttles by it.
-    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = state.limits.clone();
+    tocsin_server::serve(listener, router(state), &limits, shutdown_signal()).await;
     Ok(())
 }
 

@@ -65,9 +65,12 @@ pub enum Refusal {
     /// A construct or algorithm outside what is supported.
     #[error("unsupported: {0}")]
     Unsupported(String),
-    /// The document or the signature is not well formed.
+    /// The signature is not well formed.
     #[error("malformed signature: {0}")]
     Malformed(String),
+    /// The document cannot be read as XML, or exceeds the reader's bounds.
+    #[error("the document cannot be read: {0}")]
+    Unreadable(String),
 }
 
 impl std::fmt::Display for Integrity {
@@ -95,7 +98,7 @@ pub fn verify(xml: &[u8]) -> Verification {
     let doc = match tree::parse(xml) {
         Ok(doc) => doc,
         Err(e) => {
-            let integrity = Integrity::Refused(Refusal::Malformed(e.to_string()));
+            let integrity = Integrity::Refused(Refusal::Unreadable(e.to_string()));
             return Verification {
                 integrity,
                 sender: None,

@@ -5,7 +5,9 @@
 //! It never reaches outside the document: a `DOCTYPE` is refused, so no external entity, parameter
 //! entity or entity-expansion bomb is ever read; only the five predefined entities and character
 //! references are expanded. Line ends and attribute values are normalised as an XML processor
-//! must (XML 1.0 §2.11, §3.3.3). Input is UTF-8 or, when declared so, ISO-8859-1.
+//! must (XML 1.0 §2.11, §3.3.3). Input is UTF-8 or, when declared so, ISO-8859-1. Every start
+//! tag passes the bounds of the shared reader ([`crate::xml`]: size, depth, elements, attributes,
+//! namespaces in scope, repeated attributes found by hash), so reading stays linear.
 
 use quick_xml::Reader;
 use quick_xml::escape::unescape;
@@ -13,8 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 
 /// The namespace bound to the `xml` prefix.
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
-/// Deepest nesting accepted (a signed CAP alert is under 10 levels deep).
-const MAX_DEPTH: usize = 64;
+use crate::xml::{Bounds, MAX_DEPTH};
 
 /// Why a document could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,6 +30,9 @@ pub enum XmlError {
     TooDeep,
     #[error("namespace prefix {0:?} is not declared")]
     UnboundPrefix(String),
+    /// A bound of the reader was exceeded (size, elements, attributes, namespaces).
+    #[error("{0}")]
+    Bound(String),
 }
 
 /// A parsed document: the root element with the comments and processing instructions around it.
@@ -154,6 +158,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Document, XmlError> {
 /// Accumulates events into a tree.
 #[derive(Default)]
 struct Builder {
+    bounds: Bounds,
     stack: Vec<Element>,
     scopes: Vec<(String, String)>,
     scope_marks: Vec<usize>,
@@ -190,9 +195,7 @@ impl Builder {
     }
 
     fn open(&mut self, start: &BytesStart<'_>) -> Result<(), XmlError> {
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(XmlError::TooDeep);
-        }
+        self.bounds.enter(start).map_err(from_document)?;
         if self.stack.is_empty() && self.root.is_some() {
             return Err(XmlError::Syntax("content after the root element".into()));
         }
@@ -206,7 +209,8 @@ impl Builder {
         let (prefix, local) = split_name(start.name().as_ref())?;
         let mut ns_decls = Vec::new();
         let mut raw_attrs = Vec::new();
-        for attr in start.attributes() {
+        // Repeated names were refused by `Bounds::enter`, by hash.
+        for attr in start.attributes().with_checks(false) {
             let attr = attr.map_err(|e| XmlError::Syntax(e.to_string()))?;
             let (p, l) = split_name(attr.key.as_ref())?;
             let value = attr_value(&attr.value)?;
@@ -259,6 +263,7 @@ impl Builder {
             .stack
             .pop()
             .ok_or_else(|| XmlError::Syntax("unmatched end tag".into()))?;
+        self.bounds.leave();
         if let Some(mark) = self.scope_marks.pop() {
             self.scopes.truncate(mark);
         }
@@ -340,6 +345,11 @@ fn from_document(error: crate::xml::XmlError) -> XmlError {
         crate::xml::XmlError::UnknownEntity(name) => {
             XmlError::Syntax(format!("undeclared entity &{name};"))
         }
+        crate::xml::XmlError::TooDeep => XmlError::TooDeep,
+        bound @ (crate::xml::XmlError::TooLarge
+        | crate::xml::XmlError::TooBig(_)
+        | crate::xml::XmlError::TooManyAttributes(_)
+        | crate::xml::XmlError::TooManyNamespaces(_)) => XmlError::Bound(bound.to_string()),
         other => XmlError::Syntax(other.to_string()),
     }
 }
@@ -369,6 +379,19 @@ mod tests {
         );
         check_err("<a>&x;</a>", "not well-formed XML: undeclared entity &x;");
         check_err("<p:a/>", "namespace prefix \"p\" is not declared");
+    }
+
+    #[test]
+    fn refuses_what_exceeds_the_shared_bounds() {
+        let many: String = (0..200_000).map(|i| format!(" a{i}='1'")).collect();
+        check_err(
+            &format!("<alert{many}/>"),
+            "element <alert> has more than 64 attributes",
+        );
+        check_err(
+            "<a x='1' x='2'/>",
+            "not well-formed XML: element <a> has the attribute \"x\" twice",
+        );
     }
 
     #[test]

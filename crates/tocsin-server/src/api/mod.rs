@@ -32,8 +32,8 @@ use tocsin_engine::Engine;
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub metrics: Metrics,
-    /// The largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
+    /// Body sizes, timeouts, connections and the verification queue.
+    pub limits: crate::Limits,
     /// Where the rule catalogue is read from on reload; `None` for the built-in one.
     pub catalog_dir: Option<std::path::PathBuf>,
     /// The node's drills, each in an exercise space of its own; `None` where drills cannot run
@@ -60,7 +60,8 @@ pub fn reload_catalog(state: &AppState) -> Result<usize, Vec<String>> {
 
 /// The whole HTTP API.
 pub fn router(state: Arc<AppState>) -> Router {
-    let limit = state.max_body_bytes;
+    let limits = &state.limits;
+    let verifications = crate::heavy::HeavyQueue::new(limits.verify_workers, limits.verify_queue);
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
@@ -89,12 +90,19 @@ pub fn router(state: Arc<AppState>) -> Router {
                 "no such endpoint; see the API section of the README",
             )
         })
-        .layer(DefaultBodyLimit::max(limit))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         // Any error the framework itself writes as plain text becomes the JSON error.
         .layer(axum::middleware::map_response(crate::extract::json_errors))
+        .layer(axum::Extension(verifications))
+        // Runs after routing (as every `Router::layer`), so it knows the matched route.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::layers::request_body,
+        ))
         // gzip for clients that accept it (the default predicate leaves event streams, images
         // and tiny bodies alone).
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn(crate::layers::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             log_request,

@@ -8,6 +8,8 @@ use super::{AppState, blocking};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Path, Query};
+use crate::heavy::HeavyQueue;
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,6 +18,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tocsin_cap::signature::{Integrity, Refusal};
 use tocsin_core::clock::timestamp_text;
 use tocsin_engine::{VersionRecord, VersionState};
 
@@ -38,6 +41,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/alerts/{identifier}/history", get(alert_history))
         .route("/feeds/alerts.atom", get(feed))
         .route("/verify", get(verify_page))
+        .route("/verify.js", get(verify_script))
 }
 
 fn version_json(v: &VersionRecord) -> Value {
@@ -290,8 +294,19 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-async fn verify(State(state): State<Arc<AppState>>, body: Bytes) -> Json<Value> {
-    let verdict = state.engine.verify_alert(&body);
+/// Checks an alert's signature and the trust in its signer, on the verification queue (off the
+/// async workers); a document that cannot be read is a 400 naming why.
+async fn verify(
+    State(state): State<Arc<AppState>>,
+    Extension(queue): Extension<HeavyQueue>,
+    body: Bytes,
+) -> Result<Json<Value>, Response> {
+    let engine = state.engine.clone();
+    let verdict = queue.run(move || engine.verify_alert(&body)).await?;
+    if let Integrity::Refused(Refusal::Unreadable(why)) = &verdict.verification.integrity {
+        let message = format!("the alert cannot be read: {why}");
+        return Err(ApiError::bad_request(message).into_response());
+    }
     let signer = match &verdict.verification.integrity {
         tocsin_cap::signature::Integrity::Genuine { signer } => Some(json!({
             "subject": signer.subject, "issuer": signer.issuer,
@@ -303,7 +318,7 @@ async fn verify(State(state): State<Arc<AppState>>, body: Bytes) -> Json<Value> 
         verdict.verification.integrity,
         tocsin_cap::signature::Integrity::Genuine { .. }
     );
-    Json(json!({
+    Ok(Json(json!({
         "genuine": genuine,
         "trusted": verdict.is_trusted(),
         "integrity": verdict.verification.integrity.to_string(),
@@ -312,11 +327,21 @@ async fn verify(State(state): State<Arc<AppState>>, body: Bytes) -> Json<Value> 
         "sender": verdict.verification.sender,
         "sent": verdict.verification.sent.map(|t| t.to_string()),
         "signer": signer,
-    }))
+    })))
 }
 
-async fn verify_page() -> Html<&'static str> {
-    Html(VERIFY_PAGE)
+async fn verify_page() -> Response {
+    let policy = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+    (
+        [(header::CONTENT_SECURITY_POLICY, policy)],
+        Html(VERIFY_PAGE),
+    )
+        .into_response()
+}
+
+async fn verify_script() -> Response {
+    let kind = "text/javascript; charset=utf-8";
+    ([(header::CONTENT_TYPE, kind)], VERIFY_SCRIPT).into_response()
 }
 
 /// A page that posts a pasted alert to `/api/v1/verify` and shows the verdict (no outside
@@ -329,14 +354,17 @@ const VERIFY_PAGE: &str = r#"<!doctype html>
 <p>Dán nội dung cảnh báo CAP (XML) để biết cảnh báo có thật và do ai phát hành.<br>Paste a CAP alert (XML) to learn whether it is genuine and who issued it.</p>
 <textarea id="alert" aria-label="CAP XML"></textarea><p><button id="check">Kiểm tra / Verify</button></p>
 <div id="verdict" role="status"></div>
-<script>
-document.getElementById('check').onclick = async () => {
+<script src="/verify.js"></script></body></html>
+"#;
+
+/// The verify page's script, served apart so that the page's policy allows no inline script.
+const VERIFY_SCRIPT: &str = r#"document.getElementById('check').onclick = async () => {
   const out = document.getElementById('verdict');
   const answer = await fetch('/api/v1/verify', {method: 'POST', headers: {'content-type': 'application/xml'}, body: document.getElementById('alert').value});
   const v = await answer.json();
   out.className = v.trusted ? 'ok' : 'bad';
+  if (v.error) { out.textContent = 'KHÔNG xác thực được / NOT genuine\n' + v.error; return; }
   out.textContent = (v.trusted ? 'Cảnh báo thật, nguồn tin cậy / Genuine and trusted' : v.genuine ? 'Chữ ký đúng nhưng nguồn chưa được tin cậy / Genuine but not trusted' : 'KHÔNG xác thực được / NOT genuine')
     + '\n' + v.verdict + (v.sender ? '\nsender: ' + v.sender : '') + (v.sent ? '\nsent: ' + v.sent : '');
 };
-</script></body></html>
 "#;

@@ -143,9 +143,14 @@ async fn the_dashboard_in_a_real_browser() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, tocsin_server::router(state))
-            .await
-            .unwrap();
+        let limits = tocsin_server::Limits::default();
+        tocsin_server::serve(
+            listener,
+            tocsin_server::router(state),
+            &limits,
+            std::future::pending(),
+        )
+        .await;
     });
 
     let artifacts = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard-e2e");

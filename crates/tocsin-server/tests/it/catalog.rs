@@ -10,7 +10,7 @@ fn state_reading(dir: PathBuf) -> AppState {
     AppState {
         engine: fixture().state.engine.clone(),
         metrics: Default::default(),
-        max_body_bytes: 1 << 20,
+        limits: tocsin_server::Limits::default(),
         catalog_dir: Some(dir),
         exercises: None,
     }

@@ -11,7 +11,10 @@ fn small_limit() -> Arc<AppState> {
     Arc::new(AppState {
         engine: fixture().state.engine.clone(),
         metrics: Default::default(),
-        max_body_bytes: 1024,
+        limits: tocsin_server::Limits {
+            max_body_bytes: 1024,
+            ..Default::default()
+        },
         catalog_dir: None,
         exercises: None,
     })

@@ -79,7 +79,10 @@ async fn a_child_forwards_alerts_to_its_parent_once() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = router(parent.state.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let limits = tocsin_server::Limits::default();
+    tokio::spawn(async move {
+        tocsin_server::serve(listener, app, &limits, std::future::pending()).await
+    });
 
     forward(&url, &child_token, ALERT).await.unwrap();
     // The child lost the answer and retries: nothing new is stored.

@@ -11,6 +11,7 @@ mod drills;
 mod errors;
 mod feeds;
 mod forwarded;
+mod limits;
 mod map;
 mod refused;
 mod response;
@@ -95,7 +96,7 @@ impl Fixture {
         let state = Arc::new(AppState {
             engine: Arc::new(engine),
             metrics: Default::default(),
-            max_body_bytes: 64 << 20,
+            limits: tocsin_server::Limits::default(),
             catalog_dir: None,
             exercises: Some(Arc::new(exercises)),
         });

@@ -230,7 +230,16 @@ async fn a_released_warning_is_public_as_cap_in_feeds_and_verifiable() {
         (status, kind.as_str()),
         (StatusCode::OK, "text/html; charset=utf-8")
     );
-    assert!(page.contains("/api/v1/verify"));
+    assert!(
+        page.contains("<script src=\"/verify.js\"></script>"),
+        "{page}"
+    );
+    let (status, kind, script) = send_to(state, "GET", "/verify.js", None, "", "").await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (StatusCode::OK, "text/javascript; charset=utf-8")
+    );
+    assert!(script.contains("/api/v1/verify"));
 }
 
 #[tokio::test]

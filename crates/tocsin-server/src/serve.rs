@@ -1,0 +1,130 @@
+//! Serving the router on a listener within the node's limits: how long a client may take to send
+//! a request's headers (which is also how long a kept-alive connection may stay idle) and each
+//! piece of its body, how many connections are open at once, and how large bodies may be.
+//!
+//! HTTP/1.1 over hyper's connection builder with its header-read timer; the body timeout is
+//! tower-http's; open connections hold a permit of a semaphore, so the listener stops accepting
+//! while the node is full (new clients wait in the kernel's backlog) instead of running out of
+//! file descriptors. Graceful shutdown stops accepting, lets each connection finish the answer
+//! it is sending, and waits for them. `tocsin serve` and the tests serve through [`serve`].
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use tower_http::timeout::RequestBodyTimeoutLayer;
+
+/// The limits the node serves within. Each is a key of the config file (`tocsin serve`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// The largest request body accepted, in bytes, after decoding a gzip body.
+    pub max_body_bytes: usize,
+    /// The largest body of a request without credentials and of the public endpoints
+    /// (verification, sign-in, acknowledgement links), in bytes.
+    pub max_public_body_bytes: usize,
+    /// How long a client may take to send a request's headers, counted from the moment the
+    /// connection waits for them: a new connection, or the end of the previous answer on a
+    /// kept-alive one (so this is also the idle timeout).
+    pub header_timeout: Duration,
+    /// How long a client may leave a request body without sending more of it.
+    pub body_timeout: Duration,
+    /// Connections open at once; beyond it the listener waits until one closes.
+    pub max_connections: usize,
+    /// Threads verifying alert signatures for `/api/v1/verify` at once.
+    pub verify_workers: usize,
+    /// Verifications waiting for a thread; beyond it the answer is 503 with `Retry-After`.
+    pub verify_queue: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Limits {
+            max_body_bytes: 64 << 20,
+            max_public_body_bytes: 1 << 20,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            verify_workers: (cores / 2).max(1),
+            verify_queue: 32,
+        }
+    }
+}
+
+/// How long to wait before accepting again after the listener failed (out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves `app` on `listener` within `limits` until `shutdown` completes, then waits for the open
+/// connections to finish. Handlers can read the client's address with `ConnectInfo<SocketAddr>`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let body_timeout = RequestBodyTimeoutLayer::new(limits.body_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = accept(&listener, &slots) => accepted,
+            () = &mut shutdown => break,
+        };
+        let (slot, stream, peer) = accepted;
+        let app = app.clone();
+        let service = tower::ServiceBuilder::new()
+            .layer(body_timeout.clone())
+            .service_fn(move |mut request: axum::http::Request<_>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(request)
+            });
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// The next connection, once a slot is free; a failing `accept` (out of file descriptors) is
+/// logged and retried after a pause.
+async fn accept(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> (
+    tokio::sync::OwnedSemaphorePermit,
+    tokio::net::TcpStream,
+    SocketAddr,
+) {
+    let slot = (slots.clone().acquire_owned().await).expect("the semaphore is never closed");
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                // Answers are small and written whole: send them at once.
+                let _ = stream.set_nodelay(true);
+                return (slot, stream, peer);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
