@@ -118,10 +118,11 @@ pub enum Resource {
     Funds,
     /// Funds and warehouses themselves: which exist, of which level and region.
     LedgerHolders,
-    /// Other agencies' feeds and the alerts they brought.
+    /// The feeds of other agencies this node polls.
     Subscriptions,
-    /// Alerts forwarded by child nodes (a write: the child sends them in).
-    ForwardedAlerts,
+    /// Alerts from outside: brought by the feeds, or forwarded by child nodes (a write: the
+    /// child sends them in).
+    ExternalAlerts,
     /// Drills on this node (one exercise space for the whole node).
     Drills,
     /// Accounts and tokens.
@@ -175,7 +176,8 @@ pub fn rule(resource: Resource, access: Access) -> Rule {
         (Registry, Write) => (ADMINS, National),
         (Stations, Write) => (OPERATORS, Scope),
         (Observations, Write) => (INGESTERS, Scope),
-        (Detections, Write) | (Catalog, Write) => (OPERATORS, National),
+        (Detections | Metrics, Write) => (&[][..], Node),
+        (Catalog, Write) => (ADMINS, National),
         (Catalog, Read) => (READERS, Node),
         (Warnings, Read) => (READERS, Scope),
         (Warnings, Write) => (OPERATORS, Scope),
@@ -192,15 +194,14 @@ pub fn rule(resource: Resource, access: Access) -> Rule {
         (Reserves | Funds | LedgerHolders, Read) => (OPERATORS, Scope),
         (Reserves | Funds, Write) => (OPERATORS, Scope),
         (LedgerHolders, Write) => (ADMINS, Scope),
-        (Subscriptions, Read) => (READERS, Scope),
+        (Subscriptions, Read) => (OPERATORS, Node),
         (Subscriptions, Write) => (OPERATORS, National),
-        (ForwardedAlerts, Read) => (READERS, Scope),
-        (ForwardedAlerts, Write) => (INGESTERS, Node),
+        (ExternalAlerts, Read) => (READERS, Scope),
+        (ExternalAlerts, Write) => (INGESTERS, Node),
         (Drills, Read) => (READERS, National),
         (Drills, Write) => (ADMINS, National),
         (Users, Read | Write) => (ADMINS, National),
         (Metrics, Read) => (ANY, Node),
-        (Metrics, Write) => (&[][..], Node),
     };
     Rule { roles, reach }
 }
@@ -223,7 +224,7 @@ pub const RESOURCES: [Resource; 20] = [
     Resource::Funds,
     Resource::LedgerHolders,
     Resource::Subscriptions,
-    Resource::ForwardedAlerts,
+    Resource::ExternalAlerts,
     Resource::Drills,
     Resource::Users,
     Resource::Metrics,

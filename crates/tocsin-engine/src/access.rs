@@ -5,8 +5,8 @@ use crate::engine::EngineError;
 use crate::ingest::SeriesCache;
 use sha2::{Digest, Sha256};
 use tocsin_core::access::{Access, Reach, Resource, Role, Scope, rule};
-use tocsin_core::station::Domain;
 use tocsin_core::observation::Rejection;
+use tocsin_core::station::Domain;
 use tocsin_store::{FilterRoot, RegionFilter, TokenRecord};
 
 /// Prefix of every token secret, so leaked tokens are easy to recognise and scan for.
@@ -56,9 +56,11 @@ impl Principal {
             )));
         }
         if rule.reach == Reach::National && !self.is_national() {
-            return Err(EngineError::Forbidden(format!(
-                "{resource:?} are {doing} at national scope only"
-            )));
+            let why = format!("{resource:?} are {doing} at national scope only");
+            return Err(match access {
+                Access::Read => EngineError::NotFound(why),
+                Access::Write => EngineError::Forbidden(why),
+            });
         }
         Ok(())
     }
@@ -96,7 +98,7 @@ impl Principal {
 
     /// Checks the rule for `resource` and that the record at `place` is in scope. A record
     /// outside the scope is not found for a reader (its existence is not told) and forbidden
-    /// for a writer who could read it.
+    /// for a writer.
     pub fn require_in(
         &self,
         resource: Resource,
@@ -111,12 +113,14 @@ impl Principal {
         };
         if inside {
             Ok(())
-        } else if access == Access::Write && self.sees(place) {
+        } else if access == Access::Write {
             Err(EngineError::Forbidden(format!(
                 "{what} is outside what this token may change"
             )))
         } else {
-            Err(EngineError::NotFound(format!("no {what} within your scope")))
+            Err(EngineError::NotFound(format!(
+                "no {what} within your scope"
+            )))
         }
     }
 

@@ -32,7 +32,13 @@ impl Default for Events {
 impl Events {
     /// Sends `json` as an event of `kind` about `province` and, where one is behind it,
     /// `hazard` (a hazard no domain knows counts as `other`).
-    pub fn publish(&self, kind: &'static str, province: String, hazard: Option<&str>, json: String) {
+    pub fn publish(
+        &self,
+        kind: &'static str,
+        province: String,
+        hazard: Option<&str>,
+        json: String,
+    ) {
         let domain = hazard.map(|h| {
             tocsin_core::hazard::domain_of(h).unwrap_or(tocsin_core::station::Domain::Other)
         });

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tocsin_cap::geometry::{parse_circle, parse_polygon};
 use tocsin_cap::{Alert, Area, CodeList, Finding};
-use tocsin_core::access::Role;
+use tocsin_core::access::{Access, Resource};
 use tocsin_core::geo::{self, LonLat, distance_km};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
 use tocsin_store::{FilterRoot, RegionFilter, StoreError};
@@ -67,7 +67,7 @@ impl Engine {
         url: &str,
         name: &str,
     ) -> Result<SubscriptionRecord> {
-        require_national_operator(who)?;
+        who.require(Resource::Subscriptions, Access::Write)?;
         let url = url.trim();
         check_url(url)?;
         let now = self.clock().now().as_millisecond();
@@ -80,17 +80,13 @@ impl Engine {
 
     /// Every subscription with the state of its polling (an operator or administrator).
     pub fn subscriptions(&self, who: &Principal) -> Result<Vec<SubscriptionRecord>> {
-        if who.role < Role::Operator {
-            return Err(EngineError::Forbidden(
-                "subscriptions are listed for operators and administrators".into(),
-            ));
-        }
+        who.require(Resource::Subscriptions, Access::Read)?;
         Ok(self.store().subscriptions()?)
     }
 
     /// Ends a subscription (a national operator or administrator); its alerts stay.
     pub fn remove_subscription(&self, who: &Principal, id: u64) -> Result<()> {
-        require_national_operator(who)?;
+        who.require(Resource::Subscriptions, Access::Write)?;
         if self.store().remove_subscription(id)? {
             Ok(())
         } else {
@@ -106,11 +102,7 @@ impl Engine {
         region: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ExternalAlertRecord>> {
-        if !who.role.can_read() {
-            return Err(EngineError::Forbidden(
-                "this token may only send observations".into(),
-            ));
-        }
+        who.require(Resource::ExternalAlerts, Access::Read)?;
         let filter = match region {
             Some(code) => self.filter_for(who, code)?,
             None => who.filter.clone(),
@@ -457,16 +449,6 @@ impl Failure {
             stored: Vec::new(),
             error,
         }
-    }
-}
-
-fn require_national_operator(who: &Principal) -> Result<()> {
-    if who.role >= Role::Operator && who.filter.root == FilterRoot::Nation {
-        Ok(())
-    } else {
-        Err(EngineError::Forbidden(
-            "subscriptions are added and removed by a national operator or administrator".into(),
-        ))
     }
 }
 

@@ -9,6 +9,7 @@
 
 use crate::access::Principal;
 use crate::engine::{Engine, EngineError, Result};
+use tocsin_core::access::{Access, Resource};
 use tocsin_store::ExternalAlertRecord;
 
 /// The subscription of external alerts forwarded by child nodes (no feed has id 0).
@@ -29,11 +30,7 @@ impl Engine {
     /// Receives one CAP alert forwarded by a child node; the token must be one that may send
     /// data in (ingest, operator or administrator).
     pub fn receive_forwarded(&self, who: &Principal, xml: &[u8]) -> Result<Received> {
-        if !who.role.can_ingest() {
-            return Err(EngineError::Forbidden(
-                "alerts are forwarded with a token that may send data (ingest or higher)".into(),
-            ));
-        }
+        who.require(Resource::ExternalAlerts, Access::Write)?;
         if xml.len() > MAX_FORWARDED_BYTES {
             return Err(EngineError::Invalid(format!(
                 "the alert is larger than {MAX_FORWARDED_BYTES} bytes"

@@ -348,7 +348,11 @@ pub(crate) fn without_credentials(url: &str) -> String {
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => {
-            let prefix = if scheme.is_empty() { String::new() } else { format!("{scheme}://") };
+            let prefix = if scheme.is_empty() {
+                String::new()
+            } else {
+                format!("{scheme}://")
+            };
             format!("{prefix}{SECRET_SET}@{}", &rest[at + 1..])
         }
         None => url.to_string(),
@@ -374,7 +378,10 @@ mod redaction_tests {
         for secret in ["hmac-key", "tcs_parent", "user:pw"] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("http://set@hooks.example:8080/in?x=1"), "{shown}");
+        assert!(
+            shown.contains("http://set@hooks.example:8080/in?x=1"),
+            "{shown}"
+        );
         assert!(shown.contains(r#""secret":"set""#), "{shown}");
     }
 }

@@ -376,7 +376,11 @@ impl Engine {
                 "posting: no fund posting {posting}"
             )));
         };
-        for fund in original.lines.iter().filter_map(|l| l.account.strip_prefix(FUND)) {
+        for fund in original
+            .lines
+            .iter()
+            .filter_map(|l| l.account.strip_prefix(FUND))
+        {
             self.require_fund(who, Access::Write, fund)?;
         }
         let lines = tocsin_core::response::ledger::reversal(&original.lines);

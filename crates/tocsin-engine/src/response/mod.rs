@@ -544,7 +544,6 @@ impl Engine {
 mod personal;
 mod sitrep;
 
-
 /// The tasks of the scenarios, due from `now`; a commune's are named `task@commune` (and so are
 /// their dependencies), with the commune's name in their titles.
 fn tasks_of(

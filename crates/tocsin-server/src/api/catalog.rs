@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tocsin_core::access::Role;
+use tocsin_core::access::{Access, Resource};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -27,12 +27,7 @@ async fn rules(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
 ) -> Result<Json<Value>, ApiError> {
-    if !who.role.can_read() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "this token may only send observations",
-        ));
-    }
+    who.require(Resource::Catalog, Access::Read)?;
     let catalog = state.engine.catalog();
     let rules: Vec<Value> = catalog
         .rules
@@ -68,12 +63,7 @@ async fn reload(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
 ) -> Result<Json<Value>, ApiError> {
-    if who.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "only an administrator may reload the catalogue",
-        ));
-    }
+    who.require(Resource::Catalog, Access::Write)?;
     let reloading = state.clone();
     let outcome = tokio::task::spawn_blocking(move || reload_catalog(&reloading))
         .await

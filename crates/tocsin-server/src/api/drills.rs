@@ -17,8 +17,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tocsin_core::access::Role;
-use tocsin_core::region::NATION_CODE;
+use tocsin_core::access::{Access, Resource};
 use tocsin_engine::access::Principal;
 use tocsin_engine::drill::Speed;
 use tocsin_engine::drill::exercises::{Exercises, RunView};
@@ -53,31 +52,12 @@ pub(crate) fn exercises(state: &AppState) -> Result<&Arc<Exercises>, ApiError> {
 /// Drills belong to the whole node (one exercise space, every participant): they are seen by
 /// readers of national scope only; others are told there is no such thing.
 pub(crate) fn require_national_reader(who: &Principal) -> Result<(), ApiError> {
-    if !who.role.can_read() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "this token may only send observations",
-        ));
-    }
-    if who.scope.region != NATION_CODE {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "drills are seen at national scope only",
-        ));
-    }
-    Ok(())
+    Ok(who.require(Resource::Drills, Access::Read)?)
 }
 
 /// Starting, cancelling or deleting a drill: an administrator of national scope.
-fn require_national_admin(who: &Principal, doing: &str) -> Result<(), ApiError> {
-    require_national_reader(who)?;
-    if who.role != Role::Admin {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("only an administrator may {doing}"),
-        ));
-    }
-    Ok(())
+fn require_national_admin(who: &Principal) -> Result<(), ApiError> {
+    Ok(who.require(Resource::Drills, Access::Write)?)
 }
 
 async fn start(
@@ -86,7 +66,7 @@ async fn start(
     Query(query): Query<StartQuery>,
     body: Text,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_national_admin(&who, "start a drill")?;
+    require_national_admin(&who)?;
     let exercises = exercises(&state)?;
     let Some(speed) = Speed::parse(&query.speed) else {
         return Err(ApiError::bad_request(format!(
@@ -130,7 +110,7 @@ async fn cancel(
     Auth(who): Auth,
     Path(id): Path<u64>,
 ) -> Result<(StatusCode, Json<RunView>), ApiError> {
-    require_national_admin(&who, "cancel a drill")?;
+    require_national_admin(&who)?;
     exercises(&state)?
         .cancel(id)?
         .map(|view| (StatusCode::ACCEPTED, Json(view)))
@@ -142,7 +122,7 @@ async fn remove(
     Auth(who): Auth,
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
-    require_national_admin(&who, "delete a drill")?;
+    require_national_admin(&who)?;
     if exercises(&state)?.remove(id)? {
         Ok(StatusCode::NO_CONTENT)
     } else {

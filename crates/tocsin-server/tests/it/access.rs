@@ -91,9 +91,19 @@ fn every_route_has_a_rule_and_every_rule_a_route() {
     listed.sort();
     let missing: Vec<_> = declared.iter().filter(|r| !listed.contains(r)).collect();
     let stale: Vec<_> = listed.iter().filter(|r| !declared.contains(r)).collect();
-    assert!(missing.is_empty(), "routes without an access rule: {missing:?}");
-    assert!(stale.is_empty(), "rules of routes that do not exist: {stale:?}");
-    assert!(declared.len() > 80, "the source scan found {}", declared.len());
+    assert!(
+        missing.is_empty(),
+        "routes without an access rule: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rules of routes that do not exist: {stale:?}"
+    );
+    assert!(
+        declared.len() > 80,
+        "the source scan found {}",
+        declared.len()
+    );
 }
 
 #[test]
@@ -205,8 +215,20 @@ async fn marked_node() -> (Fixture, Vec<Walker>, Vec<(&'static str, String)>) {
         walker("viewer of 01", Role::Viewer, "01", vec![], &[OF_15, PHONE]),
         walker("operator of 01", Role::Operator, "01", vec![], &[OF_15]),
         walker("admin of 01", Role::Admin, "01", vec![], &[OF_15]),
-        walker("health viewer", Role::Viewer, "VN", vec![Domain::Health], &[HYDROMET, PHONE]),
-        walker("health operator", Role::Operator, "VN", vec![Domain::Health], &[HYDROMET]),
+        walker(
+            "health viewer",
+            Role::Viewer,
+            "VN",
+            vec![Domain::Health],
+            &[HYDROMET, PHONE],
+        ),
+        walker(
+            "health operator",
+            Role::Operator,
+            "VN",
+            vec![Domain::Health],
+            &[HYDROMET],
+        ),
     ];
     let params = vec![
         ("{id}", incident),
@@ -249,12 +271,21 @@ async fn every_route_answers_each_principal_only_what_the_table_allows() {
                 "{}",
             )
             .await;
-            let admitted = rule.admits(walker.role) && (walker.national || rule.reach != Reach::National);
+            let admitted =
+                rule.admits(walker.role) && (walker.national || rule.reach != Reach::National);
             let mut problems = Vec::new();
-            if !admitted && status != StatusCode::FORBIDDEN {
-                problems.push(format!("expected 403, got {status}"));
+            let refused = [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND];
+            let hidden = *access == Access::Read && rule.admits(walker.role);
+            if !admitted
+                && status != StatusCode::FORBIDDEN
+                && !(hidden && refused.contains(&status))
+            {
+                problems.push(format!(
+                    "expected 403 (or 404 for a national read), got {status}"
+                ));
             }
-            if admitted && matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            if admitted
+                && matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
                 && *access == Access::Read
             {
                 problems.push(format!("a reader the table admits got {status}"));
@@ -277,7 +308,11 @@ async fn every_route_answers_each_principal_only_what_the_table_allows() {
             }
         }
     }
-    assert!(wrong.is_empty(), "answers outside the table:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "answers outside the table:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -293,11 +328,22 @@ async fn what_the_marked_data_looks_like_to_those_who_may_read_it() {
     assert!(recipients.contains(OF_15), "{recipients}");
     assert!(recipients.contains(r#""secret":"set""#), "{recipients}");
     assert!(recipients.contains(r#""token":"set""#), "{recipients}");
-    for listed in ["/api/v1/silences", "/api/v1/funds", "/api/v1/reserves", "/api/v1/incidents"] {
+    for listed in [
+        "/api/v1/silences",
+        "/api/v1/funds",
+        "/api/v1/reserves",
+        "/api/v1/incidents",
+    ] {
         let body = get(listed).await;
-        assert!(body.contains(OF_15), "the national admin reads {listed}: {body}");
+        assert!(
+            body.contains(OF_15),
+            "the national admin reads {listed}: {body}"
+        );
     }
-    assert!(get("/api/v1/incidents").await.contains(PHONE), "responders see the contact");
+    assert!(
+        get("/api/v1/incidents").await.contains(PHONE),
+        "responders see the contact"
+    );
     let viewer_15 = fixture
         .state
         .engine
@@ -312,8 +358,15 @@ async fn what_the_marked_data_looks_like_to_those_who_may_read_it() {
         )
         .unwrap()
         .0;
-    let (_, _, shown) =
-        send_to(&fixture.state, "GET", "/api/v1/incidents", Some(&viewer_15), "", "").await;
+    let (_, _, shown) = send_to(
+        &fixture.state,
+        "GET",
+        "/api/v1/incidents",
+        Some(&viewer_15),
+        "",
+        "",
+    )
+    .await;
     assert!(shown.contains(OF_15) && !shown.contains(PHONE), "{shown}");
     assert!(shown.contains("••••••••78"), "masked, not dropped: {shown}");
 }

@@ -68,6 +68,8 @@ async fn recipients_silences_and_the_notification_record() {
         (StatusCode::OK, json!({"recipients": 2}))
     );
     let (_, _, body) = send_to(state, "GET", "/api/v1/recipients", Some(&s.hanoi), "", "").await;
+    assert_eq!(body, "[]", "Lào Cai's recipients are not Hà Nội's to read");
+    let (_, _, body) = send_to(state, "GET", "/api/v1/recipients", Some(&s.admin), "", "").await;
     assert_eq!(
         json_of(&body)[0]["endpoints"][0]["channel"],
         "email",

@@ -78,7 +78,7 @@ async fn an_administrator_runs_a_drill_and_reads_its_report() {
     // Deleted, it is gone with its exercise space.
     let uri = format!("/api/v1/drills/{id}");
     let (status, body) = send("DELETE", &uri, Some(&fixture().hanoi), "", "").await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = send("DELETE", &uri, Some(admin), "", "").await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let (status, _) = send("GET", &uri, Some(admin), "", "").await;
@@ -158,9 +158,9 @@ async fn only_a_national_administrator_starts_a_drill() {
     };
     let (status, body) = post(national_operator).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    // Drills belong to the whole node: a province's users do not see them at all.
+    // Drills belong to the whole node: a province's users neither start nor see them.
     let (status, body) = post(fixture().hanoi.clone()).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let (status, body) = send("GET", "/api/v1/drills", Some(&fixture().hanoi), "", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
