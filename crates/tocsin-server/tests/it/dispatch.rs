@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_core::Clock;
+use tocsin_core::access::Role;
 use tocsin_core::clock::ManualClock;
 use tocsin_engine::access::Principal;
 
@@ -205,6 +206,54 @@ async fn recipients_silences_and_the_notification_record() {
     );
 
     let ack = format!("/api/v1/notifications/{}/ack", to_police["id"]);
+    // Acknowledging stops escalation: only an operator or administrator covering the
+    // notification's province and hazard may (a Hà Nội operator, a Lào Cai viewer and a
+    // health-only operator may not), and nothing is recorded for them.
+    let engine = &state.engine;
+    let scoped = |role, region: &str, domains| {
+        let scope = tocsin_core::access::Scope {
+            region: region.into(),
+            domains,
+            stations: Vec::new(),
+        };
+        engine.create_token("ack check", role, scope).unwrap().0
+    };
+    let refused = [
+        (s.hanoi.clone(), StatusCode::FORBIDDEN),
+        (scoped(Role::Viewer, "15", vec![]), StatusCode::FORBIDDEN),
+        (
+            scoped(
+                Role::Operator,
+                "VN",
+                vec![tocsin_core::station::Domain::Health],
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for (token, expected) in refused {
+        let (status, _, body) = send_to(state, "POST", &ack, Some(&token), "", "").await;
+        assert_eq!(status, expected, "{body}");
+    }
+    let (_, _, record) = send_to(
+        state,
+        "GET",
+        "/api/v1/notifications",
+        Some(&s.admin),
+        "",
+        "",
+    )
+    .await;
+    let record = json_of(&record);
+    let police = record
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == to_police["id"])
+        .unwrap();
+    assert!(
+        police["acked_by"].is_null(),
+        "nobody acknowledged yet: {police}"
+    );
     let (status, _, body) = send_to(state, "POST", &ack, Some(&s.admin), "", "").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _, page) = send_to(state, "GET", "/ack/not-a-real-token", None, "", "").await;

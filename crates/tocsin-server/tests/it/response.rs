@@ -371,3 +371,132 @@ async fn reserves_never_go_negative_and_funds_balance() {
         .sum();
     assert_eq!(total, 0, "double entry: every posting balances");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn funds_and_warehouses_are_written_and_read_within_their_region() {
+    let r = flooded().await;
+    let holders = [
+        (
+            "/api/v1/funds",
+            json!({"id": "pccc-15", "name": "Quỹ Lào Cai", "tier": "province", "region": "15"}),
+        ),
+        (
+            "/api/v1/funds",
+            json!({"id": "pccc-vn", "name": "Quỹ trung ương", "tier": "national", "region": "VN"}),
+        ),
+        (
+            "/api/v1/reserves/warehouses",
+            json!({"id": "kho-15", "name": "Kho Lào Cai", "tier": "province", "region": "15"}),
+        ),
+        (
+            "/api/v1/reserves/warehouses",
+            json!({"id": "kho-vn", "name": "Kho quốc gia", "tier": "national", "region": "VN"}),
+        ),
+    ];
+    for (uri, body) in holders {
+        assert_eq!(r.admin("POST", uri, body).await.0, StatusCode::OK);
+    }
+    let admin_01 = r
+        .fixture
+        .state
+        .engine
+        .create_token(
+            "admin of 01",
+            tocsin_core::access::Role::Admin,
+            tocsin_core::access::Scope {
+                region: "01".into(),
+                domains: Vec::new(),
+                stations: Vec::new(),
+            },
+        )
+        .unwrap()
+        .0;
+    let hanoi = r.fixture.hanoi.clone();
+    let gift = json!({"source": "social", "amount_vnd": 1000, "memo": "x"});
+    let receipt = |warehouse: &str| json!({"kind": "receipt", "warehouse": warehouse, "item": "rice", "quantity": 1});
+    let refused = [
+        (&hanoi, "/api/v1/funds/pccc-15/contributions", gift.clone()),
+        (&hanoi, "/api/v1/funds/pccc-vn/contributions", gift.clone()),
+        (
+            &admin_01,
+            "/api/v1/funds/pccc-vn/contributions",
+            gift.clone(),
+        ),
+        (&hanoi, "/api/v1/reserves/movements", receipt("kho-15")),
+        (&admin_01, "/api/v1/reserves/movements", receipt("kho-vn")),
+        (
+            &admin_01,
+            "/api/v1/funds",
+            json!({"id": "f-vn", "name": "n", "tier": "national", "region": "VN"}),
+        ),
+        (
+            &admin_01,
+            "/api/v1/funds",
+            json!({"id": "f-79", "name": "n", "tier": "province", "region": "79"}),
+        ),
+        (
+            &admin_01,
+            "/api/v1/reserves/warehouses",
+            json!({"id": "k-vn", "name": "n", "tier": "national", "region": "VN"}),
+        ),
+    ];
+    for (token, uri, body) in refused {
+        let (status, answer) = r
+            .call("POST", uri, token, "application/json", body.to_string())
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "POST {uri} {body}: {answer}");
+    }
+    let own = json!({"id": "pccc-01", "name": "Quỹ Hà Nội", "tier": "province", "region": "01"});
+    let (status, answer) = r
+        .call(
+            "POST",
+            "/api/v1/funds",
+            &admin_01,
+            "application/json",
+            own.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, answer) = r
+        .call(
+            "POST",
+            "/api/v1/funds/pccc-01/contributions",
+            &hanoi,
+            "application/json",
+            gift.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (_, report) = r.call("GET", "/api/v1/funds", &hanoi, "", "").await;
+    let funds = report.to_string();
+    assert!(
+        funds.contains("pccc-01") && !funds.contains("pccc-15") && !funds.contains("pccc-vn"),
+        "{funds}"
+    );
+    assert!(
+        !report["balances"].to_string().contains("contribution:"),
+        "the sources' totals are national: {funds}"
+    );
+    assert_eq!(
+        r.admin("POST", "/api/v1/reserves/movements", receipt("kho-15"))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, stock) = r.call("GET", "/api/v1/reserves", &hanoi, "", "").await;
+    assert_eq!(stock, json!([]), "Lào Cai's stock is not Hà Nội's to read");
+    let (status, _) = r
+        .call(
+            "POST",
+            "/api/v1/reserves/movements",
+            &hanoi,
+            "application/json",
+            receipt("no-such").to_string(),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "stock goes only to a registered warehouse"
+    );
+}
