@@ -31,7 +31,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/drills/{id}/cancel", post(cancel))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StartQuery {
     #[serde(default = "max_speed")]
     speed: String,
@@ -80,6 +81,14 @@ fn require_national_admin(who: &Principal, doing: &str) -> Result<(), ApiError> 
     Ok(())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/drills",
+    operation_id = "drills_start",
+    tag = "drills",
+    summary = "Start a drill from a scenario (administrators)",
+    params(StartQuery), request_body(content = String, content_type = "application/toml"), responses((status = 202, description = "started", body = ref("#/components/schemas/DrillStarted")))
+)]
 async fn start(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -109,6 +118,14 @@ async fn start(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/drills",
+    operation_id = "drills_list",
+    tag = "drills",
+    summary = "The node's drills",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Drills")))
+)]
 async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -118,6 +135,14 @@ async fn list(
     Ok(Json(json!({ "drills": runs })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/drills/{id}",
+    operation_id = "drills_one",
+    tag = "drills",
+    summary = "One drill, with its report once finished",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Drill")))
+)]
 async fn one(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -130,6 +155,14 @@ async fn one(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/drills/{id}/cancel",
+    operation_id = "drills_cancel",
+    tag = "drills",
+    summary = "Cancel a running drill",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 202, description = "cancelling", body = ref("#/components/schemas/Drill")))
+)]
 async fn cancel(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -142,6 +175,14 @@ async fn cancel(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/drills/{id}",
+    operation_id = "drills_remove",
+    tag = "drills",
+    summary = "Delete a drill that no longer runs",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 204, description = "deleted"))
+)]
 async fn remove(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
