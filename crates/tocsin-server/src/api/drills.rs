@@ -87,7 +87,7 @@ fn require_national_admin(who: &Principal, doing: &str) -> Result<(), ApiError> 
     operation_id = "drills_start",
     tag = "drills",
     summary = "Start a drill from a scenario (administrators)",
-    params(StartQuery), request_body(content = String, content_type = "application/toml"), responses((status = 202, description = "started", body = ref("#/components/schemas/DrillStarted")))
+    params(StartQuery), request_body(content = String, description = "the scenario (TOML)", content_type = "text/plain"), responses((status = 202, description = "started", body = ref("#/components/schemas/DrillStarted")))
 )]
 async fn start(
     State(state): State<Arc<AppState>>,

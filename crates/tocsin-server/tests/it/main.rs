@@ -11,6 +11,7 @@ mod errors;
 mod feeds;
 mod forwarded;
 mod map;
+mod openapi;
 mod refused;
 mod response;
 mod scope;
