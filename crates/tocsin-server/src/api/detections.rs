@@ -25,7 +25,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[into_params(parameter_in = Query)]
 struct Period {
     region: Option<String>,
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     /// The sequence number after which the page starts (the `next` of the previous page).
     after: Option<i64>,

@@ -193,6 +193,7 @@ struct RecordParams {
     warning: Option<u64>,
     limit: Option<usize>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 

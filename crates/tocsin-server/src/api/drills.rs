@@ -34,7 +34,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct StartQuery {
+    /// `max`, or a factor such as `60x`.
     #[serde(default = "max_speed")]
+    #[param(pattern = "^(max|[0-9]+x)$")]
     speed: String,
 }
 

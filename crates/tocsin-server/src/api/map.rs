@@ -22,6 +22,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 struct Params {
     province: Option<String>,
     /// `overview` (default without a province) or `province` (default with one).
+    #[param(pattern = "^(overview|province)$")]
     detail: Option<String>,
 }
 

@@ -95,11 +95,18 @@ async fn ingest(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct SeriesParams {
+    #[param(required = true)]
     station: Option<String>,
+    #[param(required = true)]
     metric: Option<String>,
+    #[param(required = true, format = DateTime)]
     from: Option<String>,
+    #[param(required = true, format = DateTime)]
     to: Option<String>,
+    /// Seconds, or a number with `s`, `m`, `h` or `d` (default `1h`).
+    #[param(pattern = "^[0-9]+[smhd]?$")]
     step: Option<String>,
+    #[param(pattern = "^(observed|forecast)$")]
     kind: Option<String>,
 }
 
@@ -215,8 +222,11 @@ async fn latest(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct VersionParams {
+    #[param(required = true)]
     station: Option<String>,
+    #[param(required = true)]
     metric: Option<String>,
+    #[param(required = true, format = DateTime)]
     time: Option<String>,
 }
 

@@ -43,6 +43,8 @@ pub fn region_json(r: &Region) -> Value {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct At {
+    /// The date the units are valid on (today by default).
+    #[param(format = Date)]
     at: Option<String>,
 }
 
@@ -161,7 +163,9 @@ use axum::response::IntoResponse;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Point {
+    #[param(required = true, value_type = f64)]
     lat: Option<String>,
+    #[param(required = true, value_type = f64)]
     lon: Option<String>,
 }
 
@@ -193,7 +197,10 @@ async fn locate(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Search {
+    /// The text searched, ignoring case and tone marks.
+    #[param(required = true)]
     q: Option<String>,
+    #[param(format = Date)]
     at: Option<String>,
     limit: Option<usize>,
 }

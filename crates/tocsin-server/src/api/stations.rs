@@ -127,6 +127,7 @@ async fn retire(
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 

@@ -60,6 +60,7 @@ fn version_json(v: &VersionRecord) -> Value {
 #[into_params(parameter_in = Query)]
 struct ListParams {
     /// `draft`, `published`, or `all` (default: drafts and published).
+    #[param(pattern = "^(draft|published|superseded|record|current|all)$")]
     state: Option<String>,
     limit: Option<usize>,
 }
