@@ -74,12 +74,16 @@ impl Engine {
     /// (announced as `replenishment` events).
     pub fn move_stock(&self, who: &Principal, m: &Movement) -> Result<(u64, Vec<Replenish>)> {
         who.require(Resource::Reserves, Access::Write)?;
-        let quantity = i64::try_from(m.quantity)
-            .ok()
-            .filter(|q| *q > 0)
-            .ok_or_else(|| {
-                EngineError::Invalid(format!("quantity: {} must be at least 1", m.quantity))
-            })?;
+        // Within i64 once storable.
+        let quantity = super::storable(m.quantity)
+            .map_err(|reason| EngineError::Invalid(format!("quantity: {reason}")))?
+            as i64;
+        if quantity < 1 {
+            return Err(EngineError::Invalid(format!(
+                "quantity: {} must be at least 1",
+                m.quantity
+            )));
+        }
         let line = |warehouse: &str, delta: i64| StockLine {
             warehouse: warehouse.to_string(),
             item: m.item.clone(),
@@ -143,6 +147,8 @@ impl Engine {
         minimum: u64,
     ) -> Result<()> {
         self.require_warehouse(who, Access::Write, warehouse)?;
+        let minimum = super::storable(minimum)
+            .map_err(|reason| EngineError::Invalid(format!("minimum: {reason}")))?;
         Ok(self.store().set_stock_minimum(warehouse, item, minimum)?)
     }
 

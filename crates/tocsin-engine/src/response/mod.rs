@@ -368,6 +368,11 @@ impl Engine {
                 need.kind
             )));
         }
+        for (need, _) in needs {
+            storable(need.quantity).map_err(|reason| {
+                EngineError::Invalid(format!("request {:?}: quantity: {reason}", need.kind))
+            })?;
+        }
         let serial = self
             .response_state()
             .manual_requests
@@ -543,6 +548,19 @@ impl Engine {
 
 mod personal;
 mod sitrep;
+
+/// The largest quantity the store keeps (an SQLite integer); a larger one would wrap around.
+pub const MAX_QUANTITY: u64 = i64::MAX as u64;
+
+/// Refuses a quantity the store cannot keep: the reason, for the field that carries it.
+pub(crate) fn storable(quantity: u64) -> std::result::Result<u64, String> {
+    if quantity > MAX_QUANTITY {
+        return Err(format!(
+            "{quantity} is more than the largest quantity kept ({MAX_QUANTITY})"
+        ));
+    }
+    Ok(quantity)
+}
 
 /// The tasks of the scenarios, due from `now`; a commune's are named `task@commune` (and so are
 /// their dependencies), with the commune's name in their titles.

@@ -101,13 +101,14 @@ impl Row {
             "tier",
             format!("{:?} is none of commune, province, national", self.tier),
         ))?;
+        let quantity = super::storable(self.quantity).map_err(|reason| ("quantity", reason))?;
         let record = ResourceRecord {
             id: self.id,
             name: self.name,
             category,
             kind: self.kind,
             unit: self.unit,
-            quantity: self.quantity,
+            quantity,
             assigned: 0,
             status: self.status,
             owner: self.owner,

@@ -23,6 +23,14 @@ fn status_name(status: tocsin_core::catalog::Confidence) -> String {
     status.as_str().to_string()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/catalog",
+    operation_id = "catalog_rules",
+    tag = "catalog",
+    summary = "The rules in use with their sources and levels",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Catalog")))
+)]
 async fn rules(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -59,6 +67,14 @@ async fn rules(
     Ok(Json(json!({ "rules": rules })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/catalog/reload",
+    operation_id = "catalog_reload",
+    tag = "catalog",
+    summary = "Reload the rule catalogue (administrators)",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Reloaded")))
+)]
 async fn reload(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

@@ -21,10 +21,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/situation", get(situation))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Period {
     region: Option<String>,
+    #[param(format = DateTime)]
     from: Option<String>,
+    #[param(format = DateTime)]
     to: Option<String>,
     /// The sequence number after which the page starts (the `next` of the previous page).
     after: Option<i64>,
@@ -41,6 +44,14 @@ fn optional_time(text: &Option<String>, name: &str, default_ms: i64) -> Result<i
 
 /// `{"detections": [...], "more": bool, "next": seq}`: one page in sequence order; `more` says
 /// the answer was cut at `limit` and the rest follows with `after=<next>`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/detections",
+    operation_id = "detections_detections",
+    tag = "detections",
+    summary = "Rule level changes over a period, paged by sequence",
+    params(Period), responses((status = 200, description = "OK", body = ref("#/components/schemas/DetectionPage")))
+)]
 async fn detections(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -75,11 +86,20 @@ async fn detections(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RegionParam {
     region: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/situation",
+    operation_id = "detections_situation",
+    tag = "detections",
+    summary = "The active levels of a region, rolled up",
+    params(RegionParam), responses((status = 200, description = "OK", body = ref("#/components/schemas/Situation")))
+)]
 async fn situation(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

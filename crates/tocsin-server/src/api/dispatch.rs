@@ -36,6 +36,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/ack/{token}", get(acknowledge_page).post(acknowledge_link))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/recipients",
+    operation_id = "dispatch_recipients",
+    tag = "dispatch",
+    summary = "The recipients in the caller's scope",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Recipients")))
+)]
 async fn recipients(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -50,6 +58,14 @@ fn body_of<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T,
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/recipients",
+    operation_id = "dispatch_set_recipients",
+    tag = "dispatch",
+    summary = "Import recipients",
+    request_body(content = Vec<Object>, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/RecipientCount")))
+)]
 async fn set_recipients(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -80,6 +96,14 @@ fn silence_json(s: &SilenceRecord) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/silences",
+    operation_id = "dispatch_silences",
+    tag = "dispatch",
+    summary = "Silences with their audit",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Silences")))
+)]
 async fn silences(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -89,10 +113,11 @@ async fn silences(
     Ok(Json(found.iter().map(silence_json).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSilence {
     #[serde(default)]
+    #[schema(value_type = Object)]
     matchers: Matchers,
     recipient: Option<String>,
     starts: Option<String>,
@@ -109,6 +134,14 @@ fn instant(text: &str, field: &str) -> Result<i64, ApiError> {
         })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/silences",
+    operation_id = "dispatch_add_silence",
+    tag = "dispatch",
+    summary = "Silence matching notifications for a while",
+    request_body(content = NewSilence, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Id")))
+)]
 async fn add_silence(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -138,6 +171,14 @@ async fn add_silence(
     Ok(Json(json!({ "id": id })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/silences/{id}",
+    operation_id = "dispatch_expire_silence",
+    tag = "dispatch",
+    summary = "End a silence",
+    params(("id" = u64, Path, description = "the silence's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/SilenceEnded")))
+)]
 async fn expire_silence(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -148,11 +189,13 @@ async fn expire_silence(
     Ok(Json(json!({ "id": id, "ended": ended })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RecordParams {
     warning: Option<u64>,
     limit: Option<usize>,
     /// `json` (default) or `csv`.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
@@ -267,6 +310,14 @@ fn record_csv(found: &[NotificationRecord]) -> String {
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications",
+    operation_id = "dispatch_notifications",
+    tag = "dispatch",
+    summary = "The notification record (JSON or CSV)",
+    params(RecordParams), responses((status = 200, description = "who was told what, when", content((ref("#/components/schemas/Notifications") = "application/json"), (String = "text/csv"))))
+)]
 async fn notifications(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -288,6 +339,14 @@ async fn notifications(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/{id}/ack",
+    operation_id = "dispatch_acknowledge",
+    tag = "dispatch",
+    summary = "Acknowledge a notification",
+    params(("id" = u64, Path, description = "the notification's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Acknowledged")))
+)]
 async fn acknowledge(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -302,6 +361,14 @@ async fn acknowledge(
 
 /// The page the link in a message opens: it asks for a click, so that a mail scanner following
 /// links does not acknowledge on the recipient's behalf.
+#[utoipa::path(
+    get,
+    path = "/ack/{token}",
+    operation_id = "dispatch_acknowledge_page",
+    tag = "dispatch",
+    summary = "The page a message's acknowledgement link opens (public)",
+    security(()), params(("token" = String, Path, description = "the signed token of the link")), responses((status = 200, description = "an HTML page with a button", body = String, content_type = "text/html"))
+)]
 async fn acknowledge_page(Path(token): Path<String>) -> Html<String> {
     let token: String = token
         .chars()
@@ -314,6 +381,14 @@ async fn acknowledge_page(Path(token): Path<String>) -> Html<String> {
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/ack/{token}",
+    operation_id = "dispatch_acknowledge_link",
+    tag = "dispatch",
+    summary = "Acknowledge by a message's link (public)",
+    security(()), params(("token" = String, Path, description = "the signed token of the link")), responses((status = 200, description = "an HTML page", body = String, content_type = "text/html"))
+)]
 async fn acknowledge_link(
     State(state): State<Arc<AppState>>,
     Path(token): Path<String>,
@@ -326,6 +401,14 @@ async fn acknowledge_link(
     )))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    operation_id = "dispatch_stream",
+    tag = "dispatch",
+    summary = "Server-Sent Events: released warnings and notifications",
+    responses((status = 200, description = "an event stream that stays open", body = String, content_type = "text/event-stream"))
+)]
 async fn stream(State(state): State<Arc<AppState>>, Auth(who): Auth) -> Result<Response, ApiError> {
     who.require(Resource::Detections, Access::Read)?;
     let receiver = state.engine.subscribe();

@@ -30,9 +30,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/drills/{id}/cancel", post(cancel))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StartQuery {
+    /// `max`, or a factor such as `60x`.
     #[serde(default = "max_speed")]
+    #[param(pattern = "^(max|[0-9]+x)$")]
     speed: String,
 }
 
@@ -60,6 +63,14 @@ fn require_national_admin(who: &Principal) -> Result<(), ApiError> {
     Ok(who.require(Resource::Drills, Access::Write)?)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/drills",
+    operation_id = "drills_start",
+    tag = "drills",
+    summary = "Start a drill from a scenario (administrators)",
+    params(StartQuery), request_body(content = String, description = "the scenario (TOML)", content_type = "text/plain"), responses((status = 202, description = "started", body = ref("#/components/schemas/DrillStarted")))
+)]
 async fn start(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -84,6 +95,14 @@ async fn start(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/drills",
+    operation_id = "drills_list",
+    tag = "drills",
+    summary = "The node's drills",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Drills")))
+)]
 async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -93,6 +112,14 @@ async fn list(
     Ok(Json(json!({ "drills": runs })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/drills/{id}",
+    operation_id = "drills_one",
+    tag = "drills",
+    summary = "One drill, with its report once finished",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Drill")))
+)]
 async fn one(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -105,6 +132,14 @@ async fn one(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/drills/{id}/cancel",
+    operation_id = "drills_cancel",
+    tag = "drills",
+    summary = "Cancel a running drill",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 202, description = "cancelling", body = ref("#/components/schemas/Drill")))
+)]
 async fn cancel(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -117,6 +152,14 @@ async fn cancel(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no drill {id}")))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/drills/{id}",
+    operation_id = "drills_remove",
+    tag = "drills",
+    summary = "Delete a drill that no longer runs",
+    params(("id" = u64, Path, description = "the drill's id")), responses((status = 204, description = "deleted"))
+)]
 async fn remove(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

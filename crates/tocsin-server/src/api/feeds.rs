@@ -46,6 +46,14 @@ fn external_alert_json(a: &ExternalAlertRecord) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/subscriptions",
+    operation_id = "feeds_subscriptions",
+    tag = "feeds",
+    summary = "The outside alert feeds polled",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Subscriptions")))
+)]
 async fn subscriptions(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -55,7 +63,7 @@ async fn subscriptions(
     Ok(Json(all.iter().map(subscription_json).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSubscription {
     /// The feed's absolute `http://` URL.
@@ -64,6 +72,14 @@ struct NewSubscription {
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/subscriptions",
+    operation_id = "feeds_add_subscription",
+    tag = "feeds",
+    summary = "Poll an outside alert feed",
+    request_body(content = NewSubscription, content_type = "application/json"), responses((status = 201, description = "added", body = ref("#/components/schemas/Subscription")))
+)]
 async fn add_subscription(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -80,6 +96,14 @@ async fn add_subscription(
     Ok((StatusCode::CREATED, Json(subscription_json(&added))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/subscriptions/{id}",
+    operation_id = "feeds_remove_subscription",
+    tag = "feeds",
+    summary = "Stop polling a feed",
+    params(("id" = u64, Path, description = "the subscription's id")), responses((status = 204, description = "removed"))
+)]
 async fn remove_subscription(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -90,12 +114,21 @@ async fn remove_subscription(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AlertQuery {
     region: Option<String>,
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/external-alerts",
+    operation_id = "feeds_external_alerts",
+    tag = "feeds",
+    summary = "Outside alerts within the caller's scope",
+    params(AlertQuery), responses((status = 200, description = "OK", body = ref("#/components/schemas/ExternalAlerts")))
+)]
 async fn external_alerts(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

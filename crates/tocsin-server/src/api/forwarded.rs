@@ -18,6 +18,14 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/v1/forwarded-alerts", post(receive))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/forwarded-alerts",
+    operation_id = "forwarded_receive",
+    tag = "forwarded",
+    summary = "A child node forwards a released CAP alert",
+    params(("Idempotency-Key" = Option<String>, Header, description = "logged with the alert")), request_body(content = String, content_type = "application/cap+xml"), responses((status = 200, description = "stored before (a retry)", body = ref("#/components/schemas/ForwardedReceipt")), (status = 201, description = "stored", body = ref("#/components/schemas/ForwardedReceipt")))
+)]
 async fn receive(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

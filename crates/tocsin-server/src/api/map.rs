@@ -17,13 +17,23 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/v1/map/communes", get(communes))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Params {
     province: Option<String>,
     /// `overview` (default without a province) or `province` (default with one).
+    #[param(pattern = "^(overview|province)$")]
     detail: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/map/communes",
+    operation_id = "map_communes",
+    tag = "map",
+    summary = "Compact commune shapes for the map",
+    params(Params), responses((status = 200, description = "OK", body = ref("#/components/schemas/MapShapes")))
+)]
 async fn communes(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

@@ -10,6 +10,7 @@ mod feeds;
 mod forwarded;
 mod map;
 mod observations;
+mod openapi;
 mod regions;
 mod response;
 pub mod rules;
@@ -63,9 +64,10 @@ pub fn router(state: Arc<AppState>) -> Router {
     let limits = &state.limits;
     let verifications = crate::heavy::HeavyQueue::new(limits.verify_workers, limits.verify_queue);
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(health))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(openapi::routes())
         .merge(regions::routes())
         .merge(stations::routes())
         .merge(observations::routes())
@@ -110,6 +112,26 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "meta_health",
+    tag = "meta",
+    summary = "Liveness: the process answers",
+    security(()), responses((status = 200, description = "`ok`", body = String, content_type = "text/plain"))
+)]
+async fn health() -> &'static str {
+    "ok\n"
+}
+
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "meta_readyz",
+    tag = "meta",
+    summary = "Readiness: the store answers",
+    security(()), responses((status = 200, description = "`ready (schema N)`", body = String, content_type = "text/plain"))
+)]
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let engine = state.engine.clone();
     match blocking(move || Ok(engine.store().schema_version()?)).await {
@@ -119,6 +141,14 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Prometheus text; needs a token like every other endpoint (scrapers send it as a bearer token).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "meta_metrics",
+    tag = "meta",
+    summary = "Prometheus metrics",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
 async fn metrics(State(state): State<Arc<AppState>>, _auth: crate::auth::Auth) -> String {
     let rss = resident_bytes().unwrap_or(f64::NAN);
     state.metrics.render(&[(

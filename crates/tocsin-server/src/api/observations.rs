@@ -31,11 +31,20 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/latest", get(latest))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct IngestQuery {
     atomic: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/observations",
+    operation_id = "observations_ingest",
+    tag = "observations",
+    summary = "Send observations (JSON array, NDJSON or CSV)",
+    params(IngestQuery), request_body(content((Object = "application/json"), (String = "application/x-ndjson"), (String = "text/csv"))), responses((status = 200, description = "stored after a durable commit; rejected records listed by index", body = ref("#/components/schemas/IngestReport")), (status = 422, description = "nothing was stored", body = ref("#/components/schemas/IngestRefusal")))
+)]
 async fn ingest(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -83,13 +92,21 @@ async fn ingest(
     Ok((status, Json(body)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct SeriesParams {
+    #[param(required = true)]
     station: Option<String>,
+    #[param(required = true)]
     metric: Option<String>,
+    #[param(required = true, format = DateTime)]
     from: Option<String>,
+    #[param(required = true, format = DateTime)]
     to: Option<String>,
+    /// Seconds, or a number with `s`, `m`, `h` or `d` (default `1h`).
+    #[param(pattern = "^[0-9]+[smhd]?$")]
     step: Option<String>,
+    #[param(pattern = "^(observed|forecast)$")]
     kind: Option<String>,
 }
 
@@ -129,6 +146,14 @@ fn time_param(value: &Option<String>, name: &str) -> Result<i64, ApiError> {
         .map_err(|r| ApiError::bad_request(format!("{}: {}", r.field, r.reason)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/series",
+    operation_id = "observations_series",
+    tag = "observations",
+    summary = "A station's metric in time buckets",
+    params(SeriesParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/Series")))
+)]
 async fn series(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -167,11 +192,20 @@ async fn series(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LatestParams {
     region: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/latest",
+    operation_id = "observations_latest",
+    tag = "observations",
+    summary = "The latest value of every metric",
+    params(LatestParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/Latest")))
+)]
 async fn latest(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -185,13 +219,25 @@ async fn latest(
         .collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct VersionParams {
+    #[param(required = true)]
     station: Option<String>,
+    #[param(required = true)]
     metric: Option<String>,
+    #[param(required = true, format = DateTime)]
     time: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/observations/versions",
+    operation_id = "observations_versions",
+    tag = "observations",
+    summary = "The stored versions of one observation",
+    params(VersionParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/ObservationVersions")))
+)]
 async fn versions(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

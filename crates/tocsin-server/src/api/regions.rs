@@ -40,11 +40,22 @@ pub fn region_json(r: &Region) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct At {
+    /// The date the units are valid on (today by default).
+    #[param(format = Date)]
     at: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}",
+    operation_id = "regions_region",
+    tag = "regions",
+    summary = "A region with its ancestors",
+    params(("code" = String, Path, description = "the region's code"), At), responses((status = 200, description = "OK", body = ref("#/components/schemas/Region")))
+)]
 async fn region(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -63,6 +74,14 @@ async fn region(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}/children",
+    operation_id = "regions_children",
+    tag = "regions",
+    summary = "The units directly below a region",
+    params(("code" = String, Path, description = "the region's code"), At), responses((status = 200, description = "OK", body = ref("#/components/schemas/Regions")))
+)]
 async fn children(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -83,6 +102,14 @@ async fn children(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}/successors",
+    operation_id = "regions_successors",
+    tag = "regions",
+    summary = "What a unit became through the reforms",
+    params(("code" = String, Path, description = "the region's code"), At), responses((status = 200, description = "OK", body = ref("#/components/schemas/Regions")))
+)]
 async fn successors(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -107,6 +134,14 @@ async fn successors(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/{code}/boundary",
+    operation_id = "regions_boundary",
+    tag = "regions",
+    summary = "A region's boundary as GeoJSON",
+    params(("code" = String, Path, description = "the region's code"), At), responses((status = 200, description = "a GeoJSON geometry", body = Object, content_type = "application/geo+json"))
+)]
 async fn boundary(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -125,9 +160,12 @@ async fn boundary(
 
 use axum::response::IntoResponse;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Point {
+    #[param(required = true, value_type = f64)]
     lat: Option<String>,
+    #[param(required = true, value_type = f64)]
     lon: Option<String>,
 }
 
@@ -137,6 +175,14 @@ fn coordinate(text: Option<&str>, name: &str) -> Result<f64, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("{name}: {text:?} is not a number")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/locate",
+    operation_id = "regions_locate",
+    tag = "regions",
+    summary = "The commune containing a point",
+    params(Point), responses((status = 200, description = "OK", body = ref("#/components/schemas/Region")))
+)]
 async fn locate(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -148,13 +194,25 @@ async fn locate(
     blocking(move || Ok(Json(region_json(&engine.locate(&who, lat, lon)?)))).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Search {
+    /// The text searched, ignoring case and tone marks.
+    #[param(required = true)]
     q: Option<String>,
+    #[param(format = Date)]
     at: Option<String>,
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/regions/search",
+    operation_id = "regions_search",
+    tag = "regions",
+    summary = "Accent-insensitive search of region names",
+    params(Search), responses((status = 200, description = "OK", body = ref("#/components/schemas/Regions")))
+)]
 async fn search(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

@@ -58,6 +58,14 @@ fn resource_json(r: &ResourceRecord) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/resources",
+    operation_id = "response_list_resources",
+    tag = "response",
+    summary = "The resource registry",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Resources")))
+)]
 async fn list_resources(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -68,6 +76,14 @@ async fn list_resources(
 }
 
 /// Creates or replaces resources: `text/csv` or a JSON array with the same columns.
+#[utoipa::path(
+    put,
+    path = "/api/v1/resources",
+    operation_id = "response_set_resources",
+    tag = "response",
+    summary = "Create or replace resources (CSV or JSON)",
+    request_body(content((Vec<Object> = "application/json"), (String = "text/csv"))), responses((status = 200, description = "OK", body = ref("#/components/schemas/ResourceCount")))
+)]
 async fn set_resources(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -143,11 +159,20 @@ fn outcome_json(o: &IncidentOutcome) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Limit {
     limit: Option<usize>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    operation_id = "response_incidents",
+    tag = "response",
+    summary = "Incidents in the caller's scope",
+    params(Limit), responses((status = 200, description = "OK", body = ref("#/components/schemas/Incidents")))
+)]
 async fn incidents(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -158,6 +183,14 @@ async fn incidents(
     Ok(Json(found.iter().map(incident_json).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    operation_id = "response_open_incident",
+    tag = "response",
+    summary = "Open an incident from a report",
+    request_body(content = ref("#/components/schemas/IncidentReport"), content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Outcome")))
+)]
 async fn open_incident(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -169,6 +202,14 @@ async fn open_incident(
     Ok(Json(outcome_json(&outcome)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    operation_id = "response_incident",
+    tag = "response",
+    summary = "One incident with its roles, tasks, requests and notes",
+    params(("id" = u64, Path, description = "the incident's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Incident")))
+)]
 async fn incident(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -179,9 +220,10 @@ async fn incident(
     Ok(Json(detail_json(&found)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RequestBody {
+    #[schema(value_type = String)]
     category: Category,
     kind: String,
     quantity: u64,
@@ -189,6 +231,14 @@ struct RequestBody {
     unit: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/requests",
+    operation_id = "response_request_resources",
+    tag = "response",
+    summary = "Request resources for an incident",
+    params(("id" = u64, Path, description = "the incident's id")), request_body(content = Vec<RequestBody>, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Outcome")))
+)]
 async fn request_resources(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -217,6 +267,14 @@ async fn request_resources(
     Ok(Json(outcome_json(&outcome)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/tasks/{task}/done",
+    operation_id = "response_complete_task",
+    tag = "response",
+    summary = "Mark a task done",
+    params(("id" = u64, Path, description = "the incident's id"), ("task" = String, Path, description = "the task")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Done")))
+)]
 async fn complete_task(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -227,12 +285,20 @@ async fn complete_task(
     Ok(Json(json!({"done": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Holder {
     holder: String,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/incidents/{id}/roles/{role}",
+    operation_id = "response_set_role",
+    tag = "response",
+    summary = "Give an incident role to someone",
+    params(("id" = u64, Path, description = "the incident's id"), ("role" = String, Path, description = "the role")), request_body(content = Holder, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Outcome")))
+)]
 async fn set_role(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -245,12 +311,20 @@ async fn set_role(
     Ok(Json(json!({"assigned": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Text {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/notes",
+    operation_id = "response_add_note",
+    tag = "response",
+    summary = "Add a note to an incident's log",
+    params(("id" = u64, Path, description = "the incident's id")), request_body(content = Text, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Outcome")))
+)]
 async fn add_note(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -263,12 +337,20 @@ async fn add_note(
     Ok(Json(json!({"noted": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Summary {
     summary: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/close",
+    operation_id = "response_close",
+    tag = "response",
+    summary = "Close an incident with its after-action summary",
+    params(("id" = u64, Path, description = "the incident's id")), request_body(content = Summary, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Outcome")))
+)]
 async fn close(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -281,11 +363,20 @@ async fn close(
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Lang {
     lang: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/sitrep",
+    operation_id = "response_sitrep",
+    tag = "response",
+    summary = "A situation report of an incident",
+    params(("id" = u64, Path, description = "the incident's id"), Lang), responses((status = 200, description = "the report as text", body = String, content_type = "text/plain"))
+)]
 async fn sitrep(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -298,6 +389,14 @@ async fn sitrep(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reserves",
+    operation_id = "response_reserves",
+    tag = "response",
+    summary = "Stock balances of the reserves",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Stock")))
+)]
 async fn reserves(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -309,6 +408,14 @@ async fn reserves(
     })).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/reserves/movements",
+    operation_id = "response_move_stock",
+    tag = "response",
+    summary = "Post a stock movement",
+    request_body(content = ref("#/components/schemas/Movement"), content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Moved")))
+)]
 async fn move_stock(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -323,7 +430,7 @@ async fn move_stock(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Minimum {
     warehouse: String,
@@ -331,6 +438,14 @@ struct Minimum {
     minimum: u64,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/reserves/minimums",
+    operation_id = "response_set_minimum",
+    tag = "response",
+    summary = "Set a warehouse's minimum of an item",
+    request_body(content = Minimum, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Done")))
+)]
 async fn set_minimum(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -342,6 +457,14 @@ async fn set_minimum(
     Ok(Json(json!({"set": true})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/funds",
+    operation_id = "response_funds",
+    tag = "response",
+    summary = "The funds' balances and postings",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/Funds")))
+)]
 async fn funds(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -358,15 +481,24 @@ async fn funds(
     })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewHolder {
     id: String,
     name: String,
+    #[schema(value_type = String)]
     tier: Tier,
     region: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/reserves/warehouses",
+    operation_id = "response_create_warehouse",
+    tag = "response",
+    summary = "Register a reserve warehouse of a level and region",
+    request_body(content = NewHolder, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Done")))
+)]
 async fn create_warehouse(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -378,6 +510,14 @@ async fn create_warehouse(
     Ok(Json(json!({"created": true})))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/funds",
+    operation_id = "response_create_fund",
+    tag = "response",
+    summary = "Create a fund",
+    request_body(content = NewHolder, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Done")))
+)]
 async fn create_fund(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -390,7 +530,7 @@ async fn create_fund(
     Ok(Json(json!({"created": true})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Contribution {
     source: String,
@@ -398,6 +538,14 @@ struct Contribution {
     memo: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/funds/{id}/contributions",
+    operation_id = "response_contribute",
+    tag = "response",
+    summary = "Contribute to a fund",
+    params(("id" = String, Path, description = "the fund's id")), request_body(content = Contribution, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Posting")))
+)]
 async fn contribute(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -411,7 +559,7 @@ async fn contribute(
     Ok(Json(json!({"posting": posting})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Disbursement {
     incident: u64,
@@ -421,6 +569,14 @@ struct Disbursement {
     memo: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/funds/{id}/disbursements",
+    operation_id = "response_disburse",
+    tag = "response",
+    summary = "Disburse from a fund to an incident",
+    params(("id" = String, Path, description = "the fund's id")), request_body(content = Disbursement, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Posting")))
+)]
 async fn disburse(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -443,12 +599,20 @@ async fn disburse(
     Ok(Json(json!({"posting": posting})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Memo {
     memo: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/funds/postings/{posting}/reversal",
+    operation_id = "response_reverse",
+    tag = "response",
+    summary = "Reverse a posting",
+    params(("posting" = u64, Path, description = "the posting's number")), request_body(content = Memo, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Posting")))
+)]
 async fn reverse(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

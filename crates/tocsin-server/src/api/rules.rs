@@ -35,6 +35,7 @@ use Resource::*;
 /// Every route of the router: method, path and guard.
 pub const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/healthz", Public),
+    ("GET", "/api/v1/openapi.json", Public),
     ("GET", "/readyz", Public),
     ("GET", "/metrics", Rule(Metrics, Read)),
     ("GET", "/api/v1/regions/search", Rule(Registry, Read)),

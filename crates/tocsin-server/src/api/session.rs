@@ -42,14 +42,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/logout", axum::routing::post(sign_out_form))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Credentials {
     username: String,
     password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LogoutForm {
     csrf: Option<String>,
 }
@@ -300,6 +300,14 @@ fn session_json(session: &Session) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    operation_id = "session_current",
+    tag = "session",
+    summary = "Who is signed in, with the CSRF token",
+    security(()), responses((status = 200, description = "OK", body = ref("#/components/schemas/Session")))
+)]
 async fn current(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -308,6 +316,14 @@ async fn current(
     Ok(Json(session_json(&session)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/session",
+    operation_id = "session_sign_in_json",
+    tag = "session",
+    summary = "Sign in; sets the session cookie",
+    security(()), request_body(content = Credentials, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Session")))
+)]
 async fn sign_in_json(
     State(state): State<Arc<AppState>>,
     client: Client,
@@ -328,6 +344,14 @@ async fn sign_in_json(
     Ok(([(SET_COOKIE, session_cookie(&signed.secret))], body).into_response())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    operation_id = "session_sign_out_json",
+    tag = "session",
+    summary = "Sign out (the session cookie and X-CSRF-Token)",
+    security(()), responses((status = 204, description = "signed out"))
+)]
 async fn sign_out_json(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -344,10 +368,26 @@ async fn end(state: &Arc<AppState>, secret: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(
+    get,
+    path = "/login",
+    operation_id = "session_login_page",
+    tag = "session",
+    summary = "The sign-in form",
+    security(()), responses((status = 200, description = "an HTML form", body = String, content_type = "text/html"))
+)]
 async fn login_page() -> Response {
     page(StatusCode::OK, None)
 }
 
+#[utoipa::path(
+    post,
+    path = "/login",
+    operation_id = "session_sign_in_form",
+    tag = "session",
+    summary = "Sign in from the form",
+    security(()), request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"), responses((status = 303, description = "signed in: to the dashboard, with the cookie"), (status = "4XX", description = "refused: the form again with the reason, or the JSON error", content((String = "text/html"), (ref("#/components/schemas/Error") = "application/json"))))
+)]
 async fn sign_in_form(
     State(state): State<Arc<AppState>>,
     client: Client,
@@ -376,6 +416,14 @@ async fn sign_in_form(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/logout",
+    operation_id = "session_sign_out_form",
+    tag = "session",
+    summary = "Sign out from the dashboard",
+    security(()), request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded"), responses((status = 303, description = "signed out: to the sign-in form"))
+)]
 async fn sign_out_form(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,

@@ -42,6 +42,14 @@ fn parse_stations(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Station>, ApiE
         .map_err(|e| ApiError::bad_request(format!("body: not a JSON array of stations: {e}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/stations",
+    operation_id = "stations_upsert",
+    tag = "stations",
+    summary = "Create or replace stations, all or nothing",
+    request_body(content((ref("#/components/schemas/Stations") = "application/json"), (String = "text/csv"))), responses((status = 200, description = "OK", body = ref("#/components/schemas/Stored")))
+)]
 async fn upsert(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -54,6 +62,14 @@ async fn upsert(
     Ok((StatusCode::OK, Json(json!({ "stored": stored }))).into_response())
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/stations/{id}",
+    operation_id = "stations_replace",
+    tag = "stations",
+    summary = "Create or replace one station",
+    params(("id" = String, Path, description = "the station's id; the body's must be the same")), request_body(content = ref("#/components/schemas/Station"), content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Station")))
+)]
 async fn replace(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -74,6 +90,14 @@ async fn replace(
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations/{id}",
+    operation_id = "stations_read",
+    tag = "stations",
+    summary = "One station",
+    params(("id" = String, Path, description = "the station's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Station")))
+)]
 async fn read(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -83,6 +107,14 @@ async fn read(
     blocking(move || Ok(Json(engine.station(&who, &id)?))).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/stations/{id}",
+    operation_id = "stations_retire",
+    tag = "stations",
+    summary = "Retire a station (its history is kept)",
+    params(("id" = String, Path, description = "the station's id")), responses((status = 200, description = "OK", body = ref("#/components/schemas/Station")))
+)]
 async fn retire(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -92,11 +124,21 @@ async fn retire(
     blocking(move || Ok(Json(engine.retire_station(&who, &id)?))).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/stations",
+    operation_id = "stations_list",
+    tag = "stations",
+    summary = "The stations in the caller's scope (JSON or CSV)",
+    params(ListQuery), responses((status = 200, description = "the stations", content((ref("#/components/schemas/Stations") = "application/json"), (String = "text/csv"))))
+)]
 async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,

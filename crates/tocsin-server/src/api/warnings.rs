@@ -60,9 +60,11 @@ fn version_json(v: &VersionRecord) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
     /// `draft`, `published`, or `all` (default: drafts and published).
+    #[param(pattern = "^(draft|published|superseded|record|current|all)$")]
     state: Option<String>,
     limit: Option<usize>,
 }
@@ -84,6 +86,14 @@ fn states_of(text: Option<&str>) -> Result<Vec<VersionState>, ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/warnings",
+    operation_id = "warnings_list",
+    tag = "warnings",
+    summary = "Warning versions awaiting release and released",
+    params(ListParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersions")))
+)]
 async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -96,6 +106,14 @@ async fn list(
     Ok(Json(found.iter().map(version_json).collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/warnings/{id}",
+    operation_id = "warnings_history",
+    tag = "warnings",
+    summary = "Every version of one warning",
+    params(("id" = u64, Path, description = "the warning's number")), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersions")))
+)]
 async fn history(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -106,6 +124,14 @@ async fn history(
     Ok(Json(found.iter().map(version_json).collect()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/warnings/{id}/versions/{number}/release",
+    operation_id = "warnings_release",
+    tag = "warnings",
+    summary = "Release a version as a public CAP alert",
+    params(("id" = u64, Path, description = "the warning's number"), ("number" = u32, Path, description = "the version")), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersion")))
+)]
 async fn release(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -116,6 +142,14 @@ async fn release(
     Ok(Json(version_json(&released)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/warnings/{id}/cancel",
+    operation_id = "warnings_cancel",
+    tag = "warnings",
+    summary = "Draft the cancellation of a warning",
+    params(("id" = u64, Path, description = "the warning's number")), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersion")))
+)]
 async fn cancel(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -126,6 +160,14 @@ async fn cancel(
     Ok(Json(version_json(&draft)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auto-release",
+    operation_id = "warnings_auto_release",
+    tag = "warnings",
+    summary = "The hazards released without a person, up to a level",
+    responses((status = 200, description = "OK", body = ref("#/components/schemas/AutoReleaseLevels")))
+)]
 async fn auto_release(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -140,13 +182,21 @@ async fn auto_release(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AutoRelease {
     hazard: String,
     max_level: u8,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/auto-release",
+    operation_id = "warnings_set_auto_release",
+    tag = "warnings",
+    summary = "Set the automatic release level of a hazard",
+    request_body(content = AutoRelease, content_type = "application/json"), responses((status = 200, description = "OK", body = ref("#/components/schemas/AutoReleaseLevel")))
+)]
 async fn set_auto_release(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
@@ -177,6 +227,14 @@ fn cap_xml(version: &VersionRecord) -> &str {
         .map_or("", |p| p.cap_xml.as_str())
 }
 
+#[utoipa::path(
+    get,
+    path = "/alerts/{identifier}",
+    operation_id = "warnings_alert_xml",
+    tag = "warnings",
+    summary = "A released alert as CAP 1.2 XML (public)",
+    security(()), params(("identifier" = String, Path, description = "the CAP identifier")), responses((status = 200, description = "the signed CAP XML as released", body = String, content_type = "application/cap+xml"))
+)]
 async fn alert_xml(
     State(state): State<Arc<AppState>>,
     Path(identifier): Path<String>,
@@ -186,6 +244,14 @@ async fn alert_xml(
     Ok((headers, cap_xml(&version).to_string()).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/alerts/{identifier}/json",
+    operation_id = "warnings_alert_json",
+    tag = "warnings",
+    summary = "A released alert as JSON (public)",
+    security(()), params(("identifier" = String, Path, description = "the CAP identifier")), responses((status = 200, description = "the CAP alert's fields", body = Object))
+)]
 async fn alert_json(
     State(state): State<Arc<AppState>>,
     Path(identifier): Path<String>,
@@ -201,6 +267,14 @@ async fn alert_json(
     Ok((headers, read.alert.to_json()).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/alerts/{identifier}/history",
+    operation_id = "warnings_alert_history",
+    tag = "warnings",
+    summary = "The versions of a released alert's warning (public)",
+    security(()), params(("identifier" = String, Path, description = "the CAP identifier")), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersions")))
+)]
 async fn alert_history(
     State(state): State<Arc<AppState>>,
     Path(identifier): Path<String>,
@@ -210,12 +284,21 @@ async fn alert_history(
     Ok(Json(versions.iter().map(version_json).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FeedParams {
     province: Option<String>,
     hazard: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/feeds/alerts.atom",
+    operation_id = "warnings_feed",
+    tag = "warnings",
+    summary = "Atom feed of the alerts in force (public)",
+    security(()), params(FeedParams), responses((status = 200, description = "an Atom feed", body = String, content_type = "application/atom+xml"))
+)]
 async fn feed(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -294,6 +377,14 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/verify",
+    operation_id = "warnings_verify",
+    tag = "warnings",
+    summary = "Verify a CAP alert's signature and sender (public)",
+    security(()), request_body(content = String, content_type = "application/xml"), responses((status = 200, description = "OK", body = ref("#/components/schemas/Verdict")))
+)]
 /// Checks an alert's signature and the trust in its signer, on the verification queue (off the
 /// async workers); a document that cannot be read is a 400 naming why.
 async fn verify(
@@ -330,6 +421,14 @@ async fn verify(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/verify",
+    operation_id = "warnings_verify_page",
+    tag = "warnings",
+    summary = "A page to paste an alert into and verify it (public)",
+    security(()), responses((status = 200, description = "an HTML page", body = String, content_type = "text/html"))
+)]
 async fn verify_page() -> Response {
     let policy = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
     (
@@ -339,6 +438,14 @@ async fn verify_page() -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/verify.js",
+    operation_id = "warnings_verify_script",
+    tag = "warnings",
+    summary = "The verification page's script (public)",
+    security(()), responses((status = 200, description = "JavaScript", body = String, content_type = "text/javascript"))
+)]
 async fn verify_script() -> Response {
     let kind = "text/javascript; charset=utf-8";
     ([(header::CONTENT_TYPE, kind)], VERIFY_SCRIPT).into_response()

@@ -13,6 +13,7 @@ mod feeds;
 mod forwarded;
 mod limits;
 mod map;
+mod openapi;
 mod refused;
 mod response;
 mod scope;

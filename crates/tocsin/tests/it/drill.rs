@@ -38,7 +38,7 @@ min_level = 3
 by = "2026-07-01T06:00:00+07:00"
 "#;
 
-fn admin_dir() -> String {
+pub(crate) fn admin_dir() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vn/admin").to_string()
 }
 

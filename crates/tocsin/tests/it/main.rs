@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod detect;
 mod drill;
+mod schemathesis;
 mod user;
 
 use std::net::TcpStream;
