@@ -62,6 +62,11 @@ const SEED: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/reserves/warehouses",
+        r#"{"id": "KHO-01", "name": "Kho dự trữ Hà Nội", "tier": "province", "region": "01"}"#,
+    ),
+    (
+        "POST",
         "/api/v1/reserves/movements",
         r#"{"kind": "receipt", "warehouse": "KHO-01", "item": "life_jacket", "quantity": 5}"#,
     ),
