@@ -167,6 +167,11 @@ impl Engine {
                 "resources are managed by operators and administrators".into(),
             ));
         }
+        if resources.is_empty() {
+            return Err(EngineError::Invalid(
+                "body: no resources (an empty array, or a CSV header without rows)".into(),
+            ));
+        }
         let today = self.today();
         let all = tocsin_store::RegionFilter::all();
         let repeated = crate::batch::repeated_ids(resources.iter().map(|r| r.id.as_str()));
