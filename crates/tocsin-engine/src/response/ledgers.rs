@@ -146,9 +146,9 @@ impl Engine {
         item: &str,
         minimum: u64,
     ) -> Result<()> {
-        self.require_warehouse(who, Access::Write, warehouse)?;
         let minimum = super::storable(minimum)
             .map_err(|reason| EngineError::Invalid(format!("minimum: {reason}")))?;
+        self.require_warehouse(who, Access::Write, warehouse)?;
         Ok(self.store().set_stock_minimum(warehouse, item, minimum)?)
     }
 

@@ -164,6 +164,11 @@ impl Engine {
     /// provinces; national reserves by national ones only.
     pub fn set_resources(&self, who: &Principal, resources: &[ResourceRecord]) -> Result<usize> {
         who.require(Resource::Resources, Access::Write)?;
+        if resources.is_empty() {
+            return Err(EngineError::Invalid(
+                "body: no resources (an empty array, or a CSV header without rows)".into(),
+            ));
+        }
         let today = self.today();
         let all = tocsin_store::RegionFilter::all();
         let repeated = crate::batch::repeated_ids(resources.iter().map(|r| r.id.as_str()));

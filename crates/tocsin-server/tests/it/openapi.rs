@@ -119,3 +119,33 @@ async fn a_request_beyond_what_the_store_keeps_is_refused() {
     .await;
     assert!(!detail.contains(TOO_LARGE), "{detail}");
 }
+
+/// A resources body with nothing in it (schemathesis sent `{}` as CSV: a header of one unknown
+/// column and no rows) was answered `{"resources": 0}`, as if a registry had been set.
+#[tokio::test]
+async fn a_resources_body_without_resources_is_refused() {
+    let cases = [
+        ("text/csv", "{}"),
+        ("text/csv", "id,name\n"),
+        ("application/json", "[]"),
+    ];
+    for (content_type, body) in cases {
+        let (status, text) = send(
+            "PUT",
+            "/api/v1/resources",
+            Some(&fixture().admin),
+            content_type,
+            body,
+        )
+        .await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{content_type} {body:?}: {text}"
+        );
+        assert!(
+            text.contains("body: no resources"),
+            "{content_type} {body:?}: {text}"
+        );
+    }
+}
