@@ -46,7 +46,9 @@ const ANSWER_HEADERS: [(HeaderName, &str); 5] = [
     (header::CONTENT_SECURITY_POLICY, DEFAULT_POLICY),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-    (header::REFERRER_POLICY, "no-referrer"),
+    // Nothing to other sites; this node's own pages keep their origin, which the sign-in and
+    // acknowledgement forms' cross-site check reads (`no-referrer` makes a form's Origin `null`).
+    (header::REFERRER_POLICY, "same-origin"),
     (header::CACHE_CONTROL, "no-store"),
 ];
 
