@@ -74,11 +74,11 @@ pass() {
   local status=0
   nice -n 19 "$BIN/$name" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
   local execs rate secs files bytes findings
-  execs=$(sed -n 's/^stat::number_executed_units: *//p' "$log")
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   secs=$(sed -n 's/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
   files=$(find "$corpus" -type f | wc -l)
-  bytes=$(du -sk "$corpus" | cut -f1)
+  bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
   findings=$(find "fuzz/artifacts/$name" -type f | wc -l)
   printf '%-20s %-6s max_len %-8s execs %-10s exec/s %-7s s %-5s corpus %s files %s KiB, findings %s%s\n' \
     "$name" "$label" "$max_len" "${execs:-?}" "${rate:-?}" "${secs:-?}" "$files" "$bytes" "$findings" \
@@ -95,5 +95,7 @@ for spec in "${TARGETS[@]}"; do
       -o -name '*.json' -o -name '*.ndjson' \) -exec cp -f {} "fuzz/corpus/$name/" \;
   done
   pass "$name" "$max_len" "$dict" "$SECONDS_PER_TARGET" "$RUNS" small
-  [ "$large" = yes ] && pass "$name" "$LARGE_MAX_LEN" "$dict" "$LARGE_SECONDS" -1 large
+  if [ "$large" = yes ]; then
+    pass "$name" "$LARGE_MAX_LEN" "$dict" "$LARGE_SECONDS" -1 large
+  fi
 done
