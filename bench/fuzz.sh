@@ -63,25 +63,30 @@ selected() {
   return 1
 }
 
-# Runs one libFuzzer pass and prints its summary line.
+# Runs one libFuzzer pass (extra libFuzzer flags after the sixth argument) and prints its
+# summary line.
 pass() {
   local name="$1" max_len="$2" dict="$3" seconds="$4" runs="$5" label="$6"
+  shift 6
   local corpus="fuzz/corpus/$name" log="fuzz/logs/$name-$label.log"
   local args=(-max_len="$max_len" -timeout="$TIMEOUT" -rss_limit_mb="$RSS_LIMIT_MB"
     -max_total_time="$seconds" -runs="$runs" -print_final_stats=1
-    -artifact_prefix="fuzz/artifacts/$name/")
+    -artifact_prefix="fuzz/artifacts/$name/" "$@")
   [ "$dict" != "-" ] && args+=(-dict="fuzz/dict/$dict.dict")
   local status=0
   nice -n 19 "$BIN/$name" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
-  local execs rate secs files bytes findings
+  local execs rate secs slowest rss files bytes findings
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   secs=$(sed -n 's/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")
+  slowest=$(sed -n 's/^stat::slowest_unit_time_sec: *//p' "$log")
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
   files=$(find "$corpus" -type f | wc -l)
   bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s / 1024 }')
   findings=$(find "fuzz/artifacts/$name" -type f | wc -l)
-  printf '%-20s %-6s max_len %-8s execs %-10s exec/s %-7s s %-5s corpus %s files %s KiB, findings %s%s\n' \
-    "$name" "$label" "$max_len" "${execs:-?}" "${rate:-?}" "${secs:-?}" "$files" "$bytes" "$findings" \
+  printf '%-20s %-6s max_len %-8s execs %-10s exec/s %-7s s %-5s slowest %ss rss %sMB corpus %s files %s KiB, findings %s%s\n' \
+    "$name" "$label" "$max_len" "${execs:-?}" "${rate:-?}" "${secs:-?}" "${slowest:-?}" "${rss:-?}" \
+    "$files" "$bytes" "$findings" \
     "$([ "$status" -ne 0 ] && echo " (stopped with status $status, see $log)")"
 }
 
@@ -96,6 +101,7 @@ for spec in "${TARGETS[@]}"; do
   done
   pass "$name" "$max_len" "$dict" "$SECONDS_PER_TARGET" "$RUNS" small
   if [ "$large" = yes ]; then
-    pass "$name" "$LARGE_MAX_LEN" "$dict" "$LARGE_SECONDS" -1 large
+    # -len_control=0: try long inputs at once rather than growing them slowly.
+    pass "$name" "$LARGE_MAX_LEN" "$dict" "$LARGE_SECONDS" -1 large -len_control=0
   fi
 done
