@@ -53,9 +53,16 @@ pub const BUILTIN: [(&str, &str); 10] = [
 
 /// The built-in default catalogue.
 pub fn builtin() -> Result<CompiledCatalog, Vec<CatalogProblem>> {
+    from_texts(BUILTIN)
+}
+
+/// A catalogue from `(file name, TOML text)` pairs, checked as `load_dir` checks a folder.
+pub fn from_texts<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<CompiledCatalog, Vec<CatalogProblem>> {
     compile(
-        BUILTIN
-            .iter()
+        files
+            .into_iter()
             .map(|(name, text)| (name.to_string(), Ok(text.to_string())))
             .collect(),
     )

@@ -333,7 +333,12 @@ pub struct Condition {
     pub max: Option<Threshold>,
 }
 
-/// Parses a duration such as `90s`, `10m`, `24h`, `3d` into seconds.
+/// The longest duration [`parse_duration`] takes: a century, so that a duration in
+/// milliseconds added to any time stays far within `i64`.
+pub const MAX_DURATION_S: i64 = 100 * 366 * 86_400;
+
+/// Parses a duration such as `90s`, `10m`, `24h`, `3d` into seconds, from one second up to
+/// [`MAX_DURATION_S`].
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit())?;
@@ -346,5 +351,32 @@ pub fn parse_duration(text: &str) -> Option<i64> {
         "d" => 86_400,
         _ => return None,
     };
-    n.checked_mul(scale).filter(|s| *s > 0)
+    n.checked_mul(scale)
+        .filter(|s| (1..=MAX_DURATION_S).contains(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_bounded_so_milliseconds_cannot_overflow() {
+        let cases = [
+            ("90s", Some(90)),
+            ("10m", Some(600)),
+            (" 24h ", Some(86_400)),
+            ("36600d", Some(MAX_DURATION_S)),
+            ("36601d", None),
+            ("0s", None),
+            // Seconds that fit in i64 but not once counted in milliseconds.
+            ("9223372036854776s", None),
+            ("200000000000d", None),
+            ("99999999999999999999s", None),
+            ("10", None),
+            ("1w", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_duration(text), expected, "{text:?}");
+        }
+    }
 }

@@ -60,7 +60,7 @@
 
 use crate::response::Report;
 use serde::Deserialize;
-use tocsin_core::catalog::parse_duration;
+use tocsin_core::catalog::{MAX_DURATION_S, parse_duration};
 use tocsin_core::station::Station;
 
 /// A scenario as written.
@@ -379,10 +379,11 @@ impl Scenario {
             toml::from_str(text).map_err(|e| vec![format!("{name}: {}", e.to_string().trim())])?;
         let mut problems = Vec::new();
         let duration = |field: &str, text: &str, problems: &mut Vec<String>| {
-            let ms = parse_duration(text).map(|s| s * 1000).filter(|ms| *ms > 0);
+            let ms = parse_duration(text).map(|s| s * 1000);
             if ms.is_none() {
                 problems.push(format!(
-                    "{name}: {field}: {text:?} is not a duration such as 10m, 1h"
+                    "{name}: {field}: {text:?} is not a duration such as 10m, 1h (at most {}d)",
+                    MAX_DURATION_S / 86_400
                 ));
             }
             ms.unwrap_or(3_600_000)
@@ -675,7 +676,7 @@ fn check_participants(name: &str, file: &ScenarioFile, problems: &mut Vec<String
             ));
         }
         if let Some(after) = &p.acknowledges_after
-            && parse_duration(after).is_none_or(|s| s <= 0)
+            && parse_duration(after).is_none()
         {
             problems.push(format!(
                 "{name}: participant {i}: acknowledges_after: {after:?} is not a duration such as 10m"
@@ -858,6 +859,29 @@ radius_km = 100.0
         ];
         for (replacements, expected) in cases {
             assert_eq!(&bound_problems(replacements), expected, "{replacements:?}");
+        }
+    }
+
+    #[test]
+    fn durations_beyond_a_century_are_refused() {
+        // Each a count of seconds that overflows once counted in milliseconds.
+        let participant = "[[participant]]\nid = \"p\"\nname = \"P\"\nsector = \"standing\"\nregion = \"15\"\ntier = \"province\"\nacknowledges_after = \"9223372036854776s\"\n";
+        let cases = [
+            (
+                TEXT.replace("step = \"1h\"", "step = \"200000000000d\""),
+                "t.toml: drill.step: \"200000000000d\" is not a duration such as 10m, 1h (at most 36600d)",
+            ),
+            (
+                TEXT.replace("every = \"1h\"", "every = \"9223372036854776s\""),
+                "t.toml: series 0: every: \"9223372036854776s\" is not a duration such as 10m, 1h (at most 36600d)",
+            ),
+            (
+                format!("{TEXT}{participant}"),
+                "t.toml: participant 0: acknowledges_after: \"9223372036854776s\" is not a duration such as 10m",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Scenario::parse("t.toml", &text).unwrap_err(), [expected]);
         }
     }
 

@@ -1,0 +1,8 @@
+//! The resource registry imported as JSON: all or nothing, every problem named, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|body: &[u8]| {
+    let _ = tocsin_engine::response::resources::parse_json(body);
+});
