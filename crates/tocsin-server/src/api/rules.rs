@@ -249,5 +249,7 @@ pub async fn gate(State(state): State<Arc<AppState>>, request: Request, next: Ne
     if let Err(e) = who.require(resource, access) {
         return ApiError::from(e).into_response();
     }
+    // The handler's `Auth` takes this principal instead of authenticating a second time.
+    parts.extensions.insert(who);
     next.run(Request::from_parts(parts, body)).await
 }
