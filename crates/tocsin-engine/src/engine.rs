@@ -25,6 +25,7 @@ use tocsin_store::{
     Bucket, Detection, FilterRoot, LatestValue, ObservationVersion, RegionFilter, SeriesQuery,
     Store, StoreError, SuccessorLink, TokenRecord, VersionRecord, VersionState,
 };
+use tocsin_store::{Cursor, Page};
 
 /// Why an engine call failed; each variant maps to one kind of answer for the client.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +79,21 @@ impl EngineError {
 
 /// The most detections one page holds.
 pub const DETECTION_PAGE_MAX: usize = 10_000;
+
+/// The most rows one page of a list (warnings, notifications, incidents, external alerts)
+/// holds; the rest follow page by page from the cursor the page ends with.
+pub const PAGE_MAX: usize = 1_000;
+
+/// `limit` when it is a page size a list accepts (1..=[`PAGE_MAX`]).
+pub(crate) fn page_limit(limit: usize) -> Result<usize> {
+    if (1..=PAGE_MAX).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(EngineError::Invalid(format!(
+            "limit: {limit} is outside 1..={PAGE_MAX}"
+        )))
+    }
+}
 
 /// A page of detections, each with its sequence number, and whether more follow.
 #[derive(Debug, Clone)]
@@ -1000,10 +1016,15 @@ impl Engine {
         &self,
         who: &Principal,
         warning: Option<u64>,
+        before: Option<&Cursor>,
         limit: usize,
-    ) -> Result<Vec<tocsin_store::NotificationRecord>> {
+    ) -> Result<Page<tocsin_store::NotificationRecord>> {
         who.require(Resource::Notifications, Access::Read)?;
-        Ok(self.store.notifications(&who.filter, warning, limit)?)
+        let limit = page_limit(limit)?;
+        let rows = self
+            .store
+            .notifications(&who.filter, warning, before, limit + 1)?;
+        Ok(Page::cut(rows, limit))
     }
 
     /// Acknowledges a notification as the caller: an operator or administrator whose scope
@@ -1077,10 +1098,15 @@ impl Engine {
         &self,
         who: &Principal,
         states: &[VersionState],
+        before: Option<&Cursor>,
         limit: usize,
-    ) -> Result<Vec<VersionRecord>> {
+    ) -> Result<Page<VersionRecord>> {
         who.require(Resource::Warnings, Access::Read)?;
-        Ok(self.store.versions_in(&who.filter, states, limit)?)
+        let limit = page_limit(limit)?;
+        let rows = self
+            .store
+            .versions_in(&who.filter, states, before, limit + 1)?;
+        Ok(Page::cut(rows, limit))
     }
 
     /// Every version of one warning, oldest first.
@@ -1199,9 +1225,9 @@ impl Engine {
             domains: Vec::new(),
         };
         let now = self.clock.now().as_millisecond();
-        let published = self
-            .store
-            .versions_in(&filter, &[VersionState::Published], 10_000)?;
+        let published =
+            self.store
+                .versions_in(&filter, &[VersionState::Published], None, 10_000)?;
         let mut seen = std::collections::HashSet::new();
         let newest = published.into_iter().filter(|v| seen.insert(v.warning));
         let ended = ["all-clear", "cancelled"];

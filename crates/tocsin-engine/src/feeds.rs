@@ -17,7 +17,8 @@
 //! makes outgoing HTTP requests only (plain HTTP through `ureq`, no TLS provider); it serves none.
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::{Engine, EngineError, Result, page_limit};
+use crate::{Cursor, Page};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tocsin_cap::geometry::{parse_circle, parse_polygon};
@@ -100,16 +101,17 @@ impl Engine {
         &self,
         who: &Principal,
         region: Option<&str>,
+        before: Option<&Cursor>,
         limit: usize,
-    ) -> Result<Vec<ExternalAlertRecord>> {
+    ) -> Result<Page<ExternalAlertRecord>> {
         who.require(Resource::ExternalAlerts, Access::Read)?;
+        let limit = page_limit(limit)?;
         let filter = match region {
             Some(code) => self.filter_for(who, code)?,
             None => who.filter.clone(),
         };
-        Ok(self
-            .store()
-            .external_alerts(&filter, limit.clamp(1, 1000))?)
+        let rows = self.store().external_alerts(&filter, before, limit + 1)?;
+        Ok(Page::cut(rows, limit))
     }
 
     /// Polls every due subscription; returns the external alerts newly stored.

@@ -2,8 +2,10 @@
 //! when), notifications with their deliveries — the durable outbox, written in the same
 //! transaction as the notifications and the dispatcher's state — and every delivery attempt.
 
+use crate::page::{Cursor, Paged, keyset, newest_first};
 use crate::{RegionFilter, Result};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
 /// An agency that receives warnings, with its endpoints (JSON list).
 #[derive(Debug, Clone, PartialEq)]
@@ -349,27 +351,42 @@ pub(crate) fn notifications(
     conn: &Connection,
     filter: &RegionFilter,
     warning: Option<u64>,
+    before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<NotificationRecord>> {
-    let province = filter.root.province();
     let hazard = filter.hazard_condition(
         "(SELECT v.hazard FROM warning_versions v WHERE v.warning = notifications.warning LIMIT 1)",
     );
+    let (after, cursor) = keyset(before, &NOTIFICATION_ORDER, 4);
     let sql = format!(
         "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
          FROM notifications WHERE (?1 IS NULL OR province = ?1) AND (?2 IS NULL OR warning = ?2) AND {hazard} \
-         ORDER BY created_ms DESC, id DESC LIMIT ?3"
+         AND {after} ORDER BY {} LIMIT ?3",
+        newest_first(&NOTIFICATION_ORDER),
     );
+    let mut args = vec![
+        Value::from(filter.root.province().map(str::to_owned)),
+        Value::from(warning.map(|w| w as i64)),
+        Value::Integer(limit as i64),
+    ];
+    args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![province, warning.map(|w| w as i64), limit as i64],
-        notification_from_row,
-    )?;
+    let rows = stmt.query_map(params_from_iter(args), notification_from_row)?;
     let mut found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     for n in &mut found {
         n.deliveries = deliveries_of(conn, n.id)?;
     }
     Ok(found)
+}
+
+/// The order of the notification record: newest first.
+const NOTIFICATION_ORDER: [&str; 2] = ["created_ms", "id"];
+
+impl Paged for NotificationRecord {
+    const ARITY: usize = 2;
+    fn cursor(&self) -> Cursor {
+        Cursor::new(vec![self.created_ms, self.id as i64])
+    }
 }
 
 pub(crate) fn notification(conn: &Connection, id: u64) -> Result<Option<NotificationRecord>> {
@@ -457,6 +474,41 @@ mod tests {
     }
 
     #[test]
+    fn the_record_pages_newest_first_and_rows_added_meanwhile_do_not_shift_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let batch = |names: &[&str]| -> Vec<NewNotification> {
+            names
+                .iter()
+                .map(|n| notification(n, &format!("k-{n}")))
+                .collect()
+        };
+        store
+            .record_notifications(&batch(&["a", "b", "c", "d", "e"]), "{}")
+            .unwrap();
+        let page = |before: Option<&Cursor>| {
+            let rows = store
+                .notifications(&RegionFilter::all(), None, before, 2 + 1)
+                .unwrap();
+            crate::Page::cut(rows, 2)
+        };
+        let first = page(None);
+        let names = |p: &crate::Page<NotificationRecord>| -> Vec<String> {
+            p.items.iter().map(|n| n.recipient.clone()).collect()
+        };
+        assert_eq!(names(&first), ["e", "d"]);
+        // Newer notifications arrive while the client pages: they are above its cursor.
+        store
+            .record_notifications(&batch(&["f", "g"]), "{}")
+            .unwrap();
+        let second = page(first.next.as_ref());
+        assert_eq!(names(&second), ["c", "b"]);
+        let last = page(second.next.as_ref());
+        assert_eq!(names(&last), ["a"]);
+        assert!(last.next.is_none(), "the end of the list says so");
+    }
+
+    #[test]
     fn the_outbox_keeps_every_attempt_and_the_first_acknowledgement() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
@@ -496,7 +548,7 @@ mod tests {
             None
         );
         let record = store
-            .notifications(&RegionFilter::all(), Some(1), 10)
+            .notifications(&RegionFilter::all(), Some(1), None, 10)
             .unwrap();
         let a = record.iter().find(|n| n.recipient == "a").unwrap();
         assert_eq!(

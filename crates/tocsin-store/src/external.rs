@@ -3,6 +3,7 @@
 //! link it came through; the regions it was placed on are rows of `external_alert_regions`, each
 //! with its current province, so reads apply a scope in the query.
 
+use crate::page::{Cursor, Paged, keyset, newest_first};
 use crate::{FilterRoot, RegionFilter, Result, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
@@ -220,10 +221,11 @@ pub(crate) fn insert_external_alert(
 pub(crate) fn external_alerts(
     conn: &Connection,
     filter: &RegionFilter,
+    before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<ExternalAlertRecord>> {
     let limit = Value::Integer(limit as i64);
-    let (condition, args) = match &filter.root {
+    let (condition, mut args) = match &filter.root {
         FilterRoot::Nation => ("1", vec![limit]),
         FilterRoot::Province(p) => (
             "EXISTS (SELECT 1 FROM external_alert_regions r WHERE r.alert = a.id AND r.province = ?2)",
@@ -238,8 +240,11 @@ pub(crate) fn external_alerts(
             ],
         ),
     };
+    let (after, cursor) = keyset(before, &ALERT_ORDER, args.len() + 1);
+    args.extend(cursor);
     let sql = format!(
-        "SELECT {ALERT_COLUMNS} FROM external_alerts a WHERE {condition} ORDER BY received_ms DESC, id DESC LIMIT ?1"
+        "SELECT {ALERT_COLUMNS} FROM external_alerts a WHERE {condition} AND {after} ORDER BY {} LIMIT ?1",
+        newest_first(&ALERT_ORDER),
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), alert_from_row)?;
@@ -248,6 +253,16 @@ pub(crate) fn external_alerts(
         alert.regions = regions_of(conn, alert.id)?;
     }
     Ok(alerts)
+}
+
+/// The order of external alert lists: newest received first.
+const ALERT_ORDER: [&str; 2] = ["received_ms", "id"];
+
+impl Paged for ExternalAlertRecord {
+    const ARITY: usize = 2;
+    fn cursor(&self) -> Cursor {
+        Cursor::new(vec![self.received_ms, self.id as i64])
+    }
 }
 
 fn regions_of(conn: &Connection, alert: u64) -> Result<Vec<PlacedRegion>> {
@@ -346,7 +361,7 @@ mod tests {
 
     /// The identifiers `root` shows, newest first.
     fn shown(store: &SqliteStore, root: FilterRoot) -> Vec<String> {
-        let alerts = store.external_alerts(&filter(root), 100).unwrap();
+        let alerts = store.external_alerts(&filter(root), None, 100).unwrap();
         alerts.into_iter().filter_map(|a| a.identifier).collect()
     }
 
@@ -388,7 +403,7 @@ mod tests {
 
         assert_eq!(
             store
-                .external_alerts(&RegionFilter::all(), 100)
+                .external_alerts(&RegionFilter::all(), None, 100)
                 .unwrap()
                 .len(),
             4
@@ -403,7 +418,7 @@ mod tests {
         assert_eq!(shown(&store, commune("00011", "01")), Vec::<String>::new());
         assert_eq!(shown(&store, commune("04000", "15")), ["a2"]);
         let listed = store
-            .external_alerts(&filter(FilterRoot::Province("01".into())), 10)
+            .external_alerts(&filter(FilterRoot::Province("01".into())), None, 10)
             .unwrap();
         assert_eq!(listed[0].regions, hanoi.regions);
     }

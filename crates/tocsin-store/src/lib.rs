@@ -8,6 +8,7 @@
 mod accounts;
 mod dispatch;
 mod external;
+mod page;
 mod response;
 mod schema;
 mod sqlite;
@@ -19,6 +20,7 @@ pub use dispatch::{
     NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
+pub use page::{Cursor, Page, Paged};
 pub use response::{
     AssignmentRecord, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate,
     NewIncident, NewRequest, RequestRecord, ResourceRecord, StockPosting, TaskRecord,
@@ -502,11 +504,13 @@ pub trait Store: Send + Sync {
     fn last_warning_id(&self) -> Result<u64>;
     /// Every version of a warning, oldest first.
     fn warning_versions(&self, warning: u64) -> Result<Vec<VersionRecord>>;
-    /// Versions in one of `states` of the provinces `filter` shows, newest first.
+    /// Versions in one of `states` of the provinces `filter` shows, newest first, after
+    /// `before` (a version's cursor) when given, at most `limit`.
     fn versions_in(
         &self,
         filter: &RegionFilter,
         states: &[VersionState],
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<VersionRecord>>;
     /// The published version with this CAP identifier.
@@ -543,10 +547,12 @@ pub trait Store: Send + Sync {
     /// are stored already, else the new id.
     fn insert_external_alert(&self, alert: &ExternalAlertRecord) -> Result<Option<u64>>;
     /// External alerts `filter` shows (by the regions they were placed on; a national filter
-    /// shows all, those outside our territory too), newest received first.
+    /// shows all, those outside our territory too), newest received first, after `before` when
+    /// given, at most `limit`.
     fn external_alerts(
         &self,
         filter: &RegionFilter,
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<ExternalAlertRecord>>;
 
@@ -574,11 +580,12 @@ pub trait Store: Send + Sync {
     /// `None` when no notification has that key.
     fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>>;
     /// The notification record of the provinces `filter` shows (of one warning, or all),
-    /// newest first.
+    /// newest first, after `before` when given, at most `limit`.
     fn notifications(
         &self,
         filter: &RegionFilter,
         warning: Option<u64>,
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<NotificationRecord>>;
     /// One notification by id, with its deliveries.
@@ -644,8 +651,14 @@ pub trait Store: Send + Sync {
         now_ms: i64,
         by: &str,
     ) -> Result<bool>;
-    /// Incidents of the provinces in `filter`, newest first.
-    fn incidents(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<IncidentRecord>>;
+    /// Incidents of the provinces in `filter`, newest first, after `before` when given, at most
+    /// `limit`.
+    fn incidents(
+        &self,
+        filter: &RegionFilter,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<IncidentRecord>>;
     fn incident(&self, id: u64) -> Result<Option<IncidentDetail>>;
     /// Posts stock lines all or nothing; returns the posting and the items now short.
     fn post_stock(

@@ -4,8 +4,10 @@
 //! module reads what they need and writes what they decide inside one transaction, so that two
 //! requests never book the same stock and a refused posting leaves nothing behind.
 
+use crate::page::{Cursor, Paged, keyset, newest_first};
 use crate::{RegionFilter, Result, StoreError};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 use std::collections::BTreeMap;
 use tocsin_core::response::ledger::{
     self, FundBalances, FundLine, Replenish, StockBalances, StockLine,
@@ -743,18 +745,34 @@ fn incident_from_row(r: &Row) -> rusqlite::Result<Result<IncidentRecord>> {
 pub(crate) fn incidents(
     conn: &Connection,
     filter: &RegionFilter,
+    before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<IncidentRecord>> {
+    let (after, cursor) = keyset(before, &INCIDENT_ORDER, 3);
     let sql = format!(
-        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE (?1 IS NULL OR province = ?1) AND {} ORDER BY id DESC LIMIT ?2",
-        filter.hazard_condition("hazard")
+        "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE (?1 IS NULL OR province = ?1) AND {} AND {after} \
+         ORDER BY {} LIMIT ?2",
+        filter.hazard_condition("hazard"),
+        newest_first(&INCIDENT_ORDER),
     );
+    let mut args = vec![
+        Value::from(filter.root.province().map(str::to_owned)),
+        Value::Integer(limit as i64),
+    ];
+    args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(
-        params![filter.root.province(), limit as i64],
-        incident_from_row,
-    )?;
+    let rows = stmt.query_map(params_from_iter(args), incident_from_row)?;
     rows.map(|row| row?).collect()
+}
+
+/// The order of incident lists: newest opened first.
+const INCIDENT_ORDER: [&str; 1] = ["id"];
+
+impl Paged for IncidentRecord {
+    const ARITY: usize = 1;
+    fn cursor(&self) -> Cursor {
+        Cursor::new(vec![self.id as i64])
+    }
 }
 
 pub(crate) fn incident(conn: &Connection, id: u64) -> Result<Option<IncidentDetail>> {

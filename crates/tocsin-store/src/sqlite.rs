@@ -784,9 +784,10 @@ impl Store for SqliteStore {
         &self,
         filter: &RegionFilter,
         states: &[VersionState],
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<VersionRecord>> {
-        self.read(|conn| crate::warnings::versions_in(conn, filter, states, limit))
+        self.read(|conn| crate::warnings::versions_in(conn, filter, states, before, limit))
     }
 
     fn published_by_identifier(&self, identifier: &str) -> Result<Option<VersionRecord>> {
@@ -840,9 +841,10 @@ impl Store for SqliteStore {
     fn external_alerts(
         &self,
         filter: &RegionFilter,
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<ExternalAlertRecord>> {
-        self.read(|conn| crate::external::external_alerts(conn, filter, limit))
+        self.read(|conn| crate::external::external_alerts(conn, filter, before, limit))
     }
 
     fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()> {
@@ -943,8 +945,13 @@ impl Store for SqliteStore {
         self.write(|tx, _| crate::response::close_incident(tx, incident, after_action, now_ms, by))
     }
 
-    fn incidents(&self, filter: &RegionFilter, limit: usize) -> Result<Vec<IncidentRecord>> {
-        self.read(|conn| crate::response::incidents(conn, filter, limit))
+    fn incidents(
+        &self,
+        filter: &RegionFilter,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<IncidentRecord>> {
+        self.read(|conn| crate::response::incidents(conn, filter, before, limit))
     }
 
     fn incident(&self, id: u64) -> Result<Option<IncidentDetail>> {
@@ -1005,9 +1012,10 @@ impl Store for SqliteStore {
         &self,
         filter: &RegionFilter,
         warning: Option<u64>,
+        before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<NotificationRecord>> {
-        self.read(|conn| crate::dispatch::notifications(conn, filter, warning, limit))
+        self.read(|conn| crate::dispatch::notifications(conn, filter, warning, before, limit))
     }
 
     fn notification(&self, id: u64) -> Result<Option<NotificationRecord>> {

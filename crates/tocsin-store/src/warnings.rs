@@ -1,10 +1,12 @@
 //! SQL of warnings and their versions. A published version's row is guarded by triggers
 //! (migration 4): it can be neither updated nor deleted, so a released alert never changes.
 
+use crate::page::{Cursor, Paged, keyset, newest_first};
 use crate::{
     Publication, RegionFilter, Result, StoreError, VersionRecord, VersionState, WarningRecord,
 };
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 
 const VERSION_COLUMNS: &str = "warning, number, hazard, province, action, level, made_ms, expires_ms, draft, state, \
      identifier, sent_ms, msg_type, cap_xml, released_by, released_ms";
@@ -118,19 +120,40 @@ pub(crate) fn versions_in(
     conn: &Connection,
     filter: &RegionFilter,
     states: &[VersionState],
+    before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<VersionRecord>> {
-    let province = filter.root.province();
     let states: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let (after, cursor) = keyset(before, &VERSION_ORDER, 3);
     let sql = format!(
         "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) AND {} \
-         ORDER BY coalesce(sent_ms, made_ms) DESC, warning DESC, number DESC LIMIT ?2",
+         AND {after} ORDER BY {} LIMIT ?2",
         states.join(","),
-        filter.hazard_condition("hazard")
+        filter.hazard_condition("hazard"),
+        newest_first(&VERSION_ORDER),
     );
+    let mut args = vec![
+        Value::from(filter.root.province().map(str::to_owned)),
+        Value::Integer(limit as i64),
+    ];
+    args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![province, limit as i64], version_from_row)?;
+    let rows = stmt.query_map(params_from_iter(args), version_from_row)?;
     collect(rows)
+}
+
+/// The order of version lists: newest sent (or drafted) first.
+const VERSION_ORDER: [&str; 3] = ["coalesce(sent_ms, made_ms)", "warning", "number"];
+
+impl Paged for VersionRecord {
+    const ARITY: usize = 3;
+    fn cursor(&self) -> Cursor {
+        let sent = self
+            .publication
+            .as_ref()
+            .map_or(self.made_ms, |p| p.sent_ms);
+        Cursor::new(vec![sent, self.warning as i64, i64::from(self.number)])
+    }
 }
 
 pub(crate) fn published_by_identifier(
@@ -295,11 +318,47 @@ mod tests {
         );
         assert_eq!(store.last_warning_id().unwrap(), 7);
         let listed = store
-            .versions_in(&RegionFilter::all(), &[VersionState::Published], 10)
+            .versions_in(&RegionFilter::all(), &[VersionState::Published], None, 10)
             .unwrap();
         assert_eq!(listed.len(), 1);
         store.record_lifecycle(&[warning(false)], &[]).unwrap();
         assert!(store.open_warnings().unwrap().is_empty());
+    }
+
+    #[test]
+    fn versions_page_newest_first_without_a_gap_or_a_repeat() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        // Five warnings of two versions each, all drafted at the same two instants: the
+        // warning and version numbers break the ties.
+        for id in 1..=5u64 {
+            let mut w = warning(true);
+            w.id = id;
+            let versions: Vec<VersionRecord> = (1..=2)
+                .map(|n| VersionRecord {
+                    warning: id,
+                    made_ms: 1000,
+                    ..version(n)
+                })
+                .collect();
+            store.record_lifecycle(&[w], &versions).unwrap();
+        }
+        let drafts = [VersionState::Draft, VersionState::Superseded];
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let rows = store
+                .versions_in(&RegionFilter::all(), &drafts, before.as_ref(), 3 + 1)
+                .unwrap();
+            let page = crate::Page::cut(rows, 3);
+            seen.extend(page.items.iter().map(|v| (v.warning, v.number)));
+            match page.next {
+                Some(next) => before = Some(next),
+                None => break,
+            }
+        }
+        let expected: Vec<(u64, u32)> = (1..=5).rev().flat_map(|w| [(w, 2), (w, 1)]).collect();
+        assert_eq!(seen, expected);
     }
 
     #[test]

@@ -10,7 +10,10 @@ use crate::engine::{Engine, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tocsin_core::clock::timestamp_text;
-use tocsin_store::{NotificationRecord, VersionState};
+use tocsin_store::{NotificationRecord, RegionFilter, VersionState};
+
+/// A limit that reads a drill's own store whole.
+const WHOLE: usize = usize::MAX >> 1;
 
 /// The scored drill.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,11 +140,12 @@ struct Released {
 }
 
 fn released(engine: &Engine) -> Result<Vec<Released>> {
-    let admin = Principal::local_admin();
-    let versions = engine.warning_versions(
-        &admin,
+    // The drill's own store, read whole (the API pages what it lists).
+    let versions = engine.store().versions_in(
+        &RegionFilter::all(),
         &[VersionState::Published, VersionState::Superseded],
-        100_000,
+        None,
+        WHOLE,
     )?;
     let mut by_warning: BTreeMap<u64, Released> = BTreeMap::new();
     for v in versions {
@@ -176,16 +180,14 @@ pub fn score(
     observations: usize,
     alerts: Vec<JudgedAlert>,
 ) -> Result<DrillReport> {
-    let admin = Principal::local_admin();
     let warnings = released(engine)?;
-    let incidents = engine.incidents(&admin, 100_000)?;
-    // Every level change of the drill: its own store, read whole (the API caps what it lists).
-    let detections = engine.store().detections(
-        &tocsin_store::RegionFilter::all(),
-        0,
-        i64::MAX,
-        usize::MAX >> 1,
-    )?;
+    // Every incident and level change of the drill: its own store, read whole.
+    let incidents = engine
+        .store()
+        .incidents(&RegionFilter::all(), None, WHOLE)?;
+    let detections = engine
+        .store()
+        .detections(&RegionFilter::all(), 0, i64::MAX, WHOLE)?;
     let meta = &scenario.file.drill;
     let mut expectations = Vec::new();
     let mut matched_warnings = Vec::new();
@@ -216,6 +218,7 @@ pub fn score(
     };
     let end_ms = meta.end.as_millisecond();
     let mut incident_summaries = Vec::new();
+    let admin = Principal::local_admin();
     for i in &incidents {
         let detail = engine.incident(&admin, i.id)?;
         let mut shortfalls = BTreeMap::new();
@@ -243,7 +246,9 @@ pub fn score(
             shortfalls,
         });
     }
-    let notifications = engine.notifications(&admin, None, 100_000)?;
+    let notifications = engine
+        .store()
+        .notifications(&RegionFilter::all(), None, None, WHOLE)?;
     Ok(DrillReport {
         drill: meta.id.clone(),
         title_vi: meta.title_vi.clone(),

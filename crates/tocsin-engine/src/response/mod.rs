@@ -13,7 +13,8 @@ pub mod playbooks;
 pub mod resources;
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::{Engine, EngineError, Result, page_limit};
+use crate::{Cursor, Page};
 use neighbours::Neighbours;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -319,13 +320,20 @@ impl Engine {
 
     /// Incidents of the provinces and domains `who` sees, newest first; the reporter's contact
     /// is masked for those who do not act on incidents.
-    pub fn incidents(&self, who: &Principal, limit: usize) -> Result<Vec<IncidentRecord>> {
+    pub fn incidents(
+        &self,
+        who: &Principal,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<IncidentRecord>> {
         who.require(Resource::Incidents, Access::Read)?;
-        let mut found = self.store().incidents(&who.filter, limit)?;
-        for incident in &mut found {
+        let limit = page_limit(limit)?;
+        let rows = self.store().incidents(&who.filter, before, limit + 1)?;
+        let mut page = Page::cut(rows, limit);
+        for incident in &mut page.items {
             personal::mask_report_for(who, incident);
         }
-        Ok(found)
+        Ok(page)
     }
 
     /// One incident with its roles, tasks, requests, assignments and timeline.

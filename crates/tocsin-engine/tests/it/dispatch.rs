@@ -120,8 +120,9 @@ fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart()
         assert_eq!(receiver.delivered(path).len(), 1, "{path}");
     }
     let record = engine
-        .notifications(&Principal::local_admin(), None, 10)
-        .unwrap();
+        .notifications(&Principal::local_admin(), None, None, 10)
+        .unwrap()
+        .items;
     let commune = record.iter().find(|n| n.recipient == "ubnd-04252").unwrap();
     let outcomes: Vec<&str> = commune.deliveries[0]
         .attempts
@@ -185,8 +186,9 @@ fn an_unacknowledged_commune_warning_reaches_the_province_then_the_nation_on_tim
     engine.run_dispatch().unwrap();
     assert_eq!(receiver.delivered("/national").len(), 1);
     let record = engine
-        .notifications(&Principal::local_admin(), None, 10)
-        .unwrap();
+        .notifications(&Principal::local_admin(), None, None, 10)
+        .unwrap()
+        .items;
     let national = record.iter().find(|n| n.recipient == "centre").unwrap();
     assert!(
         national.reason.contains("escalation") && national.reason.contains("province"),
@@ -209,8 +211,9 @@ fn an_acknowledgement_stops_the_climb() {
     release_flood(&engine, &clock, &[30.2, 30.2, 30.3], 1);
     engine.run_dispatch().unwrap();
     let record = engine
-        .notifications(&Principal::local_admin(), None, 10)
-        .unwrap();
+        .notifications(&Principal::local_admin(), None, None, 10)
+        .unwrap()
+        .items;
     engine
         .acknowledge(&Principal::local_admin(), record[0].id)
         .unwrap();
@@ -218,8 +221,9 @@ fn an_acknowledgement_stops_the_climb() {
     engine.run_dispatch().unwrap();
     assert!(receiver.delivered("/province").is_empty());
     let record = engine
-        .notifications(&Principal::local_admin(), None, 10)
-        .unwrap();
+        .notifications(&Principal::local_admin(), None, None, 10)
+        .unwrap()
+        .items;
     assert_eq!(record[0].acked_by.as_deref(), Some("token local"));
 }
 

@@ -320,6 +320,7 @@ fn yagi_alerts() -> YagiRun {
         .versions_in(
             &tocsin_store::RegionFilter::all(),
             &[tocsin_store::VersionState::Published],
+            None,
             10_000,
         )
         .unwrap();

@@ -207,7 +207,11 @@ impl Node {
 
     /// `identifier placement regions…` of the alerts `who` sees, sorted.
     fn seen(&self, who: &Principal, region: Option<&str>) -> Vec<String> {
-        let alerts = self.engine.external_alerts(who, region, 100).unwrap();
+        let alerts = self
+            .engine
+            .external_alerts(who, region, None, 100)
+            .unwrap()
+            .items;
         let mut lines: Vec<String> = alerts.iter().map(describe).collect();
         lines.sort();
         lines
@@ -284,13 +288,18 @@ fn feeds_bring_alerts_in_once_placed_on_our_regions() {
             "VN-INVALID-1 invalid []",
         ]
     );
-    let invalid = node.engine.external_alerts(&admin, None, 10).unwrap();
+    let invalid = node
+        .engine
+        .external_alerts(&admin, None, None, 10)
+        .unwrap()
+        .items;
     let invalid = invalid.iter().find(|a| a.placement == "invalid").unwrap();
     assert!(invalid.findings.contains("sent"), "{}", invalid.findings);
     let verdicts: Vec<(String, String)> = node
         .engine
-        .external_alerts(&admin, None, 10)
+        .external_alerts(&admin, None, None, 10)
         .unwrap()
+        .items
         .into_iter()
         .map(|a| {
             (
@@ -375,7 +384,7 @@ fn feeds_bring_alerts_in_once_placed_on_our_regions() {
     let in_ward = node.seen(&hanoi, Some(&ward));
     assert_eq!(in_ward.len(), 2, "{in_ward:?}");
     assert!(matches!(
-        node.engine.external_alerts(&lao_cai, Some("01"), 10),
+        node.engine.external_alerts(&lao_cai, Some("01"), None, 10),
         Err(EngineError::NotFound(_))
     ));
 

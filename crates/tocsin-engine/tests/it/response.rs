@@ -129,7 +129,7 @@ fn flood_desk(dir: &std::path::Path, clock: Arc<ManualClock>) -> Engine {
 
 fn incident(engine: &Engine) -> IncidentDetail {
     let admin = Principal::local_admin();
-    let incidents = engine.incidents(&admin, 10).unwrap();
+    let incidents = engine.incidents(&admin, None, 10).unwrap().items;
     assert_eq!(incidents.len(), 1, "{incidents:#?}");
     engine.incident(&admin, incidents[0].id).unwrap()
 }

@@ -79,8 +79,14 @@ fn a_flood_becomes_a_released_warning_that_ends_with_an_all_clear() {
         ("raised", 3, VersionState::Draft)
     );
     let viewer_sees = engine
-        .warning_versions(&Principal::local_admin(), &[VersionState::Published], 10)
-        .unwrap();
+        .warning_versions(
+            &Principal::local_admin(),
+            &[VersionState::Published],
+            None,
+            10,
+        )
+        .unwrap()
+        .items;
     assert!(viewer_sees.is_empty(), "nothing is public before release");
 
     drop(engine);

@@ -4,13 +4,13 @@
 //! link in a message, and a Server-Sent Events stream of released warnings and notifications
 //! for dashboards, limited to the caller's provinces.
 
-use super::{AppState, blocking};
+use super::{AppState, blocking, paging};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Path, Query};
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{Uri, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -193,6 +193,9 @@ async fn expire_silence(
 #[into_params(parameter_in = Query)]
 struct RecordParams {
     warning: Option<u64>,
+    /// Where the page starts: the `before=` of the previous page's `Link: rel="next"`.
+    before: Option<String>,
+    /// Rows per page, 1..=1000 (default 1000).
     limit: Option<usize>,
     /// `json` (default) or `csv`.
     #[param(pattern = "^(json|csv)$")]
@@ -316,27 +319,36 @@ fn record_csv(found: &[NotificationRecord]) -> String {
     operation_id = "dispatch_notifications",
     tag = "dispatch",
     summary = "The notification record (JSON or CSV)",
-    params(RecordParams), responses((status = 200, description = "who was told what, when", content((ref("#/components/schemas/Notifications") = "application/json"), (String = "text/csv"))))
+    params(RecordParams), responses((status = 200, description = "who was told what, when", content((ref("#/components/schemas/Notifications") = "application/json"), (String = "text/csv")), headers(("Link" = String, description = "`<…&before=CURSOR>; rel=\"next\"` when the list was cut at `limit`"), ("X-More" = String, description = "`true` when the list was cut at `limit`"))))
 )]
 async fn notifications(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
+    uri: Uri,
     Query(p): Query<RecordParams>,
 ) -> Result<Response, ApiError> {
-    let engine = state.engine.clone();
-    let found =
-        blocking(move || engine.notifications(&who, p.warning, p.limit.unwrap_or(1000))).await?;
-    match p.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(found.iter().map(notification_json).collect::<Vec<_>>()).into_response()),
-        "csv" => Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-            record_csv(&found),
-        )
-            .into_response()),
-        other => Err(ApiError::bad_request(format!(
-            "format: {other:?} is neither json nor csv"
-        ))),
+    let format = p.format.clone().unwrap_or_else(|| "json".into());
+    if format != "json" && format != "csv" {
+        return Err(ApiError::bad_request(format!(
+            "format: {format:?} is neither json nor csv"
+        )));
     }
+    let before = paging::before::<NotificationRecord>(p.before.as_deref())?;
+    let engine = state.engine.clone();
+    let page = blocking(move || {
+        engine.notifications(&who, p.warning, before.as_ref(), p.limit.unwrap_or(1000))
+    })
+    .await?;
+    let answer = if format == "csv" {
+        (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            record_csv(&page.items),
+        )
+            .into_response()
+    } else {
+        Json(page.items.iter().map(notification_json).collect::<Vec<_>>()).into_response()
+    };
+    Ok(paging::with_next(answer, &uri, &page))
 }
 
 #[utoipa::path(

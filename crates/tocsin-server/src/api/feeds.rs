@@ -2,13 +2,14 @@
 //! `GET`/`POST /api/v1/subscriptions`, `DELETE /api/v1/subscriptions/{id}` (national operators),
 //! and `GET /api/v1/external-alerts?region=…` within the caller's scope.
 
-use super::{AppState, blocking};
+use super::{AppState, blocking, paging};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Path, Query};
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -118,6 +119,9 @@ async fn remove_subscription(
 #[into_params(parameter_in = Query)]
 struct AlertQuery {
     region: Option<String>,
+    /// Where the page starts: the `before=` of the previous page's `Link: rel="next"`.
+    before: Option<String>,
+    /// Rows per page, 1..=1000 (default 200).
     limit: Option<usize>,
 }
 
@@ -127,16 +131,27 @@ struct AlertQuery {
     operation_id = "feeds_external_alerts",
     tag = "feeds",
     summary = "Outside alerts within the caller's scope",
-    params(AlertQuery), responses((status = 200, description = "OK", body = ref("#/components/schemas/ExternalAlerts")))
+    params(AlertQuery), responses((status = 200, description = "OK", body = ref("#/components/schemas/ExternalAlerts"), headers(("Link" = String, description = "`<…&before=CURSOR>; rel=\"next\"` when the list was cut at `limit`"), ("X-More" = String, description = "`true` when the list was cut at `limit`"))))
 )]
 async fn external_alerts(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
+    uri: Uri,
     Query(q): Query<AlertQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    let before = paging::before::<ExternalAlertRecord>(q.before.as_deref())?;
     let engine = state.engine.clone();
     let region = q.region.filter(|r| !r.is_empty());
     let limit = q.limit.unwrap_or(200);
-    let found = blocking(move || engine.external_alerts(&who, region.as_deref(), limit)).await?;
-    Ok(Json(found.iter().map(external_alert_json).collect()))
+    let page =
+        blocking(move || engine.external_alerts(&who, region.as_deref(), before.as_ref(), limit))
+            .await?;
+    let answer = Json(
+        page.items
+            .iter()
+            .map(external_alert_json)
+            .collect::<Value>(),
+    )
+    .into_response();
+    Ok(paging::with_next(answer, &uri, &page))
 }

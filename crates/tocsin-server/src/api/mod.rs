@@ -11,6 +11,7 @@ mod forwarded;
 mod map;
 mod observations;
 mod openapi;
+mod paging;
 mod regions;
 mod response;
 pub mod rules;

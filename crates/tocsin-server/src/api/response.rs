@@ -2,13 +2,13 @@
 //! their roles, tasks, requests, notes, closure with the after-action report, situation
 //! reports), the reserves' stock ledger and the prevention and response funds.
 
-use super::{AppState, blocking};
+use super::{AppState, blocking, paging};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Path, Query};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::Deserialize;
@@ -162,6 +162,9 @@ fn outcome_json(o: &IncidentOutcome) -> Value {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Limit {
+    /// Where the page starts: the `before=` of the previous page's `Link: rel="next"`.
+    before: Option<String>,
+    /// Rows per page, 1..=1000 (default 200).
     limit: Option<usize>,
 }
 
@@ -171,16 +174,20 @@ struct Limit {
     operation_id = "response_incidents",
     tag = "response",
     summary = "Incidents in the caller's scope",
-    params(Limit), responses((status = 200, description = "OK", body = ref("#/components/schemas/Incidents")))
+    params(Limit), responses((status = 200, description = "OK", body = ref("#/components/schemas/Incidents"), headers(("Link" = String, description = "`<…&before=CURSOR>; rel=\"next\"` when the list was cut at `limit`"), ("X-More" = String, description = "`true` when the list was cut at `limit`"))))
 )]
 async fn incidents(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
+    uri: Uri,
     Query(q): Query<Limit>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
+    let before = paging::before::<IncidentRecord>(q.before.as_deref())?;
     let engine = state.engine.clone();
-    let found = blocking(move || engine.incidents(&who, q.limit.unwrap_or(200))).await?;
-    Ok(Json(found.iter().map(incident_json).collect()))
+    let page =
+        blocking(move || engine.incidents(&who, before.as_ref(), q.limit.unwrap_or(200))).await?;
+    let answer = Json(page.items.iter().map(incident_json).collect::<Value>()).into_response();
+    Ok(paging::with_next(answer, &uri, &page))
 }
 
 #[utoipa::path(

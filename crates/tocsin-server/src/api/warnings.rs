@@ -4,7 +4,7 @@
 //! history, Atom feeds of the alerts in force (all, per province, per hazard), and signature
 //! verification with a page to paste an alert into.
 
-use super::{AppState, blocking};
+use super::{AppState, blocking, paging};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Path, Query};
@@ -12,7 +12,7 @@ use crate::heavy::HeavyQueue;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -66,6 +66,9 @@ struct ListParams {
     /// `draft`, `published`, or `all` (default: drafts and published).
     #[param(pattern = "^(draft|published|superseded|record|current|all)$")]
     state: Option<String>,
+    /// Where the page starts: the `before=` of the previous page's `Link: rel="next"`.
+    before: Option<String>,
+    /// Rows per page, 1..=1000 (default 200).
     limit: Option<usize>,
 }
 
@@ -92,18 +95,23 @@ fn states_of(text: Option<&str>) -> Result<Vec<VersionState>, ApiError> {
     operation_id = "warnings_list",
     tag = "warnings",
     summary = "Warning versions awaiting release and released",
-    params(ListParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersions")))
+    params(ListParams), responses((status = 200, description = "OK", body = ref("#/components/schemas/WarningVersions"), headers(("Link" = String, description = "`<…&before=CURSOR>; rel=\"next\"` when the list was cut at `limit`"), ("X-More" = String, description = "`true` when the list was cut at `limit`"))))
 )]
 async fn list(
     State(state): State<Arc<AppState>>,
     Auth(who): Auth,
+    uri: Uri,
     Query(p): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let states = states_of(p.state.as_deref())?;
+    let before = paging::before::<VersionRecord>(p.before.as_deref())?;
     let engine = state.engine.clone();
-    let found =
-        blocking(move || engine.warning_versions(&who, &states, p.limit.unwrap_or(200))).await?;
-    Ok(Json(found.iter().map(version_json).collect()))
+    let page = blocking(move || {
+        engine.warning_versions(&who, &states, before.as_ref(), p.limit.unwrap_or(200))
+    })
+    .await?;
+    let answer = Json(page.items.iter().map(version_json).collect::<Value>()).into_response();
+    Ok(paging::with_next(answer, &uri, &page))
 }
 
 #[utoipa::path(

@@ -241,8 +241,10 @@ pub async fn map(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
     let gathered = blocking(move || {
         let names = Names::read(&engine, &who, lang)?;
         let situation = engine.situation(&who, None)?;
-        let versions = engine.warning_versions(&who, &[VersionState::Published], 50)?;
-        let rows: Vec<WarningRow> = versions.iter().map(|w| WarningRow::of(w, &names)).collect();
+        let versions = engine.warning_versions(&who, &[VersionState::Published], None, 50)?;
+        let rows: Vec<WarningRow> = (versions.items.iter())
+            .map(|w| WarningRow::of(w, &names))
+            .collect();
         let hazards: serde_json::Map<String, serde_json::Value> = names
             .hazard_options()
             .into_iter()
@@ -452,7 +454,13 @@ fn region_page(
     history.sort_by_key(|d| std::cmp::Reverse(d.time_ms));
     history.truncate(200);
     let warnings = engine
-        .warning_versions(who, &[VersionState::Draft, VersionState::Published], 200)?
+        .warning_versions(
+            who,
+            &[VersionState::Draft, VersionState::Published],
+            None,
+            200,
+        )?
+        .items
         .iter()
         .filter(|w| w.province == province_code)
         .map(|w| WarningRow::of(w, &names))
@@ -566,6 +574,8 @@ pub struct WarningFilter {
 struct WarningsPage {
     v: Viewer,
     rows: Vec<WarningRow>,
+    /// Older versions than these exist (the page shows one page of the list).
+    cut: bool,
     state: String,
     hazard: String,
     province: String,
@@ -606,21 +616,22 @@ pub async fn warnings(
     let (h, p) = (hazard.clone(), province.clone());
     let gathered = blocking(move || {
         let names = Names::read(&engine, &who, lang)?;
-        let rows = engine
-            .warning_versions(&who, &states, 500)?
-            .iter()
+        let found = engine.warning_versions(&who, &states, None, 500)?;
+        let rows = (found.items.iter())
             .filter(|w| h.is_empty() || w.hazard == h)
             .filter(|w| p.is_empty() || w.province == p)
             .map(|w| WarningRow::of(w, &names))
             .collect();
-        Ok((rows, names.hazard_options(), names.province_options()))
+        let cut = found.next.is_some();
+        Ok((rows, cut, names.hazard_options(), names.province_options()))
     })
     .await;
     match gathered {
-        Ok((rows, hazards, provinces)) => page(
+        Ok((rows, cut, hazards, provinces)) => page(
             WarningsPage {
                 v,
                 rows,
+                cut,
                 state: chosen_state,
                 hazard,
                 province,
@@ -755,6 +766,8 @@ struct WarningPage {
     draft: Option<u32>,
     in_force: bool,
     notifications: Vec<NotificationRow>,
+    /// Older notifications than these exist.
+    notifications_cut: bool,
 }
 
 /// Whether an operator may still cancel the warning: something of it was released and no
@@ -778,7 +791,7 @@ pub async fn warning(
     let gathered = blocking(move || {
         let names = Names::read(&engine, &who, lang)?;
         let versions = engine.warning_history(&who, id)?;
-        let notifications = engine.notifications(&who, Some(id), 1_000)?;
+        let notifications = engine.notifications(&who, Some(id), None, 1_000)?;
         Ok((versions, notifications, names))
     })
     .await;
@@ -813,10 +826,10 @@ pub async fn warning(
             versions: rows,
             draft,
             in_force,
-            notifications: notifications
-                .iter()
+            notifications: (notifications.items.iter())
                 .map(|n| NotificationRow::of(n, v.lang))
                 .collect(),
+            notifications_cut: notifications.next.is_some(),
             v,
         }
         .render(),

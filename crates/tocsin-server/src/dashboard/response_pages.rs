@@ -43,15 +43,22 @@ impl IncidentRow {
 struct IncidentsPage {
     v: Viewer,
     rows: Vec<IncidentRow>,
+    /// Older incidents than these exist (the page shows one page of the list).
+    cut: bool,
 }
 
 pub async fn incidents(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
     let engine = state.engine.clone();
     let who = v.principal.clone();
-    match blocking(move || engine.incidents(&who, 500)).await {
+    match blocking(move || engine.incidents(&who, None, 500)).await {
         Ok(found) => {
-            let rows = found.iter().map(|i| IncidentRow::of(i, v.lang)).collect();
-            page(IncidentsPage { v, rows }.render())
+            let rows = found
+                .items
+                .iter()
+                .map(|i| IncidentRow::of(i, v.lang))
+                .collect();
+            let cut = found.next.is_some();
+            page(IncidentsPage { v, rows, cut }.render())
         }
         Err(e) => super::pages::failure(e),
     }

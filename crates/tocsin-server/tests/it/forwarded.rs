@@ -88,8 +88,9 @@ async fn a_child_forwards_alerts_to_its_parent_once() {
     // The child lost the answer and retries: nothing new is stored.
     forward(&url, &child_token, ALERT).await.unwrap();
     let stored = engine
-        .external_alerts(&Principal::local_admin(), None, 10)
-        .unwrap();
+        .external_alerts(&Principal::local_admin(), None, None, 10)
+        .unwrap()
+        .items;
     assert_eq!(stored.len(), 1, "{stored:#?}");
     let alert = &stored[0];
     assert_eq!(alert.identifier.as_deref(), Some("hanoi.tocsin.w3.v1"));

@@ -14,6 +14,7 @@ mod forwarded;
 mod limits;
 mod map;
 mod openapi;
+mod paging;
 mod refused;
 mod response;
 mod scope;
@@ -21,7 +22,7 @@ mod session;
 mod warnings;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -132,6 +133,25 @@ pub async fn send_to(
     content_type: &str,
     body: impl Into<Body>,
 ) -> (StatusCode, String, String) {
+    let (status, headers, body) = exchange(state, method, uri, token, content_type, body).await;
+    let kind = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, kind, body)
+}
+
+/// Sends one request to the server over `state`; returns the status, the headers and the body
+/// as text.
+pub async fn exchange(
+    state: &Arc<AppState>,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, HeaderMap, String) {
     let mut request = Request::builder()
         .method(method)
         .uri(uri)
@@ -145,14 +165,13 @@ pub async fn send_to(
         .await
         .unwrap();
     let status = response.status();
-    let kind = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, kind, String::from_utf8_lossy(&bytes).into_owned())
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
 }
 
 pub fn observation_count() -> u64 {
