@@ -44,8 +44,17 @@ impl BodyFormat {
     }
 }
 
-/// Parses a whole body; an error here means the body as a whole is unreadable.
-pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<ParsedRecords, String> {
+/// Why a body was refused as a whole, before any record was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyRefused {
+    /// Not the format at all (not a JSON array, not CSV).
+    Unreadable(String),
+    /// A CSV header that names a column twice, lacks one or names an unknown one.
+    Header(Rejection),
+}
+
+/// Parses a whole body; an error here means the body as a whole is refused.
+pub fn parse_body(format: BodyFormat, body: &[u8]) -> Result<ParsedRecords, BodyRefused> {
     match format {
         BodyFormat::JsonArray => parse_json_array(body),
         BodyFormat::Ndjson => Ok(parse_ndjson(body)),
@@ -158,9 +167,9 @@ fn type_name(value: &serde_json::Value) -> &'static str {
     }
 }
 
-fn parse_json_array(body: &[u8]) -> Result<ParsedRecords, String> {
+fn parse_json_array(body: &[u8]) -> Result<ParsedRecords, BodyRefused> {
     let items: Vec<&RawValue> = serde_json::from_slice(body)
-        .map_err(|e| format!("body: not a JSON array of records: {e}"))?;
+        .map_err(|e| BodyRefused::Unreadable(format!("body: not a JSON array of records: {e}")))?;
     Ok(items
         .into_iter()
         .map(|raw| parse_record(raw.get().as_bytes()))
@@ -175,27 +184,34 @@ fn parse_ndjson(body: &[u8]) -> ParsedRecords {
         .collect()
 }
 
-fn parse_csv(body: &[u8]) -> Result<ParsedRecords, String> {
+fn parse_csv(body: &[u8]) -> Result<ParsedRecords, BodyRefused> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(body);
-    let header = tocsin_engine::csv_header::read(&mut reader).map_err(|e| format!("body: {e}"))?;
+    let header = tocsin_engine::csv_header::read(&mut reader).map_err(|e| {
+        if e.column.is_empty() {
+            BodyRefused::Unreadable(format!("body: {e}"))
+        } else {
+            BodyRefused::Header(Rejection::new(&e.column, e.reason))
+        }
+    })?;
     let column = |name: &str| header.iter().position(|h| h == name);
-    let missing: Vec<&str> = ["station", "metric", "time", "value"]
+    const EXPECTED: &str = "expected station,metric,time,value[,unit,kind,issued]";
+    if let Some(missing) = ["station", "metric", "time", "value"]
         .into_iter()
-        .filter(|c| column(c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "body: CSV header lacks column(s) {}; expected station,metric,time,value[,unit,kind,issued]",
-            missing.join(", ")
-        ));
+        .find(|c| column(c).is_none())
+    {
+        return Err(BodyRefused::Header(Rejection::new(
+            missing,
+            format!("the column is missing; {EXPECTED}"),
+        )));
     }
     if let Some(unknown) = header.iter().find(|h| !FIELDS.contains(h)) {
-        return Err(format!(
-            "body: CSV column {unknown:?} is unknown; expected station,metric,time,value[,unit,kind,issued]"
-        ));
+        return Err(BodyRefused::Header(Rejection::new(
+            unknown,
+            format!("is not a column of observations; {EXPECTED}"),
+        )));
     }
     let records = reader.records().map(|row| {
         let row = row.map_err(|e| Rejection::new("record", format!("unreadable CSV row: {e}")))?;
@@ -249,7 +265,8 @@ mod tests {
                     Err(e) => format!("{}: {}", e.field, e.reason),
                 })
                 .collect(),
-            Err(e) => vec![e],
+            Err(BodyRefused::Unreadable(reason)) => vec![reason],
+            Err(BodyRefused::Header(r)) => vec![format!("header {}: {}", r.field, r.reason)],
         };
         let got: Vec<&str> = got.iter().map(String::as_str).collect();
         assert_eq!(got.len(), expected.len(), "{got:?}");
@@ -342,12 +359,14 @@ mod tests {
         check(
             BodyFormat::Csv,
             "station,metric,value\nS,rain_mm,1\n",
-            &["body: CSV header lacks column(s) time"],
+            &[
+                "header time: the column is missing; expected station,metric,time,value[,unit,kind,issued]",
+            ],
         );
         check(
             BodyFormat::Csv,
             "station,metric,time,value,value\nS,rain_mm,2024-09-09T13:00:00+07:00,1.5,9\n",
-            &["body: CSV header: column \"value\": appears more than once (again as column 5)"],
+            &["header value: appears more than once (again as column 5)"],
         );
         check(
             BodyFormat::Csv,

@@ -346,13 +346,8 @@ fn import_resources(file: &std::path::Path, data: &std::path::Path) -> Result<()
     } else {
         tocsin_engine::response::resources::parse_csv(&bytes)
     };
-    let resources = parsed.map_err(|problems| {
-        anyhow::anyhow!(
-            "{}: nothing imported:\n{}",
-            file.display(),
-            problems.join("\n")
-        )
-    })?;
+    let resources = parsed
+        .map_err(|refused| anyhow::anyhow!("{}: nothing imported:\n{refused}", file.display()))?;
     let count =
         engine.set_resources(&tocsin_engine::access::Principal::local_admin(), &resources)?;
     println!("imported {count} resources");

@@ -15,54 +15,79 @@ use tocsin_store::ResourceRecord;
 /// The statuses a resource can have.
 pub const STATUSES: &[&str] = &["available", "out_of_service"];
 
-/// Reads resources from a JSON array of objects with the CSV's columns as keys; every problem is
-/// listed as `resource N: field: reason`.
-pub fn parse_json(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<String>> {
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(bytes)
-        .map_err(|e| vec![format!("body: {e} (expected a JSON array of resources)")])?;
-    let mut resources = Vec::new();
-    let mut problems = Vec::new();
-    for (index, row) in rows.into_iter().enumerate() {
-        let record = serde_json::from_value::<Row>(row)
-            .map_err(|e| format!("resource {index}: {e}"))
-            .and_then(|row| {
-                row.into_record()
-                    .map_err(|(field, reason)| format!("resource {index}: {field}: {reason}"))
-            });
-        match record {
-            Ok(record) => resources.push(record),
-            Err(problem) => problems.push(problem),
+/// Why an import of resources was refused: a body that cannot be read as its format at all,
+/// or records with problems (each named with its record, field and reason); nothing is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    Unreadable(String),
+    Records(Vec<RecordError>),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Unreadable(reason) => f.write_str(reason),
+            Refused::Records(errors) => {
+                let lines: Vec<String> = errors.iter().map(RecordError::to_string).collect();
+                f.write_str(&lines.join("\n"))
+            }
         }
-    }
-    if problems.is_empty() {
-        Ok(resources)
-    } else {
-        Err(problems)
     }
 }
 
-/// Reads resources from CSV; every problem is listed as `line N: field: reason`.
-pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Vec<String>> {
+/// Reads resources from a JSON array of objects with the CSV's columns as keys; every problem is
+/// named `resource N` (its place in the array) with its field.
+pub fn parse_json(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Refused> {
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
+        Refused::Unreadable(format!("body: {e} (expected a JSON array of resources)"))
+    })?;
+    let read = rows.into_iter().enumerate().map(|(index, row)| {
+        let record = format!("resource {index}");
+        serde_json::from_value::<Row>(row)
+            .map_err(|e| RecordError::new(&record, "row", e.to_string()))
+            .and_then(|row| {
+                row.into_record()
+                    .map_err(|(field, reason)| RecordError::new(&record, field, reason))
+            })
+    });
+    all_or_nothing(read)
+}
+
+/// Reads resources from CSV; every problem is named `line N` with its field.
+pub fn parse_csv(bytes: &[u8]) -> std::result::Result<Vec<ResourceRecord>, Refused> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(bytes);
-    crate::csv_header::read(&mut reader).map_err(|e| vec![format!("line 1: {e}")])?;
-    let mut resources = Vec::new();
-    let mut problems = Vec::new();
-    for (index, row) in reader.deserialize::<Row>().enumerate() {
-        let line = index + 2;
-        match row {
-            Ok(row) => match row.into_record() {
-                Ok(record) => resources.push(record),
-                Err((field, reason)) => problems.push(format!("line {line}: {field}: {reason}")),
-            },
-            Err(e) => problems.push(format!("line {line}: {e}")),
-        }
-    }
+    crate::csv_header::read(&mut reader).map_err(|e| {
+        let field = if e.column.is_empty() {
+            "header"
+        } else {
+            &e.column
+        };
+        Refused::Records(vec![RecordError::new("line 1", field, e.reason)])
+    })?;
+    let read = reader.deserialize::<Row>().enumerate().map(|(index, row)| {
+        let record = format!("line {}", index + 2);
+        row.map_err(|e| RecordError::new(&record, "row", e.to_string()))
+            .and_then(|row| {
+                row.into_record()
+                    .map_err(|(field, reason)| RecordError::new(&record, field, reason))
+            })
+    });
+    all_or_nothing(read)
+}
+
+/// Every resource read, or every problem found.
+fn all_or_nothing(
+    read: impl Iterator<Item = std::result::Result<ResourceRecord, RecordError>>,
+) -> std::result::Result<Vec<ResourceRecord>, Refused> {
+    let (resources, problems): (Vec<_>, Vec<_>) = read.partition(|r| r.is_ok());
     if problems.is_empty() {
-        Ok(resources)
+        Ok(resources.into_iter().flatten().collect())
     } else {
-        Err(problems)
+        Err(Refused::Records(
+            problems.into_iter().filter_map(|r| r.err()).collect(),
+        ))
     }
 }
 
@@ -242,10 +267,8 @@ mod tests {
     fn a_repeated_column_is_refused() {
         let repeated = CSV.replacen(",skills\n", ",quantity\n", 1);
         assert_eq!(
-            parse_csv(repeated.as_bytes()).unwrap_err(),
-            [
-                "line 1: CSV header: column \"quantity\": appears more than once (again as column 15)"
-            ]
+            parse_csv(repeated.as_bytes()).unwrap_err().to_string(),
+            "line 1: quantity: appears more than once (again as column 15)"
         );
     }
 
@@ -254,7 +277,10 @@ mod tests {
         let bad = CSV
             .replace(",materials,", ",boats,")
             .replace(",available,Công an", ",lost,Công an");
-        let problems = parse_csv(bad.as_bytes()).unwrap_err();
+        let Refused::Records(problems) = parse_csv(bad.as_bytes()).unwrap_err() else {
+            panic!("the body is readable");
+        };
+        let problems: Vec<String> = problems.iter().map(RecordError::to_string).collect();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(
             problems[0].starts_with("line 2: category:"),

@@ -10,7 +10,7 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Bytes, Json, Query};
 use crate::metrics::Metrics;
-use crate::records::{BodyFormat, parse_body};
+use crate::records::{BodyFormat, BodyRefused, parse_body};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,6 +22,7 @@ use std::sync::Arc;
 use tocsin_core::clock::timestamp_text;
 use tocsin_core::observation::parse_time;
 use tocsin_engine::SeriesQuery;
+use tocsin_engine::engine::RecordError;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -62,7 +63,12 @@ async fn ingest(
     let records = tokio::task::spawn_blocking(move || parse_body(format, &body))
         .await
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "parsing failed"))?
-        .map_err(ApiError::bad_request)?;
+        .map_err(|refused| match refused {
+            BodyRefused::Unreadable(reason) => ApiError::bad_request(reason),
+            BodyRefused::Header(r) => {
+                ApiError::invalid_records(&[RecordError::new("CSV header", &r.field, r.reason)])
+            }
+        })?;
     if records.is_empty() {
         return Err(ApiError::bad_request("body: no records"));
     }

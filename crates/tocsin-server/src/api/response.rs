@@ -99,7 +99,10 @@ async fn set_resources(
     } else {
         resources::parse_json(&body)
     };
-    let records = parsed.map_err(|problems| ApiError::bad_request(problems.join("; ")))?;
+    let records = parsed.map_err(|refused| match refused {
+        resources::Refused::Unreadable(reason) => ApiError::bad_request(reason),
+        resources::Refused::Records(errors) => ApiError::invalid_records(&errors),
+    })?;
     let engine = state.engine.clone();
     let count = blocking(move || engine.set_resources(&who, &records)).await?;
     Ok(Json(json!({ "resources": count })))

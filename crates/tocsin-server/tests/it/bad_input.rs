@@ -55,8 +55,8 @@ async fn malformed_bodies_are_refused_whole() {
     check(
         "text/csv",
         json("station,metric,value\nSYN-HN-1,rain_mm,1\n"),
-        StatusCode::BAD_REQUEST,
-        "CSV header lacks column(s) time",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "CSV header: time: the column is missing",
     )
     .await;
     check(

@@ -47,6 +47,14 @@ async fn refused_input_is_named_and_not_stored() {
     let stations_header = tocsin_engine::stations::CSV_HEADER.join(",") + "\n";
     let cases = [
         Case {
+            method: "POST", uri: "/api/v1/observations", content_type: "text/csv",
+            body: "station,metric,time,value,value\nSYN-HN-1,rain_mm,2001-02-03T04:05:06Z,1.5,9\n".into(),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            expected: r#""field":"value","reason":"appears more than once (again as column 5)","record":"CSV header""#,
+            read: "/api/v1/observations/versions?station=SYN-HN-1&metric=rain_mm&time=2001-02-03T04:05:06Z",
+            absent: "value",
+        },
+        Case {
             method: "POST", uri: "/api/v1/observations", content_type: "application/json",
             body: observation("0000-01-01T00:00:00Z"),
             status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -93,8 +101,8 @@ async fn refused_input_is_named_and_not_stored() {
         Case {
             method: "PUT", uri: "/api/v1/resources", content_type: "text/csv",
             body: format!("{RESOURCE_HEADER}{}", resource("REF-NOWHERE", 0.0, 0.0)),
-            status: StatusCode::BAD_REQUEST,
-            expected: "line 2: lat/lon: (0, 0) lies outside Vietnam's land and sea",
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            expected: r#""field":"lat/lon","reason":"(0, 0) lies outside Vietnam's land and sea"#,
             read: "/api/v1/resources", absent: "REF-NOWHERE",
         },
         Case {

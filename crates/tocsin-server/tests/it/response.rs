@@ -238,12 +238,10 @@ async fn resources_are_checked_whole_and_kept_within_scope() {
     let (status, body) = r
         .call("PUT", "/api/v1/resources", &token, "text/csv", bad)
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("line 2: category:"),
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (&body["details"][0]["record"], &body["details"][0]["field"]),
+        (&json!("line 2"), &json!("category")),
         "{body}"
     );
     let hanoi = r.fixture.hanoi.clone();
