@@ -21,4 +21,4 @@ mod serve;
 
 pub use api::{AppState, reload_catalog, router, rules};
 pub use error::ApiError;
-pub use serve::{Limits, serve};
+pub use serve::{Limits, open_files_shortfall, serve};

@@ -31,7 +31,8 @@ pub struct Limits {
     pub max_public_body_bytes: usize,
     /// How long a client may take to send a request's headers, counted from the moment the
     /// connection waits for them: a new connection, or the end of the previous answer on a
-    /// kept-alive one (so this is also the idle timeout).
+    /// kept-alive one. It is also the idle timeout, on purpose: an idle kept-alive connection
+    /// holds a connection slot, so it may stay no longer than a slow client's headers may take.
     pub header_timeout: Duration,
     /// How long a client may leave a request body without sending more of it.
     pub body_timeout: Duration,
@@ -56,6 +57,35 @@ impl Default for Limits {
             verify_queue: 32,
         }
     }
+}
+
+/// File descriptors the process needs besides its connections: the store (database, journal
+/// and temporary files), outgoing deliveries and feed polls, logs.
+pub const RESERVED_FILES: u64 = 256;
+
+/// Why `max_connections` cannot all be open under the process's open-file limit (the soft
+/// `Max open files` line of `/proc/self/limits`, given as `proc_limits`); `None` when they can or
+/// the limit is unknown or unlimited.
+pub fn open_files_shortfall(max_connections: usize, proc_limits: &str) -> Option<String> {
+    let line = proc_limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))?;
+    let soft: u64 = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let needed = max_connections as u64 + RESERVED_FILES;
+    (soft < needed).then(|| {
+        format!(
+            "max_connections is {max_connections} but the process may open only {soft} files \
+             ({RESERVED_FILES} are kept for the store and outgoing connections): raise the limit \
+             (ulimit -n {needed}, or LimitNOFILE= in the service unit) or lower max_connections \
+             to {}; until then clients beyond it wait while the node retries accepting",
+            soft.saturating_sub(RESERVED_FILES)
+        )
+    })
 }
 
 /// How long to wait before accepting again after the listener failed (out of file descriptors).
@@ -126,5 +156,29 @@ async fn accept(
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: &str = "Limit                     Soft Limit           Hard Limit           Units     \n\
+        Max processes             95460                95460                processes \n\
+        Max open files            1024                 524288               files     \n";
+
+    #[test]
+    fn too_few_open_files_for_the_connection_cap_is_said_with_the_way_out() {
+        let said = open_files_shortfall(4096, LIMITS).unwrap();
+        assert!(said.contains("only 1024 files"), "{said}");
+        assert!(said.contains("ulimit -n 4352"), "{said}");
+        assert!(said.contains("lower max_connections to 768"), "{said}");
+        assert_eq!(open_files_shortfall(512, LIMITS), None);
+        let unlimited = LIMITS.replace(
+            "1024                 524288",
+            "unlimited            unlimited",
+        );
+        assert_eq!(open_files_shortfall(4096, &unlimited), None);
+        assert_eq!(open_files_shortfall(4096, ""), None);
     }
 }

@@ -166,6 +166,12 @@ pub fn open_serving_engine(settings: &Settings) -> Result<Engine> {
 pub fn run(args: ServeArgs) -> Result<()> {
     let settings = args.settings()?;
     init_logging(settings.json_logs);
+    let proc_limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let max_connections = settings.limits.max_connections;
+    if let Some(shortfall) = tocsin_server::open_files_shortfall(max_connections, &proc_limits) {
+        tracing::warn!("{shortfall}");
+        eprintln!("warning: {shortfall}");
+    }
     let engine = Arc::new(open_serving_engine(&settings)?);
     ensure_regions(&engine, &settings)?;
     let runtime = tokio::runtime::Runtime::new()?;
