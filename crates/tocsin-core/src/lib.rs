@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod change;
 pub mod clock;
 pub mod curve;
 pub mod dispatch;

@@ -1,0 +1,229 @@
+//! The typed record of a state change: who made it, when (the injected clock), in which region,
+//! and what changed. The store appends one [`Event`] to the journal in the same transaction as
+//! the change it records, and the journal's leaf for it is [`Event::leaf`].
+//!
+//! **Leaf encoding** (version 1): the byte `0x01`, then the event as compact JSON, exactly as
+//! serde_json writes this module's types: object keys in the order the fields are declared
+//! here, no whitespace, strings with JSON's escapes, integers in decimal, `null` for an absent
+//! value. The `change` object is tagged by its `"kind"`. Nothing of the encoding depends on a
+//! map's iteration order, so the same event always gives the same bytes.
+//!
+//! **Personal data** (names and contacts of people, free text of reports) enters the leaf only
+//! as `{"sha256": hex(SHA-256(salt ‖ UTF-8 value))}` with a random 16-byte salt kept beside the
+//! leaf: erasing the value and its salt leaves every proof intact, and without the salt the
+//! digest cannot be matched against guessed values.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The version byte that starts every leaf of this encoding.
+pub const LEAF_VERSION: u8 = 1;
+
+/// One change, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened, in milliseconds since the epoch (the node's clock).
+    pub at_ms: i64,
+    pub actor: Actor,
+    /// The region it belongs to: a commune or province code, or `VN` for the nation.
+    pub region: String,
+    pub change: Change,
+}
+
+impl Event {
+    /// The journal leaf of this event (see the module's documentation).
+    pub fn leaf(&self) -> Vec<u8> {
+        let mut leaf = vec![LEAF_VERSION];
+        // Writing these plain types into a Vec cannot fail.
+        serde_json::to_writer(&mut leaf, self).expect("events always serialize");
+        leaf
+    }
+
+    /// Reads a leaf back; personal values come back as their digests only.
+    pub fn from_leaf(leaf: &[u8]) -> Result<Event, String> {
+        match leaf.split_first() {
+            Some((&LEAF_VERSION, json)) => {
+                serde_json::from_slice(json).map_err(|e| format!("leaf: {e}"))
+            }
+            Some((version, _)) => Err(format!("leaf: version {version} is not {LEAF_VERSION}")),
+            None => Err("leaf: empty".into()),
+        }
+    }
+
+    /// The personal values this event carries, in the order they appear.
+    pub fn personal(&self) -> Vec<&Personal> {
+        match &self.change {
+            Change::NotificationAcknowledged { by, .. } => vec![by],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// The node itself: its detectors, desks and timers.
+    Node,
+    /// An API token, by its public id.
+    Token(String),
+    /// A signed-in user, by username.
+    User(String),
+    /// A recipient acting through the signed link of a message.
+    Recipient(String),
+}
+
+/// A personal value: in the journal's leaf only its salted digest; the value and salt are kept
+/// beside the leaf until they are erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Personal {
+    /// Hex SHA-256 of the salt followed by the value's UTF-8 bytes.
+    pub sha256: String,
+    #[serde(skip)]
+    pub kept: Option<Kept>,
+}
+
+/// The value and salt of a personal field, kept beside the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub value: String,
+    pub salt: [u8; 16],
+}
+
+impl Personal {
+    /// Seals `value` with `salt` (16 random bytes the caller draws).
+    pub fn seal(value: &str, salt: [u8; 16]) -> Personal {
+        Personal {
+            sha256: digest(value, &salt),
+            kept: Some(Kept {
+                value: value.to_string(),
+                salt,
+            }),
+        }
+    }
+
+    /// Whether `kept` is the value this digest was made from.
+    pub fn matches(&self, kept: &Kept) -> bool {
+        self.sha256 == digest(&kept.value, &kept.salt)
+    }
+}
+
+fn digest(value: &str, salt: &[u8; 16]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(value.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What changed. Each variant names the records it touched by their ids, so that the state can
+/// be checked against, and rebuilt from, the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// One ingest request's observations were stored: observation sequence numbers
+    /// `first_seq..first_seq + stored` and how many were exact duplicates.
+    ObservationsStored {
+        first_seq: i64,
+        stored: u64,
+        duplicates: u64,
+    },
+    /// A rule's level at a station moved.
+    LevelChanged {
+        station: String,
+        rule: String,
+        hazard: String,
+        commune: Option<String>,
+        from: u8,
+        to: u8,
+        /// When the observation that moved it was made.
+        time_ms: i64,
+        /// The indicator value that decided it, as its shortest decimal text.
+        value: String,
+        /// `observed`, or `likely` for a forecast level.
+        certainty: String,
+    },
+    /// A notification was acknowledged (the first acknowledgement counts).
+    NotificationAcknowledged {
+        warning: u64,
+        version: u32,
+        by: Personal,
+    },
+}
+
+impl Change {
+    /// The `kind` tag of this change.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::ObservationsStored { .. } => "observations_stored",
+            Change::LevelChanged { .. } => "level_changed",
+            Change::NotificationAcknowledged { .. } => "notification_acknowledged",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level_change() -> Event {
+        Event {
+            at_ms: 1_700_000_000_000,
+            actor: Actor::Token("t-01".into()),
+            region: "04252".into(),
+            change: Change::LevelChanged {
+                station: "SYN-1".into(),
+                rule: "heavy_rain_24h".into(),
+                hazard: "heavy_rain".into(),
+                commune: Some("04252".into()),
+                from: 0,
+                to: 1,
+                time_ms: 1_699_999_000_000,
+                value: "120".into(),
+                certainty: "observed".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_leaf_is_the_documented_bytes_and_reads_back() {
+        let event = level_change();
+        let leaf = event.leaf();
+        assert_eq!(
+            std::str::from_utf8(&leaf[1..]).unwrap(),
+            r#"{"at_ms":1700000000000,"actor":{"by":"token","id":"t-01"},"region":"04252","change":{"kind":"level_changed","station":"SYN-1","rule":"heavy_rain_24h","hazard":"heavy_rain","commune":"04252","from":0,"to":1,"time_ms":1699999000000,"value":"120","certainty":"observed"}}"#
+        );
+        assert_eq!(leaf[0], LEAF_VERSION);
+        assert_eq!(Event::from_leaf(&leaf).unwrap(), event);
+        assert!(Event::from_leaf(&[2, b'{', b'}']).is_err());
+        assert!(Event::from_leaf(&[]).is_err());
+    }
+
+    #[test]
+    fn personal_values_enter_the_leaf_only_as_a_salted_digest() {
+        let by = Personal::seal("Nguyễn Văn A 0912345678", [7; 16]);
+        let event = Event {
+            change: Change::NotificationAcknowledged {
+                warning: 3,
+                version: 2,
+                by: by.clone(),
+            },
+            ..level_change()
+        };
+        let leaf = String::from_utf8(event.leaf()[1..].to_vec()).unwrap();
+        assert!(!leaf.contains("0912345678") && !leaf.contains("Nguy"), "{leaf}");
+        assert!(leaf.contains(&by.sha256));
+        let kept = by.kept.clone().unwrap();
+        assert!(by.matches(&kept));
+        let guessed = Kept {
+            value: "Nguyễn Văn B 0912345678".into(),
+            ..kept
+        };
+        assert!(!by.matches(&guessed));
+        assert_ne!(Personal::seal("x", [1; 16]).sha256, Personal::seal("x", [2; 16]).sha256);
+        assert_eq!(event.personal(), [&by]);
+    }
+}
