@@ -100,7 +100,12 @@ impl Checkpoint {
 
     /// The note text: `origin\nsize\nbase64(root)\n`, then each extension and `\n`.
     pub fn body(&self) -> String {
-        let mut body = format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root));
+        let mut body = format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            BASE64.encode(self.root)
+        );
         for extension in &self.extensions {
             body.push_str(extension);
             body.push('\n');
@@ -284,7 +289,11 @@ impl NoteSigner {
         let mut signed = Vec::with_capacity(KEY_ID_LEN + signature.as_ref().len());
         signed.extend_from_slice(&self.key_id.to_be_bytes());
         signed.extend_from_slice(signature.as_ref());
-        let line = format!("{SIGNATURE_PREFIX}{} {}\n", self.name, BASE64.encode(signed));
+        let line = format!(
+            "{SIGNATURE_PREFIX}{} {}\n",
+            self.name,
+            BASE64.encode(signed)
+        );
         Ok(format!("{text}\n{line}"))
     }
 
@@ -459,7 +468,8 @@ fn split_key(text: &str) -> Result<(&str, u32, [u8; ED25519_KEY_LEN]), KeyError>
 }
 
 fn parse_key_id(text: &str) -> Option<u32> {
-    let lowercase_hex = text.len() == 8 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let lowercase_hex =
+        text.len() == 8 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     match lowercase_hex {
         true => u32::from_str_radix(text, 16).ok(),
         false => None,

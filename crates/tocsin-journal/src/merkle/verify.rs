@@ -157,4 +157,3 @@ fn check_length(expected: usize, proof: &[Hash]) -> Result<(), ProofError> {
         }),
     }
 }
-

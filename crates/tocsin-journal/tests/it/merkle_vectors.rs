@@ -8,8 +8,8 @@
 //! are 0-based). They descend from the certificate-transparency project's RFC 6962 tests.
 
 use tocsin_journal::merkle::{
-    EMPTY_ROOT, MemoryTree, NotInTree, ProofError, RangeError, Subtrees, TreeError, consistency_proof,
-    inclusion_proof, leaf_hash, root, verify_consistency, verify_inclusion,
+    EMPTY_ROOT, MemoryTree, NotInTree, ProofError, RangeError, Subtrees, TreeError,
+    consistency_proof, inclusion_proof, leaf_hash, root, verify_consistency, verify_inclusion,
 };
 
 use crate::support::{hex_bytes, hex_hash};
@@ -168,7 +168,11 @@ fn empty_root_is_sha256_of_nothing() {
 fn leaf_hashes_and_perfect_subtrees_match_the_reference_tree() {
     let tree = reference_tree();
     for (i, leaf) in LEAVES.iter().enumerate() {
-        assert_eq!(leaf_hash(&hex_bytes(leaf)), hex_hash(PERFECT[0][i]), "leaf {i}");
+        assert_eq!(
+            leaf_hash(&hex_bytes(leaf)),
+            hex_hash(PERFECT[0][i]),
+            "leaf {i}"
+        );
     }
     for (level, expected) in PERFECT.iter().enumerate() {
         for (index, hash) in expected.iter().enumerate() {
@@ -218,17 +222,32 @@ fn vectors_with_one_change_fail() {
     let mut flipped = proof.clone();
     flipped[1][7] ^= 0x10;
     let cases = [
-        (verify_inclusion(&leaf, index, size, &flipped, &root), ProofError::RootMismatch),
-        (verify_inclusion(&leaf, index + 1, size, &proof, &root), ProofError::RootMismatch),
+        (
+            verify_inclusion(&leaf, index, size, &flipped, &root),
+            ProofError::RootMismatch,
+        ),
+        (
+            verify_inclusion(&leaf, index + 1, size, &proof, &root),
+            ProofError::RootMismatch,
+        ),
         (
             verify_inclusion(&leaf, index, size * 2, &proof, &root),
-            ProofError::WrongProofLength { expected: 4, actual: 3 },
+            ProofError::WrongProofLength {
+                expected: 4,
+                actual: 3,
+            },
         ),
         (
             verify_inclusion(&leaf, index, size, &proof[..2], &root),
-            ProofError::WrongProofLength { expected: 3, actual: 2 },
+            ProofError::WrongProofLength {
+                expected: 3,
+                actual: 2,
+            },
         ),
-        (verify_inclusion(&leaf, index, size, &proof, &root_of(7)), ProofError::RootMismatch),
+        (
+            verify_inclusion(&leaf, index, size, &proof, &root_of(7)),
+            ProofError::RootMismatch,
+        ),
     ];
     for (n, (outcome, expected)) in cases.into_iter().enumerate() {
         assert_eq!(outcome, Err(expected), "case {n}");
@@ -243,12 +262,24 @@ fn consistency_vectors_with_one_change_fail() {
     let mut flipped = proof.clone();
     flipped[0][0] ^= 1;
     let cases = [
-        (verify_consistency(from, to, &old, &new, &flipped), ProofError::OldRootMismatch),
-        (verify_consistency(from, to, &new, &old, &proof), ProofError::OldRootMismatch),
-        (verify_consistency(from, to, &old, &old, &proof), ProofError::RootMismatch),
+        (
+            verify_consistency(from, to, &old, &new, &flipped),
+            ProofError::OldRootMismatch,
+        ),
+        (
+            verify_consistency(from, to, &new, &old, &proof),
+            ProofError::OldRootMismatch,
+        ),
+        (
+            verify_consistency(from, to, &old, &old, &proof),
+            ProofError::RootMismatch,
+        ),
         (
             verify_consistency(from, to, &old, &new, &proof[1..]),
-            ProofError::WrongProofLength { expected: 3, actual: 2 },
+            ProofError::WrongProofLength {
+                expected: 3,
+                actual: 2,
+            },
         ),
         (
             verify_consistency(from, from, &old, &new, &[]),
@@ -256,7 +287,10 @@ fn consistency_vectors_with_one_change_fail() {
         ),
         (
             verify_consistency(from, from, &old, &old, &proof),
-            ProofError::WrongProofLength { expected: 0, actual: 3 },
+            ProofError::WrongProofLength {
+                expected: 0,
+                actual: 3,
+            },
         ),
         (
             verify_consistency(to, from, &new, &old, &proof),
@@ -292,7 +326,10 @@ fn sizes_beyond_the_tree_are_errors_not_panics() {
     assert_eq!(inclusion_proof(&tree, 8, 8), Err(out_of_range.into()));
     let empty = RangeError::IndexOutOfRange { index: 0, size: 0 };
     assert_eq!(inclusion_proof(&tree, 0, 0), Err(empty.into()));
-    assert_eq!(consistency_proof(&tree, 0, 8), Err(RangeError::FromEmptyTree.into()));
+    assert_eq!(
+        consistency_proof(&tree, 0, 8),
+        Err(RangeError::FromEmptyTree.into())
+    );
     assert_eq!(consistency_proof(&tree, 8, 8), Ok(Vec::new()));
     let backwards = RangeError::FromAfterTo { from: 8, to: 7 };
     assert_eq!(consistency_proof(&tree, 8, 7), Err(backwards.into()));
@@ -302,19 +339,35 @@ fn sizes_beyond_the_tree_are_errors_not_panics() {
 fn verifiers_take_extreme_sizes_without_panicking() {
     let leaf = leaf_hash(b"x");
     let long_proof = vec![leaf; 130];
-    for (index, size) in [(0, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 63, u64::MAX), (0, 1)] {
+    for (index, size) in [
+        (0, u64::MAX),
+        (u64::MAX - 1, u64::MAX),
+        (1 << 63, u64::MAX),
+        (0, 1),
+    ] {
         for len in [0, 1, 63, 64, 65, 128, 130] {
             let outcome = verify_inclusion(&leaf, index, size, &long_proof[..len], &leaf);
-            assert!(size == 1 && len == 0 || outcome.is_err(), "{index} {size} {len}");
+            assert!(
+                size == 1 && len == 0 || outcome.is_err(),
+                "{index} {size} {len}"
+            );
         }
     }
-    for (from, to) in [(1, u64::MAX), (u64::MAX - 1, u64::MAX), (1 << 63, u64::MAX), (u64::MAX, u64::MAX)] {
+    for (from, to) in [
+        (1, u64::MAX),
+        (u64::MAX - 1, u64::MAX),
+        (1 << 63, u64::MAX),
+        (u64::MAX, u64::MAX),
+    ] {
         for len in [0, 1, 63, 64, 65, 128, 130] {
             let outcome = verify_consistency(from, to, &leaf, &EMPTY_ROOT, &long_proof[..len]);
             assert!(outcome.is_err(), "{from} {to} {len}");
         }
     }
-    let index_beyond = RangeError::IndexOutOfRange { index: u64::MAX, size: u64::MAX };
+    let index_beyond = RangeError::IndexOutOfRange {
+        index: u64::MAX,
+        size: u64::MAX,
+    };
     assert_eq!(
         verify_inclusion(&leaf, u64::MAX, u64::MAX, &[], &leaf),
         Err(index_beyond.into())

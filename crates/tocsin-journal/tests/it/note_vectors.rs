@@ -46,7 +46,10 @@ fn the_published_note_verifies_and_other_signers_are_listed() {
     assert_eq!(opened.other_signers, ["EnochRoot"]);
 
     let enoch = NoteVerifier::from_vkey(ENOCH_VKEY).unwrap();
-    assert_eq!(enoch.verify(&note).map(|n| n.other_signers), Ok(vec!["PeterNeumann"]));
+    assert_eq!(
+        enoch.verify(&note).map(|n| n.other_signers),
+        Ok(vec!["PeterNeumann"])
+    );
     let only_peter = format!("{TEXT}\n{PETER_SIGNATURE}");
     let unsigned = NoteError::NoKnownSignature {
         name: "EnochRoot".into(),
@@ -59,7 +62,10 @@ fn the_published_note_verifies_and_other_signers_are_listed() {
 fn every_mangled_key_is_refused() {
     // Every proper substring and every single-byte change of the published keys.
     for (key, parse) in [
-        (PETER_VKEY, (|k: &str| NoteVerifier::from_vkey(k).is_ok()) as fn(&str) -> bool),
+        (
+            PETER_VKEY,
+            (|k: &str| NoteVerifier::from_vkey(k).is_ok()) as fn(&str) -> bool,
+        ),
         (PETER_SKEY, |k: &str| NoteSigner::from_skey(k).is_ok()),
     ] {
         let bytes = key.as_bytes();
@@ -83,21 +89,48 @@ fn every_mangled_key_is_refused() {
 fn keys_are_refused_with_a_reason() {
     let cases = [
         ("PeterNeumann+c74f20a3", KeyError::MissingPart),
-        ("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", KeyError::BadKeyId),
-        ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", KeyError::KeyIdMismatch),
-        ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", KeyError::BadName),
-        ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T", KeyError::BadBase64),
-        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", KeyError::NotEd25519),
+        (
+            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            KeyError::BadKeyId,
+        ),
+        (
+            "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            KeyError::KeyIdMismatch,
+        ),
+        (
+            "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            KeyError::BadName,
+        ),
+        (
+            "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
+            KeyError::BadBase64,
+        ),
+        (
+            "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            KeyError::NotEd25519,
+        ),
         // Go's wrong-length key: its last character has trailing bits set, not canonical base64.
-        ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", KeyError::BadBase64),
+        (
+            "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
+            KeyError::BadBase64,
+        ),
     ];
     let short_key = format!("PeterNeumann+c74f20a3+{}", BASE64.encode([1; 32]));
     for (vkey, expected) in cases {
         assert_eq!(NoteVerifier::from_vkey(vkey), Err(expected), "{vkey}");
     }
-    assert_eq!(NoteVerifier::from_vkey(&short_key), Err(KeyError::NotEd25519));
-    assert_eq!(NoteSigner::from_skey(PETER_VKEY).map(|_| ()), Err(KeyError::NotSignerKey));
-    assert_eq!(NoteSigner::from_seed("a+b", &[7; 32]).map(|_| ()), Err(KeyError::BadName));
+    assert_eq!(
+        NoteVerifier::from_vkey(&short_key),
+        Err(KeyError::NotEd25519)
+    );
+    assert_eq!(
+        NoteSigner::from_skey(PETER_VKEY).map(|_| ()),
+        Err(KeyError::NotSignerKey)
+    );
+    assert_eq!(
+        NoteSigner::from_seed("a+b", &[7; 32]).map(|_| ()),
+        Err(KeyError::BadName)
+    );
 }
 
 #[test]
@@ -105,10 +138,16 @@ fn a_seed_round_trips_through_its_keys() {
     let signer = NoteSigner::from_seed("tocsin.example/journal", &[42; 32]).unwrap();
     let again = NoteSigner::from_skey(&signer.skey()).unwrap();
     assert_eq!(again.vkey(), signer.vkey());
-    assert_eq!(NoteVerifier::from_vkey(&signer.vkey()), Ok(signer.verifier()));
+    assert_eq!(
+        NoteVerifier::from_vkey(&signer.vkey()),
+        Ok(signer.verifier())
+    );
     let note = signer.sign("hello\n").unwrap();
     assert_eq!(again.sign("hello\n"), Ok(note.clone()));
-    assert_eq!(signer.verifier().verify(&note).map(|n| n.text), Ok("hello\n"));
+    assert_eq!(
+        signer.verifier().verify(&note).map(|n| n.text),
+        Ok("hello\n")
+    );
     assert!(!format!("{signer:?}").contains(&signer.skey()[12..]));
 }
 
@@ -129,20 +168,41 @@ fn tampered_notes_are_refused() {
     let cases = [
         (note.replacen("think", "thinK", 1), bad_signature.clone()),
         (swap_char(&note, signature_at + 10, 'A'), bad_signature),
-        (note.replacen("— PeterNeumann", "— PeterNeuman", 1), not_signed.clone()),
+        (
+            note.replacen("— PeterNeumann", "— PeterNeuman", 1),
+            not_signed.clone(),
+        ),
         (note.replacen("x08go", "x08gp", 1), not_signed),
-        (note.trim_end_matches('\n').to_string(), NoteError::SignaturesUnterminated),
+        (
+            note.trim_end_matches('\n').to_string(),
+            NoteError::SignaturesUnterminated,
+        ),
         (TEXT.to_string(), NoteError::NoSignatureBlock),
         (note.replacen("\n\n", "\n", 1), NoteError::NoSignatureBlock),
-        (note.replacen("— ", "-- ", 1), NoteError::MalformedSignature { line: 1 }),
-        (note.replacen("problem,", "problem,\r", 1), NoteError::ControlCharacter),
-        (format!("{note}— PeterNeumann\n"), NoteError::MalformedSignature { line: 2 }),
-        (format!("{note}{}", "— x AAAAAAA=\n".repeat(100)), NoteError::TooManySignatures),
+        (
+            note.replacen("— ", "-- ", 1),
+            NoteError::MalformedSignature { line: 1 },
+        ),
+        (
+            note.replacen("problem,", "problem,\r", 1),
+            NoteError::ControlCharacter,
+        ),
+        (
+            format!("{note}— PeterNeumann\n"),
+            NoteError::MalformedSignature { line: 2 },
+        ),
+        (
+            format!("{note}{}", "— x AAAAAAA=\n".repeat(100)),
+            NoteError::TooManySignatures,
+        ),
     ];
     for (tampered, expected) in cases {
         assert_eq!(verifier.verify(&tampered), Err(expected), "{tampered:?}");
     }
-    assert_eq!(signer.sign("no final newline"), Err(NoteError::TextUnterminated));
+    assert_eq!(
+        signer.sign("no final newline"),
+        Err(NoteError::TextUnterminated)
+    );
     assert_eq!(signer.sign(""), Err(NoteError::TextUnterminated));
     assert_eq!(signer.sign("tab\there\n"), Err(NoteError::ControlCharacter));
 }
@@ -189,13 +249,28 @@ fn checkpoint_bodies_are_read_strictly() {
         (format!("o\n5 \n{root}\n"), bad_size("5 ")),
         (format!("o\n0x5\n{root}\n"), bad_size("0x5")),
         (format!("o\n\n{root}\n"), bad_size("")),
-        (format!("o\n18446744073709551616\n{root}\n"), bad_size("18446744073709551616")),
+        (
+            format!("o\n18446744073709551616\n{root}\n"),
+            bad_size("18446744073709551616"),
+        ),
         ("o\n5\nAAAA\n".to_string(), CheckpointError::BadRoot),
         (format!("o\n5\n{}\n", &root[..43]), CheckpointError::BadRoot),
-        (format!("o\n5\n{}\n", root.replace('=', "")), CheckpointError::BadRoot),
-        (format!("o\n5\n{}\n", root.replace('+', "-")), CheckpointError::BadRoot),
-        (format!("o\n5\n{root}\n\n"), CheckpointError::BadExtension { line: 4 }),
-        (format!("o\n5\n{root}\next\n\tx\n"), CheckpointError::BadExtension { line: 5 }),
+        (
+            format!("o\n5\n{}\n", root.replace('=', "")),
+            CheckpointError::BadRoot,
+        ),
+        (
+            format!("o\n5\n{}\n", root.replace('+', "-")),
+            CheckpointError::BadRoot,
+        ),
+        (
+            format!("o\n5\n{root}\n\n"),
+            CheckpointError::BadExtension { line: 4 },
+        ),
+        (
+            format!("o\n5\n{root}\next\n\tx\n"),
+            CheckpointError::BadExtension { line: 5 },
+        ),
     ];
     for (body, expected) in cases {
         assert_eq!(Checkpoint::parse(&body), Err(expected), "{body:?}");
@@ -211,18 +286,30 @@ fn a_signed_checkpoint_round_trips_and_refuses_bad_fields() {
     let signer = NoteSigner::from_seed("tocsin.example/journal", &[9; 32]).unwrap();
     let checkpoint = Checkpoint::new(signer.name(), 0, EMPTY_ROOT).unwrap();
     let note = signer.sign_checkpoint(&checkpoint).unwrap();
-    assert_eq!(signer.verifier().verify_checkpoint(&note), Ok(checkpoint.clone()));
+    assert_eq!(
+        signer.verifier().verify_checkpoint(&note),
+        Ok(checkpoint.clone())
+    );
 
     let mut bad = checkpoint.clone();
     bad.origin = "two\nlines".into();
-    assert_eq!(signer.sign_checkpoint(&bad), Err(CheckpointError::BadOrigin.into()));
+    assert_eq!(
+        signer.sign_checkpoint(&bad),
+        Err(CheckpointError::BadOrigin.into())
+    );
     let mut bad = checkpoint;
     bad.extensions = vec!["fine".into(), "split\nline".into()];
     let bad_extension = CheckpointError::BadExtension { line: 5 };
     assert_eq!(signer.sign_checkpoint(&bad), Err(bad_extension.into()));
-    assert_eq!(Checkpoint::new("", 1, EMPTY_ROOT), Err(CheckpointError::BadOrigin));
+    assert_eq!(
+        Checkpoint::new("", 1, EMPTY_ROOT),
+        Err(CheckpointError::BadOrigin)
+    );
 
     let not_a_checkpoint = signer.sign("just text\n").unwrap();
     let missing = NoteError::Checkpoint(CheckpointError::MissingLine("size"));
-    assert_eq!(signer.verifier().verify_checkpoint(&not_a_checkpoint), Err(missing));
+    assert_eq!(
+        signer.verifier().verify_checkpoint(&not_a_checkpoint),
+        Err(missing)
+    );
 }

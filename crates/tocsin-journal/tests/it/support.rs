@@ -61,8 +61,14 @@ pub fn reference_path(m: usize, leaves: &[Hash]) -> Vec<Hash> {
     }
     let k = split(n);
     let (mut path, sibling) = match m < k {
-        true => (reference_path(m, &leaves[..k]), reference_root(&leaves[k..])),
-        false => (reference_path(m - k, &leaves[k..]), reference_root(&leaves[..k])),
+        true => (
+            reference_path(m, &leaves[..k]),
+            reference_root(&leaves[k..]),
+        ),
+        false => (
+            reference_path(m - k, &leaves[k..]),
+            reference_root(&leaves[..k]),
+        ),
     };
     path.push(sibling);
     path
