@@ -57,6 +57,14 @@ impl Event {
             _ => Vec::new(),
         }
     }
+
+    /// The personal values, to put their kept values back or to erase them.
+    pub fn personal_mut(&mut self) -> Vec<&mut Personal> {
+        match &mut self.change {
+            Change::NotificationAcknowledged { by, .. } => vec![by],
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// Who made a change.
@@ -214,7 +222,10 @@ mod tests {
             ..level_change()
         };
         let leaf = String::from_utf8(event.leaf()[1..].to_vec()).unwrap();
-        assert!(!leaf.contains("0912345678") && !leaf.contains("Nguy"), "{leaf}");
+        assert!(
+            !leaf.contains("0912345678") && !leaf.contains("Nguy"),
+            "{leaf}"
+        );
         assert!(leaf.contains(&by.sha256));
         let kept = by.kept.clone().unwrap();
         assert!(by.matches(&kept));
@@ -223,7 +234,10 @@ mod tests {
             ..kept
         };
         assert!(!by.matches(&guessed));
-        assert_ne!(Personal::seal("x", [1; 16]).sha256, Personal::seal("x", [2; 16]).sha256);
+        assert_ne!(
+            Personal::seal("x", [1; 16]).sha256,
+            Personal::seal("x", [2; 16]).sha256
+        );
         assert_eq!(event.personal(), [&by]);
     }
 }

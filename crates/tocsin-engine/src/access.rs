@@ -5,6 +5,7 @@ use crate::engine::EngineError;
 use crate::ingest::SeriesCache;
 use sha2::{Digest, Sha256};
 use tocsin_core::access::{Access, Reach, Resource, Role, Scope, rule};
+use tocsin_core::change::Actor;
 use tocsin_core::observation::Rejection;
 use tocsin_core::station::Domain;
 use tocsin_store::{FilterRoot, RegionFilter, TokenRecord};
@@ -30,6 +31,16 @@ impl Principal {
             role: Role::Admin,
             scope: Scope::nation(),
             filter: RegionFilter::all(),
+        }
+    }
+
+    /// Who this principal is in the journal: the node itself for local commands, a user by
+    /// name, or a token by its public id.
+    pub fn actor(&self) -> Actor {
+        match self.token_id.strip_prefix("user:") {
+            Some(username) => Actor::User(username.to_string()),
+            None if self.token_id == "local" => Actor::Node,
+            None => Actor::Token(self.token_id.clone()),
         }
     }
 

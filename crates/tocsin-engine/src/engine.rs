@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 use tocsin_core::Clock;
 use tocsin_core::access::{Access, Resource, Role, Scope};
+use tocsin_core::change::Actor;
 use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::observation::{ObservationInput, Rejection};
 use tocsin_core::region::{NATION_CODE, Region, RegionKind};
@@ -649,7 +650,7 @@ impl Engine {
         }
         let outcome = self
             .writer
-            .submit(valid)
+            .submit(who.actor(), valid)
             .await
             .map_err(|_| WriteError("the writer stopped before answering".into()))?
             .map_err(WriteError)?;
@@ -662,7 +663,7 @@ impl Engine {
     /// recorded (the writer handles its queue in order; an empty commit marks the place).
     pub async fn settle(&self) -> Result<()> {
         self.writer
-            .submit(Vec::new())
+            .submit(Actor::Node, Vec::new())
             .await
             .map_err(|_| WriteError("the writer stopped before answering".into()))?
             .map_err(WriteError)?;

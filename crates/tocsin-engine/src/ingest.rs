@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
+use tocsin_core::change::Actor;
 use tocsin_core::observation::{
     Observation, ObservationInput, Rejection, SeriesLookup, SeriesSpec, validate,
 };
 use tocsin_core::station::Domain;
 use tocsin_core::units::Unit;
-use tocsin_store::{AppendOutcome, Detection, SeriesRow, Store};
+use tocsin_store::{AppendOutcome, Batch, Detection, SeriesRow, Store};
 
 /// The most observations one group commit takes; more wait for the next commit.
 const MAX_GROUP: usize = 200_000;
@@ -137,6 +138,7 @@ pub fn check_records(
 }
 
 struct Job {
+    actor: Actor,
     observations: Vec<Observation>,
     reply: tokio::sync::oneshot::Sender<Result<AppendOutcome, String>>,
 }
@@ -180,10 +182,12 @@ impl Writer {
     /// Queues `observations` for the next group commit; the receiver resolves once durable.
     pub fn submit(
         &self,
+        actor: Actor,
         observations: Vec<Observation>,
     ) -> tokio::sync::oneshot::Receiver<Result<AppendOutcome, String>> {
         let (reply, receiver) = tokio::sync::oneshot::channel();
         if let Err(mpsc::SendError(job)) = self.jobs.send(Job {
+            actor,
             observations,
             reply,
         }) {
@@ -270,8 +274,13 @@ impl Recorder {
         detector: &mut Detector,
         evaluated: &mut bool,
     ) -> tocsin_store::Result<(Vec<AppendOutcome>, Vec<Detection>)> {
-        let batches: Vec<&[Observation]> =
-            group.iter().map(|j| j.observations.as_slice()).collect();
+        let batches: Vec<Batch> = group
+            .iter()
+            .map(|j| Batch {
+                actor: &j.actor,
+                observations: &j.observations,
+            })
+            .collect();
         self.store.append_and_detect(
             &batches,
             self.clock.now().as_millisecond(),

@@ -33,7 +33,7 @@ pub mod zones;
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use events::{Event, Events};
 pub use tocsin_store::{
-    Cursor, Detection, Durability, FilterRoot, IncidentDetail, IncidentOutcome, IncidentRecord,
-    NotificationRecord, Page, Paged, Publication, ResourceRecord, SeriesQuery, SilenceRecord,
-    StoreError, VersionRecord, VersionState,
+    Batch, Cursor, Detection, Durability, FilterRoot, IncidentDetail, IncidentOutcome,
+    IncidentRecord, NotificationRecord, Page, Paged, Publication, ResourceRecord, SeriesQuery,
+    SilenceRecord, StoreError, VersionRecord, VersionState,
 };

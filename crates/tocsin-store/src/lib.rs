@@ -8,6 +8,7 @@
 mod accounts;
 mod dispatch;
 mod external;
+mod journal;
 mod page;
 mod response;
 mod schema;
@@ -20,6 +21,7 @@ pub use dispatch::{
     NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
+pub use journal::{CheckpointRecord, JournalEntry, NATION};
 pub use page::{Cursor, Page, Paged};
 pub use response::{
     AssignmentRecord, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate,
@@ -169,6 +171,8 @@ pub struct SeriesRow {
 /// What an append did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppendOutcome {
+    /// The observation sequence number of the batch's first new row.
+    pub first_seq: i64,
     /// New rows written (first versions and corrections).
     pub stored: u64,
     /// Records already stored with the same value, time and issue time.
@@ -416,7 +420,7 @@ pub trait Store: Send + Sync {
     // --- observations ---
     /// Appends batches of validated observations durably in one transaction (a group commit);
     /// exact duplicates are skipped. Returns one outcome per batch.
-    fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>>;
+    fn append(&self, batches: &[Batch], received_ms: i64) -> Result<Vec<AppendOutcome>>;
     /// Appends batches as [`Store::append`] does and, in the same transaction, records the
     /// detections `detect` raises from them (as [`Store::record_detections`] does, moving the
     /// current levels): `detect` is handed each batch's outcome (which observations were newly
@@ -426,7 +430,7 @@ pub trait Store: Send + Sync {
     /// detections recorded.
     fn append_and_detect(
         &self,
-        batches: &[&[Observation]],
+        batches: &[Batch],
         received_ms: i64,
         detect: &mut dyn FnMut(&[AppendOutcome]) -> Vec<Detection>,
     ) -> Result<(Vec<AppendOutcome>, Vec<Detection>)>;
@@ -699,4 +703,24 @@ pub trait Store: Send + Sync {
     fn backup_to(&self, path: &std::path::Path) -> Result<()>;
     /// The schema version after migrations.
     fn schema_version(&self) -> Result<i64>;
+
+    // --- journal ---
+    /// The number of journal entries.
+    fn journal_size(&self) -> Result<u64>;
+    /// Journal entries from index `from` on, at most `limit`, in index order.
+    fn journal_entries(&self, from: u64, limit: usize) -> Result<Vec<JournalEntry>>;
+    /// The hash of the journal's perfect subtree of leaves `[index·2^level, (index+1)·2^level)`.
+    fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]>;
+    /// Stores a signed checkpoint (one per tree size; a second of the same size is ignored).
+    fn insert_checkpoint(&self, checkpoint: &CheckpointRecord) -> Result<()>;
+    /// Every checkpoint, smallest tree first.
+    fn checkpoints(&self) -> Result<Vec<CheckpointRecord>>;
+    fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>>;
+}
+
+/// One ingest request's observations and who sent them.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch<'a> {
+    pub actor: &'a tocsin_core::change::Actor,
+    pub observations: &'a [Observation],
 }

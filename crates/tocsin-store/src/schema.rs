@@ -535,6 +535,55 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     DROP TABLE login_failures;
     "#,
+    // 12: the journal — every change's event as a leaf of an RFC 9162 Merkle tree, the perfect
+    // subtrees appends complete, personal values beside their leaves, signed checkpoints, and
+    // each consumer's cursor. Entries, nodes and checkpoints never change and are never deleted.
+    r#"
+    CREATE TABLE journal (
+        idx INTEGER PRIMARY KEY CHECK (idx >= 0),
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        region TEXT NOT NULL,
+        leaf BLOB NOT NULL,
+        leaf_hash BLOB NOT NULL CHECK (length(leaf_hash) = 32)
+    );
+    CREATE TABLE journal_nodes (
+        level INTEGER NOT NULL CHECK (level >= 1),
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL CHECK (length(hash) = 32),
+        PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;
+    CREATE TABLE journal_personal (
+        entry INTEGER NOT NULL REFERENCES journal(idx),
+        position INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        salt BLOB NOT NULL,
+        PRIMARY KEY (entry, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE checkpoints (
+        size INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        note TEXT NOT NULL
+    );
+    CREATE TABLE journal_cursors (
+        consumer TEXT PRIMARY KEY,
+        next INTEGER NOT NULL
+    );
+    CREATE TRIGGER journal_never_changes BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'journal entries never change'); END;
+    CREATE TRIGGER journal_never_goes BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'journal entries are never deleted'); END;
+    CREATE TRIGGER journal_nodes_never_change BEFORE UPDATE ON journal_nodes
+        BEGIN SELECT RAISE(ABORT, 'journal nodes never change'); END;
+    CREATE TRIGGER journal_nodes_never_go BEFORE DELETE ON journal_nodes
+        BEGIN SELECT RAISE(ABORT, 'journal nodes are never deleted'); END;
+    CREATE TRIGGER journal_personal_never_changes BEFORE UPDATE ON journal_personal
+        BEGIN SELECT RAISE(ABORT, 'a personal value is erased, never changed'); END;
+    CREATE TRIGGER checkpoints_never_change BEFORE UPDATE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints never change'); END;
+    CREATE TRIGGER checkpoints_never_go BEFORE DELETE ON checkpoints
+        BEGIN SELECT RAISE(ABORT, 'checkpoints are never deleted'); END;
+    "#,
 ];
 
 #[cfg(test)]

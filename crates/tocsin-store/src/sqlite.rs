@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use tocsin_core::change::{Actor, Change, Event};
 use tocsin_core::geo::BBox;
 use tocsin_core::region::RegionKind;
 use tocsin_core::response::Tier;
@@ -37,6 +38,8 @@ pub struct SqliteStore {
 struct Writer {
     conn: Connection,
     next_seq: i64,
+    /// The index the next journal entry gets.
+    next_entry: u64,
 }
 
 impl SqliteStore {
@@ -58,9 +61,14 @@ impl SqliteStore {
             [],
             |r| r.get(0),
         )?;
+        let next_entry = crate::journal::size(&conn)?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer { conn, next_seq }),
+            writer: Mutex::new(Writer {
+                conn,
+                next_seq,
+                next_entry,
+            }),
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -90,13 +98,29 @@ impl SqliteStore {
 
     /// Runs `f` inside one write transaction.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction, &mut i64) -> Result<T>) -> Result<T> {
+        self.write_recorded(|tx, seq, _| f(tx, seq))
+    }
+
+    /// Runs `f` inside one write transaction and appends the events it records to the journal
+    /// in the same transaction: the change and its events are durable together or not at all.
+    fn write_recorded<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction, &mut i64, &mut Vec<Event>) -> Result<T>,
+    ) -> Result<T> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let Writer { conn, next_seq } = &mut *writer;
+        let Writer {
+            conn,
+            next_seq,
+            next_entry,
+        } = &mut *writer;
         let tx = conn.transaction()?;
         let mut seq = *next_seq;
-        let out = f(&tx, &mut seq)?;
+        let mut events = Vec::new();
+        let out = f(&tx, &mut seq, &mut events)?;
+        let entries = crate::journal::append(&tx, *next_entry, &events)?;
         tx.commit()?;
         *next_seq = seq;
+        *next_entry = entries;
         Ok(out)
     }
 }
@@ -527,20 +551,22 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(&self, batches: &[&[Observation]], received_ms: i64) -> Result<Vec<AppendOutcome>> {
-        self.write(|tx, seq| insert_observations(tx, seq, batches, received_ms))
+    fn append(&self, batches: &[Batch], received_ms: i64) -> Result<Vec<AppendOutcome>> {
+        self.write_recorded(|tx, seq, events| {
+            insert_observations(tx, seq, batches, received_ms, events)
+        })
     }
 
     fn append_and_detect(
         &self,
-        batches: &[&[Observation]],
+        batches: &[Batch],
         received_ms: i64,
         detect: &mut dyn FnMut(&[AppendOutcome]) -> Vec<Detection>,
     ) -> Result<(Vec<AppendOutcome>, Vec<Detection>)> {
-        self.write(|tx, seq| {
-            let outcomes = insert_observations(tx, seq, batches, received_ms)?;
+        self.write_recorded(|tx, seq, events| {
+            let outcomes = insert_observations(tx, seq, batches, received_ms, events)?;
             let detections = detect(&outcomes);
-            insert_detections(tx, &detections, received_ms)?;
+            insert_detections(tx, &detections, received_ms, &Actor::Node, events)?;
             Ok((outcomes, detections))
         })
     }
@@ -660,7 +686,9 @@ impl Store for SqliteStore {
     }
 
     fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize> {
-        self.write(|tx, _| insert_detections(tx, detections, recorded_ms))
+        self.write_recorded(|tx, _, events| {
+            insert_detections(tx, detections, recorded_ms, &Actor::Node, events)
+        })
     }
 
     fn detections(
@@ -1109,6 +1137,30 @@ impl Store for SqliteStore {
         })
     }
 
+    fn journal_size(&self) -> Result<u64> {
+        self.read(crate::journal::size)
+    }
+
+    fn journal_entries(&self, from: u64, limit: usize) -> Result<Vec<JournalEntry>> {
+        self.read(|conn| crate::journal::entries(conn, from, limit))
+    }
+
+    fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]> {
+        self.read(|conn| crate::journal::perfect(conn, level, index))
+    }
+
+    fn insert_checkpoint(&self, checkpoint: &CheckpointRecord) -> Result<()> {
+        self.write(|tx, _| crate::journal::insert_checkpoint(tx, checkpoint))
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRecord>> {
+        self.read(crate::journal::checkpoints)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>> {
+        self.read(crate::journal::latest_checkpoint)
+    }
+
     fn schema_version(&self) -> Result<i64> {
         self.read(|conn| Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?))
     }
@@ -1215,8 +1267,9 @@ fn bucket_list(from_ms: i64, to_ms: i64) -> String {
 fn insert_observations(
     tx: &rusqlite::Transaction,
     seq: &mut i64,
-    batches: &[&[Observation]],
+    batches: &[Batch],
     received_ms: i64,
+    events: &mut Vec<Event>,
 ) -> Result<Vec<AppendOutcome>> {
     let first_seq = *seq;
     let mut outcomes = Vec::with_capacity(batches.len());
@@ -1224,8 +1277,13 @@ fn insert_observations(
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO observations (bucket, series, time_ms, issued_ms, value, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
-        for batch in batches {
+        for Batch {
+            actor,
+            observations: batch,
+        } in batches
+        {
             let mut outcome = AppendOutcome {
+                first_seq: *seq,
                 fresh: Vec::with_capacity(batch.len()),
                 ..Default::default()
             };
@@ -1247,6 +1305,18 @@ fn insert_observations(
                 outcome.fresh.push(changed == 1);
             }
             update_latest(tx, batch)?;
+            if outcome.stored > 0 {
+                events.push(Event {
+                    at_ms: received_ms,
+                    actor: (*actor).clone(),
+                    region: NATION.into(),
+                    change: Change::ObservationsStored {
+                        first_seq: outcome.first_seq,
+                        stored: outcome.stored,
+                        duplicates: outcome.duplicates,
+                    },
+                });
+            }
             outcomes.push(outcome);
         }
     }
@@ -1264,6 +1334,8 @@ fn insert_detections(
     tx: &rusqlite::Transaction,
     detections: &[Detection],
     recorded_ms: i64,
+    actor: &Actor,
+    events: &mut Vec<Event>,
 ) -> Result<usize> {
     let mut new = 0;
     for d in detections {
@@ -1272,7 +1344,7 @@ fn insert_detections(
             d.lead.map(|l| l.earliest_s),
             d.lead.and_then(|l| l.latest_s),
         );
-        new += tx
+        let stored = tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, \
                  recorded_ms, certainty, lead_s, lead_earliest_s, lead_latest_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -1281,6 +1353,10 @@ fn insert_detections(
                 d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, d.to_level, d.time_ms, d.value, d.status, recorded_ms, d.certainty,
                 lead_s, earliest_s, latest_s
             ])?;
+        if stored == 1 {
+            new += 1;
+            events.push(crate::journal::level_changed(d, recorded_ms, actor));
+        }
         tx.prepare_cached(
             "INSERT INTO current_levels (station, rule, certainty, hazard, commune, province, level, since_ms, value, status, lead_s, lead_earliest_s, lead_latest_s) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \

@@ -289,7 +289,11 @@ fn append_all(
     let started = Instant::now();
     let (mut stored, mut duplicates) = (0, 0);
     for chunk in observations.chunks(commit) {
-        let outcome = engine.store().append(&[chunk], 0)?;
+        let batch = tocsin_engine::Batch {
+            actor: &tocsin_core::change::Actor::Node,
+            observations: chunk,
+        };
+        let outcome = engine.store().append(&[batch], 0)?;
         stored += outcome[0].stored;
         duplicates += outcome[0].duplicates;
     }

@@ -197,7 +197,11 @@ fn store_unevaluated(engine: &Engine, first_hour: i64, levels: &[f64]) {
             value,
         })
         .collect();
-    engine.store().append(&[&observations], 0).unwrap();
+    let batch = tocsin_store::Batch {
+        actor: &tocsin_core::change::Actor::Node,
+        observations: &observations,
+    };
+    engine.store().append(&[batch], 0).unwrap();
 }
 
 /// Stores river-flood level changes `(hour, from, to)` as a live evaluation recorded them.
