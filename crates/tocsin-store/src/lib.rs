@@ -1,7 +1,9 @@
 //! The tocsin store: one `Store` interface over the durable state, and its SQLite backend.
 //!
 //! This is the only crate that knows SQL. Callers (the engine) speak in domain types from
-//! `tocsin-core`; a PostgreSQL backend implements the same trait without changing them.
+//! `tocsin-core` and this crate's record types (only `StoreError::Database` still wraps a
+//! SQLite error), so a PostgreSQL backend can implement the trait without changing them; SQLite
+//! is the only backend today.
 //! Every read that returns registry or observation data takes a [`RegionFilter`], so access
 //! scopes are enforced where the data is read, not only in screens.
 
