@@ -278,7 +278,11 @@ mod tests {
         let changes: Vec<Detection> = (0..37).map(|i| detection(&format!("S{i}"), 1, i)).collect();
         store.record_detections(&changes[..20], 1000).unwrap();
         store.record_detections(&changes, 2000).unwrap();
-        assert_eq!(store.journal_size().unwrap(), 37, "the 20 repeated are not journaled again");
+        assert_eq!(
+            store.journal_size().unwrap(),
+            37,
+            "the 20 repeated are not journaled again"
+        );
         let entries = store.journal_entries(0, 100).unwrap();
         let mut model = MemoryTree::new();
         for (i, entry) in entries.iter().enumerate() {
@@ -292,7 +296,11 @@ mod tests {
         }
         let tree = Tree(&store);
         for size in [1, 2, 3, 20, 32, 37] {
-            assert_eq!(root(&tree, size).unwrap(), root(&model, size).unwrap(), "{size}");
+            assert_eq!(
+                root(&tree, size).unwrap(),
+                root(&model, size).unwrap(),
+                "{size}"
+            );
         }
         let stored_root = root(&tree, 37).unwrap();
         let proof = inclusion_proof(&tree, 25, 37).unwrap();
