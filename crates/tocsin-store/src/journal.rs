@@ -22,18 +22,20 @@ pub struct JournalEntry {
     pub region: String,
     /// The leaf bytes exactly as hashed.
     pub leaf: Vec<u8>,
-    /// The personal values kept beside the leaf, in the order the event names them (`None`
-    /// once erased).
-    pub personal: Vec<Option<Kept>>,
+    /// The personal values still kept beside the leaf, by their position among the event's
+    /// personal fields (an erased one is absent).
+    pub personal: Vec<(usize, Kept)>,
 }
 
 impl JournalEntry {
     /// The event of the leaf, with the personal values still kept put back in.
     pub fn event(&self) -> std::result::Result<Event, String> {
         let mut event = Event::from_leaf(&self.leaf)?;
-        let kept = self.personal.iter();
-        for (field, value) in event.personal_mut().into_iter().zip(kept) {
-            field.kept = value.clone();
+        let mut fields = event.personal_mut();
+        for (position, kept) in &self.personal {
+            if let Some(field) = fields.get_mut(*position) {
+                field.kept = Some(kept.clone());
+            }
         }
         Ok(event)
     }
@@ -140,26 +142,29 @@ pub(crate) fn entries(conn: &Connection, from: u64, limit: usize) -> Result<Vec<
     Ok(found)
 }
 
-fn personal_of(conn: &Connection, entry: &JournalEntry) -> Result<Vec<Option<Kept>>> {
-    let fields = Event::from_leaf(&entry.leaf)
-        .map(|e| e.personal().len())
-        .unwrap_or(0);
+fn personal_of(conn: &Connection, entry: &JournalEntry) -> Result<Vec<(usize, Kept)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT value, salt FROM journal_personal WHERE entry = ?1 AND position = ?2",
+        "SELECT position, value, salt FROM journal_personal WHERE entry = ?1 ORDER BY position",
     )?;
-    (0..fields)
-        .map(|position| {
-            let kept = stmt
-                .query_row(params![entry.index as i64, position as i64], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })
-                .optional()?;
-            Ok(kept.and_then(|(value, salt)| {
-                let salt: [u8; 16] = salt.try_into().ok()?;
-                Some(Kept { value, salt })
-            }))
-        })
-        .collect()
+    let rows = stmt.query_map([entry.index as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as usize,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut kept = Vec::new();
+    for row in rows {
+        let (position, value, salt) = row?;
+        let salt: [u8; 16] = salt.try_into().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "journal entry {}: a salt is not 16 bytes",
+                entry.index
+            ))
+        })?;
+        kept.push((position, Kept { value, salt }));
+    }
+    Ok(kept)
 }
 
 /// The hash of a perfect subtree of the stored tree.
