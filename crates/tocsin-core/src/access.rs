@@ -129,6 +129,10 @@ pub enum Resource {
     Users,
     /// The server's Prometheus metrics (no scoped data).
     Metrics,
+    /// The journal's signed checkpoints and proofs: hashes only, nothing of a region.
+    Audit,
+    /// The journal's entries, each read within the scope of its province and hazard.
+    AuditEntries,
 }
 
 /// Reading or changing.
@@ -202,12 +206,15 @@ pub fn rule(resource: Resource, access: Access) -> Rule {
         (Drills, Write) => (ADMINS, National),
         (Users, Read | Write) => (ADMINS, National),
         (Metrics, Read) => (ANY, Node),
+        (Audit, Read) => (READERS, Node),
+        (AuditEntries, Read) => (READERS, Scope),
+        (Audit | AuditEntries, Write) => (&[][..], Node),
     };
     Rule { roles, reach }
 }
 
 /// Every resource, in the order the access table lists them.
-pub const RESOURCES: [Resource; 20] = [
+pub const RESOURCES: [Resource; 22] = [
     Resource::Registry,
     Resource::Stations,
     Resource::Observations,
@@ -228,6 +235,8 @@ pub const RESOURCES: [Resource; 20] = [
     Resource::Drills,
     Resource::Users,
     Resource::Metrics,
+    Resource::Audit,
+    Resource::AuditEntries,
 ];
 
 impl Rule {

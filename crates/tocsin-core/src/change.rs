@@ -25,7 +25,8 @@ pub struct Event {
     /// When it happened, in milliseconds since the epoch (the node's clock).
     pub at_ms: i64,
     pub actor: Actor,
-    /// The region it belongs to: a commune or province code, or `VN` for the nation.
+    /// The province it belongs to (its code), or `VN` for what belongs to the whole node: the
+    /// unit of every scope check on the journal.
     pub region: String,
     pub change: Change,
 }
@@ -47,6 +48,14 @@ impl Event {
             }
             Some((version, _)) => Err(format!("leaf: version {version} is not {LEAF_VERSION}")),
             None => Err("leaf: empty".into()),
+        }
+    }
+
+    /// The hazard the change is about, for the domain part of a scope check.
+    pub fn hazard(&self) -> Option<&str> {
+        match &self.change {
+            Change::LevelChanged { hazard, .. } => Some(hazard),
+            _ => None,
         }
     }
 
@@ -141,6 +150,9 @@ pub enum Change {
     },
     /// A rule's level at a station moved.
     LevelChanged {
+        /// The id of the stored detection (0 in entries written before ids were journaled).
+        #[serde(default)]
+        detection: i64,
         station: String,
         rule: String,
         hazard: String,
@@ -163,11 +175,14 @@ pub enum Change {
 }
 
 impl Change {
+    /// The `kind` of a [`Change::LevelChanged`], for consumers that follow level changes.
+    pub const LEVEL_CHANGED: &'static str = "level_changed";
+
     /// The `kind` tag of this change.
     pub fn kind(&self) -> &'static str {
         match self {
             Change::ObservationsStored { .. } => "observations_stored",
-            Change::LevelChanged { .. } => "level_changed",
+            Change::LevelChanged { .. } => Self::LEVEL_CHANGED,
             Change::NotificationAcknowledged { .. } => "notification_acknowledged",
         }
     }
@@ -183,6 +198,7 @@ mod tests {
             actor: Actor::Token("t-01".into()),
             region: "04252".into(),
             change: Change::LevelChanged {
+                detection: 7,
                 station: "SYN-1".into(),
                 rule: "heavy_rain_24h".into(),
                 hazard: "heavy_rain".into(),
@@ -202,7 +218,7 @@ mod tests {
         let leaf = event.leaf();
         assert_eq!(
             std::str::from_utf8(&leaf[1..]).unwrap(),
-            r#"{"at_ms":1700000000000,"actor":{"by":"token","id":"t-01"},"region":"04252","change":{"kind":"level_changed","station":"SYN-1","rule":"heavy_rain_24h","hazard":"heavy_rain","commune":"04252","from":0,"to":1,"time_ms":1699999000000,"value":"120","certainty":"observed"}}"#
+            r#"{"at_ms":1700000000000,"actor":{"by":"token","id":"t-01"},"region":"04252","change":{"kind":"level_changed","detection":7,"station":"SYN-1","rule":"heavy_rain_24h","hazard":"heavy_rain","commune":"04252","from":0,"to":1,"time_ms":1699999000000,"value":"120","certainty":"observed"}}"#
         );
         assert_eq!(leaf[0], LEAF_VERSION);
         assert_eq!(Event::from_leaf(&leaf).unwrap(), event);

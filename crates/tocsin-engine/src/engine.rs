@@ -156,7 +156,11 @@ pub struct Engine {
     session_clock: Arc<dyn Clock>,
     /// Failed sign-ins by client, which slow those clients down.
     sign_ins: Mutex<crate::throttle::SignInThrottle>,
+    audit: crate::audit::Audit,
 }
+
+/// How often the worker signs a checkpoint of the journal (when it grew).
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The rule id (and hazard) of data-gap detections.
 pub const DATA_GAP: &str = "data_gap";
@@ -168,11 +172,13 @@ pub const GAP_INTERVALS: i64 = 3;
 const VIETNAM_OFFSET_HOURS: i8 = 7;
 
 impl Engine {
-    /// An engine over `store`, reading time from `clock`.
+    /// An engine over `store`, reading time from `clock`, signing its journal's checkpoints
+    /// with `journal_key`.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         options: &EngineOptions,
+        journal_key: tocsin_journal::note::NoteSigner,
     ) -> Result<Engine> {
         let catalog = options.catalog.clone();
         let warnings = options.warnings.clone();
@@ -197,6 +203,7 @@ impl Engine {
             events.clone(),
         );
         let session_clock = clock.clone();
+        let audit = crate::audit::Audit::new(store.clone(), clock.clone(), journal_key);
         let engine = Engine {
             store,
             clock,
@@ -212,6 +219,7 @@ impl Engine {
             registry_date: options.registry_date,
             session_clock,
             sign_ins: Mutex::default(),
+            audit,
         };
         engine.reload_stations()?;
         engine.reload_boundaries()?;
@@ -248,18 +256,27 @@ impl Engine {
         self.warnings.catalog()
     }
 
-    /// Opens the SQLite store in `data_dir` (created if needed).
+    /// Opens the SQLite store in `data_dir` (created if needed), with the node's journal key
+    /// there (made on first start, named after the alerts' sender).
     pub fn open(data_dir: &Path, options: &EngineOptions, clock: Arc<dyn Clock>) -> Result<Engine> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             EngineError::Invalid(format!("data directory {}: {e}", data_dir.display()))
         })?;
         let store =
             tocsin_store::SqliteStore::open(&data_dir.join("tocsin.db"), options.durability)?;
-        Engine::new(Arc::new(store), clock, options)
+        // A key name holds no '+' (the signed-note format separates its parts with it).
+        let name = format!("{}/journal", options.warnings.sender.replace('+', "-"));
+        let key = crate::audit::Audit::load_or_create_key(data_dir, &name)?;
+        Engine::new(Arc::new(store), clock, options, key)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The journal's checkpoints, proofs and entries.
+    pub fn audit(&self) -> &crate::audit::Audit {
+        &self.audit
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -891,14 +908,22 @@ impl Engine {
 
     /// Starts the worker that drafts, releases and disseminates as soon as detections touch a
     /// warning (and at least every second, for group windows, renewals, escalations and
-    /// retries). It stops when the engine is dropped.
+    /// retries), and signs a checkpoint of the journal every few seconds while it grows. It
+    /// stops when the engine is dropped.
     pub fn start_worker(self: &Arc<Self>) {
         let engine = Arc::downgrade(self);
         let spawned = std::thread::Builder::new().name("tocsin-dispatch".into()).spawn(move || {
+            let mut signed = std::time::Instant::now();
             while let Some(engine) = engine.upgrade() {
                 engine.warnings.wakeup.wait(std::time::Duration::from_secs(1));
                 if let Err(e) = engine.tick_warnings().and_then(|_| engine.run_dispatch()) {
                     tracing::error!(error = %e, "warnings or dissemination failed; trying again");
+                }
+                if signed.elapsed() >= CHECKPOINT_EVERY {
+                    signed = std::time::Instant::now();
+                    if let Err(e) = engine.audit.sign_checkpoint() {
+                        tracing::error!(error = %e, "the journal's checkpoint could not be signed");
+                    }
                 }
             }
         });

@@ -322,16 +322,17 @@ impl Recorder {
         Ok(())
     }
 
-    /// Tells the warning desk and the live stream about stored detections, the desk first
-    /// (before any request of the commit is answered, so whoever learns of a commit finds the
-    /// desk aware of its detections; its next tick drafts their warning).
+    /// Has the warning desk read the stored detections from the journal, then tells the live
+    /// stream — the desk first, before any request of the commit is answered, so whoever learns
+    /// of a commit finds the desk aware of its detections (its next tick drafts their warning).
+    /// Should the desk fail or the process die here, the desk reads them from its cursor later.
     fn announce(&self, detections: &[Detection]) {
         if detections.is_empty() {
             return;
         }
         tracing::info!(new = detections.len(), "detections recorded");
-        if let Err(e) = self.warnings.observe(detections) {
-            tracing::error!(error = %e, "warnings could not note the detections");
+        if let Err(e) = self.warnings.catch_up() {
+            tracing::error!(error = %e, "warnings could not read the detections");
         }
         for detection in detections {
             let json = crate::detect::detection_json(detection).to_string();

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod backtest;
 pub mod batch;
 pub mod catalog;

@@ -22,6 +22,8 @@ pub struct JournalEntry {
     pub region: String,
     /// The leaf bytes exactly as hashed.
     pub leaf: Vec<u8>,
+    /// The leaf hash as stored (level 0 of the tree).
+    pub leaf_hash: Vec<u8>,
     /// The personal values still kept beside the leaf, by their position among the event's
     /// personal fields (an erased one is absent).
     pub personal: Vec<(usize, Kept)>,
@@ -54,12 +56,13 @@ pub struct CheckpointRecord {
 pub const NATION: &str = "VN";
 
 /// The event of a stored level change.
-pub(crate) fn level_changed(d: &Detection, at_ms: i64, actor: &Actor) -> Event {
+pub(crate) fn level_changed(d: &Detection, id: i64, at_ms: i64, actor: &Actor) -> Event {
     Event {
         at_ms,
         actor: actor.clone(),
-        region: (d.commune.clone().or_else(|| d.province.clone())).unwrap_or_else(|| NATION.into()),
+        region: d.province.clone().unwrap_or_else(|| NATION.into()),
         change: Change::LevelChanged {
+            detection: id,
             station: d.station.clone(),
             rule: d.rule.clone(),
             hazard: d.hazard.clone(),
@@ -80,13 +83,14 @@ pub(crate) fn append(tx: &Transaction, next: u64, events: &[Event]) -> Result<u6
         let leaf = event.leaf();
         let hash = merkle::leaf_hash(&leaf);
         tx.prepare_cached(
-            "INSERT INTO journal (idx, at_ms, kind, region, leaf, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO journal (idx, at_ms, kind, region, hazard, leaf, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             index as i64,
             event.at_ms,
             event.change.kind(),
             event.region,
+            event.hazard(),
             leaf,
             hash.as_slice()
         ])?;
@@ -122,16 +126,110 @@ pub(crate) fn size(conn: &Connection) -> Result<u64> {
 
 /// Entries from index `from` on, at most `limit`, in index order.
 pub(crate) fn entries(conn: &Connection, from: u64, limit: usize) -> Result<Vec<JournalEntry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT idx, at_ms, kind, region, leaf FROM journal WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
+    select_entries(
+        conn,
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
+        &[&(from as i64), &(limit as i64)],
+    )
+}
+
+/// What a consumer read: the entries of the kinds it follows, and where its next read starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalRead {
+    pub entries: Vec<JournalEntry>,
+    /// The index to read from next; every entry before it of the kinds asked for is in
+    /// `entries` (or was in an earlier read).
+    pub next: u64,
+}
+
+/// The entries of `kinds` from index `from` on, at most `limit`, read in one snapshot.
+pub(crate) fn read_kinds(
+    conn: &Connection,
+    from: u64,
+    kinds: &[&str],
+    limit: usize,
+) -> Result<JournalRead> {
+    let snapshot = conn.unchecked_transaction()?;
+    let end = size(&snapshot)?;
+    let placeholders = vec!["?"; kinds.len()].join(", ");
+    let sql = format!(
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
+         WHERE idx >= ? AND idx < ? AND kind IN ({placeholders}) ORDER BY idx LIMIT ?"
+    );
+    let (from, end_param, limit_param) = (from as i64, end as i64, limit as i64);
+    let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&from, &end_param];
+    bound.extend(kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
+    bound.push(&limit_param);
+    let entries = select_entries(&snapshot, &sql, &bound)?;
+    Ok(JournalRead {
+        next: next_after(&entries, limit, end, from as u64),
+        entries,
+    })
+}
+
+/// The entries of `filter`'s part of the node from index `from` on, at most `limit`, read in
+/// one snapshot: a province's own entries (never the node-wide ones), those of its domains'
+/// hazards (and those of no hazard); everything for the nation; nothing for a commune, whose
+/// scope no entry names.
+pub(crate) fn read_in(
+    conn: &Connection,
+    filter: &crate::RegionFilter,
+    from: u64,
+    limit: usize,
+) -> Result<JournalRead> {
+    let snapshot = conn.unchecked_transaction()?;
+    let end = size(&snapshot)?;
+    let region = match &filter.root {
+        crate::FilterRoot::Nation => None,
+        crate::FilterRoot::Province(province) => Some(province.as_str()),
+        crate::FilterRoot::Commune { .. } => {
+            return Ok(JournalRead {
+                entries: Vec::new(),
+                next: end.max(from),
+            });
+        }
+    };
+    let sql = format!(
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
+         WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) \
+         AND (hazard IS NULL OR {}) ORDER BY idx LIMIT ?4",
+        filter.hazard_condition("hazard")
+    );
+    let (from_param, end_param, limit_param) = (from as i64, end as i64, limit as i64);
+    let entries = select_entries(
+        &snapshot,
+        &sql,
+        &[&from_param, &end_param, &region, &limit_param],
     )?;
-    let rows = stmt.query_map(params![from as i64, limit as i64], |r| {
+    Ok(JournalRead {
+        next: next_after(&entries, limit, end, from),
+        entries,
+    })
+}
+
+/// Where a read that returned `entries` of at most `limit`, in a journal of `end` entries,
+/// goes on: after its last entry when it is full, else at the end.
+fn next_after(entries: &[JournalEntry], limit: usize, end: u64, from: u64) -> u64 {
+    match entries.last() {
+        Some(last) if entries.len() == limit => last.index + 1,
+        _ => end.max(from),
+    }
+}
+
+fn select_entries(
+    conn: &Connection,
+    sql: &str,
+    bound: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<JournalEntry>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(bound, |r| {
         Ok(JournalEntry {
             index: r.get::<_, i64>(0)? as u64,
             at_ms: r.get(1)?,
             kind: r.get(2)?,
             region: r.get(3)?,
             leaf: r.get(4)?,
+            leaf_hash: r.get(5)?,
             personal: Vec::new(),
         })
     })?;
@@ -140,6 +238,42 @@ pub(crate) fn entries(conn: &Connection, from: u64, limit: usize) -> Result<Vec<
         entry.personal = personal_of(conn, entry)?;
     }
     Ok(found)
+}
+
+/// The detections whose journal entries name them (from `journal_start` on), by id.
+pub(crate) fn journaled_detections(conn: &Connection) -> Result<Vec<(i64, Detection)>> {
+    let sql = format!(
+        "SELECT {}, d.id FROM detections d \
+         WHERE d.id >= (SELECT first_id FROM journal_start WHERE record = 'detections') ORDER BY d.id",
+        crate::sqlite::DETECTION_COLUMNS
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(14)?, crate::sqlite::detection_from_row(r)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Where `consumer` reads next (0 before its first read).
+pub(crate) fn cursor(conn: &Connection, consumer: &str) -> Result<u64> {
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT next FROM journal_cursors WHERE consumer = ?1",
+            [consumer],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(next.unwrap_or(0) as u64)
+}
+
+/// Moves `consumer`'s cursor to `next`, in the transaction of what it did with its read.
+pub(crate) fn advance(tx: &Transaction, consumer: &str, next: u64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO journal_cursors (consumer, next) VALUES (?1, ?2) \
+         ON CONFLICT (consumer) DO UPDATE SET next = excluded.next",
+    )?
+    .execute(params![consumer, next as i64])?;
+    Ok(())
 }
 
 fn personal_of(conn: &Connection, entry: &JournalEntry) -> Result<Vec<(usize, Kept)>> {
@@ -277,6 +411,106 @@ mod tests {
     }
 
     #[test]
+    fn a_consumer_reads_its_kinds_in_order_and_its_cursor_moves_with_what_it_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let stored = |first_seq| Event {
+            at_ms: 0,
+            actor: Actor::Node,
+            region: NATION.into(),
+            change: Change::ObservationsStored {
+                first_seq,
+                stored: 1,
+                duplicates: 0,
+            },
+        };
+        let level = |i| level_changed(&detection(&format!("S{i}"), 1, i), i, 0, &Actor::Node);
+        let events = vec![stored(1), level(1), stored(2), level(3), level(4)];
+        store
+            .write_recorded(|_, _, journaled| {
+                journaled.extend(events);
+                Ok(())
+            })
+            .unwrap();
+        let indexes = |read: &JournalRead| -> (Vec<u64>, u64) {
+            (read.entries.iter().map(|e| e.index).collect(), read.next)
+        };
+        let levels = [Change::LEVEL_CHANGED];
+        let read = store.journal_read(0, &levels, 2).unwrap();
+        assert_eq!(
+            indexes(&read),
+            (vec![1, 3], 4),
+            "a full read stops after its last"
+        );
+        let read = store.journal_read(4, &levels, 2).unwrap();
+        assert_eq!(indexes(&read), (vec![4], 5));
+        let read = store.journal_read(5, &levels, 2).unwrap();
+        assert_eq!(indexes(&read), (vec![], 5));
+        let read = store.journal_read(0, &["observations_stored"], 10).unwrap();
+        assert_eq!(
+            indexes(&read),
+            (vec![0, 2], 5),
+            "a short read ends at the end"
+        );
+
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 0);
+        store.record_consumed_warnings(&[], "warnings", 4).unwrap();
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 4);
+        assert_eq!(store.journal_cursor("federation").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_scoped_read_returns_only_the_province_s_entries_of_its_domains() {
+        use crate::{FilterRoot, RegionFilter};
+        use tocsin_core::station::Domain;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let at = |province: &str, hazard: &str| {
+            let mut d = detection("S", 1, 0);
+            d.province = Some(province.into());
+            d.hazard = hazard.into();
+            level_changed(&d, 1, 0, &Actor::Node)
+        };
+        let national = Event {
+            region: NATION.into(),
+            ..at("01", "heavy_rain")
+        };
+        let events = vec![
+            at("01", "heavy_rain"),
+            at("79", "heavy_rain"),
+            national,
+            at("01", "dengue"),
+        ];
+        store
+            .write_recorded(|_, _, journaled| {
+                journaled.extend(events);
+                Ok(())
+            })
+            .unwrap();
+        let read = |root: FilterRoot, domains: Vec<Domain>| {
+            let filter = RegionFilter { root, domains };
+            let read = store.journal_read_in(&filter, 0, 10).unwrap();
+            let indexes: Vec<u64> = read.entries.iter().map(|e| e.index).collect();
+            (indexes, read.next)
+        };
+        assert_eq!(read(FilterRoot::Nation, vec![]), (vec![0, 1, 2, 3], 4));
+        let hanoi = || FilterRoot::Province("01".into());
+        assert_eq!(read(hanoi(), vec![]), (vec![0, 3], 4));
+        assert_eq!(read(hanoi(), vec![Domain::Hydromet]), (vec![0], 4));
+        let commune = FilterRoot::Commune {
+            commune: "00004".into(),
+            province: "01".into(),
+        };
+        assert_eq!(read(commune, vec![]), (vec![], 4));
+        let filter = RegionFilter {
+            root: hanoi(),
+            domains: vec![],
+        };
+        let first = store.journal_read_in(&filter, 0, 1).unwrap();
+        assert_eq!(first.next, 1, "a full page goes on after its last entry");
+    }
+
+    #[test]
     fn each_stored_level_change_is_a_leaf_of_the_tree_and_a_repeat_is_not() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
@@ -297,7 +531,7 @@ mod tests {
                 panic!("{entry:?}");
             };
             assert_eq!((station, value.as_str()), (format!("S{i}"), "120.5"));
-            assert_eq!(entry.region, "04252");
+            assert_eq!(entry.region, "15");
         }
         let tree = Tree(&store);
         for size in [1, 2, 3, 20, 32, 37] {

@@ -23,7 +23,7 @@ pub use dispatch::{
     NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
-pub use journal::{CheckpointRecord, JournalEntry, NATION};
+pub use journal::{CheckpointRecord, JournalEntry, JournalRead, NATION};
 pub use page::{Cursor, Page, Paged};
 pub use response::{
     AssignmentRecord, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate,
@@ -496,6 +496,14 @@ pub trait Store: Send + Sync {
         warnings: &[WarningRecord],
         versions: &[VersionRecord],
     ) -> Result<()>;
+    /// Stores the warnings that `consumer`'s read of the journal touched and moves its cursor
+    /// to `next`, in one transaction.
+    fn record_consumed_warnings(
+        &self,
+        warnings: &[WarningRecord],
+        consumer: &str,
+        next: u64,
+    ) -> Result<()>;
     /// Releases a draft with its alert and stores the warning's new state, in one transaction;
     /// a conflict when the version is not a draft (any more).
     fn publish_version(
@@ -711,6 +719,20 @@ pub trait Store: Send + Sync {
     fn journal_size(&self) -> Result<u64>;
     /// Journal entries from index `from` on, at most `limit`, in index order.
     fn journal_entries(&self, from: u64, limit: usize) -> Result<Vec<JournalEntry>>;
+    /// The entries of `kinds` from index `from` on, at most `limit`, and where to read next.
+    fn journal_read(&self, from: u64, kinds: &[&str], limit: usize) -> Result<JournalRead>;
+    /// Where `consumer` reads the journal next (0 before its first read).
+    fn journal_cursor(&self, consumer: &str) -> Result<u64>;
+    /// The entries within `filter` from index `from` on, at most `limit`, and where to read
+    /// next: a province's own entries and those of its domains; nothing for a commune.
+    fn journal_read_in(
+        &self,
+        filter: &RegionFilter,
+        from: u64,
+        limit: usize,
+    ) -> Result<JournalRead>;
+    /// The detections whose journal entries name them, by id, with their ids.
+    fn journaled_detections(&self) -> Result<Vec<(i64, Detection)>>;
     /// The hash of the journal's perfect subtree of leaves `[index·2^level, (index+1)·2^level)`.
     fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]>;
     /// Stores a signed checkpoint (one per tree size; a second of the same size is ignored).

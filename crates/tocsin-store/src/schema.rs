@@ -584,6 +584,31 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER checkpoints_never_go BEFORE DELETE ON checkpoints
         BEGIN SELECT RAISE(ABORT, 'checkpoints are never deleted'); END;
     "#,
+    // 13: the warning desk reads level changes from the journal through its cursor; the
+    // changes journaled before it did were already told to it directly.
+    r#"
+    INSERT OR IGNORE INTO journal_cursors (consumer, next)
+        SELECT 'warnings', coalesce(max(idx) + 1, 0) FROM journal;
+    "#,
+    // 14: an entry's region is its province (or VN), and its hazard is kept beside it, so that
+    // a read of the journal applies the caller's scope in its query. Entries written before
+    // named a level change's commune as its region; they are read as national. Level changes
+    // name their detection's id from now on: `journal_start` holds the first detection whose
+    // journal entry names it, so `audit verify` checks every detection from there on.
+    r#"
+    ALTER TABLE journal ADD COLUMN hazard TEXT;
+    DROP TRIGGER journal_never_changes;
+    UPDATE journal SET hazard = json_extract(CAST(substr(leaf, 2) AS TEXT), '$.change.hazard');
+    UPDATE journal SET region = 'VN' WHERE length(region) != 2;
+    CREATE TRIGGER journal_never_changes BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'journal entries never change'); END;
+    CREATE INDEX journal_by_region ON journal (region, idx);
+    CREATE TABLE journal_start (
+        record TEXT PRIMARY KEY,
+        first_id INTEGER NOT NULL
+    );
+    INSERT INTO journal_start SELECT 'detections', coalesce(max(id), 0) + 1 FROM detections;
+    "#,
 ];
 
 #[cfg(test)]
@@ -609,5 +634,39 @@ mod tests {
             )
             .unwrap();
         assert_eq!(tables, 0);
+    }
+
+    /// A store written by migration 12 (level changes journaled with their commune as region,
+    /// told to the warning desk directly) upgrades to what reads the journal by scope and cursor.
+    #[test]
+    fn a_journal_of_migration_12_keeps_its_entries_and_gains_hazards_and_a_desk_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for (index, sql) in super::MIGRATIONS[..12].iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", index as i64 + 1)
+                .unwrap();
+        }
+        let leaf = br#"{"change":{"kind":"level_changed","hazard":"heavy_rain"}}"#;
+        let leaf = [&[1u8][..], leaf].concat();
+        conn.execute(
+            "INSERT INTO journal (idx, at_ms, kind, region, leaf, leaf_hash) VALUES (0, 0, 'level_changed', '04252', ?1, zeroblob(32))",
+            [leaf],
+        )
+        .unwrap();
+        drop(conn);
+        let store = SqliteStore::open(&path, Durability::Full).unwrap();
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 1);
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let (region, hazard): (String, String) = conn
+            .query_row("SELECT region, hazard FROM journal", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((region.as_str(), hazard.as_str()), ("VN", "heavy_rain"));
+        let refused = conn.execute("UPDATE journal SET region = '01'", []);
+        assert!(refused.is_err(), "the trigger is back");
     }
 }

@@ -103,7 +103,7 @@ impl SqliteStore {
 
     /// Runs `f` inside one write transaction and appends the events it records to the journal
     /// in the same transaction: the change and its events are durable together or not at all.
-    fn write_recorded<T>(
+    pub(crate) fn write_recorded<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction, &mut i64, &mut Vec<Event>) -> Result<T>,
     ) -> Result<T> {
@@ -787,6 +787,20 @@ impl Store for SqliteStore {
         })
     }
 
+    fn record_consumed_warnings(
+        &self,
+        warnings: &[WarningRecord],
+        consumer: &str,
+        next: u64,
+    ) -> Result<()> {
+        self.write(|tx, _| {
+            warnings
+                .iter()
+                .try_for_each(|w| crate::warnings::save_warning(tx, w))?;
+            crate::journal::advance(tx, consumer, next)
+        })
+    }
+
     fn publish_version(
         &self,
         warning: &WarningRecord,
@@ -1145,6 +1159,27 @@ impl Store for SqliteStore {
         self.read(|conn| crate::journal::entries(conn, from, limit))
     }
 
+    fn journal_read(&self, from: u64, kinds: &[&str], limit: usize) -> Result<JournalRead> {
+        self.read(|conn| crate::journal::read_kinds(conn, from, kinds, limit))
+    }
+
+    fn journal_cursor(&self, consumer: &str) -> Result<u64> {
+        self.read(|conn| crate::journal::cursor(conn, consumer))
+    }
+
+    fn journal_read_in(
+        &self,
+        filter: &RegionFilter,
+        from: u64,
+        limit: usize,
+    ) -> Result<JournalRead> {
+        self.read(|conn| crate::journal::read_in(conn, filter, from, limit))
+    }
+
+    fn journaled_detections(&self) -> Result<Vec<(i64, Detection)>> {
+        self.read(crate::journal::journaled_detections)
+    }
+
     fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]> {
         self.read(|conn| crate::journal::perfect(conn, level, index))
     }
@@ -1355,7 +1390,8 @@ fn insert_detections(
             ])?;
         if stored == 1 {
             new += 1;
-            events.push(crate::journal::level_changed(d, recorded_ms, actor));
+            let id = tx.last_insert_rowid();
+            events.push(crate::journal::level_changed(d, id, recorded_ms, actor));
         }
         tx.prepare_cached(
             "INSERT INTO current_levels (station, rule, certainty, hazard, commune, province, level, since_ms, value, status, lead_s, lead_earliest_s, lead_latest_s) \
@@ -1388,10 +1424,10 @@ fn update_latest(tx: &rusqlite::Transaction, observations: &[Observation]) -> Re
 }
 
 /// The columns [`detection_from_row`] reads, in its order.
-const DETECTION_COLUMNS: &str = "d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, \
+pub(crate) const DETECTION_COLUMNS: &str = "d.station, d.rule, d.hazard, d.commune, d.province, d.from_level, \
     d.to_level, d.time_ms, d.value, d.status, d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s";
 
-fn detection_from_row(r: &Row) -> rusqlite::Result<Detection> {
+pub(crate) fn detection_from_row(r: &Row) -> rusqlite::Result<Detection> {
     Ok(Detection {
         station: r.get(0)?,
         rule: r.get(1)?,

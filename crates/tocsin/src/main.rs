@@ -5,6 +5,7 @@
 //! dashboard accounts, `backup` snapshots a
 //! running store, `config check` validates a config file, `cap` validates CAP alerts, and `bench` measures ingest.
 
+mod audit;
 mod backtest;
 mod bench;
 mod bench_dispatch;
@@ -75,6 +76,9 @@ enum Command {
     /// Validate, sign and verify CAP alerts.
     #[command(subcommand)]
     Cap(cap::CapCommand),
+    /// Verify the node's journal and print its public key.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -200,6 +204,7 @@ fn main() -> Result<()> {
         Command::Bench(command) => bench::run(command),
         Command::Detect(command) => detect::run(command),
         Command::Cap(command) => cap::run(command),
+        Command::Audit(command) => audit::run(command),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The warning desk: turns detections into warnings and warnings into released CAP alerts.
 //!
-//! Detections feed the lifecycle ([`tocsin_core::warning`]); [`WarningDesk::tick`] drafts the
+//! Level changes feed the lifecycle ([`tocsin_core::warning`]): the desk reads them from the
+//! journal through its durable cursor ([`WarningDesk::catch_up`]), so a change stored just
+//! before a crash is read after the restart. [`WarningDesk::tick`] drafts the
 //! versions whose time has come and stores them. A draft for the public is released only when
 //! an operator or administrator whose scope covers the province approves it, unless the hazard
 //! is marked for automatic release up to the draft's level; who released it and when is stored
@@ -14,13 +16,19 @@ use std::sync::{Arc, Mutex, RwLock};
 use tocsin_cap::signature::{SigningKey, TrustStore, sign};
 use tocsin_cap::{CodeList, Status};
 use tocsin_core::Clock;
+use tocsin_core::change::{Change, Event};
 use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::geo::GeoJsonGeometry;
 use tocsin_core::warning::{AreaState, Draft, Policy, Signal, Warning, WarningBook};
 use tocsin_store::{
-    Detection, Publication, RegionFilter, Store, StoreError, VersionRecord, VersionState,
+    NATION, Publication, RegionFilter, Store, StoreError, VersionRecord, VersionState,
     WarningRecord,
 };
+
+/// The desk's name among the journal's consumers.
+const CONSUMER: &str = "warnings";
+/// Journal entries read in one transaction.
+const READ_BATCH: usize = 1000;
 
 /// Vietnam's offset from UTC, for the times written in alerts.
 const VIETNAM: jiff::tz::Offset = jiff::tz::Offset::constant(7);
@@ -90,8 +98,9 @@ pub struct WarningDesk {
 }
 
 impl WarningDesk {
-    /// A desk resuming the warnings in force from `store`, naming places as of `registry_date`
-    /// (or of each alert's date when `None`).
+    /// A desk resuming the warnings in force from `store` and reading the level changes
+    /// journaled since it last did, naming places as of `registry_date` (or of each alert's
+    /// date when `None`).
     pub fn open(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
@@ -106,7 +115,7 @@ impl WarningDesk {
             book.warnings
                 .insert((warning.hazard.clone(), warning.province.clone()), warning);
         }
-        Ok(WarningDesk {
+        let desk = WarningDesk {
             store,
             clock,
             settings,
@@ -114,7 +123,9 @@ impl WarningDesk {
             catalog: RwLock::new(Arc::new(catalog)),
             registry_date,
             wakeup: Wakeup::default(),
-        })
+        };
+        desk.catch_up()?;
+        Ok(desk)
     }
 
     pub fn settings(&self) -> &WarningSettings {
@@ -138,39 +149,57 @@ impl WarningDesk {
         self.book.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Notes level changes of rules that issue warnings (data gaps do not) and stores the
-    /// warnings they touched.
-    pub fn observe(&self, detections: &[Detection]) -> Result<()> {
+    /// Reads the level changes journaled since the desk's cursor, notes those of rules that
+    /// issue warnings (data gaps do not), and stores the warnings they touched with the cursor
+    /// moved past them, in one transaction. Run after every commit that records level changes,
+    /// when the desk opens and at every tick, so what a crash left unread is read on restart
+    /// and nothing is read twice.
+    pub fn catch_up(&self) -> Result<()> {
         let catalog = self.catalog();
-        let now = self.clock.now().as_millisecond();
         let mut book = self.lock();
-        let mut touched = Vec::new();
-        for detection in detections
-            .iter()
-            .filter(|d| rule_text(&catalog, &d.rule).is_some())
-        {
-            let Some(signal) = signal_of(detection) else {
-                continue;
-            };
-            book.observe(&signal, now);
-            touched.push((signal.hazard, signal.province));
+        loop {
+            let from = self.store.journal_cursor(CONSUMER)?;
+            let read = self
+                .store
+                .journal_read(from, &[Change::LEVEL_CHANGED], READ_BATCH)?;
+            if read.next == from {
+                return Ok(());
+            }
+            let now = self.clock.now().as_millisecond();
+            let mut touched = std::collections::BTreeSet::new();
+            for entry in &read.entries {
+                let event = entry.event().map_err(|e| {
+                    StoreError::Corrupt(format!("journal entry {}: {e}", entry.index))
+                })?;
+                let signal = signal_of(&event).map_err(|e| {
+                    StoreError::Corrupt(format!("journal entry {}: {e}", entry.index))
+                })?;
+                let Some(signal) = signal.filter(|s| rule_text(&catalog, &s.rule).is_some()) else {
+                    continue;
+                };
+                book.observe(&signal, now);
+                touched.insert((signal.hazard, signal.province));
+            }
+            let records: Vec<WarningRecord> = touched
+                .iter()
+                .filter_map(|key| book.warnings.get(key))
+                .map(open_record)
+                .collect();
+            self.store
+                .record_consumed_warnings(&records, CONSUMER, read.next)?;
+            if !records.is_empty() {
+                self.wakeup.notify();
+            }
+            if read.entries.len() < READ_BATCH {
+                return Ok(());
+            }
         }
-        let records: Vec<WarningRecord> = touched
-            .iter()
-            .filter_map(|key| book.warnings.get(key))
-            .map(open_record)
-            .collect();
-        if records.is_empty() {
-            return Ok(());
-        }
-        self.store.record_lifecycle(&records, &[])?;
-        self.wakeup.notify();
-        Ok(())
     }
 
     /// Drafts and stores the versions due now, then releases those marked for automatic
     /// release. Returns the versions made, as they stand after that (released or draft).
     pub fn tick(&self) -> Result<Vec<VersionRecord>> {
+        self.catch_up()?;
         let now = self.clock.now().as_millisecond();
         let mut book = self.lock();
         let drafts = book.due(now);
@@ -455,19 +484,40 @@ fn rule_text(catalog: &CompiledCatalog, rule: &str) -> Option<RuleText> {
     })
 }
 
-fn signal_of(d: &Detection) -> Option<Signal> {
-    let province = d.province.clone()?;
-    Some(Signal {
-        hazard: d.hazard.clone(),
-        area: d.commune.clone().unwrap_or_else(|| province.clone()),
-        province,
-        rule: d.rule.clone(),
-        station: d.station.clone(),
-        level: d.to_level,
-        value: d.value,
-        certainty: d.certainty.clone(),
-        time_ms: d.time_ms,
-    })
+/// The signal of a journaled level change; `None` for other changes and for a station outside
+/// every province.
+fn signal_of(event: &Event) -> std::result::Result<Option<Signal>, String> {
+    let Change::LevelChanged {
+        station,
+        rule,
+        hazard,
+        commune,
+        to,
+        time_ms,
+        value,
+        certainty,
+        ..
+    } = &event.change
+    else {
+        return Ok(None);
+    };
+    if event.region == NATION {
+        return Ok(None);
+    }
+    let value = value
+        .parse()
+        .map_err(|_| format!("level change value {value:?} is not a number"))?;
+    Ok(Some(Signal {
+        hazard: hazard.clone(),
+        area: commune.clone().unwrap_or_else(|| event.region.clone()),
+        province: event.region.clone(),
+        rule: rule.clone(),
+        station: station.clone(),
+        level: *to,
+        value,
+        certainty: certainty.clone(),
+        time_ms: *time_ms,
+    }))
 }
 
 fn open_record(warning: &Warning) -> WarningRecord {

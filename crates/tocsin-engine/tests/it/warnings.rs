@@ -384,3 +384,50 @@ fn a_point_hazard_is_a_circle_around_its_station() {
         "the commune's code stays as geocode"
     );
 }
+
+/// The state a crash leaves between the writer's commit and the warning desk: level changes
+/// (and their journal entries) stored, the desk not told. After the restart the desk reads them
+/// from its cursor and drafts the warning; a second restart reads nothing twice.
+#[test]
+fn level_changes_stored_just_before_a_crash_become_a_warning_after_the_restart() {
+    use tocsin_store::{RegionFilter, Store};
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let first = tempfile::tempdir().unwrap();
+    let engine = flood_engine(first.path(), clock.clone());
+    send(&engine, 0, &[29.0, 30.2, 31.5, 32.4, 33.2, 33.98]);
+    wait_for(&engine, 3);
+    let mut committed = engine
+        .store()
+        .detections(&RegionFilter::all(), i64::MIN, i64::MAX, usize::MAX)
+        .unwrap();
+    committed.reverse();
+    drop(engine);
+
+    let dir = tempfile::tempdir().unwrap();
+    drop(flood_engine(dir.path(), clock.clone()));
+    let store = tocsin_store::SqliteStore::open(
+        &dir.path().join("tocsin.db"),
+        tocsin_store::Durability::Normal,
+    )
+    .unwrap();
+    store.record_detections(&committed, 0).unwrap();
+    drop(store);
+
+    let engine = open(dir.path(), clock.clone());
+    advance(&clock, 5);
+    let drafts = tick(&engine);
+    let made: Vec<(&str, u8)> = drafts
+        .iter()
+        .map(|d| (d.action.as_str(), d.level))
+        .collect();
+    assert_eq!(made, [("raised", 3)]);
+    drop(engine);
+
+    let engine = open(dir.path(), clock.clone());
+    advance(&clock, 5);
+    assert_eq!(tick(&engine), Vec::new(), "nothing is read twice");
+    assert_eq!(
+        engine.store().journal_cursor("warnings").unwrap(),
+        engine.store().journal_size().unwrap()
+    );
+}

@@ -26,9 +26,11 @@
 //! `PATH` of §2.1.3.1 and the `PROOF` of §2.1.4.1; the verifiers follow §2.1.3.2 and §2.1.4.2
 //! step by step. Nothing here panics on any input: bad sizes and indexes are typed errors.
 
+mod frontier;
 mod memory;
 mod verify;
 
+pub use frontier::Frontier;
 pub use memory::{MemoryTree, NotInTree};
 pub use verify::{ProofError, verify_consistency, verify_inclusion};
 

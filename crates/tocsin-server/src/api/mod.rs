@@ -1,7 +1,9 @@
 //! The router: health checks, metrics, the `/api/v1` resources (regions, stations,
-//! observations, series, detections, warnings, incidents, resources, reserves and funds, drills),
+//! observations, series, detections, warnings, incidents, resources, reserves and funds, drills,
+//! the audit journal),
 //! and the public alerts, feeds and verification.
 
+mod audit;
 mod catalog;
 mod detections;
 mod dispatch;
@@ -76,6 +78,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(feeds::routes())
         .merge(forwarded::routes())
         .merge(catalog::routes())
+        .merge(audit::routes())
         .merge(warnings::routes())
         .merge(dispatch::routes())
         .merge(drills::routes())

@@ -54,6 +54,10 @@ use utoipa::OpenApi;
         super::observations::latest,
         super::detections::detections,
         super::detections::situation,
+        super::audit::checkpoint,
+        super::audit::inclusion,
+        super::audit::consistency,
+        super::audit::entries,
         super::feeds::subscriptions,
         super::feeds::add_subscription,
         super::feeds::remove_subscription,
@@ -297,6 +301,37 @@ fn shapes() -> Vec<(&'static str, Value)> {
             );
             json!({"type": "array", "items": version})
         }),
+        (
+            "InclusionProof",
+            object(
+                &["leaf_index", "tree_size", "leaf_hash", "hashes"],
+                json!({
+                    "leaf_index": integer(), "tree_size": integer(),
+                    "leaf_hash": {"type": "string", "description": "base64 of SHA-256(0x00 ‖ leaf)"},
+                    "hashes": {"type": "array", "items": string()},
+                }),
+            ),
+        ),
+        (
+            "ConsistencyProof",
+            object(
+                &["from", "to", "hashes"],
+                json!({"from": integer(), "to": integer(), "hashes": {"type": "array", "items": string()}}),
+            ),
+        ),
+        (
+            "AuditEntries",
+            object(
+                &["entries", "next"],
+                json!({
+                    "entries": {"type": "array", "items": object(&["index", "leaf", "event"], json!({
+                        "index": integer(),
+                        "leaf": {"type": "string", "description": "base64 of the leaf bytes"},
+                        "event": {"type": "object"}}))},
+                    "next": integer(),
+                }),
+            ),
+        ),
         (
             "DetectionPage",
             object(

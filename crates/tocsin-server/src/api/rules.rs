@@ -74,6 +74,10 @@ pub const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/api/v1/situation", Rule(Detections, Read)),
     ("GET", "/api/v1/catalog", Rule(Catalog, Read)),
     ("POST", "/api/v1/catalog/reload", Rule(Catalog, Write)),
+    ("GET", "/api/v1/audit/checkpoint", Rule(Audit, Read)),
+    ("GET", "/api/v1/audit/proof/inclusion", Rule(Audit, Read)),
+    ("GET", "/api/v1/audit/proof/consistency", Rule(Audit, Read)),
+    ("GET", "/api/v1/audit/entries", Rule(AuditEntries, Read)),
     ("GET", "/api/v1/warnings", Rule(Warnings, Read)),
     ("GET", "/api/v1/warnings/{id}", Rule(Warnings, Read)),
     (

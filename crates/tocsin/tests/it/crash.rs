@@ -1,8 +1,8 @@
 //! Crash safety: the server is killed with SIGKILL at random moments while a client ingests;
 //! after every restart, each acknowledged observation is stored exactly once. And it is killed
-//! just after acknowledging observations that raise a level: after the restart the level change
-//! is stored, the station is among the situation's active levels, and every chain of level
-//! changes is unbroken.
+//! just after acknowledging observations that raise a level, or while it takes them in: after
+//! the restart the level change is stored, the station is among the situation's active levels,
+//! every chain of level changes is unbroken, and the warning desk has read every rise.
 
 use crate::{free_port, prepared_data, prepared_data_with, start_server, tocsin_ok};
 use std::io::{Read, Write};
@@ -38,7 +38,7 @@ fn station_of(k: usize) -> &'static str {
 }
 
 /// Posts one batch; `Some(accepted)` only for a complete 200 answer.
-fn post(port: u16, token: &str, body: &str) -> Option<u64> {
+pub(crate) fn post(port: u16, token: &str, body: &str) -> Option<u64> {
     request(port, token, "POST /api/v1/observations", body)?["accepted"].as_u64()
 }
 
@@ -180,7 +180,7 @@ fn gauge(n: usize) -> String {
 }
 
 /// `hours` hourly values of 10 mm for `station`, the first at `first_s`.
-fn rain(station: &str, first_s: i64, hours: std::ops::Range<i64>) -> String {
+pub(crate) fn rain(station: &str, first_s: i64, hours: std::ops::Range<i64>) -> String {
     hours
         .map(|h| {
             let time = jiff::Timestamp::from_second(first_s + h * 3600).unwrap();
@@ -191,7 +191,7 @@ fn rain(station: &str, first_s: i64, hours: std::ops::Range<i64>) -> String {
 }
 
 /// A served node, killed with SIGKILL when dropped (also when a check fails).
-struct Killed(std::process::Child);
+pub(crate) struct Killed(pub std::process::Child);
 
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -200,20 +200,58 @@ impl Drop for Killed {
     }
 }
 
+/// The first `n` communes of Hà Nội with their centroids (code, lat, lon), one per gauge, so
+/// that each gauge's level is a reading of its own in the province's warning.
+fn hanoi_communes(n: usize) -> Vec<(String, String, String)> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/vn/admin/wards_3321_centroid_bbox.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let communes: Vec<_> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .filter(|fields| fields[1] == "01")
+        .map(|fields| (fields[0].into(), fields[9].into(), fields[8].into()))
+        .take(n)
+        .collect();
+    assert_eq!(communes.len(), n, "Hà Nội has {n} communes");
+    communes
+}
+
+/// Writes a request without waiting for its answer; the connection stays open until dropped.
+fn send_only(port: u16, token: &str, body: &str) -> Option<TcpStream> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let request = format!(
+        "POST /api/v1/observations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    Some(stream)
+}
+
+/// Rounds alternate: in even ones the kill lands 0–5 ms after the answer acknowledging a
+/// gauge's rise, in odd ones at a random moment 0–10 ms after the request was sent, while it
+/// is read, committed or answered. After each restart the round's gauge sends its values again
+/// (an odd round's may not have been stored; repeats are not stored twice) and one more.
 #[test]
 fn acknowledged_level_changes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let gauges: String = (0..ROUNDS)
-        .map(|n| {
+    let communes = hanoi_communes(ROUNDS);
+    let gauges: String = communes
+        .iter()
+        .enumerate()
+        .map(|(n, (code, lat, lon))| {
             format!(
-                "{},Kill test rain gauge {n} (synthetic),hydromet,21.0,105.8,,rain_mm:mm:0:1000:3600,\n",
+                "{},Kill test rain gauge {n} (synthetic),hydromet,{lat},{lon},{code},rain_mm:mm:0:1000:3600,\n",
                 gauge(n)
             )
         })
         .collect();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap().to_string();
-    // With the registry the gauges lie in a commune of Hà Nội, so the warning desk takes their
+    // With the registry the gauges lie in communes of Hà Nội, so the warning desk takes their
     // level changes too (as on a real node).
     let admin = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/vn/admin");
     tocsin_ok(&["import", "regions", "--from", admin, "--data", &data]);
@@ -227,10 +265,12 @@ fn acknowledged_level_changes_survive_sigkill() {
         let port = free_port();
         let server = Killed(start_server(&data, port, "/nonexistent"));
         if round > 0 {
-            // After the restart: one more value, then the level must stand.
+            // After the restart: the values again and one more, then the level must stand.
             let station = gauge(round - 1);
-            let body = rain(&station, first_s, HOURS..HOURS + 1);
-            assert_eq!(post(port, &token, &body), Some(1), "round {round}");
+            let acknowledged = (round - 1).is_multiple_of(2);
+            let hours = if acknowledged { HOURS } else { 0 }..HOURS + 1;
+            let body = rain(&station, first_s, hours);
+            assert!(post(port, &token, &body).is_some(), "round {round}");
             let situation = request(port, &token, "GET /api/v1/situation", "").unwrap();
             let active = situation["active"].as_array().unwrap();
             if !active
@@ -240,17 +280,23 @@ fn acknowledged_level_changes_survive_sigkill() {
                 missing.push(station);
             }
         }
+        let mut in_flight = None;
         if round < ROUNDS {
             let body = rain(&gauge(round), first_s, 0..HOURS);
-            assert_eq!(
-                post(port, &token, &body),
-                Some(HOURS as u64),
-                "round {round}"
-            );
-            // The kill lands 0–5 ms after the acknowledgement.
-            std::thread::sleep(Duration::from_micros(next_random(&mut seed, 5001)));
+            if round.is_multiple_of(2) {
+                assert_eq!(
+                    post(port, &token, &body),
+                    Some(HOURS as u64),
+                    "round {round}"
+                );
+                std::thread::sleep(Duration::from_micros(next_random(&mut seed, 5001)));
+            } else {
+                in_flight = send_only(port, &token, &body);
+                std::thread::sleep(Duration::from_micros(next_random(&mut seed, 10_001)));
+            }
         }
         drop(server);
+        drop(in_flight);
     }
     assert_eq!(
         missing,
@@ -258,6 +304,35 @@ fn acknowledged_level_changes_survive_sigkill() {
         "stations missing from the situation's active levels"
     );
     check_levels(&data, first_s);
+    check_warning(&data, &communes);
+}
+
+/// Read from the store alone: Hà Nội has one heavy rain warning, and each gauge's commune is in
+/// it at level 1 (the warning desk read every rise, whichever moment the kill hit).
+fn check_warning(data: &str, communes: &[(String, String, String)]) {
+    use tocsin_store::Store;
+    let path = std::path::Path::new(data).join("tocsin.db");
+    let store = tocsin_store::SqliteStore::open(&path, tocsin_store::Durability::Full).unwrap();
+    let warnings: Vec<serde_json::Value> = store
+        .open_warnings()
+        .unwrap()
+        .iter()
+        .map(|w| serde_json::from_str(&w.state).unwrap())
+        .filter(|w: &serde_json::Value| w["hazard"] == "heavy_rain" && w["province"] == "01")
+        .collect();
+    assert_eq!(warnings.len(), 1, "one heavy rain warning for Hà Nội");
+    let unread: Vec<&str> = communes
+        .iter()
+        .map(|(code, _, _)| code.as_str())
+        .filter(|code| {
+            warnings[0]["readings"][format!("{code}/heavy_rain_24h/observed")]["level"] != 1
+        })
+        .collect();
+    assert_eq!(
+        unread,
+        Vec::<&str>::new(),
+        "communes missing from the warning"
+    );
 }
 
 /// Read from the store alone (no engine, which would reconcile): every gauge has its 13

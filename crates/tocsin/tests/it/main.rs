@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tocsin` binary, compiled as one test binary.
 
+mod audit;
 mod cap;
 mod cap_signature;
 mod cli;
@@ -32,6 +33,21 @@ pub fn tocsin_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// Whether a tool the test needs is here (`probe` succeeds); when it is not, the test says so
+/// and passes, except under `TOCSIN_REQUIRE_SERVICES=1`, where it fails.
+pub fn available(what: &str, probe: &mut Command) -> bool {
+    if probe.output().is_ok_and(|out| out.status.success()) {
+        return true;
+    }
+    let required = std::env::var("TOCSIN_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{what} is required (TOCSIN_REQUIRE_SERVICES=1) but missing"
+    );
+    eprintln!("skipped: {what} is not installed");
+    false
 }
 
 /// A data directory with two synthetic stations and an admin token.
