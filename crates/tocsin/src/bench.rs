@@ -7,7 +7,8 @@
 //! - `bench http` is the client side of the HTTP benchmark: NDJSON batches over keep-alive connections;
 //! - `bench cap-sign` times enveloped XML Signatures on one CAP alert;
 //! - `bench dispatch-fanout` times routing and fan-out of released warnings to recipients;
-//! - `bench dispatch-latency` times an accepted observation's way to a webhook under ingest.
+//! - `bench dispatch-latency` times an accepted observation's way to a webhook under ingest;
+//! - `bench journal` times journal appends, checkpoint signing and proofs at scale.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -85,6 +86,8 @@ pub enum BenchCommand {
     DispatchLatency(crate::bench_latency::LatencyArgs),
     /// Match one incident's requests against a national registry of synthetic resources.
     Response(crate::bench_response::ResponseArgs),
+    /// Append synthetic level changes to the journal, then time checkpoints and proofs.
+    Journal(crate::bench_journal::JournalArgs),
 }
 
 pub fn run(command: BenchCommand) -> Result<()> {
@@ -105,6 +108,7 @@ pub fn run(command: BenchCommand) -> Result<()> {
         BenchCommand::CapParse(args) => crate::cap_sign::bench_parse(&args),
         BenchCommand::DispatchFanout(args) => crate::bench_dispatch::fanout(&args),
         BenchCommand::DispatchLatency(args) => crate::bench_latency::latency(&args),
+        BenchCommand::Journal(args) => crate::bench_journal::journal(&args),
         BenchCommand::Response(args) => crate::bench_response::response(&args),
     }
 }

@@ -9,6 +9,7 @@ mod audit;
 mod backtest;
 mod bench;
 mod bench_dispatch;
+mod bench_journal;
 mod bench_latency;
 mod bench_response;
 mod cap;

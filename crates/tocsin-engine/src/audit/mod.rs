@@ -23,13 +23,31 @@ pub const ENTRIES_MAX: usize = 1000;
 
 const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// A signed checkpoint is stored when the newest stored one is at least this old (the latest
+/// is served from memory): the store keeps the history `audit verify` checks, an hour apart,
+/// not one row every few seconds.
+pub const STORE_CHECKPOINT_EVERY_MS: i64 = 3_600_000;
+
 /// Signs the journal's checkpoints and answers verifiers.
 pub struct Audit {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     signer: NoteSigner,
-    /// Held while a checkpoint is signed, so two signers never race for one size.
-    signing: Mutex<()>,
+    /// The newest signed checkpoint; held while one is signed, so two never race.
+    latest: Mutex<Option<CheckpointRecord>>,
+    /// Checkpoints signed since the node started.
+    signed: std::sync::atomic::AtomicU64,
+}
+
+/// The journal's figures for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFigures {
+    pub entries: u64,
+    /// The size of the newest signed checkpoint.
+    pub checkpoint_size: u64,
+    pub checkpoints_signed: u64,
+    /// Entries the warning desk has not read yet.
+    pub warnings_lag: u64,
 }
 
 /// RFC 9162 audit path of one leaf.
@@ -84,7 +102,8 @@ impl Audit {
             store,
             clock,
             signer,
-            signing: Mutex::new(()),
+            latest: Mutex::new(None),
+            signed: Default::default(),
         }
     }
 
@@ -115,12 +134,12 @@ impl Audit {
         self.signer.vkey()
     }
 
-    /// Signs a checkpoint of the journal as it stands, unless the latest already covers it.
+    /// Signs a checkpoint of the journal as it stands, unless the latest already covers it,
+    /// and stores it when the newest stored one is an hour old.
     pub fn sign_checkpoint(&self) -> Result<Option<CheckpointRecord>> {
-        let _signing = self.signing.lock().unwrap_or_else(|e| e.into_inner());
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         let size = self.store.journal_size()?;
-        let latest = self.store.latest_checkpoint()?;
-        if latest.is_some_and(|c| c.size == size) {
+        if latest.as_ref().is_some_and(|c| c.size == size) {
             return Ok(None);
         }
         let root = merkle::root(&StoredTree(self.store.as_ref()), size).map_err(tree_error)?;
@@ -135,21 +154,43 @@ impl Audit {
             at_ms: self.clock.now().as_millisecond(),
             note,
         };
-        self.store.insert_checkpoint(&record)?;
+        let stored = self.store.latest_checkpoint()?;
+        if stored.is_none_or(|c| record.at_ms - c.at_ms >= STORE_CHECKPOINT_EVERY_MS) {
+            self.store.insert_checkpoint(&record)?;
+        }
+        self.signed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *latest = Some(record.clone());
         Ok(Some(record))
     }
 
     /// The latest signed checkpoint, as C2SP writes it (one is signed if there is none yet).
     pub fn checkpoint(&self, who: &Principal) -> Result<String> {
         who.require(Resource::Audit, Access::Read)?;
-        if let Some(latest) = self.store.latest_checkpoint()? {
-            return Ok(latest.note);
-        }
         self.sign_checkpoint()?;
-        let latest = self.store.latest_checkpoint()?;
+        let latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         latest
-            .map(|c| c.note)
+            .as_ref()
+            .map(|c| c.note.clone())
             .ok_or_else(|| EngineError::NotFound("no checkpoint has been signed".into()))
+    }
+
+    /// The journal's length, the newest checkpoint, checkpoints signed and the desk's lag.
+    pub fn figures(&self) -> Result<JournalFigures> {
+        let entries = self.store.journal_size()?;
+        let checkpoint_size = self
+            .latest
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(0, |c| c.size);
+        let read = self.store.journal_cursor(crate::warnings::CONSUMER)?;
+        Ok(JournalFigures {
+            entries,
+            checkpoint_size,
+            checkpoints_signed: self.signed.load(std::sync::atomic::Ordering::Relaxed),
+            warnings_lag: entries.saturating_sub(read),
+        })
     }
 
     /// The audit path of leaf `index` in the tree of the first `size` entries.

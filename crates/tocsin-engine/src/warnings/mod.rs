@@ -26,7 +26,7 @@ use tocsin_store::{
 };
 
 /// The desk's name among the journal's consumers.
-const CONSUMER: &str = "warnings";
+pub(crate) const CONSUMER: &str = "warnings";
 /// Journal entries read in one transaction.
 const READ_BATCH: usize = 1000;
 

@@ -155,11 +155,38 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 )]
 async fn metrics(State(state): State<Arc<AppState>>, _auth: crate::auth::Auth) -> String {
     let rss = resident_bytes().unwrap_or(f64::NAN);
-    state.metrics.render(&[(
-        "tocsin_process_resident_memory_bytes",
-        "Resident memory of the server process.",
-        rss,
-    )])
+    let engine = state.engine.clone();
+    let journal = blocking(move || engine.audit().figures()).await.ok();
+    let figure = |f: fn(&tocsin_engine::audit::JournalFigures) -> u64| {
+        journal.as_ref().map_or(f64::NAN, |j| f(j) as f64)
+    };
+    state.metrics.render(&[
+        (
+            "tocsin_process_resident_memory_bytes",
+            "Resident memory of the server process.",
+            rss,
+        ),
+        (
+            "tocsin_journal_entries",
+            "Entries in the journal.",
+            figure(|j| j.entries),
+        ),
+        (
+            "tocsin_journal_checkpoint_size",
+            "Entries covered by the newest signed checkpoint.",
+            figure(|j| j.checkpoint_size),
+        ),
+        (
+            "tocsin_journal_checkpoints_signed",
+            "Checkpoints signed since the server started.",
+            figure(|j| j.checkpoints_signed),
+        ),
+        (
+            "tocsin_journal_warnings_lag_entries",
+            "Journal entries the warning desk has not read yet.",
+            figure(|j| j.warnings_lag),
+        ),
+    ])
 }
 
 /// Logs each request with its status and duration; counts error answers.

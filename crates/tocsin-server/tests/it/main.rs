@@ -1,6 +1,7 @@
 //! HTTP API tests, in-process through `Router::oneshot`, compiled as one binary.
 
 mod access;
+mod audit;
 mod bad_input;
 mod browser;
 mod catalog;

@@ -144,8 +144,9 @@ fn a_served_journal_passes_the_python_verifier_and_a_changed_entry_fails_it() {
     );
 }
 
-/// A node with two gauges risen and a checkpoint of its journal, stopped.
-fn audited_node(dir: &Path) -> String {
+/// A node with two gauges risen, stopped, and the checkpoint of its whole journal as an
+/// auditor keeps it (in `dir`, outside the node's data).
+fn audited_node(dir: &Path) -> (String, String) {
     let token = prepared_data_with(dir, &gauges());
     let data = dir.join("data").to_str().unwrap().to_string();
     let port = free_port();
@@ -154,13 +155,18 @@ fn audited_node(dir: &Path) -> String {
         assert_eq!(post(port, &token, &rise(gauge)), Some(HOURS as u64));
     }
     wait_for_checkpoint(port, &token, 4);
+    let kept = dir.join("kept-checkpoint.txt");
+    std::fs::write(&kept, get_text(port, &token, "/api/v1/audit/checkpoint")).unwrap();
     drop(server);
-    tocsin_ok(&["audit", "verify", "--data", &data]);
-    data
+    let kept = kept.to_str().unwrap().to_string();
+    tocsin_ok(&["audit", "verify", "--data", &data, "--checkpoint", &kept]);
+    (data, kept)
 }
 
-/// `tocsin audit verify` on a copy of `data` changed by `change`: fails, naming `expected`.
-fn assert_reported(data: &str, what: &str, change: impl FnOnce(&str), expected: &str) {
+/// `tocsin audit verify` on a copy of `data` changed by `change`, with the kept checkpoint:
+/// fails, naming `expected`.
+fn assert_reported(node: &(String, String), what: &str, change: impl FnOnce(&str), expected: &str) {
+    let (data, kept) = node;
     let copy = tempfile::tempdir().unwrap();
     for file in std::fs::read_dir(data).unwrap() {
         let file = file.unwrap().path();
@@ -170,7 +176,7 @@ fn assert_reported(data: &str, what: &str, change: impl FnOnce(&str), expected: 
     }
     let copied = copy.path().to_str().unwrap();
     change(copied);
-    let out = tocsin(&["audit", "verify", "--data", copied]);
+    let out = tocsin(&["audit", "verify", "--data", copied, "--checkpoint", kept]);
     let said = text(&out.stderr);
     assert!(!out.status.success(), "{what}: not reported");
     assert!(said.contains(expected), "{what}: {said}");
@@ -201,23 +207,23 @@ fn forge_first_entry(data: &str, rehash: bool) {
 #[test]
 fn audit_verify_reports_every_direct_edit_of_the_database() {
     let dir = tempfile::tempdir().unwrap();
-    let data = audited_node(dir.path());
+    let node = audited_node(dir.path());
     // A changed, a deleted and an inserted detection.
     let sql = |sql: &'static str| move |copied: &str| edit(copied, sql);
     assert_reported(
-        &data,
+        &node,
         "a changed detection",
         sql("UPDATE detections SET value = value + 1 WHERE id = 1"),
         "detection 1: its value is not what journal entry",
     );
     assert_reported(
-        &data,
+        &node,
         "a deleted detection",
         sql("DELETE FROM detections WHERE id = 2"),
         "its detection 2 is not stored: it was deleted",
     );
     assert_reported(
-        &data,
+        &node,
         "an inserted detection",
         sql("INSERT INTO detections (station, rule, hazard, commune, province, from_level, to_level, time_ms, value, status, recorded_ms, certainty)
              SELECT station, rule, hazard, commune, province, 1, 2, time_ms + 1, value, status, recorded_ms, certainty FROM detections WHERE id = 1"),
@@ -225,19 +231,19 @@ fn audit_verify_reports_every_direct_edit_of_the_database() {
     );
     // A changed entry, then with its hash changed too, and entries removed from the end.
     assert_reported(
-        &data,
+        &node,
         "a changed entry",
         |copied| forge_first_entry(copied, false),
         "journal entry 0: its stored hash is not the hash of its leaf",
     );
     assert_reported(
-        &data,
+        &node,
         "a changed entry with its hash",
         |copied| forge_first_entry(copied, true),
         "journal entry 0: the stored hash over entries 0..1 is not the hash of their leaves",
     );
     assert_reported(
-        &data,
+        &node,
         "a truncated journal",
         sql("DROP TRIGGER journal_never_goes;
              DELETE FROM journal WHERE idx = (SELECT max(idx) FROM journal);"),

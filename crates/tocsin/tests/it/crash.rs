@@ -2,7 +2,8 @@
 //! after every restart, each acknowledged observation is stored exactly once. And it is killed
 //! just after acknowledging observations that raise a level, or while it takes them in: after
 //! the restart the level change is stored, the station is among the situation's active levels,
-//! every chain of level changes is unbroken, and the warning desk has read every rise.
+//! every chain of level changes is unbroken, and the warning desk has read every rise. After
+//! every kill, `tocsin audit verify` passes: the journal and the records it names agree.
 
 use crate::{free_port, prepared_data, prepared_data_with, start_server, tocsin_ok};
 use std::io::{Read, Write};
@@ -124,6 +125,7 @@ fn acknowledged_observations_survive_sigkill() {
         server.wait().unwrap();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         next_batch = client.join().unwrap();
+        tocsin_ok(&["audit", "verify", "--data", &data]);
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
@@ -297,6 +299,7 @@ fn acknowledged_level_changes_survive_sigkill() {
         }
         drop(server);
         drop(in_flight);
+        tocsin_ok(&["audit", "verify", "--data", &data]);
     }
     assert_eq!(
         missing,
