@@ -54,8 +54,11 @@ impl Event {
     /// The hazard the change is about, for the domain part of a scope check.
     pub fn hazard(&self) -> Option<&str> {
         match &self.change {
-            Change::LevelChanged { hazard, .. } => Some(hazard),
-            _ => None,
+            Change::LevelChanged { hazard, .. }
+            | Change::AlertReleased { hazard, .. }
+            | Change::NotificationAcknowledged { hazard, .. }
+            | Change::IncidentNoted { hazard, .. } => Some(hazard),
+            Change::ObservationsStored { .. } => None,
         }
     }
 
@@ -63,6 +66,7 @@ impl Event {
     pub fn personal(&self) -> Vec<&Personal> {
         match &self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
+            Change::IncidentNoted { text, .. } => vec![text],
             _ => Vec::new(),
         }
     }
@@ -71,6 +75,7 @@ impl Event {
     pub fn personal_mut(&mut self) -> Vec<&mut Personal> {
         match &mut self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
+            Change::IncidentNoted { text, .. } => vec![text],
             _ => Vec::new(),
         }
     }
@@ -129,11 +134,16 @@ fn digest(value: &str, salt: &[u8; 16]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt);
     hasher.update(value.as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hasher.finalize())
+}
+
+/// Hex SHA-256 of `bytes`: how an event names a record too large to carry (a CAP alert).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What changed. Each variant names the records it touched by their ids, so that the state can
@@ -166,11 +176,38 @@ pub enum Change {
         /// `observed`, or `likely` for a forecast level.
         certainty: String,
     },
-    /// A notification was acknowledged (the first acknowledgement counts).
-    NotificationAcknowledged {
+    /// A warning version was released: its CAP alert, named by identifier and by the hex
+    /// SHA-256 of its XML exactly as stored and served.
+    AlertReleased {
         warning: u64,
         version: u32,
+        hazard: String,
+        identifier: String,
+        cap_sha256: String,
+        /// Who released it as the record shows it (`auto` for automatic release).
+        released_by: String,
+    },
+    /// A notification was acknowledged (the first acknowledgement counts).
+    NotificationAcknowledged {
+        notification: u64,
+        warning: u64,
+        version: u32,
+        hazard: String,
+        /// Who acknowledged it as the record shows it.
         by: Personal,
+    },
+    /// An entry was added to an incident's timeline.
+    IncidentNoted {
+        incident: u64,
+        /// The id of the stored timeline entry.
+        entry: i64,
+        hazard: String,
+        time_ms: i64,
+        /// What happened: `opened`, `note`, `task_done`, `assigned`, …
+        note: String,
+        /// The entry's text (officers' notes may name people).
+        text: Personal,
+        by: String,
     },
 }
 
@@ -183,7 +220,9 @@ impl Change {
         match self {
             Change::ObservationsStored { .. } => "observations_stored",
             Change::LevelChanged { .. } => Self::LEVEL_CHANGED,
+            Change::AlertReleased { .. } => "alert_released",
             Change::NotificationAcknowledged { .. } => "notification_acknowledged",
+            Change::IncidentNoted { .. } => "incident_noted",
         }
     }
 }
@@ -231,8 +270,10 @@ mod tests {
         let by = Personal::seal("Nguyễn Văn A 0912345678", [7; 16]);
         let event = Event {
             change: Change::NotificationAcknowledged {
+                notification: 9,
                 warning: 3,
                 version: 2,
+                hazard: "heavy_rain".into(),
                 by: by.clone(),
             },
             ..level_change()

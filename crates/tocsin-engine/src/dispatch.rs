@@ -422,11 +422,17 @@ impl DispatchDesk {
         })
     }
 
-    /// Records an acknowledgement and stops the escalation of that warning version.
-    pub fn acknowledge(&self, key: &AckKey, by: &str) -> Result<(u64, u32)> {
+    /// Records an acknowledgement by `actor` (`None`: the notification's recipient, through
+    /// the link in its message) and stops the escalation of that warning version.
+    pub fn acknowledge(
+        &self,
+        key: &AckKey,
+        by: &str,
+        actor: Option<&tocsin_core::change::Actor>,
+    ) -> Result<(u64, u32)> {
         let (warning, version) = self
             .store
-            .acknowledge(key, by, self.now())?
+            .acknowledge(key, by, self.now(), actor)?
             .ok_or_else(|| EngineError::NotFound("no notification with this key".into()))?;
         let mut dispatcher = self.lock();
         dispatcher.acknowledge(warning, version);

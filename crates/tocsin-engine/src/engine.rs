@@ -1072,6 +1072,7 @@ impl Engine {
         self.dispatch.acknowledge(
             &tocsin_store::AckKey::Id(notification),
             &format!("token {}", who.token_id),
+            Some(&who.actor()),
         )
     }
 
@@ -1090,6 +1091,7 @@ impl Engine {
         self.dispatch.acknowledge(
             &tocsin_store::AckKey::Token(token.to_string()),
             "link in the message",
+            None,
         )
     }
 
@@ -1168,9 +1170,12 @@ impl Engine {
         number: u32,
     ) -> Result<VersionRecord> {
         self.require_warning_officer(who, warning)?;
-        let released =
-            self.warnings
-                .release(warning, number, &format!("token {}", who.token_id))?;
+        let released = self.warnings.release(
+            warning,
+            number,
+            &format!("token {}", who.token_id),
+            &who.actor(),
+        )?;
         self.disseminate(&released)?;
         Ok(released)
     }

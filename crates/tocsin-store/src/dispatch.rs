@@ -323,28 +323,34 @@ pub(crate) fn record_attempt(
 }
 
 /// Records the first acknowledgement of a notification; the warning and version it was for.
-pub(crate) fn acknowledge(
-    tx: &Transaction,
-    key: &AckKey,
-    by: &str,
-    at: i64,
-) -> Result<Option<(u64, u32)>> {
+/// What an acknowledgement found: the notification's warning and version (`None`: no such
+/// notification), and its id when this was its first acknowledgement (the one that counts).
+pub(crate) struct Acked {
+    pub found: Option<(u64, u32)>,
+    pub first: Option<i64>,
+}
+
+/// Records an acknowledgement.
+pub(crate) fn acknowledge(tx: &Transaction, key: &AckKey, by: &str, at: i64) -> Result<Acked> {
     let (condition, value): (&str, rusqlite::types::Value) = match key {
         AckKey::Id(id) => ("id = ?1", (*id as i64).into()),
         AckKey::Token(token) => ("ack_token = ?1", token.clone().into()),
     };
-    let found: Option<(i64, u32)> = tx
+    let found: Option<(i64, i64, u32)> = tx
         .query_row(
-            &format!("SELECT warning, version FROM notifications WHERE {condition}"),
+            &format!("SELECT id, warning, version FROM notifications WHERE {condition}"),
             [&value],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    tx.execute(
+    let first = tx.execute(
         &format!("UPDATE notifications SET acked_by = ?2, acked_ms = ?3 WHERE {condition} AND acked_ms IS NULL"),
         params![value, by, at],
-    )?;
-    Ok(found.map(|(w, v)| (w as u64, v)))
+    )? == 1;
+    Ok(Acked {
+        found: found.map(|(_, w, v)| (w as u64, v)),
+        first: found.filter(|_| first).map(|(id, _, _)| id),
+    })
 }
 
 pub(crate) fn notifications(
@@ -534,16 +540,21 @@ mod tests {
             .unwrap();
         assert_eq!(
             store
-                .acknowledge(&AckKey::Token("token-a".into()), "ubnd", 6000)
+                .acknowledge(&AckKey::Token("token-a".into()), "ubnd", 6000, None)
                 .unwrap(),
             Some((1, 2))
         );
         store
-            .acknowledge(&AckKey::Token("token-a".into()), "someone later", 7000)
+            .acknowledge(
+                &AckKey::Token("token-a".into()),
+                "someone later",
+                7000,
+                None,
+            )
             .unwrap();
         assert_eq!(
             store
-                .acknowledge(&AckKey::Token("nope".into()), "x", 7000)
+                .acknowledge(&AckKey::Token("nope".into()), "x", 7000, None)
                 .unwrap(),
             None
         );

@@ -10,7 +10,7 @@
 
 use crate::{Detection, Result, StoreError};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use tocsin_core::change::{Actor, Change, Event, Kept};
+use tocsin_core::change::{Actor, Change, Event, Kept, Personal};
 use tocsin_journal::merkle::{self, Hash, Subtrees};
 
 /// One stored journal entry.
@@ -74,6 +74,116 @@ pub(crate) fn level_changed(d: &Detection, id: i64, at_ms: i64, actor: &Actor) -
             certainty: d.certainty.clone(),
         },
     }
+}
+
+/// Seals a personal value with a fresh random salt.
+pub(crate) fn seal(value: &str) -> Result<Personal> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt)
+        .map_err(|e| StoreError::Corrupt(format!("no random salt for a personal value: {e}")))?;
+    Ok(Personal::seal(value, salt))
+}
+
+/// The event of a released version, `publication` as stored.
+pub(crate) fn alert_released(
+    warning: &crate::WarningRecord,
+    number: u32,
+    publication: &crate::Publication,
+    actor: &Actor,
+) -> Event {
+    Event {
+        at_ms: publication.released_ms,
+        actor: actor.clone(),
+        region: warning.province.clone(),
+        change: Change::AlertReleased {
+            warning: warning.id,
+            version: number,
+            hazard: warning.hazard.clone(),
+            identifier: publication.identifier.clone(),
+            cap_sha256: tocsin_core::change::sha256_hex(publication.cap_xml.as_bytes()),
+            released_by: publication.released_by.clone(),
+        },
+    }
+}
+
+/// The first acknowledgement of notification `id`, made just now by `actor` (`None`: its
+/// recipient, through the link in its message).
+pub(crate) fn acknowledged(
+    tx: &Transaction,
+    id: i64,
+    by: &str,
+    at_ms: i64,
+    actor: Option<&Actor>,
+) -> Result<Event> {
+    let (warning, version, province, hazard, recipient): (i64, u32, String, Option<String>, String) =
+        tx.query_row(
+            "SELECT n.warning, n.version, n.province, \
+             (SELECT v.hazard FROM warning_versions v WHERE v.warning = n.warning LIMIT 1), n.recipient \
+             FROM notifications n WHERE n.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+    Ok(Event {
+        at_ms,
+        actor: actor.cloned().unwrap_or(Actor::Recipient(recipient)),
+        region: province,
+        change: Change::NotificationAcknowledged {
+            notification: id as u64,
+            warning: warning as u64,
+            version,
+            hazard: hazard.unwrap_or_default(),
+            by: seal(by)?,
+        },
+    })
+}
+
+/// The newest timeline entry's id (0 when there is none).
+pub(crate) fn last_timeline_entry(tx: &Transaction) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT coalesce(max(id), 0) FROM incident_timeline",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The events of the timeline entries added after entry `after`: every write that adds to an
+/// incident's timeline journals each entry it added, whichever step of it added them.
+pub(crate) fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT t.id, t.incident, t.time_ms, t.kind, t.text, t.by, i.province, i.hazard \
+         FROM incident_timeline t JOIN incidents i ON i.id = t.incident WHERE t.id > ?1 ORDER BY t.id",
+    )?;
+    let rows = stmt.query_map([after], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (entry, incident, time_ms, note, text, by, province, hazard) = row?;
+        events.push(Event {
+            at_ms: time_ms,
+            actor: actor.clone(),
+            region: province,
+            change: Change::IncidentNoted {
+                incident: incident as u64,
+                entry,
+                hazard,
+                time_ms,
+                note,
+                text: seal(&text)?,
+                by,
+            },
+        });
+    }
+    Ok(events)
 }
 
 /// Appends `events` after entry `next - 1`; returns the index after the last one.
@@ -240,18 +350,118 @@ fn select_entries(
     Ok(found)
 }
 
-/// The detections whose journal entries name them (from `journal_start` on), by id.
-pub(crate) fn journaled_detections(conn: &Connection) -> Result<Vec<(i64, Detection)>> {
+/// The records the journal names, as stored, for `audit verify` to hold against it. `checked`
+/// marks a record made after the journal began recording its kind (`journal_start`): such a
+/// record must be named by an entry; an older one may be.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JournaledRecords {
+    /// Detections from the start on, by id.
+    pub detections: Vec<(i64, Detection)>,
+    pub alerts: Vec<ReleasedAlert>,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub timeline: Vec<TimelineRow>,
+}
+
+/// A published warning version as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReleasedAlert {
+    pub warning: u64,
+    pub version: u32,
+    pub identifier: String,
+    pub cap_xml: String,
+    pub released_by: String,
+    pub checked: bool,
+}
+
+/// An acknowledged notification as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acknowledgement {
+    pub notification: u64,
+    pub acked_by: String,
+    pub checked: bool,
+}
+
+/// A timeline entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    pub id: i64,
+    pub incident: u64,
+    pub time_ms: i64,
+    pub kind: String,
+    pub text: String,
+    pub by: String,
+    pub checked: bool,
+}
+
+/// Every record the journal names (see [`JournaledRecords`]).
+pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
+    let start = |record: &str| -> Result<i64> {
+        Ok(conn.query_row(
+            "SELECT first_id FROM journal_start WHERE record = ?1",
+            [record],
+            |r| r.get(0),
+        )?)
+    };
     let sql = format!(
-        "SELECT {}, d.id FROM detections d \
-         WHERE d.id >= (SELECT first_id FROM journal_start WHERE record = 'detections') ORDER BY d.id",
+        "SELECT {}, d.id FROM detections d WHERE d.id >= ?1 ORDER BY d.id",
         crate::sqlite::DETECTION_COLUMNS
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, i64>(14)?, crate::sqlite::detection_from_row(r)?))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let detections = stmt
+        .query_map([start("detections")?], |r| {
+            Ok((r.get::<_, i64>(14)?, crate::sqlite::detection_from_row(r)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT warning, number, identifier, cap_xml, released_by, rowid >= ?1 FROM warning_versions \
+         WHERE state = 'published' ORDER BY warning, number",
+    )?;
+    let alerts = stmt
+        .query_map([start("warning_versions")?], |r| {
+            Ok(ReleasedAlert {
+                warning: r.get::<_, i64>(0)? as u64,
+                version: r.get(1)?,
+                identifier: r.get(2)?,
+                cap_xml: r.get(3)?,
+                released_by: r.get(4)?,
+                checked: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, acked_by, id >= ?1 FROM notifications WHERE acked_ms IS NOT NULL ORDER BY id",
+    )?;
+    let acknowledgements = stmt
+        .query_map([start("notifications")?], |r| {
+            Ok(Acknowledgement {
+                notification: r.get::<_, i64>(0)? as u64,
+                acked_by: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                checked: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
+    )?;
+    let timeline = stmt
+        .query_map([start("incident_timeline")?], |r| {
+            Ok(TimelineRow {
+                id: r.get(0)?,
+                incident: r.get::<_, i64>(1)? as u64,
+                time_ms: r.get(2)?,
+                kind: r.get(3)?,
+                text: r.get(4)?,
+                by: r.get(5)?,
+                checked: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(JournaledRecords {
+        detections,
+        alerts,
+        acknowledgements,
+        timeline,
+    })
 }
 
 /// Where `consumer` reads next (0 before its first read).

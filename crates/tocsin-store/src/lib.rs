@@ -23,7 +23,10 @@ pub use dispatch::{
     NotificationRecord, RecipientRecord, SilenceRecord,
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
-pub use journal::{CheckpointRecord, JournalEntry, JournalRead, NATION};
+pub use journal::{
+    Acknowledgement, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords, NATION,
+    ReleasedAlert, TimelineRow,
+};
 pub use page::{Cursor, Page, Paged};
 pub use response::{
     AssignmentRecord, FundPosting, IncidentDetail, IncidentOutcome, IncidentRecord, IncidentUpdate,
@@ -34,6 +37,7 @@ pub use sqlite::{Durability, SqliteStore};
 
 use jiff::civil::Date;
 use tocsin_core::access::Role;
+use tocsin_core::change::Actor;
 use tocsin_core::observation::Observation;
 use tocsin_core::region::{Region, Succession};
 use tocsin_core::station::{Domain, Station};
@@ -511,6 +515,7 @@ pub trait Store: Send + Sync {
         warning: &WarningRecord,
         number: u32,
         publication: &Publication,
+        actor: &Actor,
     ) -> Result<()>;
     /// Every warning still in force.
     fn open_warnings(&self) -> Result<Vec<WarningRecord>>;
@@ -592,7 +597,15 @@ pub trait Store: Send + Sync {
     fn record_attempt(&self, delivery: u64, time_ms: i64, outcome: &AttemptOutcome) -> Result<()>;
     /// Records an acknowledgement (the first one counts); the warning and version it was for,
     /// `None` when no notification has that key.
-    fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>>;
+    /// `actor` is who acknowledged; `None` for the notification's recipient, through the link
+    /// in its message.
+    fn acknowledge(
+        &self,
+        key: &AckKey,
+        by: &str,
+        at_ms: i64,
+        actor: Option<&Actor>,
+    ) -> Result<Option<(u64, u32)>>;
     /// The notification record of the provinces `filter` shows (of one warning, or all),
     /// newest first, after `before` when given, at most `limit`.
     fn notifications(
@@ -634,7 +647,8 @@ pub trait Store: Send + Sync {
     /// The resources of the provinces in `filter`, and the national reserves.
     fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>>;
     /// Opens or extends an incident and books resources for its new requests by the plan
-    /// `planner` makes from the free resources, all in one transaction.
+    /// `planner` makes from the free resources, all in one transaction. Every write to an
+    /// incident journals each timeline entry it adds as `actor`'s.
     fn update_incident(
         &self,
         update: &IncidentUpdate,
@@ -642,12 +656,20 @@ pub trait Store: Send + Sync {
             &[tocsin_core::response::matching::Available],
             &[tocsin_core::response::matching::Need],
         ) -> tocsin_core::response::matching::Plan,
+        actor: &Actor,
     ) -> Result<IncidentOutcome>;
     /// Closes the open tasks and releases the resources of a warning's incidents.
-    fn stand_down(&self, warning: u64, now_ms: i64, by: &str) -> Result<Vec<u64>>;
+    fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>>;
     /// Marks a task done (the last one releases the incident's resources); `false` if it was
     /// not open.
-    fn complete_task(&self, incident: u64, task: &str, now_ms: i64, by: &str) -> Result<bool>;
+    fn complete_task(
+        &self,
+        incident: u64,
+        task: &str,
+        now_ms: i64,
+        by: &str,
+        actor: &Actor,
+    ) -> Result<bool>;
     fn set_incident_role(
         &self,
         incident: u64,
@@ -655,8 +677,10 @@ pub trait Store: Send + Sync {
         holder: &str,
         now_ms: i64,
         by: &str,
+        actor: &Actor,
     ) -> Result<()>;
-    fn add_timeline_entry(&self, incident: u64, entry: &TimelineEntry) -> Result<()>;
+    fn add_timeline_entry(&self, incident: u64, entry: &TimelineEntry, actor: &Actor)
+    -> Result<()>;
     /// Closes an incident with its after-action report (JSON); `false` if it was not open.
     fn close_incident(
         &self,
@@ -664,6 +688,7 @@ pub trait Store: Send + Sync {
         after_action: &str,
         now_ms: i64,
         by: &str,
+        actor: &Actor,
     ) -> Result<bool>;
     /// Incidents of the provinces in `filter`, newest first, after `before` when given, at most
     /// `limit`.
@@ -731,8 +756,8 @@ pub trait Store: Send + Sync {
         from: u64,
         limit: usize,
     ) -> Result<JournalRead>;
-    /// The detections whose journal entries name them, by id, with their ids.
-    fn journaled_detections(&self) -> Result<Vec<(i64, Detection)>>;
+    /// The records the journal names, as stored, to hold against it.
+    fn journaled_records(&self) -> Result<JournaledRecords>;
     /// The hash of the journal's perfect subtree of leaves `[index·2^level, (index+1)·2^level)`.
     fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]>;
     /// Stores a signed checkpoint (one per tree size; a second of the same size is ignored).

@@ -609,6 +609,12 @@ pub const MIGRATIONS: &[&str] = &[
     );
     INSERT INTO journal_start SELECT 'detections', coalesce(max(id), 0) + 1 FROM detections;
     "#,
+    // 15: released alerts, acknowledgements and incident timelines are journaled from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'warning_versions', coalesce(max(rowid), 0) + 1 FROM warning_versions;
+    INSERT INTO journal_start SELECT 'notifications', coalesce(max(id), 0) + 1 FROM notifications;
+    INSERT INTO journal_start SELECT 'incident_timeline', coalesce(max(id), 0) + 1 FROM incident_timeline;
+    "#,
 ];
 
 #[cfg(test)]

@@ -101,6 +101,21 @@ impl SqliteStore {
         self.write_recorded(|tx, seq, _| f(tx, seq))
     }
 
+    /// Runs `f` inside one write transaction and journals, as `actor`'s, every incident
+    /// timeline entry it added.
+    fn write_noting<T>(
+        &self,
+        actor: &Actor,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+    ) -> Result<T> {
+        self.write_recorded(|tx, _, events| {
+            let before = crate::journal::last_timeline_entry(tx)?;
+            let out = f(tx)?;
+            events.extend(crate::journal::timeline_noted(tx, before, actor)?);
+            Ok(out)
+        })
+    }
+
     /// Runs `f` inside one write transaction and appends the events it records to the journal
     /// in the same transaction: the change and its events are durable together or not at all.
     pub(crate) fn write_recorded<T>(
@@ -806,8 +821,18 @@ impl Store for SqliteStore {
         warning: &WarningRecord,
         number: u32,
         publication: &Publication,
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| crate::warnings::publish(tx, warning, number, publication))
+        self.write_recorded(|tx, _, events| {
+            crate::warnings::publish(tx, warning, number, publication)?;
+            events.push(crate::journal::alert_released(
+                warning,
+                number,
+                publication,
+                actor,
+            ));
+            Ok(())
+        })
     }
 
     fn open_warnings(&self) -> Result<Vec<WarningRecord>> {
@@ -941,16 +966,30 @@ impl Store for SqliteStore {
         &self,
         update: &IncidentUpdate,
         planner: &dyn Fn(&[Available], &[Need]) -> Plan,
+        actor: &Actor,
     ) -> Result<IncidentOutcome> {
-        self.write(|tx, _| crate::response::update_incident(tx, update, planner))
+        self.write_noting(actor, |tx| {
+            crate::response::update_incident(tx, update, planner)
+        })
     }
 
-    fn stand_down(&self, warning: u64, now_ms: i64, by: &str) -> Result<Vec<u64>> {
-        self.write(|tx, _| crate::response::stand_down(tx, warning, now_ms, by))
+    fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>> {
+        self.write_noting(actor, |tx| {
+            crate::response::stand_down(tx, warning, now_ms, by)
+        })
     }
 
-    fn complete_task(&self, incident: u64, task: &str, now_ms: i64, by: &str) -> Result<bool> {
-        self.write(|tx, _| crate::response::complete_task(tx, incident, task, now_ms, by))
+    fn complete_task(
+        &self,
+        incident: u64,
+        task: &str,
+        now_ms: i64,
+        by: &str,
+        actor: &Actor,
+    ) -> Result<bool> {
+        self.write_noting(actor, |tx| {
+            crate::response::complete_task(tx, incident, task, now_ms, by)
+        })
     }
 
     fn set_incident_role(
@@ -960,12 +999,20 @@ impl Store for SqliteStore {
         holder: &str,
         now_ms: i64,
         by: &str,
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| crate::response::set_role(tx, incident, role, holder, now_ms, by))
+        self.write_noting(actor, |tx| {
+            crate::response::set_role(tx, incident, role, holder, now_ms, by)
+        })
     }
 
-    fn add_timeline_entry(&self, incident: u64, entry: &TimelineEntry) -> Result<()> {
-        self.write(|tx, _| {
+    fn add_timeline_entry(
+        &self,
+        incident: u64,
+        entry: &TimelineEntry,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_noting(actor, |tx| {
             crate::response::add_entry(
                 tx,
                 incident,
@@ -983,8 +1030,11 @@ impl Store for SqliteStore {
         after_action: &str,
         now_ms: i64,
         by: &str,
+        actor: &Actor,
     ) -> Result<bool> {
-        self.write(|tx, _| crate::response::close_incident(tx, incident, after_action, now_ms, by))
+        self.write_noting(actor, |tx| {
+            crate::response::close_incident(tx, incident, after_action, now_ms, by)
+        })
     }
 
     fn incidents(
@@ -1046,8 +1096,20 @@ impl Store for SqliteStore {
         self.read(|conn| crate::response::holders(conn, crate::response::Holders::Warehouses))
     }
 
-    fn acknowledge(&self, key: &AckKey, by: &str, at_ms: i64) -> Result<Option<(u64, u32)>> {
-        self.write(|tx, _| crate::dispatch::acknowledge(tx, key, by, at_ms))
+    fn acknowledge(
+        &self,
+        key: &AckKey,
+        by: &str,
+        at_ms: i64,
+        actor: Option<&Actor>,
+    ) -> Result<Option<(u64, u32)>> {
+        self.write_recorded(|tx, _, events| {
+            let acked = crate::dispatch::acknowledge(tx, key, by, at_ms)?;
+            if let Some(id) = acked.first {
+                events.push(crate::journal::acknowledged(tx, id, by, at_ms, actor)?);
+            }
+            Ok(acked.found)
+        })
     }
 
     fn notifications(
@@ -1176,8 +1238,8 @@ impl Store for SqliteStore {
         self.read(|conn| crate::journal::read_in(conn, filter, from, limit))
     }
 
-    fn journaled_detections(&self) -> Result<Vec<(i64, Detection)>> {
-        self.read(crate::journal::journaled_detections)
+    fn journaled_records(&self) -> Result<JournaledRecords> {
+        self.read(crate::journal::journaled_records)
     }
 
     fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]> {

@@ -291,14 +291,29 @@ mod tests {
             .record_lifecycle(&[warning(true)], &[version(2)])
             .unwrap();
         let refused = store
-            .publish_version(&warning(true), 1, &publication("a.1"))
+            .publish_version(
+                &warning(true),
+                1,
+                &publication("a.1"),
+                &tocsin_core::change::Actor::Node,
+            )
             .unwrap_err();
         assert!(matches!(refused, StoreError::Conflict(_)), "{refused}");
         store
-            .publish_version(&warning(true), 2, &publication("a.2"))
+            .publish_version(
+                &warning(true),
+                2,
+                &publication("a.2"),
+                &tocsin_core::change::Actor::Node,
+            )
             .unwrap();
         let again = store
-            .publish_version(&warning(true), 2, &publication("a.2bis"))
+            .publish_version(
+                &warning(true),
+                2,
+                &publication("a.2bis"),
+                &tocsin_core::change::Actor::Node,
+            )
             .unwrap_err();
         assert!(matches!(again, StoreError::Conflict(_)));
         let states: Vec<VersionState> = store
@@ -370,7 +385,12 @@ mod tests {
             .record_lifecycle(&[warning(true)], &[version(1)])
             .unwrap();
         store
-            .publish_version(&warning(true), 1, &publication("a.1"))
+            .publish_version(
+                &warning(true),
+                1,
+                &publication("a.1"),
+                &tocsin_core::change::Actor::Node,
+            )
             .unwrap();
         drop(store);
         let conn = rusqlite::Connection::open(&path).unwrap();

@@ -64,11 +64,11 @@ fn run_verify(data: &Path, checkpoints: &[PathBuf], key: Option<&str>) -> Result
     match verify::verify(&store, &verifier, &outside) {
         Ok(verified) => {
             println!(
-                "journal verified: {} entries, root {}, {} checkpoints, {} detections",
+                "journal verified: {} entries, root {}, {} checkpoints, {} records",
                 verified.entries,
                 hex_of(&verified.root),
                 verified.checkpoints,
-                verified.detections
+                verified.records
             );
             Ok(())
         }

@@ -9,12 +9,14 @@
 //! - every checkpoint, stored or given, is signed by the node's key, lies within the journal
 //!   (a journal shorter than a checkpoint was truncated), has the root of the entries it covers,
 //!   and is consistent with the one before it;
-//! - the records the journal names are as it says: every detection from `journal_start` on has
-//!   its entry with the same fields, and every entry's detection is stored.
+//! - the records the journal names are as it says — detections, released alerts (their CAP XML
+//!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
+//!   against the kept salted digests): each record an entry names is stored with the same
+//!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
 
 use super::StoredTree;
 use std::collections::BTreeMap;
-use tocsin_core::change::{Change, Event};
+use tocsin_core::change::{Change, Event, Kept, Personal, sha256_hex};
 use tocsin_journal::merkle::{self, Frontier, Hash, Subtrees};
 use tocsin_journal::note::{Checkpoint, NoteVerifier};
 use tocsin_store::{Detection, NATION, Store, StoreError};
@@ -28,7 +30,8 @@ pub struct Verified {
     pub entries: u64,
     pub root: Hash,
     pub checkpoints: usize,
-    pub detections: usize,
+    /// Records held against the entries that name them.
+    pub records: usize,
 }
 
 /// The first thing that does not match, or why the check could not run.
@@ -38,8 +41,8 @@ pub enum VerifyError {
     Entry { index: u64, reason: String },
     #[error("checkpoint {label}: {reason}")]
     Checkpoint { label: String, reason: String },
-    #[error("detection {id}: {reason}")]
-    Detection { id: i64, reason: String },
+    #[error("{what}: {reason}")]
+    Record { what: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -76,12 +79,12 @@ pub fn verify(
         });
     }
     check_consistency(store, &heads)?;
-    let detections = check_detections(store, journaled)?;
+    let records = check_records(store, journaled)?;
     Ok(Verified {
         entries: size,
         root: frontier.root(),
         checkpoints: heads.len(),
-        detections,
+        records,
     })
 }
 
@@ -115,19 +118,59 @@ fn signed_heads(
     Ok(heads)
 }
 
-/// A journaled level change: the entry and what it says of its detection.
+/// A record an entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Named {
+    Detection(i64),
+    Alert(u64, u32),
+    Acknowledgement(u64),
+    TimelineEntry(i64),
+}
+
+impl Named {
+    /// The record an event names, if it names one (batches of observations are checked by
+    /// their own table's triggers and counts, not here).
+    fn of(change: &Change) -> Option<Named> {
+        match change {
+            Change::LevelChanged { detection, .. } if *detection > 0 => {
+                Some(Named::Detection(*detection))
+            }
+            Change::AlertReleased {
+                warning, version, ..
+            } => Some(Named::Alert(*warning, *version)),
+            Change::NotificationAcknowledged { notification, .. } => {
+                Some(Named::Acknowledgement(*notification))
+            }
+            Change::IncidentNoted { entry, .. } => Some(Named::TimelineEntry(*entry)),
+            _ => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Named::Detection(id) => format!("detection {id}"),
+            Named::Alert(warning, version) => {
+                format!("alert of warning {warning} version {version}")
+            }
+            Named::Acknowledgement(id) => format!("acknowledgement of notification {id}"),
+            Named::TimelineEntry(id) => format!("timeline entry {id}"),
+        }
+    }
+}
+
+/// An entry that names a record: its index and event.
 struct Journaled {
     index: u64,
     event: Event,
 }
 
 /// Streams every entry through a [`Frontier`], checking each entry, each stored subtree and
-/// each checkpoint's root as the tree reaches its size; returns the frontier and the level
-/// changes by the detection they name.
+/// each checkpoint's root as the tree reaches its size; returns the frontier and the entries
+/// by the record they name.
 fn recompute(
     store: &dyn Store,
     heads: &[Head],
-) -> Result<(Frontier, BTreeMap<i64, Journaled>), VerifyError> {
+) -> Result<(Frontier, BTreeMap<Named, Journaled>), VerifyError> {
     let tree = StoredTree(store);
     let mut frontier = Frontier::new();
     let mut journaled = BTreeMap::new();
@@ -147,7 +190,8 @@ fn recompute(
             if entry.leaf_hash != merkle::leaf_hash(&entry.leaf) {
                 return Err(fail("its stored hash is not the hash of its leaf".into()));
             }
-            let event = Event::from_leaf(&entry.leaf).map_err(fail)?;
+            // With the personal values still kept, to hold the records against them.
+            let event = entry.event().map_err(fail)?;
             if entry.kind != event.change.kind() {
                 return Err(fail(format!(
                     "its row says {}, its leaf {}",
@@ -168,10 +212,8 @@ fn recompute(
                     });
                 }
             }
-            if let Change::LevelChanged { detection, .. } = event.change
-                && detection > 0
-            {
-                journaled.insert(detection, Journaled { index, event });
+            if let Some(named) = Named::of(&event.change) {
+                journaled.insert(named, Journaled { index, event });
             }
             check_roots(&frontier, &mut heads)?;
         }
@@ -217,37 +259,137 @@ fn check_consistency(store: &dyn Store, heads: &[Head]) -> Result<(), VerifyErro
     Ok(())
 }
 
-/// Every detection from the journal's start on against the entry that names it.
-fn check_detections(
+/// Every record the journal names against its entry, and every record made since its kind is
+/// journaled against the entries: a record no entry names was written outside the node, an
+/// entry whose record is gone names a deletion.
+fn check_records(
     store: &dyn Store,
-    mut journaled: BTreeMap<i64, Journaled>,
+    mut journaled: BTreeMap<Named, Journaled>,
 ) -> Result<usize, VerifyError> {
-    let stored = store.journaled_detections()?;
-    let count = stored.len();
-    for (id, detection) in stored {
-        let Some(entry) = journaled.remove(&id) else {
-            return Err(VerifyError::Detection {
-                id,
-                reason: "no journal entry names it: it was written outside the node".into(),
-            });
+    let stored = store.journaled_records()?;
+    let mut rows: Vec<(Named, bool, Option<&'static str>)> = Vec::new();
+    let mut differs =
+        |named: Named, checked: bool, differ: &dyn Fn(&Event) -> Option<&'static str>| {
+            let field = journaled.get(&named).and_then(|j| differ(&j.event));
+            rows.push((named, checked, field));
         };
-        if let Some(field) = differing_field(&entry.event, &detection) {
-            return Err(VerifyError::Detection {
-                id,
-                reason: format!(
-                    "its {field} is not what journal entry {} says: it was changed",
-                    entry.index
-                ),
-            });
+    for (id, detection) in &stored.detections {
+        differs(Named::Detection(*id), true, &|e| {
+            differing_field(e, detection)
+        });
+    }
+    for alert in &stored.alerts {
+        let named = Named::Alert(alert.warning, alert.version);
+        differs(named, alert.checked, &|e| differing_alert(e, alert));
+    }
+    for ack in &stored.acknowledgements {
+        let named = Named::Acknowledgement(ack.notification);
+        differs(named, ack.checked, &|e| differing_ack(e, ack));
+    }
+    for row in &stored.timeline {
+        differs(Named::TimelineEntry(row.id), row.checked, &|e| {
+            differing_entry(e, row)
+        });
+    }
+    let count = rows.len();
+    for (named, checked, field) in rows {
+        match journaled.remove(&named) {
+            Some(entry) => {
+                if let Some(field) = field {
+                    return Err(VerifyError::Record {
+                        what: named.describe(),
+                        reason: format!(
+                            "its {field} is not what journal entry {} says: it was changed",
+                            entry.index
+                        ),
+                    });
+                }
+            }
+            None if checked => {
+                return Err(VerifyError::Record {
+                    what: named.describe(),
+                    reason: "no journal entry names it: it was written outside the node".into(),
+                });
+            }
+            None => {}
         }
     }
-    if let Some((id, entry)) = journaled.into_iter().next() {
+    if let Some((named, entry)) = journaled.into_iter().next() {
         return Err(VerifyError::Entry {
             index: entry.index,
-            reason: format!("its detection {id} is not stored: it was deleted"),
+            reason: format!("its {} is not stored: it was deleted", named.describe()),
         });
     }
     Ok(count)
+}
+
+/// The first field in which a published alert differs from its journaled release.
+fn differing_alert(event: &Event, alert: &tocsin_store::ReleasedAlert) -> Option<&'static str> {
+    let Change::AlertReleased {
+        identifier,
+        cap_sha256,
+        released_by,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("identifier", *identifier == alert.identifier),
+        (
+            "CAP XML",
+            *cap_sha256 == sha256_hex(alert.cap_xml.as_bytes()),
+        ),
+        ("releaser", *released_by == alert.released_by),
+    ])
+}
+
+/// Whether the acknowledgement differs from its journaled one (its kept value, unless erased).
+fn differing_ack(event: &Event, ack: &tocsin_store::Acknowledgement) -> Option<&'static str> {
+    let Change::NotificationAcknowledged { by, .. } = &event.change else {
+        return Some("kind");
+    };
+    first_differing(&[("acknowledger", kept_matches(by, &ack.acked_by))])
+}
+
+/// The first field in which a timeline entry differs from its journaled one.
+fn differing_entry(event: &Event, row: &tocsin_store::TimelineRow) -> Option<&'static str> {
+    let Change::IncidentNoted {
+        incident,
+        time_ms,
+        note,
+        text,
+        by,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("incident", *incident == row.incident),
+        ("time", *time_ms == row.time_ms),
+        ("kind", *note == row.kind),
+        ("text", kept_matches(text, &row.text)),
+        ("author", *by == row.by),
+    ])
+}
+
+/// Whether a stored personal value is the one the entry sealed; an erased one (no salt kept)
+/// cannot be checked and passes.
+fn kept_matches(sealed: &Personal, stored: &str) -> bool {
+    sealed.kept.as_ref().is_none_or(|kept| {
+        sealed.matches(&Kept {
+            value: stored.to_string(),
+            salt: kept.salt,
+        })
+    })
+}
+
+fn first_differing(fields: &[(&'static str, bool)]) -> Option<&'static str> {
+    fields
+        .iter()
+        .find(|(_, same)| !same)
+        .map(|(field, _)| *field)
 }
 
 /// The first field in which a stored detection differs from its journaled level change.
@@ -268,7 +410,7 @@ fn differing_field(event: &Event, d: &Detection) -> Option<&'static str> {
         return Some("kind");
     };
     let province = d.province.as_deref().unwrap_or(NATION);
-    [
+    first_differing(&[
         ("station", *station == d.station),
         ("rule", *rule == d.rule),
         ("hazard", *hazard == d.hazard),
@@ -279,8 +421,5 @@ fn differing_field(event: &Event, d: &Detection) -> Option<&'static str> {
         ("time", *time_ms == d.time_ms),
         ("value", *value == d.value.to_string()),
         ("certainty", *certainty == d.certainty),
-    ]
-    .into_iter()
-    .find(|(_, same)| !same)
-    .map(|(field, _)| field)
+    ])
 }

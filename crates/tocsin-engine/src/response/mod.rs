@@ -20,6 +20,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use tocsin_core::access::{Access, Resource};
+use tocsin_core::change::Actor;
 use tocsin_core::clock::timestamp_text;
 use tocsin_core::region::{Region, RegionKind};
 use tocsin_core::response::Tier;
@@ -136,7 +137,8 @@ impl Engine {
             Action::Cancelled | Action::AllClear | Action::Withdrawn | Action::Expired
         ) {
             let by = format!("warning {} {}", version.warning, draft.action.as_str());
-            self.store().stand_down(version.warning, now, &by)?;
+            self.store()
+                .stand_down(version.warning, now, &by, &Actor::Node)?;
             return Ok(Vec::new());
         }
         let province = self.current_region(&version.province)?;
@@ -183,7 +185,7 @@ impl Engine {
                 tasks: tasks_of(&fired, now, Some(&self.place_name(&commune.code)?)),
                 requests: requests_of(&fired, Some(&commune.code)),
             };
-            outcomes.push(self.book(update, &commune)?);
+            outcomes.push(self.book(update, &commune, &Actor::Node)?);
         }
         let fired = playbooks.firing(&version.hazard, Tier::Province, version.level, false);
         if !fired.is_empty() {
@@ -194,7 +196,7 @@ impl Engine {
                 requests: requests_of(&fired, None),
                 incident,
             };
-            outcomes.push(self.book(update, &province)?);
+            outcomes.push(self.book(update, &province, &Actor::Node)?);
         }
         Ok(outcomes)
     }
@@ -220,7 +222,12 @@ impl Engine {
 
     /// Writes an incident update, filling new requests from `region` outwards: its province,
     /// the neighbouring provinces and the national reserves.
-    fn book(&self, mut update: IncidentUpdate, region: &Region) -> Result<IncidentOutcome> {
+    fn book(
+        &self,
+        mut update: IncidentUpdate,
+        region: &Region,
+        actor: &Actor,
+    ) -> Result<IncidentOutcome> {
         let neighbours = self.province_neighbours()?;
         let province = update.incident.province.clone();
         let place = Place {
@@ -233,7 +240,7 @@ impl Engine {
             .chain(place.neighbours.iter().cloned())
             .collect();
         let planner = |free: &[_], needs: &[Need]| Registry::new(free).plan(&place, needs);
-        Ok(self.store().update_incident(&update, &planner)?)
+        Ok(self.store().update_incident(&update, &planner, actor)?)
     }
 
     fn current_region(&self, code: &str) -> Result<Region> {
@@ -315,7 +322,7 @@ impl Engine {
             tasks: tasks_of(&scenarios, now, None),
             requests: requests_of(&scenarios, None),
         };
-        self.book(update, &commune)
+        self.book(update, &commune, &who.actor())
     }
 
     /// Incidents of the provinces and domains `who` sees, newest first; the reporter's contact
@@ -418,14 +425,17 @@ impl Engine {
                 .collect(),
         };
         let region = self.current_region(&i.area)?;
-        self.book(update, &region)
+        self.book(update, &region, &who.actor())
     }
 
     /// Marks a task done.
     pub fn complete_task(&self, who: &Principal, id: u64, task: &str) -> Result<()> {
         self.incident_to_change(who, id)?;
         let now = self.clock().now().as_millisecond();
-        if self.store().complete_task(id, task, now, &who.token_id)? {
+        if self
+            .store()
+            .complete_task(id, task, now, &who.token_id, &who.actor())?
+        {
             Ok(())
         } else {
             Err(EngineError::Conflict(format!(
@@ -455,9 +465,14 @@ impl Engine {
             ));
         }
         let now = self.clock().now().as_millisecond();
-        Ok(self
-            .store()
-            .set_incident_role(id, role, holder.trim(), now, &who.token_id)?)
+        Ok(self.store().set_incident_role(
+            id,
+            role,
+            holder.trim(),
+            now,
+            &who.token_id,
+            &who.actor(),
+        )?)
     }
 
     /// Adds a note to an incident's timeline.
@@ -472,7 +487,7 @@ impl Engine {
             text: text.trim().to_string(),
             by: who.token_id.clone(),
         };
-        Ok(self.store().add_timeline_entry(id, &entry)?)
+        Ok(self.store().add_timeline_entry(id, &entry, &who.actor())?)
     }
 
     /// Closes an incident: open tasks closed, resources released, the after-action report kept.
@@ -481,7 +496,10 @@ impl Engine {
         let now = self.clock().now().as_millisecond();
         let report = self.after_action(&detail, summary, now)?;
         let json = serde_json::to_string(&report).unwrap_or_default();
-        if self.store().close_incident(id, &json, now, &who.token_id)? {
+        if self
+            .store()
+            .close_incident(id, &json, now, &who.token_id, &who.actor())?
+        {
             Ok(report)
         } else {
             Err(EngineError::Conflict(format!(

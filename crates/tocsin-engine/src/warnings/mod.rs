@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tocsin_cap::signature::{SigningKey, TrustStore, sign};
 use tocsin_cap::{CodeList, Status};
 use tocsin_core::Clock;
-use tocsin_core::change::{Change, Event};
+use tocsin_core::change::{Actor, Change, Event};
 use tocsin_core::evaluate::CompiledCatalog;
 use tocsin_core::geo::GeoJsonGeometry;
 use tocsin_core::warning::{AreaState, Draft, Policy, Signal, Warning, WarningBook};
@@ -221,7 +221,12 @@ impl WarningDesk {
                 .find(|(hazard, _)| *hazard == draft.hazard)
                 .map_or(0, |(_, level)| *level);
             if release_level(&self.store, draft)? <= limit {
-                *version = self.release_locked(&mut book, draft.warning, draft.number, "auto")?;
+                *version = self.release_locked(
+                    &mut book,
+                    (draft.warning, draft.number),
+                    "auto",
+                    &Actor::Node,
+                )?;
             }
         }
         Ok(versions)
@@ -229,17 +234,23 @@ impl WarningDesk {
 
     /// Releases a draft: composes its CAP alert, stores it with who released it, and moves the
     /// lifecycle on. Refused when the draft was superseded or already released.
-    pub fn release(&self, warning: u64, number: u32, released_by: &str) -> Result<VersionRecord> {
+    pub fn release(
+        &self,
+        warning: u64,
+        number: u32,
+        released_by: &str,
+        actor: &Actor,
+    ) -> Result<VersionRecord> {
         let mut book = self.lock();
-        self.release_locked(&mut book, warning, number, released_by)
+        self.release_locked(&mut book, (warning, number), released_by, actor)
     }
 
     fn release_locked(
         &self,
         book: &mut WarningBook,
-        warning: u64,
-        number: u32,
+        (warning, number): (u64, u32),
         released_by: &str,
+        actor: &Actor,
     ) -> Result<VersionRecord> {
         let versions = self.store.warning_versions(warning)?;
         let Some(record) = versions.iter().find(|v| v.number == number) else {
@@ -266,7 +277,7 @@ impl WarningDesk {
             .map(open_record)
             .unwrap_or_else(|| closed_record(&draft));
         self.store
-            .publish_version(&warning_record, number, &publication)?;
+            .publish_version(&warning_record, number, &publication, actor)?;
         *book = next;
         Ok(VersionRecord {
             state: VersionState::Published,

@@ -15,14 +15,14 @@ use tocsin_engine::dispatch::{RecipientEntry, read_policy};
 use tocsin_engine::{Engine, EngineOptions};
 
 /// A receiver and its base URL.
-struct Webhooks {
+pub(crate) struct Webhooks {
     url: String,
     state: Arc<Mutex<Receiver>>,
 }
 
 impl Webhooks {
     /// A receiver that answers 503 to the first `failures` requests.
-    fn start(failures: usize) -> Webhooks {
+    pub(crate) fn start(failures: usize) -> Webhooks {
         let (url, state) = receiver(&vec![(503, "busy"); failures]);
         Webhooks { url, state }
     }
@@ -52,7 +52,7 @@ fn recipient(id: &str, sector: &str, region: &str, tier: Tier, url: &str) -> Rec
     }
 }
 
-fn recipients(receiver: &Webhooks) -> Vec<RecipientEntry> {
+pub(crate) fn recipients(receiver: &Webhooks) -> Vec<RecipientEntry> {
     vec![
         recipient(
             "ubnd-04252",
@@ -83,7 +83,7 @@ fn advance_s(clock: &ManualClock, seconds: i64) {
 }
 
 /// A released river flood warning in commune 04252 (Lào Cai) at `levels`' last level.
-fn release_flood(engine: &Engine, clock: &ManualClock, levels: &[f64], observed: usize) {
+pub(crate) fn release_flood(engine: &Engine, clock: &ManualClock, levels: &[f64], observed: usize) {
     send(engine, 0, levels);
     wait_for(engine, observed);
     advance_s(clock, 300);
@@ -146,7 +146,7 @@ fn each_recipient_gets_its_webhook_exactly_once_through_failures_and_a_restart()
     );
 }
 
-const CLIMBING: &str = r#"
+pub(crate) const CLIMBING: &str = r#"
 ack_min_level = 1
 ack_timeout_s = { commune = 900, province = 900 }
 

@@ -2,6 +2,7 @@
 //! `../shared/data/vn/admin` and shared by the tests that read it.
 
 mod accounts;
+mod audit;
 mod catalog;
 mod channels;
 mod detect;

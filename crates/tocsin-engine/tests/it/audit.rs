@@ -1,0 +1,119 @@
+//! The journal against the records it names, in the running engine: after a flood warning is
+//! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
+//! a published alert altered, an acknowledgement removed or a timeline entry rewritten behind
+//! the node's back (triggers dropped where they stand in the way) is named.
+
+use crate::detect::{engine_with_station, yen_bai_gauge};
+use crate::dispatch::{CLIMBING, Webhooks, recipients, release_flood};
+use std::path::Path;
+use std::sync::Arc;
+use tocsin_core::clock::ManualClock;
+use tocsin_engine::EngineOptions;
+use tocsin_engine::access::Principal;
+use tocsin_engine::audit::verify::{VerifyError, verify};
+use tocsin_engine::dispatch::read_policy;
+use tocsin_engine::response::Report;
+use tocsin_journal::note::NoteSigner;
+
+/// A node whose journal names a released alert, an acknowledgement and timeline entries.
+fn recorded_node(dir: &Path) {
+    let receiver = Webhooks::start(0);
+    let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
+    let mut options = EngineOptions::new(tocsin_engine::Durability::Normal);
+    options.dispatch.policy = read_policy(CLIMBING).unwrap();
+    let engine = engine_with_station(dir, &options, clock.clone(), yen_bai_gauge());
+    let admin = Principal::local_admin();
+    engine
+        .set_recipients(&admin, &recipients(&receiver))
+        .unwrap();
+    release_flood(&engine, &clock, &[30.2, 30.2, 30.3], 1);
+    engine.run_dispatch().unwrap();
+    let notification = engine.notifications(&admin, None, None, 10).unwrap().items[0].id;
+    engine.acknowledge(&admin, notification).unwrap();
+    let report = Report {
+        hazard: "river_flood".into(),
+        lat: 21.705,
+        lon: 104.87,
+        text: "Nước tràn qua cầu".into(),
+        reporter: "Trạm y tế xã (synthetic)".into(),
+        level: None,
+        attachments: Vec::new(),
+    };
+    let incident = engine.open_incident(&admin, &report).unwrap().incident;
+    engine
+        .add_incident_note(&admin, incident, "Đội cứu hộ đã đến hiện trường")
+        .unwrap();
+}
+
+fn verify_dir(dir: &Path) -> Result<tocsin_engine::audit::verify::Verified, VerifyError> {
+    let key = std::fs::read_to_string(dir.join(tocsin_engine::audit::KEY_FILE)).unwrap();
+    let key = NoteSigner::from_skey(key.trim()).unwrap().verifier();
+    let store =
+        tocsin_store::SqliteStore::open(&dir.join("tocsin.db"), tocsin_store::Durability::Normal)
+            .unwrap();
+    verify(&store, &key, &[])
+}
+
+/// `verify` of a copy of `dir` after `sql`, as a message.
+fn after_edit(dir: &Path, sql: &str) -> String {
+    let copy = tempfile::tempdir().unwrap();
+    for file in std::fs::read_dir(dir).unwrap() {
+        let file = file.unwrap().path();
+        if file.is_file() {
+            std::fs::copy(&file, copy.path().join(file.file_name().unwrap())).unwrap();
+        }
+    }
+    let conn = rusqlite::Connection::open(copy.path().join("tocsin.db")).unwrap();
+    conn.execute_batch(sql).unwrap();
+    drop(conn);
+    match verify_dir(copy.path()) {
+        Ok(verified) => panic!("{sql}: not reported ({verified:?})"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    recorded_node(dir.path());
+    let verified = verify_dir(dir.path()).unwrap();
+    assert!(verified.records >= 4, "{verified:?}");
+
+    let said = after_edit(
+        dir.path(),
+        "DROP TRIGGER published_alerts_never_change;
+         UPDATE warning_versions SET cap_xml = replace(cap_xml, 'cấp 1', 'cấp 3') WHERE state = 'published';",
+    );
+    assert!(
+        said.contains("alert of warning 1 version 1: its CAP XML is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "UPDATE notifications SET acked_by = NULL, acked_ms = NULL",
+    );
+    assert!(
+        said.contains("acknowledgement of notification 1 is not stored: it was deleted"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "UPDATE incident_timeline SET text = 'Không có gì xảy ra' WHERE kind = 'note'",
+    );
+    assert!(
+        said.contains("its text is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "INSERT INTO incident_timeline (incident, time_ms, kind, text, by)
+         SELECT incident, time_ms, 'note', 'added later', by FROM incident_timeline LIMIT 1",
+    );
+    assert!(
+        said.contains("no journal entry names it: it was written outside the node"),
+        "{said}"
+    );
+}
