@@ -159,6 +159,40 @@ pub struct Engine {
     audit: crate::audit::Audit,
 }
 
+/// Which warning versions a list shows: their states, and optionally one province and one
+/// hazard (applied in the store's query, so a page is never cut before it is narrowed).
+#[derive(Debug, Clone, Copy)]
+pub struct VersionQuery<'a> {
+    pub states: &'a [VersionState],
+    pub province: Option<&'a str>,
+    pub hazard: Option<&'a str>,
+}
+
+impl<'a> VersionQuery<'a> {
+    /// Every version in `states`.
+    pub fn states(states: &'a [VersionState]) -> VersionQuery<'a> {
+        VersionQuery {
+            states,
+            province: None,
+            hazard: None,
+        }
+    }
+}
+
+/// `filter` narrowed to `province`; `None` when the province lies outside it.
+fn narrowed(filter: &RegionFilter, province: Option<&str>) -> Option<RegionFilter> {
+    let Some(province) = province else {
+        return Some(filter.clone());
+    };
+    match filter.root.province() {
+        None => Some(RegionFilter {
+            root: tocsin_store::FilterRoot::Province(province.to_string()),
+            domains: filter.domains.clone(),
+        }),
+        Some(own) => (own == province).then(|| filter.clone()),
+    }
+}
+
 /// How often the worker signs a checkpoint of the journal (when it grew).
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -1125,15 +1159,18 @@ impl Engine {
     pub fn warning_versions(
         &self,
         who: &Principal,
-        states: &[VersionState],
+        query: &VersionQuery,
         before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page<VersionRecord>> {
         who.require(Resource::Warnings, Access::Read)?;
         let limit = page_limit(limit)?;
-        let rows = self
-            .store
-            .versions_in(&who.filter, states, before, limit + 1)?;
+        let Some(filter) = narrowed(&who.filter, query.province) else {
+            return Ok(Page::cut(Vec::new(), limit));
+        };
+        let rows =
+            self.store
+                .versions_in(&filter, query.states, query.hazard, before, limit + 1)?;
         Ok(Page::cut(rows, limit))
     }
 
@@ -1258,7 +1295,7 @@ impl Engine {
         let now = self.clock.now().as_millisecond();
         let published =
             self.store
-                .versions_in(&filter, &[VersionState::Published], None, 10_000)?;
+                .versions_in(&filter, &[VersionState::Published], None, None, 10_000)?;
         let mut seen = std::collections::HashSet::new();
         let newest = published.into_iter().filter(|v| seen.insert(v.warning));
         let ended = ["all-clear", "cancelled"];
@@ -1417,5 +1454,28 @@ impl Engine {
                     .ok_or_else(|| EngineError::Invalid(format!("unknown domain {d:?}")))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tocsin_store::FilterRoot;
+
+    #[test]
+    fn a_list_narrowed_to_a_province_stays_within_the_caller_s_scope() {
+        let hanoi = RegionFilter {
+            root: FilterRoot::Province("01".into()),
+            domains: vec![tocsin_core::station::Domain::Health],
+        };
+        assert_eq!(narrowed(&hanoi, Some("01")), Some(hanoi.clone()));
+        assert_eq!(
+            narrowed(&hanoi, Some("79")),
+            None,
+            "another province: nothing"
+        );
+        assert_eq!(narrowed(&hanoi, None), Some(hanoi.clone()));
+        let national = narrowed(&RegionFilter::all(), Some("79")).unwrap();
+        assert_eq!(national.root, FilterRoot::Province("79".into()));
     }
 }

@@ -525,10 +525,12 @@ pub trait Store: Send + Sync {
     fn warning_versions(&self, warning: u64) -> Result<Vec<VersionRecord>>;
     /// Versions in one of `states` of the provinces `filter` shows, newest first, after
     /// `before` (a version's cursor) when given, at most `limit`.
+    /// Versions in `states` (and of `hazard`, when given) within `filter`, newest first.
     fn versions_in(
         &self,
         filter: &RegionFilter,
         states: &[VersionState],
+        hazard: Option<&str>,
         before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<VersionRecord>>;

@@ -851,10 +851,11 @@ impl Store for SqliteStore {
         &self,
         filter: &RegionFilter,
         states: &[VersionState],
+        hazard: Option<&str>,
         before: Option<&Cursor>,
         limit: usize,
     ) -> Result<Vec<VersionRecord>> {
-        self.read(|conn| crate::warnings::versions_in(conn, filter, states, before, limit))
+        self.read(|conn| crate::warnings::versions_in(conn, filter, states, hazard, before, limit))
     }
 
     fn published_by_identifier(&self, identifier: &str) -> Result<Option<VersionRecord>> {

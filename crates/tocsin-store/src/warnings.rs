@@ -120,14 +120,15 @@ pub(crate) fn versions_in(
     conn: &Connection,
     filter: &RegionFilter,
     states: &[VersionState],
+    hazard: Option<&str>,
     before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<VersionRecord>> {
     let states: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-    let (after, cursor) = keyset(before, &VERSION_ORDER, 3);
+    let (after, cursor) = keyset(before, &VERSION_ORDER, 4);
     let sql = format!(
-        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) AND {} \
-         AND {after} ORDER BY {} LIMIT ?2",
+        "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN ({}) AND (?1 IS NULL OR province = ?1) \
+         AND (?3 IS NULL OR hazard = ?3) AND {} AND {after} ORDER BY {} LIMIT ?2",
         states.join(","),
         filter.hazard_condition("hazard"),
         newest_first(&VERSION_ORDER),
@@ -135,6 +136,7 @@ pub(crate) fn versions_in(
     let mut args = vec![
         Value::from(filter.root.province().map(str::to_owned)),
         Value::Integer(limit as i64),
+        Value::from(hazard.map(str::to_owned)),
     ];
     args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
@@ -333,9 +335,26 @@ mod tests {
         );
         assert_eq!(store.last_warning_id().unwrap(), 7);
         let listed = store
-            .versions_in(&RegionFilter::all(), &[VersionState::Published], None, 10)
+            .versions_in(
+                &RegionFilter::all(),
+                &[VersionState::Published],
+                None,
+                None,
+                10,
+            )
             .unwrap();
         assert_eq!(listed.len(), 1);
+        let of_hazard = |hazard| {
+            let found = store.versions_in(
+                &RegionFilter::all(),
+                &[VersionState::Published],
+                Some(hazard),
+                None,
+                10,
+            );
+            found.unwrap().len()
+        };
+        assert_eq!((of_hazard("river_flood"), of_hazard("storm")), (1, 0));
         store.record_lifecycle(&[warning(false)], &[]).unwrap();
         assert!(store.open_warnings().unwrap().is_empty());
     }
@@ -363,7 +382,7 @@ mod tests {
         let mut before = None;
         loop {
             let rows = store
-                .versions_in(&RegionFilter::all(), &drafts, before.as_ref(), 3 + 1)
+                .versions_in(&RegionFilter::all(), &drafts, None, before.as_ref(), 3 + 1)
                 .unwrap();
             let page = crate::Page::cut(rows, 3);
             seen.extend(page.items.iter().map(|v| (v.warning, v.number)));

@@ -145,6 +145,7 @@ fn released(engine: &Engine) -> Result<Vec<Released>> {
         &RegionFilter::all(),
         &[VersionState::Published, VersionState::Superseded],
         None,
+        None,
         WHOLE,
     )?;
     let mut by_warning: BTreeMap<u64, Released> = BTreeMap::new();

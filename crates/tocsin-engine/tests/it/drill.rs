@@ -321,6 +321,7 @@ fn yagi_alerts() -> YagiRun {
             &tocsin_store::RegionFilter::all(),
             &[tocsin_store::VersionState::Published],
             None,
+            None,
             10_000,
         )
         .unwrap();

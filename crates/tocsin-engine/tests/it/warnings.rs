@@ -81,7 +81,7 @@ fn a_flood_becomes_a_released_warning_that_ends_with_an_all_clear() {
     let viewer_sees = engine
         .warning_versions(
             &Principal::local_admin(),
-            &[VersionState::Published],
+            &tocsin_engine::engine::VersionQuery::states(&[VersionState::Published]),
             None,
             10,
         )

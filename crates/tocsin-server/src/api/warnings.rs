@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tocsin_cap::signature::{Integrity, Refusal};
 use tocsin_core::clock::timestamp_text;
+use tocsin_engine::engine::VersionQuery;
 use tocsin_engine::{VersionRecord, VersionState};
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -107,7 +108,8 @@ async fn list(
     let before = paging::before::<VersionRecord>(p.before.as_deref())?;
     let engine = state.engine.clone();
     let page = blocking(move || {
-        engine.warning_versions(&who, &states, before.as_ref(), p.limit.unwrap_or(200))
+        let query = VersionQuery::states(&states);
+        engine.warning_versions(&who, &query, before.as_ref(), p.limit.unwrap_or(200))
     })
     .await?;
     let answer = Json(page.items.iter().map(version_json).collect::<Value>()).into_response();

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tocsin_core::region::RegionKind;
 use tocsin_engine::access::Principal;
+use tocsin_engine::engine::VersionQuery;
 use tocsin_engine::{
     Detection, Engine, EngineError, NotificationRecord, VersionRecord, VersionState,
 };
@@ -241,7 +242,8 @@ pub async fn map(State(state): State<Arc<AppState>>, v: Viewer) -> Response {
     let gathered = blocking(move || {
         let names = Names::read(&engine, &who, lang)?;
         let situation = engine.situation(&who, None)?;
-        let versions = engine.warning_versions(&who, &[VersionState::Published], None, 50)?;
+        let published = VersionQuery::states(&[VersionState::Published]);
+        let versions = engine.warning_versions(&who, &published, None, 50)?;
         let rows: Vec<WarningRow> = (versions.items.iter())
             .map(|w| WarningRow::of(w, &names))
             .collect();
@@ -327,6 +329,8 @@ struct RegionPage {
     silent: Vec<DetectionRow>,
     history: Vec<DetectionRow>,
     warnings: Vec<WarningRow>,
+    /// More warnings than the page shows exist.
+    warnings_cut: bool,
     stations: Vec<StationRow>,
     communes: Vec<CommuneRow>,
 }
@@ -359,6 +363,8 @@ struct RegionFacts {
     silent: Vec<DetectionRow>,
     history: Vec<DetectionRow>,
     warnings: Vec<WarningRow>,
+    /// More warnings than the page shows exist.
+    warnings_cut: bool,
     stations: Vec<StationRow>,
     communes: Vec<CommuneRow>,
 }
@@ -385,6 +391,7 @@ impl RegionFacts {
             silent: f.silent,
             history: f.history,
             warnings: f.warnings,
+            warnings_cut: f.warnings_cut,
             stations: f.stations,
             communes: f.communes,
             v,
@@ -453,16 +460,13 @@ fn region_page(
     history.retain(|d| d.rule != tocsin_engine::engine::DATA_GAP);
     history.sort_by_key(|d| std::cmp::Reverse(d.time_ms));
     history.truncate(200);
-    let warnings = engine
-        .warning_versions(
-            who,
-            &[VersionState::Draft, VersionState::Published],
-            None,
-            200,
-        )?
-        .items
-        .iter()
-        .filter(|w| w.province == province_code)
+    let current = VersionQuery {
+        province: Some(&province_code),
+        ..VersionQuery::states(&[VersionState::Draft, VersionState::Published])
+    };
+    let found = engine.warning_versions(who, &current, None, 200)?;
+    let warnings_cut = found.next.is_some();
+    let warnings = (found.items.iter())
         .map(|w| WarningRow::of(w, &names))
         .collect();
     let (level, hazards) = match region.kind {
@@ -511,6 +515,7 @@ fn region_page(
             .map(|d| DetectionRow::of(d, &names))
             .collect(),
         warnings,
+        warnings_cut,
         communes,
     })
 }
@@ -616,10 +621,13 @@ pub async fn warnings(
     let (h, p) = (hazard.clone(), province.clone());
     let gathered = blocking(move || {
         let names = Names::read(&engine, &who, lang)?;
-        let found = engine.warning_versions(&who, &states, None, 500)?;
+        let query = VersionQuery {
+            province: Some(p.as_str()).filter(|p| !p.is_empty()),
+            hazard: Some(h.as_str()).filter(|h| !h.is_empty()),
+            ..VersionQuery::states(&states)
+        };
+        let found = engine.warning_versions(&who, &query, None, 500)?;
         let rows = (found.items.iter())
-            .filter(|w| h.is_empty() || w.hazard == h)
-            .filter(|w| p.is_empty() || w.province == p)
             .map(|w| WarningRow::of(w, &names))
             .collect();
         let cut = found.next.is_some();
