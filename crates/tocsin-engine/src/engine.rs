@@ -87,14 +87,23 @@ pub const PAGE_MAX: usize = 1_000;
 
 /// `limit` when it is a page size a list accepts (1..=[`PAGE_MAX`]).
 pub(crate) fn page_limit(limit: usize) -> Result<usize> {
-    if (1..=PAGE_MAX).contains(&limit) {
+    limit_within(limit, PAGE_MAX)
+}
+
+/// `limit` when it is within `1..=max`; beyond, a refusal naming it (never a silent clamp, so
+/// an answer is never shorter than asked without saying so).
+pub(crate) fn limit_within(limit: usize, max: usize) -> Result<usize> {
+    if (1..=max).contains(&limit) {
         Ok(limit)
     } else {
         Err(EngineError::Invalid(format!(
-            "limit: {limit} is outside 1..={PAGE_MAX}"
+            "limit: {limit} is outside 1..={max}"
         )))
     }
 }
+
+/// The most regions one search answers.
+pub const SEARCH_MAX: usize = 500;
 
 /// A page of detections, each with its sequence number, and whether more follow.
 #[derive(Debug, Clone)]
@@ -179,8 +188,9 @@ impl<'a> VersionQuery<'a> {
     }
 }
 
-/// `filter` narrowed to `province`; `None` when the province lies outside it.
-fn narrowed(filter: &RegionFilter, province: Option<&str>) -> Option<RegionFilter> {
+/// `filter` narrowed to `province`; `None` when the province lies outside it. Unlike
+/// `Engine::narrowed`, a commune's principal keeps its province: warnings are province-wide.
+fn narrowed_to_province(filter: &RegionFilter, province: Option<&str>) -> Option<RegionFilter> {
     let Some(province) = province else {
         return Some(filter.clone());
     };
@@ -538,7 +548,7 @@ impl Engine {
         }
         Ok(self
             .store
-            .search_regions(&key, at, limit.clamp(1, 500), &who.filter)?)
+            .search_regions(&key, at, limit_within(limit, SEARCH_MAX)?, &who.filter)?)
     }
 
     /// The current commune containing the point.
@@ -848,7 +858,7 @@ impl Engine {
         let filter = self.narrowed(who, region)?;
         Ok(self
             .store
-            .detections(&filter, from_ms, to_ms, limit.clamp(1, 10_000))?)
+            .detections(&filter, from_ms, to_ms, limit_within(limit, 10_000)?)?)
     }
 
     /// One page of the detections in `[from, to)` within the caller's scope (or `region` of it):
@@ -1165,7 +1175,7 @@ impl Engine {
     ) -> Result<Page<VersionRecord>> {
         who.require(Resource::Warnings, Access::Read)?;
         let limit = page_limit(limit)?;
-        let Some(filter) = narrowed(&who.filter, query.province) else {
+        let Some(filter) = narrowed_to_province(&who.filter, query.province) else {
             return Ok(Page::cut(Vec::new(), limit));
         };
         let rows =
@@ -1468,14 +1478,17 @@ mod tests {
             root: FilterRoot::Province("01".into()),
             domains: vec![tocsin_core::station::Domain::Health],
         };
-        assert_eq!(narrowed(&hanoi, Some("01")), Some(hanoi.clone()));
         assert_eq!(
-            narrowed(&hanoi, Some("79")),
+            narrowed_to_province(&hanoi, Some("01")),
+            Some(hanoi.clone())
+        );
+        assert_eq!(
+            narrowed_to_province(&hanoi, Some("79")),
             None,
             "another province: nothing"
         );
-        assert_eq!(narrowed(&hanoi, None), Some(hanoi.clone()));
-        let national = narrowed(&RegionFilter::all(), Some("79")).unwrap();
+        assert_eq!(narrowed_to_province(&hanoi, None), Some(hanoi.clone()));
+        let national = narrowed_to_province(&RegionFilter::all(), Some("79")).unwrap();
         assert_eq!(national.root, FilterRoot::Province("79".into()));
     }
 }

@@ -129,3 +129,36 @@ async fn limits_and_cursors_outside_a_list_are_refused_by_name() {
         assert_eq!(status, StatusCode::OK, "{list}: {body}");
     }
 }
+
+/// Lists that are not paged by cursor refuse a `limit` beyond their most too, naming it,
+/// instead of answering fewer rows than asked without saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_beyond_the_most_are_refused_never_clamped() {
+    let fixture = tokio::task::spawn_blocking(built).await.unwrap();
+    for (uri, ok) in [
+        (
+            "/api/v1/regions/search?q=ha&limit=501",
+            "/api/v1/regions/search?q=ha&limit=500",
+        ),
+        (
+            "/api/v1/audit/entries?limit=1001",
+            "/api/v1/audit/entries?limit=1000",
+        ),
+        (
+            "/api/v1/audit/entries?limit=0",
+            "/api/v1/audit/entries?limit=1",
+        ),
+    ] {
+        let (status, _, body) =
+            exchange(&fixture.state, "GET", uri, Some(&fixture.admin), "", "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            error["error"].as_str().unwrap().starts_with("limit:"),
+            "{uri}: {body}"
+        );
+        let (status, _, body) =
+            exchange(&fixture.state, "GET", ok, Some(&fixture.admin), "", "").await;
+        assert_eq!(status, StatusCode::OK, "{ok}: {body}");
+    }
+}
