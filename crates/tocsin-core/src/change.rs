@@ -57,7 +57,8 @@ impl Event {
             Change::LevelChanged { hazard, .. }
             | Change::AlertReleased { hazard, .. }
             | Change::NotificationAcknowledged { hazard, .. }
-            | Change::IncidentNoted { hazard, .. } => Some(hazard),
+            | Change::IncidentNoted { hazard, .. }
+            | Change::DeliveryAttempted { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. } => None,
         }
     }
@@ -196,6 +197,20 @@ pub enum Change {
         /// Who acknowledged it as the record shows it.
         by: Personal,
     },
+    /// One attempt to deliver a notification to one endpoint, by the node's dispatcher.
+    DeliveryAttempted {
+        delivery: u64,
+        /// 1 for the first attempt.
+        attempt: u32,
+        notification: u64,
+        hazard: String,
+        time_ms: i64,
+        /// `delivered` or `failed`.
+        outcome: String,
+        /// Hex SHA-256 of the failure's text: the text can name an endpoint, which must never
+        /// enter a log that is never erased.
+        error_sha256: Option<String>,
+    },
     /// An entry was added to an incident's timeline.
     IncidentNoted {
         incident: u64,
@@ -223,6 +238,7 @@ impl Change {
             Change::AlertReleased { .. } => "alert_released",
             Change::NotificationAcknowledged { .. } => "notification_acknowledged",
             Change::IncidentNoted { .. } => "incident_noted",
+            Change::DeliveryAttempted { .. } => "delivery_attempted",
         }
     }
 }

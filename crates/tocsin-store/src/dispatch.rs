@@ -287,11 +287,13 @@ pub(crate) fn due_deliveries(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Records one attempt and journals it.
 pub(crate) fn record_attempt(
     tx: &Transaction,
     delivery: u64,
     time_ms: i64,
     outcome: &AttemptOutcome,
+    events: &mut Vec<tocsin_core::change::Event>,
 ) -> Result<()> {
     let attempts: u32 = tx.query_row(
         "SELECT attempts FROM deliveries WHERE id = ?1",
@@ -319,10 +321,12 @@ pub(crate) fn record_attempt(
         "UPDATE deliveries SET attempts = ?2, state = ?3, next_attempt_ms = ?4, last_error = ?5, delivered_ms = ?6 WHERE id = ?1",
         params![delivery as i64, attempt, state, next, error, delivered],
     )?;
+    events.push(crate::journal::delivery_attempted(
+        tx, delivery, attempt, time_ms, text, error,
+    )?);
     Ok(())
 }
 
-/// Records the first acknowledgement of a notification; the warning and version it was for.
 /// What an acknowledgement found: the notification's warning and version (`None`: no such
 /// notification), and its id when this was its first acknowledgement (the one that counts).
 pub(crate) struct Acked {

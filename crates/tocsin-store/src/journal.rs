@@ -137,6 +137,38 @@ pub(crate) fn acknowledged(
     })
 }
 
+/// The event of attempt `attempt` of `delivery`, just recorded.
+pub(crate) fn delivery_attempted(
+    tx: &Transaction,
+    delivery: u64,
+    attempt: u32,
+    time_ms: i64,
+    outcome: &str,
+    error: Option<&String>,
+) -> Result<Event> {
+    let (notification, province, hazard): (i64, String, Option<String>) = tx.query_row(
+        "SELECT n.id, n.province, \
+         (SELECT v.hazard FROM warning_versions v WHERE v.warning = n.warning LIMIT 1) \
+         FROM deliveries d JOIN notifications n ON n.id = d.notification WHERE d.id = ?1",
+        [delivery as i64],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(Event {
+        at_ms: time_ms,
+        actor: Actor::Node,
+        region: province,
+        change: Change::DeliveryAttempted {
+            delivery,
+            attempt,
+            notification: notification as u64,
+            hazard: hazard.unwrap_or_default(),
+            time_ms,
+            outcome: outcome.to_string(),
+            error_sha256: error.map(|e| tocsin_core::change::sha256_hex(e.as_bytes())),
+        },
+    })
+}
+
 /// The newest timeline entry's id (0 when there is none).
 pub(crate) fn last_timeline_entry(tx: &Transaction) -> Result<i64> {
     Ok(tx.query_row(
@@ -360,6 +392,18 @@ pub struct JournaledRecords {
     pub alerts: Vec<ReleasedAlert>,
     pub acknowledgements: Vec<Acknowledgement>,
     pub timeline: Vec<TimelineRow>,
+    pub attempts: Vec<AttemptRow>,
+}
+
+/// A delivery attempt as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRow {
+    pub delivery: u64,
+    pub attempt: u32,
+    pub time_ms: i64,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub checked: bool,
 }
 
 /// A published warning version as stored.
@@ -456,11 +500,28 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT delivery, attempt, time_ms, outcome, error, rowid >= ?1 FROM delivery_attempts \
+         ORDER BY delivery, attempt",
+    )?;
+    let attempts = stmt
+        .query_map([start("delivery_attempts")?], |r| {
+            Ok(AttemptRow {
+                delivery: r.get::<_, i64>(0)? as u64,
+                attempt: r.get(1)?,
+                time_ms: r.get(2)?,
+                outcome: r.get(3)?,
+                error: r.get(4)?,
+                checked: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(JournaledRecords {
         detections,
         alerts,
         acknowledgements,
         timeline,
+        attempts,
     })
 }
 

@@ -24,8 +24,8 @@ pub use dispatch::{
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use journal::{
-    Acknowledgement, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords, NATION,
-    ReleasedAlert, TimelineRow,
+    Acknowledgement, AttemptRow, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords,
+    NATION, ReleasedAlert, TimelineRow,
 };
 pub use page::{Cursor, Page, Paged};
 pub use response::{

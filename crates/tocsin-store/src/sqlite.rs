@@ -952,7 +952,9 @@ impl Store for SqliteStore {
     }
 
     fn record_attempt(&self, delivery: u64, time_ms: i64, outcome: &AttemptOutcome) -> Result<()> {
-        self.write(|tx, _| crate::dispatch::record_attempt(tx, delivery, time_ms, outcome))
+        self.write_recorded(|tx, _, events| {
+            crate::dispatch::record_attempt(tx, delivery, time_ms, outcome, events)
+        })
     }
 
     fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()> {

@@ -11,7 +11,7 @@
 //!   and is consistent with the one before it;
 //! - the records the journal names are as it says — detections, released alerts (their CAP XML
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
-//!   against the kept salted digests): each record an entry names is stored with the same
+//!   against the kept salted digests) and delivery attempts: each record an entry names is stored with the same
 //!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
 
 use super::StoredTree;
@@ -125,6 +125,7 @@ enum Named {
     Alert(u64, u32),
     Acknowledgement(u64),
     TimelineEntry(i64),
+    Attempt(u64, u32),
 }
 
 impl Named {
@@ -142,6 +143,9 @@ impl Named {
                 Some(Named::Acknowledgement(*notification))
             }
             Change::IncidentNoted { entry, .. } => Some(Named::TimelineEntry(*entry)),
+            Change::DeliveryAttempted {
+                delivery, attempt, ..
+            } => Some(Named::Attempt(*delivery, *attempt)),
             _ => None,
         }
     }
@@ -154,6 +158,9 @@ impl Named {
             }
             Named::Acknowledgement(id) => format!("acknowledgement of notification {id}"),
             Named::TimelineEntry(id) => format!("timeline entry {id}"),
+            Named::Attempt(delivery, attempt) => {
+                format!("attempt {attempt} of delivery {delivery}")
+            }
         }
     }
 }
@@ -291,6 +298,10 @@ fn check_records(
             differing_entry(e, row)
         });
     }
+    for row in &stored.attempts {
+        let named = Named::Attempt(row.delivery, row.attempt);
+        differs(named, row.checked, &|e| differing_attempt(e, row));
+    }
     let count = rows.len();
     for (named, checked, field) in rows {
         match journaled.remove(&named) {
@@ -371,6 +382,25 @@ fn differing_entry(event: &Event, row: &tocsin_store::TimelineRow) -> Option<&'s
         ("kind", *note == row.kind),
         ("text", kept_matches(text, &row.text)),
         ("author", *by == row.by),
+    ])
+}
+
+/// The first field in which a delivery attempt differs from its journaled one.
+fn differing_attempt(event: &Event, row: &tocsin_store::AttemptRow) -> Option<&'static str> {
+    let Change::DeliveryAttempted {
+        time_ms,
+        outcome,
+        error_sha256,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    let error = row.error.as_ref().map(|e| sha256_hex(e.as_bytes()));
+    first_differing(&[
+        ("time", *time_ms == row.time_ms),
+        ("outcome", *outcome == row.outcome),
+        ("error", *error_sha256 == error),
     ])
 }
 

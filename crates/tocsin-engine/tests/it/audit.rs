@@ -1,6 +1,7 @@
 //! The journal against the records it names, in the running engine: after a flood warning is
 //! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
-//! a published alert altered, an acknowledgement removed or a timeline entry rewritten behind
+//! a published alert altered, a delivery attempt changed or deleted, an acknowledgement removed
+//! or a timeline entry rewritten behind
 //! the node's back (triggers dropped where they stand in the way) is named.
 
 use crate::detect::{engine_with_station, yen_bai_gauge};
@@ -86,6 +87,20 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     assert!(
         said.contains("alert of warning 1 version 1: its CAP XML is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "UPDATE delivery_attempts SET outcome = 'failed'",
+    );
+    assert!(
+        said.contains("attempt 1 of delivery 1: its outcome is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(dir.path(), "DELETE FROM delivery_attempts");
+    assert!(
+        said.contains("attempt 1 of delivery 1 is not stored: it was deleted"),
         "{said}"
     );
 
