@@ -59,7 +59,9 @@ impl Event {
             | Change::NotificationAcknowledged { hazard, .. }
             | Change::IncidentNoted { hazard, .. }
             | Change::DeliveryAttempted { hazard, .. } => Some(hazard),
-            Change::ObservationsStored { .. } => None,
+            Change::ObservationsStored { .. }
+            | Change::SilenceSet { .. }
+            | Change::SilenceEnded { .. } => None,
         }
     }
 
@@ -68,6 +70,7 @@ impl Event {
         match &self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
+            Change::SilenceSet { author, reason, .. } => vec![author, reason],
             _ => Vec::new(),
         }
     }
@@ -77,6 +80,7 @@ impl Event {
         match &mut self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
+            Change::SilenceSet { author, reason, .. } => vec![author, reason],
             _ => Vec::new(),
         }
     }
@@ -211,6 +215,19 @@ pub enum Change {
         /// enter a log that is never erased.
         error_sha256: Option<String>,
     },
+    /// Notifications matching `matchers` (JSON, as stored) are held back between two times.
+    SilenceSet {
+        silence: u64,
+        matchers: String,
+        recipient: Option<String>,
+        starts_ms: i64,
+        ends_ms: i64,
+        /// Who set it and why, as they wrote it (may name people).
+        author: Personal,
+        reason: Personal,
+    },
+    /// A silence was ended before its time.
+    SilenceEnded { silence: u64, by: String },
     /// An entry was added to an incident's timeline.
     IncidentNoted {
         incident: u64,
@@ -239,6 +256,8 @@ impl Change {
             Change::NotificationAcknowledged { .. } => "notification_acknowledged",
             Change::IncidentNoted { .. } => "incident_noted",
             Change::DeliveryAttempted { .. } => "delivery_attempted",
+            Change::SilenceSet { .. } => "silence_set",
+            Change::SilenceEnded { .. } => "silence_ended",
         }
     }
 }

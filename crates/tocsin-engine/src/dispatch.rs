@@ -10,6 +10,7 @@ use crate::channels::{ChannelSettings, Endpoint, Message, deliver};
 use crate::engine::{EngineError, RecordError, Result};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
+use tocsin_core::change::Actor;
 use tocsin_core::dispatch::route::Policy;
 use tocsin_core::dispatch::{Dispatcher, Notice, Notification, Recipient, Silence, Tier};
 use tocsin_core::warning::Draft;
@@ -197,7 +198,7 @@ impl DispatchDesk {
     }
 
     /// Adds a silence; its id.
-    pub fn add_silence(&self, silence: &Silence) -> Result<u64> {
+    pub fn add_silence(&self, silence: &Silence, actor: &Actor) -> Result<u64> {
         let record = SilenceRecord {
             id: 0,
             matchers: serde_json::to_string(&silence.matchers).unwrap_or_default(),
@@ -210,14 +211,14 @@ impl DispatchDesk {
             expired_by: None,
             expired_ms: None,
         };
-        let id = self.store.insert_silence(&record)?;
+        let id = self.store.insert_silence(&record, actor)?;
         self.reload()?;
         Ok(id)
     }
 
     /// Ends a silence now; false when it was not in force.
-    pub fn expire_silence(&self, id: u64, by: &str) -> Result<bool> {
-        let ended = self.store.expire_silence(id, by, self.now())?;
+    pub fn expire_silence(&self, id: u64, by: &str, actor: &Actor) -> Result<bool> {
+        let ended = self.store.expire_silence(id, by, self.now(), actor)?;
         self.reload()?;
         Ok(ended)
     }

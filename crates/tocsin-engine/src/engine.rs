@@ -1070,14 +1070,14 @@ impl Engine {
             ));
         }
         silence.author = format!("token {} ({})", who.token_id, silence.author);
-        self.dispatch.add_silence(&silence)
+        self.dispatch.add_silence(&silence, &who.actor())
     }
 
     /// Ends a silence now.
     pub fn expire_silence(&self, who: &Principal, id: u64) -> Result<bool> {
         who.require(Resource::Silences, Access::Write)?;
         self.dispatch
-            .expire_silence(id, &format!("token {}", who.token_id))
+            .expire_silence(id, &format!("token {}", who.token_id), &who.actor())
     }
 
     /// The notification record of the provinces and domains `who` sees: who was told what,

@@ -598,9 +598,10 @@ mod tests {
             expired_by: None,
             expired_ms: None,
         };
-        let id = store.insert_silence(&silence).unwrap();
-        assert!(store.expire_silence(id, "supervisor", 5000).unwrap());
-        assert!(!store.expire_silence(id, "supervisor", 6000).unwrap());
+        let node = tocsin_core::change::Actor::Node;
+        let id = store.insert_silence(&silence, &node).unwrap();
+        assert!(store.expire_silence(id, "supervisor", 5000, &node).unwrap());
+        assert!(!store.expire_silence(id, "supervisor", 6000, &node).unwrap());
         let all = store.silences().unwrap();
         assert_eq!(
             (all[0].ends_ms, all[0].expired_by.as_deref()),

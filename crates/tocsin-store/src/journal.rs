@@ -169,6 +169,24 @@ pub(crate) fn delivery_attempted(
     })
 }
 
+/// The event of silence `id`, just stored as `s`.
+pub(crate) fn silence_set(id: u64, s: &crate::SilenceRecord, actor: &Actor) -> Result<Event> {
+    Ok(Event {
+        at_ms: s.created_ms,
+        actor: actor.clone(),
+        region: NATION.into(),
+        change: Change::SilenceSet {
+            silence: id,
+            matchers: s.matchers.clone(),
+            recipient: s.recipient.clone(),
+            starts_ms: s.starts_ms,
+            ends_ms: s.ends_ms,
+            author: seal(&s.author)?,
+            reason: seal(&s.reason)?,
+        },
+    })
+}
+
 /// The newest timeline entry's id (0 when there is none).
 pub(crate) fn last_timeline_entry(tx: &Transaction) -> Result<i64> {
     Ok(tx.query_row(
@@ -393,6 +411,7 @@ pub struct JournaledRecords {
     pub acknowledgements: Vec<Acknowledgement>,
     pub timeline: Vec<TimelineRow>,
     pub attempts: Vec<AttemptRow>,
+    pub silences: Vec<(crate::SilenceRecord, bool)>,
 }
 
 /// A delivery attempt as stored.
@@ -516,12 +535,21 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let first_silence = start("silences")?;
+    let silences = crate::dispatch::silences(conn)?
+        .into_iter()
+        .map(|s| {
+            let checked = s.id as i64 >= first_silence;
+            (s, checked)
+        })
+        .collect();
     Ok(JournaledRecords {
         detections,
         alerts,
         acknowledgements,
         timeline,
         attempts,
+        silences,
     })
 }
 

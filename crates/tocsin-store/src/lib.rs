@@ -582,9 +582,9 @@ pub trait Store: Send + Sync {
     fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()>;
     fn recipients(&self) -> Result<Vec<RecipientRecord>>;
     /// Stores a new silence; its id.
-    fn insert_silence(&self, silence: &SilenceRecord) -> Result<u64>;
+    fn insert_silence(&self, silence: &SilenceRecord, actor: &Actor) -> Result<u64>;
     /// Ends a silence in force now, recording who did it; false when it was not in force.
-    fn expire_silence(&self, id: u64, by: &str, at_ms: i64) -> Result<bool>;
+    fn expire_silence(&self, id: u64, by: &str, at_ms: i64, actor: &Actor) -> Result<bool>;
     /// Every silence ever made, expired ones too (the audit).
     fn silences(&self) -> Result<Vec<SilenceRecord>>;
     /// Stores notifications with their deliveries (the outbox) and the dispatcher's state, in

@@ -615,9 +615,10 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'notifications', coalesce(max(id), 0) + 1 FROM notifications;
     INSERT INTO journal_start SELECT 'incident_timeline', coalesce(max(id), 0) + 1 FROM incident_timeline;
     "#,
-    // 16: delivery attempts are journaled from here on.
+    // 16: delivery attempts and silences are journaled from here on.
     r#"
     INSERT INTO journal_start SELECT 'delivery_attempts', coalesce(max(rowid), 0) + 1 FROM delivery_attempts;
+    INSERT INTO journal_start SELECT 'silences', coalesce(max(id), 0) + 1 FROM silences;
     "#,
 ];
 

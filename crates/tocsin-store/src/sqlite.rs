@@ -923,12 +923,30 @@ impl Store for SqliteStore {
         self.read(crate::dispatch::recipients)
     }
 
-    fn insert_silence(&self, silence: &SilenceRecord) -> Result<u64> {
-        self.write(|tx, _| crate::dispatch::insert_silence(tx, silence))
+    fn insert_silence(&self, silence: &SilenceRecord, actor: &Actor) -> Result<u64> {
+        self.write_recorded(|tx, _, events| {
+            let id = crate::dispatch::insert_silence(tx, silence)?;
+            events.push(crate::journal::silence_set(id, silence, actor)?);
+            Ok(id)
+        })
     }
 
-    fn expire_silence(&self, id: u64, by: &str, at_ms: i64) -> Result<bool> {
-        self.write(|tx, _| crate::dispatch::expire_silence(tx, id, by, at_ms))
+    fn expire_silence(&self, id: u64, by: &str, at_ms: i64, actor: &Actor) -> Result<bool> {
+        self.write_recorded(|tx, _, events| {
+            let ended = crate::dispatch::expire_silence(tx, id, by, at_ms)?;
+            if ended {
+                events.push(Event {
+                    at_ms,
+                    actor: actor.clone(),
+                    region: NATION.into(),
+                    change: Change::SilenceEnded {
+                        silence: id,
+                        by: by.to_string(),
+                    },
+                });
+            }
+            Ok(ended)
+        })
     }
 
     fn silences(&self) -> Result<Vec<SilenceRecord>> {

@@ -11,7 +11,7 @@
 //!   and is consistent with the one before it;
 //! - the records the journal names are as it says — detections, released alerts (their CAP XML
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
-//!   against the kept salted digests) and delivery attempts: each record an entry names is stored with the same
+//!   against the kept salted digests), delivery attempts and silences set and ended: each record an entry names is stored with the same
 //!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
 
 use super::StoredTree;
@@ -126,6 +126,8 @@ enum Named {
     Acknowledgement(u64),
     TimelineEntry(i64),
     Attempt(u64, u32),
+    Silence(u64),
+    SilenceEnd(u64),
 }
 
 impl Named {
@@ -146,6 +148,8 @@ impl Named {
             Change::DeliveryAttempted {
                 delivery, attempt, ..
             } => Some(Named::Attempt(*delivery, *attempt)),
+            Change::SilenceSet { silence, .. } => Some(Named::Silence(*silence)),
+            Change::SilenceEnded { silence, .. } => Some(Named::SilenceEnd(*silence)),
             _ => None,
         }
     }
@@ -161,6 +165,8 @@ impl Named {
             Named::Attempt(delivery, attempt) => {
                 format!("attempt {attempt} of delivery {delivery}")
             }
+            Named::Silence(id) => format!("silence {id}"),
+            Named::SilenceEnd(id) => format!("end of silence {id}"),
         }
     }
 }
@@ -302,6 +308,16 @@ fn check_records(
         let named = Named::Attempt(row.delivery, row.attempt);
         differs(named, row.checked, &|e| differing_attempt(e, row));
     }
+    for (silence, checked) in &stored.silences {
+        differs(Named::Silence(silence.id), *checked, &|e| {
+            differing_silence(e, silence)
+        });
+        if silence.expired_by.is_some() {
+            differs(Named::SilenceEnd(silence.id), *checked, &|e| {
+                differing_silence_end(e, silence)
+            });
+        }
+    }
     let count = rows.len();
     for (named, checked, field) in rows {
         match journaled.remove(&named) {
@@ -401,6 +417,43 @@ fn differing_attempt(event: &Event, row: &tocsin_store::AttemptRow) -> Option<&'
         ("time", *time_ms == row.time_ms),
         ("outcome", *outcome == row.outcome),
         ("error", *error_sha256 == error),
+    ])
+}
+
+/// The first field in which a silence differs from its journaled one; an ended silence ends
+/// when it was ended, if that came before its own end.
+fn differing_silence(event: &Event, row: &tocsin_store::SilenceRecord) -> Option<&'static str> {
+    let Change::SilenceSet {
+        matchers,
+        recipient,
+        starts_ms,
+        ends_ms,
+        author,
+        reason,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    let ends = row.expired_ms.map_or(*ends_ms, |ended| ended.min(*ends_ms));
+    first_differing(&[
+        ("matchers", *matchers == row.matchers),
+        ("recipient", *recipient == row.recipient),
+        ("start", *starts_ms == row.starts_ms),
+        ("end", ends == row.ends_ms),
+        ("author", kept_matches(author, &row.author)),
+        ("reason", kept_matches(reason, &row.reason)),
+    ])
+}
+
+/// The first field in which an ended silence differs from its journaled end.
+fn differing_silence_end(event: &Event, row: &tocsin_store::SilenceRecord) -> Option<&'static str> {
+    let Change::SilenceEnded { by, .. } = &event.change else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("ender", Some(by) == row.expired_by.as_ref()),
+        ("end time", Some(event.at_ms) == row.expired_ms),
     ])
 }
 

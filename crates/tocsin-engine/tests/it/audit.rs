@@ -1,14 +1,16 @@
 //! The journal against the records it names, in the running engine: after a flood warning is
 //! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
 //! a published alert altered, a delivery attempt changed or deleted, an acknowledgement removed
-//! or a timeline entry rewritten behind
+//! a timeline entry rewritten or a silence set, lengthened or un-ended behind
 //! the node's back (triggers dropped where they stand in the way) is named.
 
 use crate::detect::{engine_with_station, yen_bai_gauge};
 use crate::dispatch::{CLIMBING, Webhooks, recipients, release_flood};
 use std::path::Path;
 use std::sync::Arc;
+use tocsin_core::Clock;
 use tocsin_core::clock::ManualClock;
+use tocsin_core::dispatch::Silence;
 use tocsin_engine::EngineOptions;
 use tocsin_engine::access::Principal;
 use tocsin_engine::audit::verify::{VerifyError, verify};
@@ -44,6 +46,21 @@ fn recorded_node(dir: &Path) {
     engine
         .add_incident_note(&admin, incident, "Đội cứu hộ đã đến hiện trường")
         .unwrap();
+    let now = clock.now().as_millisecond();
+    let silence = Silence {
+        id: 0,
+        matchers: Default::default(),
+        recipient: None,
+        starts_ms: now,
+        ends_ms: now + 3_600_000,
+        author: "Trực ban tỉnh".into(),
+        reason: "Bảo trì cổng SMS".into(),
+    };
+    let kept = engine.add_silence(&admin, silence.clone()).unwrap();
+    let ended = engine.add_silence(&admin, silence).unwrap();
+    clock.set(jiff::Timestamp::from_millisecond(now + 300_000).unwrap());
+    assert!(engine.expire_silence(&admin, ended).unwrap());
+    assert_eq!((kept, ended), (1, 2));
 }
 
 fn verify_dir(dir: &Path) -> Result<tocsin_engine::audit::verify::Verified, VerifyError> {
@@ -119,6 +136,32 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     assert!(
         said.contains("its text is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "UPDATE silences SET ends_ms = ends_ms + 86400000 WHERE id = 1",
+    );
+    assert!(
+        said.contains("silence 1: its end is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "UPDATE silences SET expired_by = NULL, expired_ms = NULL WHERE id = 2",
+    );
+    assert!(
+        said.contains("silence 2: its end is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "INSERT INTO silences (matchers, starts_ms, ends_ms, author, reason, created_ms)
+         SELECT matchers, starts_ms, ends_ms + 1, author, reason, created_ms FROM silences LIMIT 1",
+    );
+    assert!(
+        said.contains("silence 3: no journal entry names it"),
         "{said}"
     );
 
