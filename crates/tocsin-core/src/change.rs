@@ -13,6 +13,7 @@
 //! leaf: erasing the value and its salt leaves every proof intact, and without the salt the
 //! digest cannot be matched against guessed values.
 
+use crate::dispatch::{Reason, Suppression};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -58,7 +59,9 @@ impl Event {
             | Change::AlertReleased { hazard, .. }
             | Change::NotificationAcknowledged { hazard, .. }
             | Change::IncidentNoted { hazard, .. }
-            | Change::DeliveryAttempted { hazard, .. } => Some(hazard),
+            | Change::DeliveryAttempted { hazard, .. }
+            | Change::VersionDrafted { hazard, .. }
+            | Change::NotificationQueued { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. }
             | Change::SilenceSet { .. }
             | Change::SilenceEnded { .. } => None,
@@ -181,6 +184,19 @@ pub enum Change {
         /// `observed`, or `likely` for a forecast level.
         certainty: String,
     },
+    /// The lifecycle made a version of a warning: a draft awaiting release (`raised`,
+    /// `escalated`, `updated`, `renewed`, `all-clear`, `cancelled`) or a record without a
+    /// message (`withdrawn`, `expired`). Its draft is named by the hex SHA-256 of its JSON as
+    /// stored; the lifecycle makes it again from the level changes before it.
+    VersionDrafted {
+        warning: u64,
+        version: u32,
+        hazard: String,
+        action: String,
+        level: u8,
+        made_ms: i64,
+        draft_sha256: String,
+    },
     /// A warning version was released: its CAP alert, named by identifier and by the hex
     /// SHA-256 of its XML exactly as stored and served.
     AlertReleased {
@@ -191,6 +207,20 @@ pub enum Change {
         cap_sha256: String,
         /// Who released it as the record shows it (`auto` for automatic release).
         released_by: String,
+    },
+    /// A notification was queued for a recipient, with one delivery per endpoint (none when it
+    /// is held back, and `suppressed` says why). An escalation is one queued for the tier
+    /// above, its `reason` naming the tier that did not acknowledge.
+    NotificationQueued {
+        notification: u64,
+        recipient: String,
+        warning: u64,
+        version: u32,
+        hazard: String,
+        reason: Reason,
+        suppressed: Option<Suppression>,
+        needs_ack: bool,
+        deliveries: u32,
     },
     /// A notification was acknowledged (the first acknowledgement counts).
     NotificationAcknowledged {
@@ -257,6 +287,8 @@ impl Change {
             Change::IncidentNoted { .. } => "incident_noted",
             Change::DeliveryAttempted { .. } => "delivery_attempted",
             Change::SilenceSet { .. } => "silence_set",
+            Change::VersionDrafted { .. } => "version_drafted",
+            Change::NotificationQueued { .. } => "notification_queued",
             Change::SilenceEnded { .. } => "silence_ended",
         }
     }

@@ -299,11 +299,8 @@ impl DispatchDesk {
             warning: n.warning,
             version: n.version,
             province: n.province.clone(),
-            reason: serde_json::to_string(&n.reason).unwrap_or_default(),
-            suppressed: n
-                .suppressed
-                .as_ref()
-                .map(|s| serde_json::to_string(s).unwrap_or_default()),
+            reason: n.reason.clone(),
+            suppressed: n.suppressed.clone(),
             needs_ack: n.needs_ack,
             created_ms: n.time_ms,
             ack_token: token,

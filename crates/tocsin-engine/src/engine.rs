@@ -1230,7 +1230,7 @@ impl Engine {
     /// Withdraws a warning: its Cancel version waits for release like any other.
     pub fn cancel_warning(&self, who: &Principal, warning: u64) -> Result<VersionRecord> {
         self.require_warning_officer(who, warning)?;
-        self.warnings.cancel(warning)
+        self.warnings.cancel(warning, &who.actor())
     }
 
     /// Refuses a hazard that no rule of the catalogue, framework scenario or sector of the

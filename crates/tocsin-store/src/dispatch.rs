@@ -3,9 +3,11 @@
 //! transaction as the notifications and the dispatcher's state — and every delivery attempt.
 
 use crate::page::{Cursor, Paged, keyset, newest_first};
-use crate::{RegionFilter, Result};
+use crate::{RegionFilter, Result, StoreError};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use tocsin_core::change::Event;
+use tocsin_core::dispatch::{Reason, Suppression};
 
 /// An agency that receives warnings, with its endpoints (JSON list).
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +48,10 @@ pub struct NewNotification {
     pub warning: u64,
     pub version: u32,
     pub province: String,
-    /// JSON of why it was made.
-    pub reason: String,
-    /// JSON of why it is held back, if it is (then it has no deliveries).
-    pub suppressed: Option<String>,
+    /// Why it was made.
+    pub reason: Reason,
+    /// Why it is held back, if it is (then it has no deliveries).
+    pub suppressed: Option<Suppression>,
     pub needs_ack: bool,
     pub created_ms: i64,
     pub ack_token: String,
@@ -216,6 +218,7 @@ pub(crate) fn record_notifications(
     tx: &Transaction,
     notifications: &[NewNotification],
     state: &str,
+    events: &mut Vec<Event>,
 ) -> Result<()> {
     let mut note = tx.prepare_cached(
         "INSERT INTO notifications (recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, ack_token) \
@@ -226,23 +229,35 @@ pub(crate) fn record_notifications(
          VALUES (?1, ?2, ?3, 'pending', 0, ?4)",
     )?;
     for n in notifications {
+        let suppressed = n.suppressed.as_ref().map(to_json).transpose()?;
         note.execute(params![
             n.recipient,
             n.warning as i64,
             n.version,
             n.province,
-            n.reason,
-            n.suppressed,
+            to_json(&n.reason)?,
+            suppressed,
             n.needs_ack,
             n.created_ms,
             n.ack_token
         ])?;
         let id = tx.last_insert_rowid();
+        let mut deliveries = 0;
         for (endpoint, key) in &n.deliveries {
-            delivery.execute(params![id, endpoint, key, n.created_ms])?;
+            deliveries += delivery.execute(params![id, endpoint, key, n.created_ms])? as u32;
         }
+        events.push(crate::journal::notification_queued(
+            tx,
+            (id as u64, deliveries),
+            n,
+        )?);
     }
     save_state(tx, state)
+}
+
+/// A typed value as the JSON its column keeps.
+fn to_json(value: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("not JSON: {e}")))
 }
 
 pub(crate) fn save_state(tx: &Transaction, state: &str) -> Result<()> {
@@ -474,7 +489,9 @@ mod tests {
             warning: 1,
             version: 2,
             province: "15".into(),
-            reason: r#"{"kind":"route","route":"commune"}"#.into(),
+            reason: Reason::Route {
+                route: "commune".into(),
+            },
             suppressed: None,
             needs_ack: true,
             created_ms: 1000,

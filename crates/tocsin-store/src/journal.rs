@@ -106,6 +106,61 @@ pub(crate) fn alert_released(
     }
 }
 
+/// The event of a version the lifecycle made, `version` as stored.
+pub(crate) fn version_drafted(version: &crate::VersionRecord, actor: &Actor) -> Event {
+    Event {
+        at_ms: version.made_ms,
+        actor: actor.clone(),
+        region: version.province.clone(),
+        change: Change::VersionDrafted {
+            warning: version.warning,
+            version: version.number,
+            hazard: version.hazard.clone(),
+            action: version.action.clone(),
+            level: version.level,
+            made_ms: version.made_ms,
+            draft_sha256: tocsin_core::change::sha256_hex(version.draft.as_bytes()),
+        },
+    }
+}
+
+/// The event of notification `id`, just stored as `n` with `deliveries` deliveries (its
+/// acknowledgement secret and the endpoints' credentials never enter it).
+pub(crate) fn notification_queued(
+    tx: &Transaction,
+    (id, deliveries): (u64, u32),
+    n: &crate::NewNotification,
+) -> Result<Event> {
+    Ok(Event {
+        at_ms: n.created_ms,
+        actor: Actor::Node,
+        region: n.province.clone(),
+        change: Change::NotificationQueued {
+            notification: id,
+            recipient: n.recipient.clone(),
+            warning: n.warning,
+            version: n.version,
+            hazard: warning_hazard(tx, n.warning)?,
+            reason: n.reason.clone(),
+            suppressed: n.suppressed.clone(),
+            needs_ack: n.needs_ack,
+            deliveries,
+        },
+    })
+}
+
+/// The hazard of a warning, from its versions (empty when it has none).
+fn warning_hazard(tx: &Transaction, warning: u64) -> Result<String> {
+    let hazard: Option<String> = tx
+        .query_row(
+            "SELECT hazard FROM warning_versions WHERE warning = ?1 LIMIT 1",
+            [warning as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(hazard.unwrap_or_default())
+}
+
 /// The first acknowledgement of notification `id`, made just now by `actor` (`None`: its
 /// recipient, through the link in its message).
 pub(crate) fn acknowledged(
@@ -412,6 +467,40 @@ pub struct JournaledRecords {
     pub timeline: Vec<TimelineRow>,
     pub attempts: Vec<AttemptRow>,
     pub silences: Vec<(crate::SilenceRecord, bool)>,
+    pub versions: Vec<VersionRow>,
+    pub notifications: Vec<NotificationRow>,
+}
+
+/// A warning version as the lifecycle made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRow {
+    pub warning: u64,
+    pub number: u32,
+    pub hazard: String,
+    pub province: String,
+    pub action: String,
+    pub level: u8,
+    pub made_ms: i64,
+    /// The draft's JSON, as stored.
+    pub draft: String,
+    pub checked: bool,
+}
+
+/// A notification as stored, with how many deliveries it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationRow {
+    pub id: u64,
+    pub recipient: String,
+    pub warning: u64,
+    pub version: u32,
+    pub province: String,
+    /// Why it was made and why it is held back, as the JSON stored.
+    pub reason: String,
+    pub suppressed: Option<String>,
+    pub needs_ack: bool,
+    pub created_ms: i64,
+    pub deliveries: u32,
+    pub checked: bool,
 }
 
 /// A delivery attempt as stored.
@@ -543,6 +632,47 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
             (s, checked)
         })
         .collect();
+    let mut stmt = conn.prepare(
+        "SELECT warning, number, hazard, province, action, level, made_ms, draft, rowid >= ?1 \
+         FROM warning_versions ORDER BY warning, number",
+    )?;
+    let versions = stmt
+        .query_map([start("version_drafts")?], |r| {
+            Ok(VersionRow {
+                warning: r.get::<_, i64>(0)? as u64,
+                number: r.get(1)?,
+                hazard: r.get(2)?,
+                province: r.get(3)?,
+                action: r.get(4)?,
+                level: r.get(5)?,
+                made_ms: r.get(6)?,
+                draft: r.get(7)?,
+                checked: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, \
+         (SELECT count(*) FROM deliveries d WHERE d.notification = n.id), id >= ?1 \
+         FROM notifications n ORDER BY id",
+    )?;
+    let notifications = stmt
+        .query_map([start("notification_queue")?], |r| {
+            Ok(NotificationRow {
+                id: r.get::<_, i64>(0)? as u64,
+                recipient: r.get(1)?,
+                warning: r.get::<_, i64>(2)? as u64,
+                version: r.get(3)?,
+                province: r.get(4)?,
+                reason: r.get(5)?,
+                suppressed: r.get(6)?,
+                needs_ack: r.get(7)?,
+                created_ms: r.get(8)?,
+                deliveries: r.get(9)?,
+                checked: r.get(10)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(JournaledRecords {
         detections,
         alerts,
@@ -550,6 +680,8 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
         timeline,
         attempts,
         silences,
+        versions,
+        notifications,
     })
 }
 

@@ -25,7 +25,7 @@ pub use dispatch::{
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use journal::{
     Acknowledgement, AttemptRow, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords,
-    NATION, ReleasedAlert, TimelineRow,
+    NATION, NotificationRow, ReleasedAlert, TimelineRow, VersionRow,
 };
 pub use page::{Cursor, Page, Paged};
 pub use response::{
@@ -493,12 +493,13 @@ pub trait Store: Send + Sync {
     fn stored_levels(&self) -> Result<Vec<Detection>>;
 
     // --- warnings ---
-    /// Stores warnings' states and new versions in one transaction; a new version supersedes the
-    /// warning's older unreleased drafts.
+    /// Stores warnings' states and new versions, made by `actor`, in one transaction; a new
+    /// version supersedes the warning's older unreleased drafts.
     fn record_lifecycle(
         &self,
         warnings: &[WarningRecord],
         versions: &[VersionRecord],
+        actor: &Actor,
     ) -> Result<()>;
     /// Stores the warnings that `consumer`'s read of the journal touched and moves its cursor
     /// to `next`, in one transaction.

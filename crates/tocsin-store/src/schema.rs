@@ -620,6 +620,12 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'delivery_attempts', coalesce(max(rowid), 0) + 1 FROM delivery_attempts;
     INSERT INTO journal_start SELECT 'silences', coalesce(max(id), 0) + 1 FROM silences;
     "#,
+    // 17: the versions the warning lifecycle makes and the notifications queued are journaled
+    // from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'version_drafts', coalesce(max(rowid), 0) + 1 FROM warning_versions;
+    INSERT INTO journal_start SELECT 'notification_queue', coalesce(max(id), 0) + 1 FROM notifications;
+    "#,
 ];
 
 #[cfg(test)]

@@ -791,14 +791,17 @@ impl Store for SqliteStore {
         &self,
         warnings: &[WarningRecord],
         versions: &[VersionRecord],
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| {
+        self.write_recorded(|tx, _, events| {
             warnings
                 .iter()
                 .try_for_each(|w| crate::warnings::save_warning(tx, w))?;
-            versions
-                .iter()
-                .try_for_each(|v| crate::warnings::insert_version(tx, v))
+            for version in versions {
+                crate::warnings::insert_version(tx, version)?;
+                events.push(crate::journal::version_drafted(version, actor));
+            }
+            Ok(())
         })
     }
 
@@ -954,7 +957,9 @@ impl Store for SqliteStore {
     }
 
     fn record_notifications(&self, notifications: &[NewNotification], state: &str) -> Result<()> {
-        self.write(|tx, _| crate::dispatch::record_notifications(tx, notifications, state))
+        self.write_recorded(|tx, _, events| {
+            crate::dispatch::record_notifications(tx, notifications, state, events)
+        })
     }
 
     fn save_dispatch_state(&self, state: &str) -> Result<()> {

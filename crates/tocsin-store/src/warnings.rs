@@ -243,6 +243,7 @@ mod tests {
     use crate::{
         Publication, RegionFilter, StoreError, VersionRecord, VersionState, WarningRecord,
     };
+    use tocsin_core::change::Actor;
 
     fn warning(open: bool) -> WarningRecord {
         WarningRecord {
@@ -287,10 +288,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
         store
-            .record_lifecycle(&[warning(true)], &[version(1)])
+            .record_lifecycle(&[warning(true)], &[version(1)], &Actor::Node)
             .unwrap();
         store
-            .record_lifecycle(&[warning(true)], &[version(2)])
+            .record_lifecycle(&[warning(true)], &[version(2)], &Actor::Node)
             .unwrap();
         let refused = store
             .publish_version(
@@ -355,7 +356,9 @@ mod tests {
             found.unwrap().len()
         };
         assert_eq!((of_hazard("river_flood"), of_hazard("storm")), (1, 0));
-        store.record_lifecycle(&[warning(false)], &[]).unwrap();
+        store
+            .record_lifecycle(&[warning(false)], &[], &Actor::Node)
+            .unwrap();
         assert!(store.open_warnings().unwrap().is_empty());
     }
 
@@ -375,7 +378,9 @@ mod tests {
                     ..version(n)
                 })
                 .collect();
-            store.record_lifecycle(&[w], &versions).unwrap();
+            store
+                .record_lifecycle(&[w], &versions, &Actor::Node)
+                .unwrap();
         }
         let drafts = [VersionState::Draft, VersionState::Superseded];
         let mut seen = Vec::new();
@@ -401,7 +406,7 @@ mod tests {
         let path = dir.path().join("db");
         let store = SqliteStore::open(&path, Durability::Full).unwrap();
         store
-            .record_lifecycle(&[warning(true)], &[version(1)])
+            .record_lifecycle(&[warning(true)], &[version(1)], &Actor::Node)
             .unwrap();
         store
             .publish_version(

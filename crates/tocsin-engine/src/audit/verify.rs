@@ -11,7 +11,8 @@
 //!   and is consistent with the one before it;
 //! - the records the journal names are as it says — detections, released alerts (their CAP XML
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
-//!   against the kept salted digests), delivery attempts and silences set and ended: each record an entry names is stored with the same
+//!   against the kept salted digests), delivery attempts, silences set and ended, the versions
+//!   the warning lifecycle made (their drafts by SHA-256) and the notifications queued: each record an entry names is stored with the same
 //!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
 
 use super::StoredTree;
@@ -128,6 +129,8 @@ enum Named {
     Attempt(u64, u32),
     Silence(u64),
     SilenceEnd(u64),
+    Version(u64, u32),
+    Notification(u64),
 }
 
 impl Named {
@@ -150,6 +153,12 @@ impl Named {
             } => Some(Named::Attempt(*delivery, *attempt)),
             Change::SilenceSet { silence, .. } => Some(Named::Silence(*silence)),
             Change::SilenceEnded { silence, .. } => Some(Named::SilenceEnd(*silence)),
+            Change::VersionDrafted {
+                warning, version, ..
+            } => Some(Named::Version(*warning, *version)),
+            Change::NotificationQueued { notification, .. } => {
+                Some(Named::Notification(*notification))
+            }
             _ => None,
         }
     }
@@ -167,6 +176,8 @@ impl Named {
             }
             Named::Silence(id) => format!("silence {id}"),
             Named::SilenceEnd(id) => format!("end of silence {id}"),
+            Named::Version(warning, version) => format!("version {version} of warning {warning}"),
+            Named::Notification(id) => format!("notification {id}"),
         }
     }
 }
@@ -318,6 +329,15 @@ fn check_records(
             });
         }
     }
+    for row in &stored.versions {
+        let named = Named::Version(row.warning, row.number);
+        differs(named, row.checked, &|e| differing_version(e, row));
+    }
+    for row in &stored.notifications {
+        differs(Named::Notification(row.id), row.checked, &|e| {
+            differing_notification(e, row)
+        });
+    }
     let count = rows.len();
     for (named, checked, field) in rows {
         match journaled.remove(&named) {
@@ -455,6 +475,70 @@ fn differing_silence_end(event: &Event, row: &tocsin_store::SilenceRecord) -> Op
         ("ender", Some(by) == row.expired_by.as_ref()),
         ("end time", Some(event.at_ms) == row.expired_ms),
     ])
+}
+
+/// The first field in which a warning version differs from the one the lifecycle journaled.
+fn differing_version(event: &Event, row: &tocsin_store::VersionRow) -> Option<&'static str> {
+    let Change::VersionDrafted {
+        hazard,
+        action,
+        level,
+        made_ms,
+        draft_sha256,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("hazard", *hazard == row.hazard),
+        ("province", event.region == row.province),
+        ("action", *action == row.action),
+        ("level", *level == row.level),
+        ("time", *made_ms == row.made_ms),
+        ("draft", *draft_sha256 == sha256_hex(row.draft.as_bytes())),
+    ])
+}
+
+/// The first field in which a notification differs from its journaled one.
+fn differing_notification(
+    event: &Event,
+    row: &tocsin_store::NotificationRow,
+) -> Option<&'static str> {
+    let Change::NotificationQueued {
+        recipient,
+        warning,
+        version,
+        reason,
+        suppressed,
+        needs_ack,
+        deliveries,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("recipient", *recipient == row.recipient),
+        (
+            "warning",
+            (*warning, *version) == (row.warning, row.version),
+        ),
+        ("province", event.region == row.province),
+        ("reason", as_json(reason) == row.reason),
+        (
+            "suppression",
+            suppressed.as_ref().map(as_json) == row.suppressed,
+        ),
+        ("acknowledgement asked", *needs_ack == row.needs_ack),
+        ("time", event.at_ms == row.created_ms),
+        ("deliveries", *deliveries == row.deliveries),
+    ])
+}
+
+/// A journaled value as the JSON its column keeps (the store writes it the same way).
+fn as_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Whether a stored personal value is the one the entry sealed; an erased one (no salt kept)

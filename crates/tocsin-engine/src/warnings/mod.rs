@@ -209,7 +209,8 @@ impl WarningDesk {
         let warnings: Vec<WarningRecord> =
             drafts.iter().map(|d| warning_record(&book, d)).collect();
         let mut versions: Vec<VersionRecord> = drafts.iter().map(version_record).collect();
-        self.store.record_lifecycle(&warnings, &versions)?;
+        self.store
+            .record_lifecycle(&warnings, &versions, &Actor::Node)?;
         let automatic = self.store.auto_release()?;
         for (draft, version) in drafts
             .iter()
@@ -419,7 +420,7 @@ impl WarningDesk {
     }
 
     /// An operator withdraws a warning; the Cancel version waits for release like any other.
-    pub fn cancel(&self, warning: u64) -> Result<VersionRecord> {
+    pub fn cancel(&self, warning: u64, actor: &Actor) -> Result<VersionRecord> {
         let now = self.clock.now().as_millisecond();
         let mut book = self.lock();
         let draft = book
@@ -428,7 +429,7 @@ impl WarningDesk {
         let record = warning_record(&book, &draft);
         let version = version_record(&draft);
         self.store
-            .record_lifecycle(&[record], std::slice::from_ref(&version))?;
+            .record_lifecycle(&[record], std::slice::from_ref(&version), actor)?;
         Ok(version)
     }
 

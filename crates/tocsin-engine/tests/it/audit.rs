@@ -1,7 +1,8 @@
 //! The journal against the records it names, in the running engine: after a flood warning is
 //! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
 //! a published alert altered, a delivery attempt changed or deleted, an acknowledgement removed
-//! a timeline entry rewritten or a silence set, lengthened or un-ended behind
+//! a timeline entry rewritten, a warning version or notification changed or added, or a
+//! silence set, lengthened or un-ended behind
 //! the node's back (triggers dropped where they stand in the way) is named.
 
 use crate::detect::{engine_with_station, yen_bai_gauge};
@@ -136,6 +137,34 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     assert!(
         said.contains("its text is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "DROP TRIGGER published_alerts_never_change;
+         UPDATE warning_versions SET level = level + 1 WHERE warning = 1 AND number = 1;",
+    );
+    assert!(
+        said.contains("version 1 of warning 1: its level is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "UPDATE notifications SET recipient = 'ubnd-khac'",
+    );
+    assert!(
+        said.contains("notification 1: its recipient is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "INSERT INTO notifications (recipient, warning, version, province, reason, needs_ack, created_ms, ack_token)
+         SELECT recipient, warning, version, province, reason, needs_ack, created_ms, 'x' FROM notifications LIMIT 1",
+    );
+    assert!(
+        said.starts_with("notification ")
+            && said.contains("no journal entry names it: it was written outside the node"),
         "{said}"
     );
 
