@@ -1,7 +1,7 @@
 //! API tokens and the principal a request acts as: token creation (secrets shown once, stored
 //! hashed), authentication, and the checks that keep every request inside its scope.
 
-use crate::engine::EngineError;
+use crate::error::EngineError;
 use crate::ingest::SeriesCache;
 use sha2::{Digest, Sha256};
 use tocsin_core::access::{Access, Reach, Resource, Role, Scope, rule};

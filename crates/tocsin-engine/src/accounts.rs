@@ -16,7 +16,8 @@
 //! knows nothing of HTTP or cookies.
 
 use crate::access::{Principal, hash_secret};
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::RwLock;

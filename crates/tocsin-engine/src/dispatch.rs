@@ -7,7 +7,7 @@
 //! the message) stop the escalation.
 
 use crate::channels::{ChannelSettings, Endpoint, Message, deliver};
-use crate::engine::{EngineError, RecordError, Result};
+use crate::error::{EngineError, RecordError, Result};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
 use tocsin_core::change::Actor;

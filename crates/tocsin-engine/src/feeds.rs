@@ -17,7 +17,8 @@
 //! makes outgoing HTTP requests only (plain HTTP through `ureq`, no TLS provider); it serves none.
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result, page_limit};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result, page_limit};
 use crate::{Cursor, Page};
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -8,7 +8,8 @@
 //! there to be told: an alert that cannot be read at all is refused, not kept.
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
 use tocsin_core::access::{Access, Resource};
 use tocsin_store::ExternalAlertRecord;
 

@@ -6,7 +6,8 @@
 //! changes; a caller sees only the provinces in their scope.
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -93,7 +93,7 @@ impl Situation {
             .partition(|d| d.certainty == crate::detect::LIKELY);
         let (silent_stations, active): (Vec<Detection>, Vec<Detection>) = levels
             .into_iter()
-            .partition(|d| d.rule == crate::engine::DATA_GAP);
+            .partition(|d| d.rule == crate::detections::DATA_GAP);
         let mut communes: BTreeMap<String, CommuneLevel> = BTreeMap::new();
         let mut lives: HashSet<String> = HashSet::new();
         let mut provinces: BTreeMap<String, u8> = BTreeMap::new();

@@ -6,7 +6,7 @@
 pub mod verify;
 
 use crate::access::Principal;
-use crate::engine::{EngineError, Result};
+use crate::error::{EngineError, Result};
 use base64::Engine as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -238,7 +238,7 @@ impl Audit {
     /// Up to `limit` entries from index `from` on that lie in the caller's scope.
     pub fn entries(&self, who: &Principal, from: u64, limit: usize) -> Result<AuditEntries> {
         who.require(Resource::AuditEntries, Access::Read)?;
-        let limit = crate::engine::limit_within(limit, ENTRIES_MAX)?;
+        let limit = crate::error::limit_within(limit, ENTRIES_MAX)?;
         let JournalRead { entries, next } = self.store.journal_read_in(&who.filter, from, limit)?;
         let entries = entries
             .into_iter()

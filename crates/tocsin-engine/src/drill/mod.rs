@@ -14,7 +14,8 @@ pub mod scenario;
 pub mod score;
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, EngineOptions, Result};
+use crate::engine::{Engine, EngineOptions};
+use crate::error::{EngineError, Result};
 use crate::warnings::WarningSettings;
 use inbox::Inbox;
 use scenario::{FaultKind, Scenario};

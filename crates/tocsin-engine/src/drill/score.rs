@@ -6,7 +6,8 @@
 
 use super::scenario::{Expectation, Scenario};
 use crate::access::Principal;
-use crate::engine::{Engine, Result};
+use crate::engine::Engine;
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tocsin_core::clock::timestamp_text;

@@ -5,3 +5,5 @@ pub mod changes;
 pub mod import;
 pub mod locate;
 pub mod names;
+mod regions;
+mod stations;

@@ -3,7 +3,8 @@
 //! contribution or a disbursement touches, and the replenishment alerts.
 
 use crate::access::{Place, Principal};
-use crate::engine::{Engine, EngineError, Result};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
 use tocsin_core::access::{Access, Resource};
 use tocsin_core::response::Tier;
 use tocsin_core::response::ledger::{FUND, FundLine, Replenish, StockLine};

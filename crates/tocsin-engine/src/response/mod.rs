@@ -13,7 +13,8 @@ pub mod playbooks;
 pub mod resources;
 
 use crate::access::Principal;
-use crate::engine::{Engine, EngineError, Result, page_limit};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result, page_limit};
 use crate::{Cursor, Page};
 use neighbours::Neighbours;
 use serde::Serialize;

@@ -7,7 +7,8 @@
 //! (`skills` separated by `;`; `commune` may be empty for a provincial or national depot).
 
 use crate::access::{Place, Principal};
-use crate::engine::{Engine, EngineError, RecordError, Result};
+use crate::engine::Engine;
+use crate::error::{EngineError, RecordError, Result};
 use tocsin_core::access::{Access, Resource};
 use tocsin_core::response::{Category, Tier};
 use tocsin_store::ResourceRecord;

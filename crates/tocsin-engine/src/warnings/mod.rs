@@ -9,8 +9,9 @@
 //! with the alert. A released alert is composed once, stored, and never changes.
 
 pub mod compose;
+pub(crate) mod queries;
 
-use crate::engine::{EngineError, Result};
+use crate::error::{EngineError, Result};
 use compose::{Composition, Place, RuleText, compose};
 use std::sync::{Arc, Mutex, RwLock};
 use tocsin_cap::signature::{SigningKey, TrustStore, sign};
