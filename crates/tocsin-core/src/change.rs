@@ -14,6 +14,7 @@
 //! digest cannot be matched against guessed values.
 
 use crate::dispatch::{Reason, Suppression};
+use crate::response::ledger::{FundLine, StockLine};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -64,7 +65,9 @@ impl Event {
             | Change::NotificationQueued { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. }
             | Change::SilenceSet { .. }
-            | Change::SilenceEnded { .. } => None,
+            | Change::SilenceEnded { .. }
+            | Change::StockPosted { .. }
+            | Change::FundsPosted { .. } => None,
         }
     }
 
@@ -74,6 +77,8 @@ impl Event {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
+            Change::StockPosted { note, .. } => vec![note],
+            Change::FundsPosted { memo, .. } => vec![memo],
             _ => Vec::new(),
         }
     }
@@ -84,6 +89,8 @@ impl Event {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
+            Change::StockPosted { note, .. } => vec![note],
+            Change::FundsPosted { memo, .. } => vec![memo],
             _ => Vec::new(),
         }
     }
@@ -256,6 +263,30 @@ pub enum Change {
         author: Personal,
         reason: Personal,
     },
+    /// Reserve stock moved: one posting of the stock ledger (`receipt`, `issue`, `transfer`,
+    /// `write_off`), each line an item of a warehouse and its change.
+    StockPosted {
+        posting: u64,
+        movement: String,
+        lines: Vec<StockLine>,
+        incident: Option<u64>,
+        /// The note as written (free text: it may name people).
+        note: Personal,
+        /// The token that posted it.
+        by: String,
+    },
+    /// Money moved: one balanced posting of the fund ledger (`contribution`, `disbursement`,
+    /// `reversal`).
+    FundsPosted {
+        posting: u64,
+        purpose: String,
+        lines: Vec<FundLine>,
+        incident: Option<u64>,
+        reverses: Option<u64>,
+        memo: Personal,
+        by: String,
+        approved_by: Option<String>,
+    },
     /// A silence was ended before its time.
     SilenceEnded { silence: u64, by: String },
     /// An entry was added to an incident's timeline.
@@ -289,6 +320,8 @@ impl Change {
             Change::SilenceSet { .. } => "silence_set",
             Change::VersionDrafted { .. } => "version_drafted",
             Change::NotificationQueued { .. } => "notification_queued",
+            Change::StockPosted { .. } => "stock_posted",
+            Change::FundsPosted { .. } => "funds_posted",
             Change::SilenceEnded { .. } => "silence_ended",
         }
     }

@@ -161,6 +161,52 @@ fn warning_hazard(tx: &Transaction, warning: u64) -> Result<String> {
     Ok(hazard.unwrap_or_default())
 }
 
+/// The event of stock posting `id`, just stored as `posting`.
+pub(crate) fn stock_posted(
+    id: u64,
+    posting: &crate::StockPosting,
+    region: &str,
+    actor: &Actor,
+) -> Result<Event> {
+    Ok(Event {
+        at_ms: posting.time_ms,
+        actor: actor.clone(),
+        region: region.to_string(),
+        change: Change::StockPosted {
+            posting: id,
+            movement: posting.kind.clone(),
+            lines: posting.lines.clone(),
+            incident: posting.incident,
+            note: seal(&posting.note)?,
+            by: posting.by.clone(),
+        },
+    })
+}
+
+/// The event of fund posting `id`, just stored as `posting`.
+pub(crate) fn funds_posted(
+    id: u64,
+    posting: &crate::FundPosting,
+    region: &str,
+    actor: &Actor,
+) -> Result<Event> {
+    Ok(Event {
+        at_ms: posting.time_ms,
+        actor: actor.clone(),
+        region: region.to_string(),
+        change: Change::FundsPosted {
+            posting: id,
+            purpose: posting.kind.clone(),
+            lines: posting.lines.clone(),
+            incident: posting.incident,
+            reverses: posting.reverses,
+            memo: seal(&posting.memo)?,
+            by: posting.by.clone(),
+            approved_by: posting.approved_by.clone(),
+        },
+    })
+}
+
 /// The first acknowledgement of notification `id`, made just now by `actor` (`None`: its
 /// recipient, through the link in its message).
 pub(crate) fn acknowledged(
@@ -469,6 +515,9 @@ pub struct JournaledRecords {
     pub silences: Vec<(crate::SilenceRecord, bool)>,
     pub versions: Vec<VersionRow>,
     pub notifications: Vec<NotificationRow>,
+    /// Every stock and fund posting by its number, with whether it is checked.
+    pub stock: Vec<(u64, crate::StockPosting, bool)>,
+    pub funds: Vec<(u64, crate::FundPosting, bool)>,
 }
 
 /// A warning version as the lifecycle made it.
@@ -673,6 +722,16 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let first_stock = start("stock_postings")?;
+    let stock = crate::response::stock_postings(conn)?
+        .into_iter()
+        .map(|(id, posting)| (id, posting, id as i64 >= first_stock))
+        .collect();
+    let first_funds = start("fund_postings")?;
+    let funds = crate::response::fund_postings(conn, 0)?
+        .into_iter()
+        .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
+        .collect();
     Ok(JournaledRecords {
         detections,
         alerts,
@@ -682,6 +741,8 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
         silences,
         versions,
         notifications,
+        stock,
+        funds,
     })
 }
 

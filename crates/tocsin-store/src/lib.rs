@@ -702,16 +702,20 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> Result<Vec<IncidentRecord>>;
     fn incident(&self, id: u64) -> Result<Option<IncidentDetail>>;
-    /// Posts stock lines all or nothing; returns the posting and the items now short.
+    /// Posts stock lines all or nothing, journaled as `actor`'s in `region` (a province, or
+    /// `VN`); returns the posting and the items now short.
     fn post_stock(
         &self,
         posting: &StockPosting,
+        region: &str,
+        actor: &Actor,
     ) -> Result<(u64, Vec<tocsin_core::response::ledger::Replenish>)>;
     fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()>;
     /// (warehouse, item, balance, minimum).
     fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>>;
-    /// Posts a balanced fund transaction; returns its posting number.
-    fn post_funds(&self, posting: &FundPosting) -> Result<u64>;
+    /// Posts a balanced fund transaction, journaled as `actor`'s in `region`; returns its
+    /// posting number.
+    fn post_funds(&self, posting: &FundPosting, region: &str, actor: &Actor) -> Result<u64>;
     /// One fund posting with its lines, or every posting for posting 0.
     fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>>;
     fn fund_balances(&self) -> Result<std::collections::BTreeMap<String, i64>>;

@@ -982,6 +982,51 @@ pub(crate) fn stock_balances(conn: &Connection) -> Result<Vec<(String, String, i
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Rows of (posting, line, the posting's other fields) in posting order, gathered into
+/// postings with their lines.
+fn gather<L, P>(
+    rows: impl Iterator<Item = rusqlite::Result<(u64, L, P)>>,
+    lines_of: fn(&mut P) -> &mut Vec<L>,
+) -> Result<Vec<(u64, P)>> {
+    let mut postings: Vec<(u64, P)> = Vec::new();
+    for row in rows {
+        let (id, line, mut posting) = row?;
+        match postings.last_mut() {
+            Some((last, found)) if *last == id => lines_of(found).push(line),
+            _ => {
+                lines_of(&mut posting).push(line);
+                postings.push((id, posting));
+            }
+        }
+    }
+    Ok(postings)
+}
+
+/// Every stock posting with its lines, in order.
+pub(crate) fn stock_postings(conn: &Connection) -> Result<Vec<(u64, StockPosting)>> {
+    let mut stmt = conn.prepare(
+        "SELECT posting, warehouse, item, delta, kind, incident, note, time_ms, by \
+         FROM stock_entries ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let line = StockLine {
+            warehouse: r.get(1)?,
+            item: r.get(2)?,
+            delta: r.get(3)?,
+        };
+        let posting = StockPosting {
+            lines: Vec::new(),
+            kind: r.get(4)?,
+            incident: r.get::<_, Option<i64>>(5)?.map(|i| i as u64),
+            note: r.get(6)?,
+            time_ms: r.get(7)?,
+            by: r.get(8)?,
+        };
+        Ok((r.get::<_, i64>(0)? as u64, line, posting))
+    })?;
+    gather(rows, |p: &mut StockPosting| &mut p.lines)
+}
+
 /// Posts a balanced fund transaction; a reversal of a posting already reversed is refused.
 pub(crate) fn post_funds(tx: &Transaction, posting: &FundPosting) -> Result<u64> {
     if let Some(reversed) = posting.reverses {
@@ -1052,21 +1097,7 @@ pub(crate) fn fund_postings(conn: &Connection, posting: u64) -> Result<Vec<(u64,
         };
         Ok((r.get::<_, i64>(0)? as u64, line, posting))
     })?;
-    let mut postings: Vec<(u64, FundPosting)> = Vec::new();
-    for row in rows {
-        let (id, line, posting) = row?;
-        match postings.last_mut() {
-            Some((last, found)) if *last == id => found.lines.push(line),
-            _ => postings.push((
-                id,
-                FundPosting {
-                    lines: vec![line],
-                    ..posting
-                },
-            )),
-        }
-    }
-    Ok(postings)
+    gather(rows, |p: &mut FundPosting| &mut p.lines)
 }
 
 pub(crate) fn fund_balances(conn: &Connection) -> Result<BTreeMap<String, i64>> {

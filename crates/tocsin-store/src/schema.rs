@@ -626,6 +626,11 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'version_drafts', coalesce(max(rowid), 0) + 1 FROM warning_versions;
     INSERT INTO journal_start SELECT 'notification_queue', coalesce(max(id), 0) + 1 FROM notifications;
     "#,
+    // 18: stock and fund postings are journaled from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'stock_postings', coalesce(max(posting), 0) + 1 FROM stock_entries;
+    INSERT INTO journal_start SELECT 'fund_postings', coalesce(max(posting), 0) + 1 FROM fund_entries;
+    "#,
 ];
 
 #[cfg(test)]

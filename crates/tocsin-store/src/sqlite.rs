@@ -1076,8 +1076,17 @@ impl Store for SqliteStore {
         self.read(|conn| crate::response::incident(conn, id))
     }
 
-    fn post_stock(&self, posting: &StockPosting) -> Result<(u64, Vec<Replenish>)> {
-        self.write(|tx, _| crate::response::post_stock(tx, posting))
+    fn post_stock(
+        &self,
+        posting: &StockPosting,
+        region: &str,
+        actor: &Actor,
+    ) -> Result<(u64, Vec<Replenish>)> {
+        self.write_recorded(|tx, _, events| {
+            let (id, short) = crate::response::post_stock(tx, posting)?;
+            events.push(crate::journal::stock_posted(id, posting, region, actor)?);
+            Ok((id, short))
+        })
     }
 
     fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()> {
@@ -1088,8 +1097,12 @@ impl Store for SqliteStore {
         self.read(crate::response::stock_balances)
     }
 
-    fn post_funds(&self, posting: &FundPosting) -> Result<u64> {
-        self.write(|tx, _| crate::response::post_funds(tx, posting))
+    fn post_funds(&self, posting: &FundPosting, region: &str, actor: &Actor) -> Result<u64> {
+        self.write_recorded(|tx, _, events| {
+            let id = crate::response::post_funds(tx, posting)?;
+            events.push(crate::journal::funds_posted(id, posting, region, actor)?);
+            Ok(id)
+        })
     }
 
     fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>> {

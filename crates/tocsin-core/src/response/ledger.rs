@@ -11,6 +11,7 @@
 //!   debits the incident or task (`disbursement:<…>`) and credits the fund, which must hold the
 //!   amount. A reversal is the transaction with every line negated.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A refused posting: which line and why.
@@ -32,7 +33,7 @@ fn refuse(line: usize, field: &str, reason: String) -> LedgerError {
 
 /// One stock movement line: `quantity` of `item` into (positive) or out of (negative)
 /// `warehouse`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLine {
     pub warehouse: String,
     pub item: String,
@@ -108,7 +109,7 @@ pub fn post_stock(
 }
 
 /// One line of a fund transaction: debit (positive) or credit (negative) an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundLine {
     pub account: String,
     pub amount: i64,

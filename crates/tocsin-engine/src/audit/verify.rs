@@ -12,7 +12,8 @@
 //! - the records the journal names are as it says — detections, released alerts (their CAP XML
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
 //!   against the kept salted digests), delivery attempts, silences set and ended, the versions
-//!   the warning lifecycle made (their drafts by SHA-256) and the notifications queued: each record an entry names is stored with the same
+//!   the warning lifecycle made (their drafts by SHA-256), the notifications queued, and
+//!   every stock and fund posting with its lines: each record an entry names is stored with the same
 //!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
 
 use super::StoredTree;
@@ -131,6 +132,8 @@ enum Named {
     SilenceEnd(u64),
     Version(u64, u32),
     Notification(u64),
+    StockPosting(u64),
+    FundPosting(u64),
 }
 
 impl Named {
@@ -159,6 +162,8 @@ impl Named {
             Change::NotificationQueued { notification, .. } => {
                 Some(Named::Notification(*notification))
             }
+            Change::StockPosted { posting, .. } => Some(Named::StockPosting(*posting)),
+            Change::FundsPosted { posting, .. } => Some(Named::FundPosting(*posting)),
             _ => None,
         }
     }
@@ -178,6 +183,8 @@ impl Named {
             Named::SilenceEnd(id) => format!("end of silence {id}"),
             Named::Version(warning, version) => format!("version {version} of warning {warning}"),
             Named::Notification(id) => format!("notification {id}"),
+            Named::StockPosting(id) => format!("stock posting {id}"),
+            Named::FundPosting(id) => format!("fund posting {id}"),
         }
     }
 }
@@ -336,6 +343,16 @@ fn check_records(
     for row in &stored.notifications {
         differs(Named::Notification(row.id), row.checked, &|e| {
             differing_notification(e, row)
+        });
+    }
+    for (id, posting, checked) in &stored.stock {
+        differs(Named::StockPosting(*id), *checked, &|e| {
+            differing_stock(e, posting)
+        });
+    }
+    for (id, posting, checked) in &stored.funds {
+        differs(Named::FundPosting(*id), *checked, &|e| {
+            differing_funds(e, posting)
         });
     }
     let count = rows.len();
@@ -533,6 +550,56 @@ fn differing_notification(
         ("acknowledgement asked", *needs_ack == row.needs_ack),
         ("time", event.at_ms == row.created_ms),
         ("deliveries", *deliveries == row.deliveries),
+    ])
+}
+
+/// The first field in which a stock posting differs from its journaled one.
+fn differing_stock(event: &Event, posting: &tocsin_store::StockPosting) -> Option<&'static str> {
+    let Change::StockPosted {
+        movement,
+        lines,
+        incident,
+        note,
+        by,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("kind", *movement == posting.kind),
+        ("set of lines", *lines == posting.lines),
+        ("incident", *incident == posting.incident),
+        ("note", kept_matches(note, &posting.note)),
+        ("time", event.at_ms == posting.time_ms),
+        ("poster", *by == posting.by),
+    ])
+}
+
+/// The first field in which a fund posting differs from its journaled one.
+fn differing_funds(event: &Event, posting: &tocsin_store::FundPosting) -> Option<&'static str> {
+    let Change::FundsPosted {
+        purpose,
+        lines,
+        incident,
+        reverses,
+        memo,
+        by,
+        approved_by,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("kind", *purpose == posting.kind),
+        ("set of lines", *lines == posting.lines),
+        ("incident", *incident == posting.incident),
+        ("reversed posting", *reverses == posting.reverses),
+        ("memo", kept_matches(memo, &posting.memo)),
+        ("time", event.at_ms == posting.time_ms),
+        ("poster", *by == posting.by),
+        ("approver", *approved_by == posting.approved_by),
     ])
 }
 

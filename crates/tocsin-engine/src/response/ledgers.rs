@@ -60,6 +60,17 @@ struct Holder {
     region: String,
 }
 
+/// The region a posting is journaled in: the province of its holders when they all lie in
+/// one, else the nation (national holders, or a posting across provinces).
+fn posting_region(places: Vec<Option<String>>) -> String {
+    let mut provinces = places.into_iter();
+    let first = provinces.next().flatten();
+    match first {
+        Some(province) if provinces.all(|p| p.as_ref() == Some(&province)) => province,
+        _ => tocsin_core::region::NATION_CODE.to_string(),
+    }
+}
+
 fn holders_of(rows: Vec<(String, String, String, String)>) -> Vec<Holder> {
     rows.into_iter()
         .map(|(id, _, tier, region)| Holder {
@@ -121,8 +132,9 @@ impl Engine {
         if let Some(incident) = m.incident {
             self.incident(who, incident)?;
         }
+        let mut places = Vec::new();
         for line in &lines {
-            self.require_warehouse(who, Access::Write, &line.warehouse)?;
+            places.push(self.require_warehouse(who, Access::Write, &line.warehouse)?);
         }
         let posting = StockPosting {
             lines,
@@ -132,7 +144,8 @@ impl Engine {
             time_ms: self.clock().now().as_millisecond(),
             by: who.token_id.clone(),
         };
-        let (id, replenish) = self.store().post_stock(&posting)?;
+        let region = posting_region(places);
+        let (id, replenish) = self.store().post_stock(&posting, &region, &who.actor())?;
         for r in &replenish {
             let json = serde_json::json!({"warehouse": r.warehouse, "item": r.item, "balance": r.balance, "minimum": r.minimum});
             self.publish("replenishment", String::new(), json.to_string());
@@ -210,22 +223,40 @@ impl Engine {
         what: &str,
         rows: Vec<(String, String, String, String)>,
         id: &str,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         who.require(resource, access)?;
+        let province = self.holder_province(what, rows, id)?;
+        let place = Place::region(province.as_deref().unwrap_or(""));
+        who.require_in(resource, access, &format!("{what} {id:?}"), &place)?;
+        Ok(province)
+    }
+
+    /// The province of holder `id` among `rows` (`None`: national).
+    fn holder_province(
+        &self,
+        what: &str,
+        rows: Vec<(String, String, String, String)>,
+        id: &str,
+    ) -> Result<Option<String>> {
         let Some(holder) = holders_of(rows).into_iter().find(|h| h.id == id) else {
             return Err(EngineError::NotFound(format!("{what}: no {what} {id:?}")));
         };
-        let province = self.holder_place(holder.tier, &holder.region);
-        let place = Place::region(province.as_deref().unwrap_or(""));
-        who.require_in(resource, access, &format!("{what} {id:?}"), &place)
+        Ok(self.holder_place(holder.tier, &holder.region))
     }
 
-    fn require_warehouse(&self, who: &Principal, access: Access, id: &str) -> Result<()> {
+    /// Checks `who` may reach warehouse `id`; its province (`None`: national).
+    fn require_warehouse(
+        &self,
+        who: &Principal,
+        access: Access,
+        id: &str,
+    ) -> Result<Option<String>> {
         let rows = self.store().warehouses()?;
         self.require_holder(who, Resource::Reserves, access, "warehouse", rows, id)
     }
 
-    fn require_fund(&self, who: &Principal, access: Access, id: &str) -> Result<()> {
+    /// Checks `who` may reach fund `id`; its province (`None`: national).
+    fn require_fund(&self, who: &Principal, access: Access, id: &str) -> Result<Option<String>> {
         let rows = self.store().funds()?;
         self.require_holder(who, Resource::Funds, access, "fund", rows, id)
     }
@@ -428,7 +459,15 @@ impl Engine {
             by: who.token_id.clone(),
             approved_by,
         };
-        Ok(self.store().post_funds(&posting)?)
+        let funds = self.store().funds()?;
+        let places = posting
+            .lines
+            .iter()
+            .filter_map(|l| l.account.strip_prefix(FUND))
+            .map(|fund| self.holder_province("fund", funds.clone(), fund))
+            .collect::<Result<Vec<_>>>()?;
+        let region = posting_region(places);
+        Ok(self.store().post_funds(&posting, &region, &who.actor())?)
     }
 
     /// Every fund posting and the balance of every account (funds, sources, incidents).

@@ -1,7 +1,8 @@
 //! The journal against the records it names, in the running engine: after a flood warning is
 //! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
 //! a published alert altered, a delivery attempt changed or deleted, an acknowledgement removed
-//! a timeline entry rewritten, a warning version or notification changed or added, or a
+//! a timeline entry rewritten, a warning version, notification or ledger posting changed or
+//! added, or a
 //! silence set, lengthened or un-ended behind
 //! the node's back (triggers dropped where they stand in the way) is named.
 
@@ -62,6 +63,49 @@ fn recorded_node(dir: &Path) {
     clock.set(jiff::Timestamp::from_millisecond(now + 300_000).unwrap());
     assert!(engine.expire_silence(&admin, ended).unwrap());
     assert_eq!((kept, ended), (1, 2));
+    ledgers(&engine, &admin);
+}
+
+/// A provincial fund with a contribution and a warehouse with a receipt (synthetic holders).
+fn ledgers(engine: &tocsin_engine::Engine, admin: &Principal) {
+    use tocsin_core::response::Tier;
+    engine
+        .create_fund(
+            admin,
+            "fund-15",
+            "Quỹ tỉnh (synthetic)",
+            Tier::Province,
+            "15",
+        )
+        .unwrap();
+    engine
+        .contribute(
+            admin,
+            "fund-15",
+            "state_budget",
+            50_000_000,
+            "Phân bổ của Nguyễn Văn A",
+        )
+        .unwrap();
+    engine
+        .create_warehouse(
+            admin,
+            "kho-15",
+            "Kho tỉnh (synthetic)",
+            Tier::Province,
+            "15",
+        )
+        .unwrap();
+    let receipt = tocsin_engine::response::ledgers::Movement {
+        kind: "receipt".into(),
+        warehouse: "kho-15".into(),
+        item: "life_jacket".into(),
+        quantity: 200,
+        to: None,
+        incident: None,
+        note: "Nhập kho đợt 1".into(),
+    };
+    engine.move_stock(admin, &receipt).unwrap();
 }
 
 fn verify_dir(dir: &Path) -> Result<tocsin_engine::audit::verify::Verified, VerifyError> {
@@ -97,6 +141,26 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     recorded_node(dir.path());
     let verified = verify_dir(dir.path()).unwrap();
     assert!(verified.records >= 4, "{verified:?}");
+    let store = tocsin_store::SqliteStore::open(
+        &dir.path().join("tocsin.db"),
+        tocsin_store::Durability::Normal,
+    )
+    .unwrap();
+    let regions: Vec<(String, String)> = tocsin_store::Store::journal_entries(&store, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.ends_with("_posted"))
+        .map(|e| (e.kind, e.region))
+        .collect();
+    assert_eq!(
+        regions,
+        [
+            ("funds_posted".into(), "15".into()),
+            ("stock_posted".into(), "15".into())
+        ],
+        "a provincial holder's postings belong to its province"
+    );
+    drop(store);
 
     let said = after_edit(
         dir.path(),
@@ -137,6 +201,32 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     assert!(
         said.contains("its text is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(
+        dir.path(),
+        "DROP TRIGGER stock_entries_never_change; UPDATE stock_entries SET delta = 2000",
+    );
+    assert!(
+        said.contains("stock posting 1: its set of lines is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "DROP TRIGGER fund_entries_never_change; UPDATE fund_entries SET memo = 'Chi cho ai đó'",
+    );
+    assert!(
+        said.contains("fund posting 1: its memo is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "INSERT INTO fund_entries (posting, account, amount, kind, memo, time_ms, by)
+         SELECT posting + 1, account, amount, kind, memo, time_ms, by FROM fund_entries",
+    );
+    assert!(
+        said.contains("fund posting 2: no journal entry names it"),
         "{said}"
     );
 
