@@ -1,9 +1,9 @@
 //! The tocsin store: one `Store` interface over the durable state, and its SQLite backend.
 //!
 //! This is the only crate that knows SQL. Callers (the engine) speak in domain types from
-//! `tocsin-core` and this crate's record types (only `StoreError::Database` still wraps a
-//! SQLite error), so a PostgreSQL backend can implement the trait without changing them; SQLite
-//! is the only backend today.
+//! `tocsin-core` and this crate's record types, and its errors carry no backend's types (a
+//! database failure is its message), so a PostgreSQL backend can implement the trait without
+//! changing them; SQLite is the only backend today.
 //! Every read that returns registry or observation data takes a [`RegionFilter`], so access
 //! scopes are enforced where the data is read, not only in screens.
 
@@ -46,8 +46,9 @@ use tocsin_core::station::{Domain, Station};
 /// conflicts the caller must report.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database failed; its message (the backend's error type stays inside this crate).
     #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -57,6 +58,12 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Database(error.to_string())
+    }
+}
 
 /// The part of the region tree (and domains) a read may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
