@@ -322,18 +322,16 @@ impl Recorder {
         Ok(())
     }
 
-    /// Has the warning desk read the stored detections from the journal, then tells the live
-    /// stream — the desk first, before any request of the commit is answered, so whoever learns
-    /// of a commit finds the desk aware of its detections (its next tick drafts their warning).
-    /// Should the desk fail or the process die here, the desk reads them from its cursor later.
+    /// Wakes the worker, whose warning desk reads the stored detections from the journal at
+    /// its next tick (a tick always reads up to the journal's end before it drafts, so nothing
+    /// waits on the desk's own write here, and one read serves many commits), then tells the
+    /// live stream. Should the process die here, the desk reads them from its cursor later.
     fn announce(&self, detections: &[Detection]) {
         if detections.is_empty() {
             return;
         }
         tracing::info!(new = detections.len(), "detections recorded");
-        if let Err(e) = self.warnings.catch_up() {
-            tracing::error!(error = %e, "warnings could not read the detections");
-        }
+        self.warnings.wakeup.notify();
         for detection in detections {
             let json = crate::detect::detection_json(detection).to_string();
             let province = detection.province.clone().unwrap_or_default();

@@ -152,9 +152,9 @@ impl WarningDesk {
 
     /// Reads the level changes journaled since the desk's cursor, notes those of rules that
     /// issue warnings (data gaps do not), and stores the warnings they touched with the cursor
-    /// moved past them, in one transaction. Run after every commit that records level changes,
-    /// when the desk opens and at every tick, so what a crash left unread is read on restart
-    /// and nothing is read twice.
+    /// moved past them, in one transaction. Run when the desk opens and at every tick (the
+    /// writer wakes the worker after each commit that records level changes), so what a crash
+    /// left unread is read on restart and nothing is read twice.
     pub fn catch_up(&self) -> Result<()> {
         let catalog = self.catalog();
         let mut book = self.lock();
@@ -166,7 +166,6 @@ impl WarningDesk {
             if read.next == from {
                 return Ok(());
             }
-            let now = self.clock.now().as_millisecond();
             let mut touched = std::collections::BTreeSet::new();
             for entry in &read.entries {
                 let event = entry.event().map_err(|e| {
@@ -178,7 +177,9 @@ impl WarningDesk {
                 let Some(signal) = signal.filter(|s| rule_text(&catalog, &s.rule).is_some()) else {
                     continue;
                 };
-                book.observe(&signal, now);
+                // As of when the change was committed, not when it is read: the lifecycle's
+                // windows do not move with the worker's latency or a restart.
+                book.observe(&signal, event.at_ms);
                 touched.insert((signal.hazard, signal.province));
             }
             let records: Vec<WarningRecord> = touched
