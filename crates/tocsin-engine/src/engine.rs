@@ -79,6 +79,9 @@ pub struct Engine {
     pub(crate) audit: crate::audit::Audit,
 }
 
+/// The least time between two ticks of the worker.
+const TICK_SPACING: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// How often the worker signs a checkpoint of the journal (when it grew).
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -319,8 +322,15 @@ impl Engine {
         let engine = Arc::downgrade(self);
         let spawned = std::thread::Builder::new().name("tocsin-dispatch".into()).spawn(move || {
             let mut signed = std::time::Instant::now();
+            let mut ticked = std::time::Instant::now() - TICK_SPACING;
             while let Some(engine) = engine.upgrade() {
                 engine.warnings.wakeup.wait(std::time::Duration::from_secs(1));
+                // Wakes that come faster (a commit with level changes every few milliseconds
+                // during a bulk ingest) are served by one tick, which reads them all.
+                if let Some(rest) = TICK_SPACING.checked_sub(ticked.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+                ticked = std::time::Instant::now();
                 if let Err(e) = engine.tick_warnings().and_then(|_| engine.run_dispatch()) {
                     tracing::error!(error = %e, "warnings or dissemination failed; trying again");
                 }

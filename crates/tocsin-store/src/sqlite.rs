@@ -37,6 +37,8 @@ pub struct SqliteStore {
 
 struct Writer {
     conn: Connection,
+    /// The `synchronous` setting of the store's durability, restored after a derived write.
+    synchronous: &'static str,
     next_seq: i64,
     /// The index the next journal entry gets.
     next_entry: u64,
@@ -66,6 +68,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(Writer {
                 conn,
+                synchronous: sync,
                 next_seq,
                 next_entry,
             }),
@@ -94,6 +97,26 @@ impl SqliteStore {
             .unwrap_or_else(|e| e.into_inner())
             .push(conn);
         result
+    }
+
+    /// Runs `f` inside one write transaction of state derived from the journal (a consumer's
+    /// products and its cursor, together): committed without waiting for the disk, since a
+    /// machine crash that loses it loses the cursor with it, and the consumer reads the same
+    /// entries again and derives the same state. A crash of the process loses nothing (WAL).
+    fn write_derived<T>(&self, f: impl FnOnce(&rusqlite::Transaction) -> Result<T>) -> Result<T> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let synchronous = writer.synchronous;
+        writer.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let written = (|| {
+            let tx = writer.conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        writer
+            .conn
+            .pragma_update(None, "synchronous", synchronous)?;
+        written
     }
 
     /// Runs `f` inside one write transaction.
@@ -127,6 +150,7 @@ impl SqliteStore {
             conn,
             next_seq,
             next_entry,
+            ..
         } = &mut *writer;
         let tx = conn.transaction()?;
         let mut seq = *next_seq;
@@ -811,7 +835,7 @@ impl Store for SqliteStore {
         consumer: &str,
         next: u64,
     ) -> Result<()> {
-        self.write(|tx, _| {
+        self.write_derived(|tx| {
             warnings
                 .iter()
                 .try_for_each(|w| crate::warnings::save_warning(tx, w))?;
@@ -1613,4 +1637,32 @@ fn upsert_station(
         .execute(params![station.id, m.name, m.unit, m.min, m.max, m.interval_s])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_derived_write_leaves_the_store_s_durability_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let synchronous = |store: &SqliteStore| -> i64 {
+            let writer = store.writer.lock().unwrap();
+            writer
+                .conn
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(synchronous(&store), 2, "FULL");
+        store.record_consumed_warnings(&[], "warnings", 0).unwrap();
+        assert_eq!(synchronous(&store), 2, "FULL again after the derived write");
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 0);
+        let refused = store.write_derived(|tx| -> Result<()> {
+            tx.execute_batch("INSERT INTO no_such_table VALUES (1)")?;
+            Ok(())
+        });
+        assert!(refused.is_err());
+        assert_eq!(synchronous(&store), 2, "FULL again after a failed one");
+    }
 }
