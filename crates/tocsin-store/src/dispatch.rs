@@ -427,6 +427,23 @@ pub(crate) fn notification(conn: &Connection, id: u64) -> Result<Option<Notifica
     Ok(Some(found))
 }
 
+/// Every notification with how many deliveries it has, and whether its id is `first` or
+/// later (journaled since it was made).
+pub(crate) fn notifications_since(
+    conn: &Connection,
+    first: i64,
+) -> Result<Vec<(NotificationRecord, u32, bool)>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms, \
+         (SELECT count(*) FROM deliveries d WHERE d.notification = n.id), id >= ?1 \
+         FROM notifications n ORDER BY id",
+    )?;
+    let rows = stmt.query_map([first], |r| {
+        Ok((notification_from_row(r)?, r.get(11)?, r.get(12)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn notification_from_row(r: &Row) -> rusqlite::Result<NotificationRecord> {
     Ok(NotificationRecord {
         id: r.get::<_, i64>(0)? as u64,

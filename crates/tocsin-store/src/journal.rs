@@ -513,43 +513,12 @@ pub struct JournaledRecords {
     pub timeline: Vec<TimelineRow>,
     pub attempts: Vec<AttemptRow>,
     pub silences: Vec<(crate::SilenceRecord, bool)>,
-    pub versions: Vec<VersionRow>,
-    pub notifications: Vec<NotificationRow>,
+    /// Every warning version, and every notification with its number of deliveries.
+    pub versions: Vec<(crate::VersionRecord, bool)>,
+    pub notifications: Vec<(crate::NotificationRecord, u32, bool)>,
     /// Every stock and fund posting by its number, with whether it is checked.
     pub stock: Vec<(u64, crate::StockPosting, bool)>,
     pub funds: Vec<(u64, crate::FundPosting, bool)>,
-}
-
-/// A warning version as the lifecycle made it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VersionRow {
-    pub warning: u64,
-    pub number: u32,
-    pub hazard: String,
-    pub province: String,
-    pub action: String,
-    pub level: u8,
-    pub made_ms: i64,
-    /// The draft's JSON, as stored.
-    pub draft: String,
-    pub checked: bool,
-}
-
-/// A notification as stored, with how many deliveries it has.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NotificationRow {
-    pub id: u64,
-    pub recipient: String,
-    pub warning: u64,
-    pub version: u32,
-    pub province: String,
-    /// Why it was made and why it is held back, as the JSON stored.
-    pub reason: String,
-    pub suppressed: Option<String>,
-    pub needs_ack: bool,
-    pub created_ms: i64,
-    pub deliveries: u32,
-    pub checked: bool,
 }
 
 /// A delivery attempt as stored.
@@ -681,47 +650,8 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
             (s, checked)
         })
         .collect();
-    let mut stmt = conn.prepare(
-        "SELECT warning, number, hazard, province, action, level, made_ms, draft, rowid >= ?1 \
-         FROM warning_versions ORDER BY warning, number",
-    )?;
-    let versions = stmt
-        .query_map([start("version_drafts")?], |r| {
-            Ok(VersionRow {
-                warning: r.get::<_, i64>(0)? as u64,
-                number: r.get(1)?,
-                hazard: r.get(2)?,
-                province: r.get(3)?,
-                action: r.get(4)?,
-                level: r.get(5)?,
-                made_ms: r.get(6)?,
-                draft: r.get(7)?,
-                checked: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, \
-         (SELECT count(*) FROM deliveries d WHERE d.notification = n.id), id >= ?1 \
-         FROM notifications n ORDER BY id",
-    )?;
-    let notifications = stmt
-        .query_map([start("notification_queue")?], |r| {
-            Ok(NotificationRow {
-                id: r.get::<_, i64>(0)? as u64,
-                recipient: r.get(1)?,
-                warning: r.get::<_, i64>(2)? as u64,
-                version: r.get(3)?,
-                province: r.get(4)?,
-                reason: r.get(5)?,
-                suppressed: r.get(6)?,
-                needs_ack: r.get(7)?,
-                created_ms: r.get(8)?,
-                deliveries: r.get(9)?,
-                checked: r.get(10)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let versions = crate::warnings::versions_since(conn, start("version_drafts")?)?;
+    let notifications = crate::dispatch::notifications_since(conn, start("notification_queue")?)?;
     let first_stock = start("stock_postings")?;
     let stock = crate::response::stock_postings(conn)?
         .into_iter()

@@ -25,7 +25,7 @@ pub use dispatch::{
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use journal::{
     Acknowledgement, AttemptRow, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords,
-    NATION, NotificationRow, ReleasedAlert, TimelineRow, VersionRow,
+    NATION, ReleasedAlert, TimelineRow,
 };
 pub use page::{Cursor, Page, Paged};
 pub use response::{

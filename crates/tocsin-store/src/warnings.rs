@@ -107,6 +107,19 @@ pub(crate) fn last_warning_id(conn: &Connection) -> Result<u64> {
     Ok(id.unwrap_or(0) as u64)
 }
 
+/// Every version, with whether its rowid is `first` or later (journaled since it was made).
+pub(crate) fn versions_since(conn: &Connection, first: i64) -> Result<Vec<(VersionRecord, bool)>> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS}, rowid >= ?1 FROM warning_versions ORDER BY warning, number"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([first], |r| {
+        let checked: bool = r.get(16)?;
+        Ok(version_from_row(r)?.map(|v| (v, checked)))
+    })?;
+    rows.map(|row| row?).collect()
+}
+
 pub(crate) fn versions_of(conn: &Connection, warning: u64) -> Result<Vec<VersionRecord>> {
     let sql = format!(
         "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE warning = ?1 ORDER BY number"

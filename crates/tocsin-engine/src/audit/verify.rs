@@ -336,13 +336,13 @@ fn check_records(
             });
         }
     }
-    for row in &stored.versions {
-        let named = Named::Version(row.warning, row.number);
-        differs(named, row.checked, &|e| differing_version(e, row));
+    for (version, checked) in &stored.versions {
+        let named = Named::Version(version.warning, version.number);
+        differs(named, *checked, &|e| differing_version(e, version));
     }
-    for row in &stored.notifications {
-        differs(Named::Notification(row.id), row.checked, &|e| {
-            differing_notification(e, row)
+    for (notification, deliveries, checked) in &stored.notifications {
+        differs(Named::Notification(notification.id), *checked, &|e| {
+            differing_notification(e, notification, *deliveries)
         });
     }
     for (id, posting, checked) in &stored.stock {
@@ -495,7 +495,7 @@ fn differing_silence_end(event: &Event, row: &tocsin_store::SilenceRecord) -> Op
 }
 
 /// The first field in which a warning version differs from the one the lifecycle journaled.
-fn differing_version(event: &Event, row: &tocsin_store::VersionRow) -> Option<&'static str> {
+fn differing_version(event: &Event, row: &tocsin_store::VersionRecord) -> Option<&'static str> {
     let Change::VersionDrafted {
         hazard,
         action,
@@ -520,7 +520,8 @@ fn differing_version(event: &Event, row: &tocsin_store::VersionRow) -> Option<&'
 /// The first field in which a notification differs from its journaled one.
 fn differing_notification(
     event: &Event,
-    row: &tocsin_store::NotificationRow,
+    row: &tocsin_store::NotificationRecord,
+    stored_deliveries: u32,
 ) -> Option<&'static str> {
     let Change::NotificationQueued {
         recipient,
@@ -549,7 +550,7 @@ fn differing_notification(
         ),
         ("acknowledgement asked", *needs_ack == row.needs_ack),
         ("time", event.at_ms == row.created_ms),
-        ("deliveries", *deliveries == row.deliveries),
+        ("deliveries", *deliveries == stored_deliveries),
     ])
 }
 
