@@ -67,7 +67,12 @@ impl Event {
             | Change::SilenceSet { .. }
             | Change::SilenceEnded { .. }
             | Change::StockPosted { .. }
-            | Change::FundsPosted { .. } => None,
+            | Change::FundsPosted { .. }
+            | Change::TokenIssued { .. }
+            | Change::UserAdded { .. }
+            | Change::UserDisabled { .. }
+            | Change::PasswordChanged { .. }
+            | Change::SignedIn { .. } => None,
         }
     }
 
@@ -79,6 +84,11 @@ impl Event {
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
             Change::FundsPosted { memo, .. } => vec![memo],
+            Change::UserAdded {
+                username,
+                display_name,
+                ..
+            } => vec![username, display_name],
             _ => Vec::new(),
         }
     }
@@ -91,6 +101,11 @@ impl Event {
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
             Change::FundsPosted { memo, .. } => vec![memo],
+            Change::UserAdded {
+                username,
+                display_name,
+                ..
+            } => vec![username, display_name],
             _ => Vec::new(),
         }
     }
@@ -287,6 +302,34 @@ pub enum Change {
         by: String,
         approved_by: Option<String>,
     },
+    /// An API token was issued. Its secret never enters the journal; the SHA-256 of the hash
+    /// the store keeps of it does, so that a hash swapped in the database is seen.
+    TokenIssued {
+        token: String,
+        name: String,
+        role: String,
+        scope_region: String,
+        domains: Vec<String>,
+        stations: Vec<String>,
+        hash_sha256: String,
+    },
+    /// A user account was made (its password only as the SHA-256 of its stored hash).
+    UserAdded {
+        user: u64,
+        username: Personal,
+        display_name: Personal,
+        role: String,
+        scope_region: String,
+        domains: Vec<String>,
+        password_sha256: String,
+    },
+    /// A user was disabled, or enabled again; their sessions ended.
+    UserDisabled { user: u64, disabled: bool },
+    /// A user's password was replaced (the SHA-256 of the new stored hash); their sessions
+    /// ended.
+    PasswordChanged { user: u64, password_sha256: String },
+    /// A user signed in: a session began (its secret never enters the journal).
+    SignedIn { user: u64 },
     /// A silence was ended before its time.
     SilenceEnded { silence: u64, by: String },
     /// An entry was added to an incident's timeline.
@@ -308,6 +351,15 @@ impl Change {
     /// The `kind` of a [`Change::LevelChanged`], for consumers that follow level changes.
     pub const LEVEL_CHANGED: &'static str = "level_changed";
 
+    /// The kinds of changes to accounts and tokens: shown only to those who may read accounts.
+    pub const ACCOUNT_KINDS: [&'static str; 5] = [
+        "token_issued",
+        "user_added",
+        "user_disabled",
+        "password_changed",
+        "signed_in",
+    ];
+
     /// The `kind` tag of this change.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -322,6 +374,11 @@ impl Change {
             Change::NotificationQueued { .. } => "notification_queued",
             Change::StockPosted { .. } => "stock_posted",
             Change::FundsPosted { .. } => "funds_posted",
+            Change::TokenIssued { .. } => "token_issued",
+            Change::UserAdded { .. } => "user_added",
+            Change::UserDisabled { .. } => "user_disabled",
+            Change::PasswordChanged { .. } => "password_changed",
+            Change::SignedIn { .. } => "signed_in",
             Change::SilenceEnded { .. } => "silence_ended",
         }
     }
@@ -396,5 +453,41 @@ mod tests {
             Personal::seal("x", [2; 16]).sha256
         );
         assert_eq!(event.personal(), [&by]);
+    }
+
+    #[test]
+    fn the_account_kinds_are_the_kinds_of_the_account_changes() {
+        let user = || Personal::seal("lan", [1; 16]);
+        let changes = [
+            Change::TokenIssued {
+                token: "t".into(),
+                name: String::new(),
+                role: "viewer".into(),
+                scope_region: "VN".into(),
+                domains: Vec::new(),
+                stations: Vec::new(),
+                hash_sha256: String::new(),
+            },
+            Change::UserAdded {
+                user: 1,
+                username: user(),
+                display_name: user(),
+                role: "viewer".into(),
+                scope_region: "VN".into(),
+                domains: Vec::new(),
+                password_sha256: String::new(),
+            },
+            Change::UserDisabled {
+                user: 1,
+                disabled: true,
+            },
+            Change::PasswordChanged {
+                user: 1,
+                password_sha256: String::new(),
+            },
+            Change::SignedIn { user: 1 },
+        ];
+        let kinds: Vec<&str> = changes.iter().map(Change::kind).collect();
+        assert_eq!(kinds, Change::ACCOUNT_KINDS);
     }
 }

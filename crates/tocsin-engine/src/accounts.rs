@@ -22,6 +22,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::RwLock;
 use tocsin_core::access::{Role, Scope};
+use tocsin_core::change::Actor;
 use tocsin_store::{FilterRoot, RegionFilter, SessionRecord, StoreError, UserRecord};
 
 /// The client a sign-in is attributed to when it comes from the node itself (the command line,
@@ -202,7 +203,7 @@ impl Engine {
             created_ms: self.session_clock().now().as_millisecond(),
             disabled: false,
         };
-        record.id = match self.store().insert_user(&record) {
+        record.id = match self.store().insert_user(&record, &who.actor()) {
             Err(StoreError::Conflict(why)) => return Err(EngineError::Conflict(why)),
             other => other?,
         };
@@ -218,7 +219,11 @@ impl Engine {
     /// Disables an account and ends its sessions (a national administrator).
     pub fn disable_user(&self, who: &Principal, username: &str) -> Result<()> {
         require_user_admin(who)?;
-        if self.store().set_user_disabled(username.trim(), true)? {
+        let now = self.session_clock().now().as_millisecond();
+        if self
+            .store()
+            .set_user_disabled(username.trim(), true, now, &who.actor())?
+        {
             Ok(())
         } else {
             Err(no_user(username))
@@ -231,7 +236,11 @@ impl Engine {
         let username = check_username(username)?;
         check_password(&username, password)?;
         let hash = hash_password(password, settings().password_cost)?;
-        if self.store().set_password_hash(&username, &hash)? {
+        let now = self.session_clock().now().as_millisecond();
+        if self
+            .store()
+            .set_password_hash(&username, &hash, now, &who.actor())?
+        {
             Ok(())
         } else {
             Err(no_user(&username))
@@ -316,7 +325,8 @@ impl Engine {
             last_seen_ms: now,
             csrf_token: random_hex()?,
         };
-        self.store().insert_session(&record)?;
+        let actor = Actor::User(user.username.clone());
+        self.store().insert_session(&record, &actor)?;
         let session = Session {
             csrf_token: record.csrf_token,
             expires_ms: now + IDLE_MS,

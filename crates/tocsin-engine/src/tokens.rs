@@ -4,6 +4,7 @@ use crate::access::{Principal, hash_secret, new_secret, principal_of};
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use tocsin_core::access::{Role, Scope};
+use tocsin_core::change::Actor;
 use tocsin_core::region::NATION_CODE;
 use tocsin_core::station::Domain;
 use tocsin_store::{FilterRoot, TokenRecord};
@@ -32,7 +33,8 @@ impl Engine {
             created_ms: self.clock.now().as_millisecond(),
             revoked: false,
         };
-        self.store.insert_token(&record)?;
+        // Tokens are issued on the node itself (its command line, or a test's setup).
+        self.store.insert_token(&record, &Actor::Node)?;
         Ok((secret, record))
     }
 

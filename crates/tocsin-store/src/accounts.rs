@@ -116,6 +116,18 @@ pub fn user_by_name(conn: &Connection, username: &str) -> Result<Option<UserReco
     row.map(finish_user).transpose()
 }
 
+/// The id of the user with this username (any case).
+pub(crate) fn user_id(tx: &Transaction, username: &str) -> Result<Option<u64>> {
+    let id: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM users WHERE username = ?1 COLLATE NOCASE",
+            [username],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(id.map(|id| id as u64))
+}
+
 /// Marks a user disabled (or enabled again) and ends their sessions; false when unknown.
 pub fn set_user_disabled(tx: &Transaction, username: &str, disabled: bool) -> Result<bool> {
     let changed = tx.execute(
@@ -207,6 +219,7 @@ pub fn delete_session(tx: &Transaction, id: &str) -> Result<bool> {
 mod tests {
     use super::*;
     use crate::{Durability, SqliteStore, Store};
+    use tocsin_core::change::Actor;
 
     fn user(name: &str) -> UserRecord {
         UserRecord {
@@ -242,8 +255,8 @@ mod tests {
     #[test]
     fn usernames_are_unique_in_any_case_and_read_back_whole() {
         let (_dir, store) = open();
-        let id = store.insert_user(&user("lan")).unwrap();
-        let err = store.insert_user(&user("LAN")).unwrap_err();
+        let id = store.insert_user(&user("lan"), &Actor::Node).unwrap();
+        let err = store.insert_user(&user("LAN"), &Actor::Node).unwrap_err();
         assert_eq!(err.to_string(), "username: \"LAN\" is already taken");
         let found = store.user_by_name("Lan").unwrap().unwrap();
         assert_eq!(found, UserRecord { id, ..user("lan") });
@@ -254,8 +267,10 @@ mod tests {
     #[test]
     fn sessions_are_read_touched_and_ended_with_their_user() {
         let (_dir, store) = open();
-        let id = store.insert_user(&user("lan")).unwrap();
-        store.insert_session(&session_of(id, "s1", 1000)).unwrap();
+        let id = store.insert_user(&user("lan"), &Actor::Node).unwrap();
+        store
+            .insert_session(&session_of(id, "s1", 1000), &Actor::Node)
+            .unwrap();
         let (session, owner) = store.session("s1").unwrap().unwrap();
         assert_eq!(
             (session.csrf_token.as_str(), owner.username.as_str()),
@@ -271,10 +286,12 @@ mod tests {
     #[test]
     fn a_new_session_drops_those_past_their_end() {
         let (_dir, store) = open();
-        let id = store.insert_user(&user("lan")).unwrap();
-        store.insert_session(&session_of(id, "old", 1000)).unwrap();
+        let id = store.insert_user(&user("lan"), &Actor::Node).unwrap();
         store
-            .insert_session(&session_of(id, "new", 11_000))
+            .insert_session(&session_of(id, "old", 1000), &Actor::Node)
+            .unwrap();
+        store
+            .insert_session(&session_of(id, "new", 11_000), &Actor::Node)
             .unwrap();
         assert_eq!(store.session("old").unwrap(), None);
         assert!(store.session("new").unwrap().is_some());
@@ -283,14 +300,30 @@ mod tests {
     #[test]
     fn disabling_or_a_new_password_ends_every_session_of_the_user() {
         let (_dir, store) = open();
-        let id = store.insert_user(&user("lan")).unwrap();
-        store.insert_session(&session_of(id, "s1", 1000)).unwrap();
-        assert!(store.set_user_disabled("LAN", true).unwrap());
+        let id = store.insert_user(&user("lan"), &Actor::Node).unwrap();
+        store
+            .insert_session(&session_of(id, "s1", 1000), &Actor::Node)
+            .unwrap();
+        assert!(
+            store
+                .set_user_disabled("LAN", true, 2000, &Actor::Node)
+                .unwrap()
+        );
         assert_eq!(store.session("s1").unwrap(), None);
         assert!(store.user_by_name("lan").unwrap().unwrap().disabled);
-        store.insert_session(&session_of(id, "s2", 1000)).unwrap();
-        assert!(store.set_password_hash("lan", "$argon2id$new").unwrap());
+        store
+            .insert_session(&session_of(id, "s2", 1000), &Actor::Node)
+            .unwrap();
+        assert!(
+            store
+                .set_password_hash("lan", "$argon2id$new", 2000, &Actor::Node)
+                .unwrap()
+        );
         assert_eq!(store.session("s2").unwrap(), None);
-        assert!(!store.set_password_hash("nobody", "x").unwrap());
+        assert!(
+            !store
+                .set_password_hash("nobody", "x", 2000, &Actor::Node)
+                .unwrap()
+        );
     }
 }

@@ -161,6 +161,60 @@ fn warning_hazard(tx: &Transaction, warning: u64) -> Result<String> {
     Ok(hazard.unwrap_or_default())
 }
 
+/// The event of a token just stored.
+pub(crate) fn token_issued(token: &crate::TokenRecord, actor: &Actor) -> Event {
+    Event {
+        at_ms: token.created_ms,
+        actor: actor.clone(),
+        region: NATION.into(),
+        change: Change::TokenIssued {
+            token: token.id.clone(),
+            name: token.name.clone(),
+            role: token.role.as_str().to_string(),
+            scope_region: token.scope_region.clone(),
+            domains: token
+                .domains
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect(),
+            stations: token.stations.clone(),
+            hash_sha256: tocsin_core::change::sha256_hex(token.hash.as_bytes()),
+        },
+    }
+}
+
+/// The event of user `id`, just stored as `user`.
+pub(crate) fn user_added(id: u64, user: &crate::UserRecord, actor: &Actor) -> Result<Event> {
+    Ok(Event {
+        at_ms: user.created_ms,
+        actor: actor.clone(),
+        region: NATION.into(),
+        change: Change::UserAdded {
+            user: id,
+            username: seal(&user.username)?,
+            display_name: seal(&user.display_name)?,
+            role: user.role.as_str().to_string(),
+            scope_region: user.scope_region.clone(),
+            domains: user
+                .domains
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect(),
+            password_sha256: tocsin_core::change::sha256_hex(user.password_hash.as_bytes()),
+        },
+    })
+}
+
+/// An account's change (accounts belong to the whole node).
+pub(crate) fn account_event(at_ms: i64, change: Change, actor: &Actor) -> Event {
+    Event {
+        at_ms,
+        actor: actor.clone(),
+        region: NATION.into(),
+        change,
+    }
+}
+
 /// The event of stock posting `id`, just stored as `posting`.
 pub(crate) fn stock_posted(
     id: u64,
@@ -431,12 +485,12 @@ pub(crate) fn read_kinds(
 /// The entries of `filter`'s part of the node from index `from` on, at most `limit`, read in
 /// one snapshot: a province's own entries (never the node-wide ones), those of its domains'
 /// hazards (and those of no hazard); everything for the nation; nothing for a commune, whose
-/// scope no entry names.
+/// scope no entry names. Changes to accounts and tokens only `with_accounts`.
 pub(crate) fn read_in(
     conn: &Connection,
     filter: &crate::RegionFilter,
-    from: u64,
-    limit: usize,
+    (from, limit): (u64, usize),
+    with_accounts: bool,
 ) -> Result<JournalRead> {
     let snapshot = conn.unchecked_transaction()?;
     let end = size(&snapshot)?;
@@ -453,14 +507,24 @@ pub(crate) fn read_in(
     let sql = format!(
         "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
          WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) \
-         AND (hazard IS NULL OR {}) ORDER BY idx LIMIT ?4",
+         AND (hazard IS NULL OR {}) \
+         AND (?5 OR kind NOT IN (SELECT value FROM json_each(?6))) ORDER BY idx LIMIT ?4",
         filter.hazard_condition("hazard")
     );
     let (from_param, end_param, limit_param) = (from as i64, end as i64, limit as i64);
+    let account_kinds = serde_json::to_string(&Change::ACCOUNT_KINDS)
+        .map_err(|e| StoreError::Corrupt(format!("account kinds: {e}")))?;
     let entries = select_entries(
         &snapshot,
         &sql,
-        &[&from_param, &end_param, &region, &limit_param],
+        &[
+            &from_param,
+            &end_param,
+            &region,
+            &limit_param,
+            &with_accounts,
+            &account_kinds,
+        ],
     )?;
     Ok(JournalRead {
         next: next_after(&entries, limit, end, from),
@@ -519,6 +583,8 @@ pub struct JournaledRecords {
     /// Every stock and fund posting by its number, with whether it is checked.
     pub stock: Vec<(u64, crate::StockPosting, bool)>,
     pub funds: Vec<(u64, crate::FundPosting, bool)>,
+    pub tokens: Vec<(crate::TokenRecord, bool)>,
+    pub users: Vec<(crate::UserRecord, bool)>,
 }
 
 /// A delivery attempt as stored.
@@ -662,6 +728,15 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
         .into_iter()
         .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
         .collect();
+    let tokens = crate::sqlite::tokens_since(conn, start("tokens")?)?;
+    let first_user = start("users")?;
+    let users = crate::accounts::users(conn)?
+        .into_iter()
+        .map(|user| {
+            let checked = user.id as i64 >= first_user;
+            (user, checked)
+        })
+        .collect();
     Ok(JournaledRecords {
         detections,
         alerts,
@@ -673,6 +748,8 @@ pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
         notifications,
         stock,
         funds,
+        tokens,
+        users,
     })
 }
 
@@ -911,7 +988,7 @@ mod tests {
             .unwrap();
         let read = |root: FilterRoot, domains: Vec<Domain>| {
             let filter = RegionFilter { root, domains };
-            let read = store.journal_read_in(&filter, 0, 10).unwrap();
+            let read = store.journal_read_in(&filter, 0, 10, true).unwrap();
             let indexes: Vec<u64> = read.entries.iter().map(|e| e.index).collect();
             (indexes, read.next)
         };
@@ -928,7 +1005,7 @@ mod tests {
             root: hanoi(),
             domains: vec![],
         };
-        let first = store.journal_read_in(&filter, 0, 1).unwrap();
+        let first = store.journal_read_in(&filter, 0, 1, true).unwrap();
         assert_eq!(first.next, 1, "a full page goes on after its last entry");
     }
 

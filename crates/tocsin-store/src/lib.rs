@@ -629,21 +629,34 @@ pub trait Store: Send + Sync {
     fn notification(&self, id: u64) -> Result<Option<NotificationRecord>>;
 
     // --- tokens ---
-    fn insert_token(&self, token: &TokenRecord) -> Result<()>;
+    /// Stores a token, journaled as `actor`'s.
+    fn insert_token(&self, token: &TokenRecord, actor: &Actor) -> Result<()>;
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>>;
 
     // --- user accounts ---
     /// Inserts a user and returns its id; a username taken in any case is a conflict.
-    fn insert_user(&self, user: &UserRecord) -> Result<u64>;
+    fn insert_user(&self, user: &UserRecord, actor: &Actor) -> Result<u64>;
     fn users(&self) -> Result<Vec<UserRecord>>;
     /// The user with this username, in any case.
     fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>>;
     /// Disables (or enables) a user and ends their sessions; false when unknown.
-    fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool>;
+    fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<bool>;
     /// Replaces a password hash and ends the user's sessions.
-    fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool>;
+    fn set_password_hash(
+        &self,
+        username: &str,
+        hash: &str,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<bool>;
     /// Stores a session, dropping those whose absolute end has passed.
-    fn insert_session(&self, session: &SessionRecord) -> Result<()>;
+    fn insert_session(&self, session: &SessionRecord, actor: &Actor) -> Result<()>;
     /// The session with this id (hash of its secret) and its user.
     fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
     fn touch_session(&self, id: &str, at_ms: i64) -> Result<()>;
@@ -764,11 +777,14 @@ pub trait Store: Send + Sync {
     fn journal_cursor(&self, consumer: &str) -> Result<u64>;
     /// The entries within `filter` from index `from` on, at most `limit`, and where to read
     /// next: a province's own entries and those of its domains; nothing for a commune.
+    /// `with_accounts`: whether changes to accounts and tokens are read too (for those who
+    /// may read accounts).
     fn journal_read_in(
         &self,
         filter: &RegionFilter,
         from: u64,
         limit: usize,
+        with_accounts: bool,
     ) -> Result<JournalRead>;
     /// The records the journal names, as stored, to hold against it.
     fn journaled_records(&self) -> Result<JournaledRecords>;

@@ -631,6 +631,11 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'stock_postings', coalesce(max(posting), 0) + 1 FROM stock_entries;
     INSERT INTO journal_start SELECT 'fund_postings', coalesce(max(posting), 0) + 1 FROM fund_entries;
     "#,
+    // 19: tokens issued and user accounts are journaled from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'tokens', coalesce(max(rowid), 0) + 1 FROM tokens;
+    INSERT INTO journal_start SELECT 'users', coalesce(max(id), 0) + 1 FROM users;
+    "#,
 ];
 
 #[cfg(test)]

@@ -211,6 +211,47 @@ fn station_condition(filter: &RegionFilter) -> String {
     format!("{region} AND s.domain IN ({})", domains.join(","))
 }
 
+const TOKEN_COLUMNS: &str =
+    "id, hash, name, role, scope_region, domains, stations, created_ms, revoked";
+
+/// A token row, with its role, domains and stations still as stored.
+fn token_of(r: &Row) -> rusqlite::Result<(TokenRecord, String, String, String)> {
+    let token = TokenRecord {
+        id: r.get(0)?,
+        hash: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::Viewer,
+        scope_region: r.get(4)?,
+        domains: Vec::new(),
+        stations: Vec::new(),
+        created_ms: r.get(7)?,
+        revoked: r.get(8)?,
+    };
+    Ok((token, r.get(3)?, r.get(5)?, r.get(6)?))
+}
+
+fn finish_token(
+    (mut token, role, domains, stations): (TokenRecord, String, String, String),
+) -> Result<TokenRecord> {
+    token.role = Role::parse(&role)
+        .ok_or_else(|| StoreError::Corrupt(format!("token {}: role {role:?}", token.id)))?;
+    token.domains = split_list(&domains).filter_map(Domain::parse).collect();
+    token.stations = split_list(&stations).map(str::to_string).collect();
+    Ok(token)
+}
+
+/// Every token, with whether its rowid is `first` or later (journaled since it was made).
+pub(crate) fn tokens_since(conn: &Connection, first: i64) -> Result<Vec<(TokenRecord, bool)>> {
+    let sql = format!("SELECT {TOKEN_COLUMNS}, rowid >= ?1 FROM tokens ORDER BY rowid");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([first], |r| Ok((token_of(r)?, r.get::<_, bool>(9)?)))?;
+    rows.map(|row| {
+        let (token, checked) = row?;
+        Ok((finish_token(token)?, checked))
+    })
+    .collect()
+}
+
 const VALID_ON: &str =
     "(valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR ?2 < valid_to)";
 const REGION_COLUMNS: &str = "code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, lon, lat, min_lon, min_lat, max_lon, max_lat, source";
@@ -1189,8 +1230,9 @@ impl Store for SqliteStore {
         self.read(|conn| crate::dispatch::notification(conn, id))
     }
 
-    fn insert_token(&self, token: &TokenRecord) -> Result<()> {
-        self.write(|tx, _| {
+    fn insert_token(&self, token: &TokenRecord, actor: &Actor) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            events.push(crate::journal::token_issued(token, actor));
             let domains: Vec<&str> = token.domains.iter().map(|d| d.as_str()).collect();
             tx.execute(
                 "INSERT INTO tokens (id, hash, name, role, scope_region, domains, stations, created_ms, revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -1202,33 +1244,21 @@ impl Store for SqliteStore {
 
     fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>> {
         self.read(|conn| {
-            let sql = "SELECT id, hash, name, role, scope_region, domains, stations, created_ms, revoked FROM tokens WHERE hash = ?1";
-            let row = conn.prepare_cached(sql)?.query_row([hash], |r| {
-                let role: String = r.get(3)?;
-                let domains: String = r.get(5)?;
-                let stations: String = r.get(6)?;
-                Ok((role, domains, stations, TokenRecord {
-                    id: r.get(0)?,
-                    hash: r.get(1)?,
-                    name: r.get(2)?,
-                    role: Role::Viewer,
-                    scope_region: r.get(4)?,
-                    domains: Vec::new(),
-                    stations: Vec::new(),
-                    created_ms: r.get(7)?,
-                    revoked: r.get(8)?,
-                }))
-            });
-            let Some((role, domains, stations, mut token)) = row.optional()? else { return Ok(None) };
-            token.role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("token {}: role {role:?}", token.id)))?;
-            token.domains = split_list(&domains).filter_map(Domain::parse).collect();
-            token.stations = split_list(&stations).map(str::to_string).collect();
-            Ok(Some(token))
+            let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1");
+            let row = conn
+                .prepare_cached(&sql)?
+                .query_row([hash], token_of)
+                .optional()?;
+            row.map(finish_token).transpose()
         })
     }
 
-    fn insert_user(&self, user: &crate::UserRecord) -> Result<u64> {
-        self.write(|tx, _| crate::accounts::insert_user(tx, user))
+    fn insert_user(&self, user: &crate::UserRecord, actor: &Actor) -> Result<u64> {
+        self.write_recorded(|tx, _, events| {
+            let id = crate::accounts::insert_user(tx, user)?;
+            events.push(crate::journal::user_added(id, user, actor)?);
+            Ok(id)
+        })
     }
 
     fn users(&self) -> Result<Vec<crate::UserRecord>> {
@@ -1239,16 +1269,57 @@ impl Store for SqliteStore {
         self.read(|conn| crate::accounts::user_by_name(conn, username))
     }
 
-    fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
-        self.write(|tx, _| crate::accounts::set_user_disabled(tx, username, disabled))
+    fn set_user_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<bool> {
+        self.write_recorded(|tx, _, events| {
+            let user = crate::accounts::user_id(tx, username)?;
+            let changed = crate::accounts::set_user_disabled(tx, username, disabled)?;
+            if let Some(user) = user.filter(|_| changed) {
+                let change = Change::UserDisabled { user, disabled };
+                events.push(crate::journal::account_event(at_ms, change, actor));
+            }
+            Ok(changed)
+        })
     }
 
-    fn set_password_hash(&self, username: &str, hash: &str) -> Result<bool> {
-        self.write(|tx, _| crate::accounts::set_password_hash(tx, username, hash))
+    fn set_password_hash(
+        &self,
+        username: &str,
+        hash: &str,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<bool> {
+        self.write_recorded(|tx, _, events| {
+            let user = crate::accounts::user_id(tx, username)?;
+            let changed = crate::accounts::set_password_hash(tx, username, hash)?;
+            if let Some(user) = user.filter(|_| changed) {
+                let password_sha256 = tocsin_core::change::sha256_hex(hash.as_bytes());
+                let change = Change::PasswordChanged {
+                    user,
+                    password_sha256,
+                };
+                events.push(crate::journal::account_event(at_ms, change, actor));
+            }
+            Ok(changed)
+        })
     }
 
-    fn insert_session(&self, session: &crate::SessionRecord) -> Result<()> {
-        self.write(|tx, _| crate::accounts::insert_session(tx, session))
+    fn insert_session(&self, session: &crate::SessionRecord, actor: &Actor) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            crate::accounts::insert_session(tx, session)?;
+            let change = Change::SignedIn { user: session.user };
+            events.push(crate::journal::account_event(
+                session.created_ms,
+                change,
+                actor,
+            ));
+            Ok(())
+        })
     }
 
     fn session(&self, id: &str) -> Result<Option<(crate::SessionRecord, crate::UserRecord)>> {
@@ -1297,8 +1368,9 @@ impl Store for SqliteStore {
         filter: &RegionFilter,
         from: u64,
         limit: usize,
+        with_accounts: bool,
     ) -> Result<JournalRead> {
-        self.read(|conn| crate::journal::read_in(conn, filter, from, limit))
+        self.read(|conn| crate::journal::read_in(conn, filter, (from, limit), with_accounts))
     }
 
     fn journaled_records(&self) -> Result<JournaledRecords> {

@@ -239,7 +239,10 @@ impl Audit {
     pub fn entries(&self, who: &Principal, from: u64, limit: usize) -> Result<AuditEntries> {
         who.require(Resource::AuditEntries, Access::Read)?;
         let limit = crate::error::limit_within(limit, ENTRIES_MAX)?;
-        let JournalRead { entries, next } = self.store.journal_read_in(&who.filter, from, limit)?;
+        let with_accounts = who.require(Resource::Users, Access::Read).is_ok();
+        let JournalRead { entries, next } =
+            self.store
+                .journal_read_in(&who.filter, from, limit, with_accounts)?;
         let entries = entries
             .into_iter()
             .map(|entry| {

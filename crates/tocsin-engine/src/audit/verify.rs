@@ -121,7 +121,7 @@ fn signed_heads(
 }
 
 /// A record an entry names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Named {
     Detection(i64),
     Alert(u64, u32),
@@ -134,6 +134,8 @@ enum Named {
     Notification(u64),
     StockPosting(u64),
     FundPosting(u64),
+    Token(String),
+    User(u64),
 }
 
 impl Named {
@@ -164,6 +166,8 @@ impl Named {
             }
             Change::StockPosted { posting, .. } => Some(Named::StockPosting(*posting)),
             Change::FundsPosted { posting, .. } => Some(Named::FundPosting(*posting)),
+            Change::TokenIssued { token, .. } => Some(Named::Token(token.clone())),
+            Change::UserAdded { user, .. } => Some(Named::User(*user)),
             _ => None,
         }
     }
@@ -185,6 +189,8 @@ impl Named {
             Named::Notification(id) => format!("notification {id}"),
             Named::StockPosting(id) => format!("stock posting {id}"),
             Named::FundPosting(id) => format!("fund posting {id}"),
+            Named::Token(id) => format!("token {id}"),
+            Named::User(id) => format!("user {id}"),
         }
     }
 }
@@ -354,6 +360,14 @@ fn check_records(
         differs(Named::FundPosting(*id), *checked, &|e| {
             differing_funds(e, posting)
         });
+    }
+    for (token, checked) in &stored.tokens {
+        differs(Named::Token(token.id.clone()), *checked, &|e| {
+            differing_token(e, token)
+        });
+    }
+    for (user, checked) in &stored.users {
+        differs(Named::User(user.id), *checked, &|e| differing_user(e, user));
     }
     let count = rows.len();
     for (named, checked, field) in rows {
@@ -601,6 +615,66 @@ fn differing_funds(event: &Event, posting: &tocsin_store::FundPosting) -> Option
         ("time", event.at_ms == posting.time_ms),
         ("poster", *by == posting.by),
         ("approver", *approved_by == posting.approved_by),
+    ])
+}
+
+/// The names of domains, as an account's event lists them.
+fn domain_names(domains: &[tocsin_core::station::Domain]) -> Vec<String> {
+    domains.iter().map(|d| d.as_str().to_string()).collect()
+}
+
+/// The first field in which a token differs from the one issued (a revoked one was revoked
+/// outside the node: there is no revocation to journal yet).
+fn differing_token(event: &Event, token: &tocsin_store::TokenRecord) -> Option<&'static str> {
+    let Change::TokenIssued {
+        name,
+        role,
+        scope_region,
+        domains,
+        stations,
+        hash_sha256,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("name", *name == token.name),
+        ("role", role == token.role.as_str()),
+        ("scope", *scope_region == token.scope_region),
+        ("domains", *domains == domain_names(&token.domains)),
+        ("stations", *stations == token.stations),
+        (
+            "secret's hash",
+            *hash_sha256 == sha256_hex(token.hash.as_bytes()),
+        ),
+        ("revocation", !token.revoked),
+    ])
+}
+
+/// The first field in which a user account differs from the one made; whether it is disabled
+/// and its password, which later changes replace, are not held here.
+fn differing_user(event: &Event, user: &tocsin_store::UserRecord) -> Option<&'static str> {
+    let Change::UserAdded {
+        username,
+        display_name,
+        role,
+        scope_region,
+        domains,
+        ..
+    } = &event.change
+    else {
+        return Some("kind");
+    };
+    first_differing(&[
+        ("username", kept_matches(username, &user.username)),
+        (
+            "display name",
+            kept_matches(display_name, &user.display_name),
+        ),
+        ("role", role == user.role.as_str()),
+        ("scope", *scope_region == user.scope_region),
+        ("domains", *domains == domain_names(&user.domains)),
     ])
 }
 

@@ -1,8 +1,8 @@
 //! The journal against the records it names, in the running engine: after a flood warning is
 //! released, disseminated and acknowledged and an incident is noted, `audit::verify` passes;
 //! a published alert altered, a delivery attempt changed or deleted, an acknowledgement removed
-//! a timeline entry rewritten, a warning version, notification or ledger posting changed or
-//! added, or a
+//! a timeline entry rewritten, a warning version, notification, ledger posting, token or
+//! account changed or added, or a
 //! silence set, lengthened or un-ended behind
 //! the node's back (triggers dropped where they stand in the way) is named.
 
@@ -64,6 +64,35 @@ fn recorded_node(dir: &Path) {
     assert!(engine.expire_silence(&admin, ended).unwrap());
     assert_eq!((kept, ended), (1, 2));
     ledgers(&engine, &admin);
+    accounts(&engine, &admin);
+}
+
+/// A token and a user account that signs in, is given a new password and is disabled.
+fn accounts(engine: &tocsin_engine::Engine, admin: &Principal) {
+    use tocsin_core::access::{Role, Scope};
+    let viewer = Scope {
+        region: "15".into(),
+        ..Scope::nation()
+    };
+    engine
+        .create_token("Sở NN&PTNT Lào Cai", Role::Viewer, viewer.clone())
+        .unwrap();
+    let password = "một mật khẩu đủ dài 2026";
+    engine
+        .create_user(
+            admin,
+            "lan",
+            "Nguyễn Thị Lan",
+            password,
+            Role::Operator,
+            viewer,
+        )
+        .unwrap();
+    engine.sign_in("lan", password).unwrap();
+    engine
+        .set_password(admin, "lan", "mật khẩu mới cũng đủ dài 2026")
+        .unwrap();
+    engine.disable_user(admin, "lan").unwrap();
 }
 
 /// A provincial fund with a contribution and a warehouse with a receipt (synthetic holders).
@@ -160,6 +189,27 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
         ],
         "a provincial holder's postings belong to its province"
     );
+    let kinds = |with_accounts: bool| -> Vec<String> {
+        let all = tocsin_store::RegionFilter::all();
+        let read = tocsin_store::Store::journal_read_in(&store, &all, 0, 1000, with_accounts);
+        let mut kinds: Vec<String> = read.unwrap().entries.into_iter().map(|e| e.kind).collect();
+        kinds.retain(|k| tocsin_core::change::Change::ACCOUNT_KINDS.contains(&k.as_str()));
+        kinds
+    };
+    assert_eq!(
+        kinds(true),
+        [
+            "token_issued",
+            "user_added",
+            "signed_in",
+            "password_changed",
+            "user_disabled"
+        ]
+    );
+    assert!(
+        kinds(false).is_empty(),
+        "accounts are shown only to those who may read them"
+    );
     drop(store);
 
     let said = after_edit(
@@ -201,6 +251,29 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     assert!(
         said.contains("its text is not what journal entry"),
+        "{said}"
+    );
+
+    let said = after_edit(dir.path(), "UPDATE tokens SET role = 'admin'");
+    assert!(
+        said.starts_with("token ") && said.contains(": its role is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "UPDATE users SET role = 'admin', scope_region = 'VN'",
+    );
+    assert!(
+        said.contains("user 1: its role is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
+        "INSERT INTO tokens (id, hash, name, role, scope_region, domains, stations, created_ms)
+         VALUES ('tk-added', 'x', 'added later', 'admin', 'VN', '', '', 0)",
+    );
+    assert!(
+        said.contains("token tk-added: no journal entry names it"),
         "{said}"
     );
 

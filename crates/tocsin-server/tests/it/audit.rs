@@ -34,6 +34,9 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let fixture = Fixture::build(clock.clone(), STATIONS_CSV);
     let store = fixture.state.engine.store();
+    // The fixture's tokens are journaled first, as the nation's.
+    let tokens = store.journal_size().unwrap();
+    let size = tokens + 2;
     store
         .record_detections(
             &[
@@ -54,7 +57,7 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
     assert!(kind.starts_with("text/plain"), "{kind}");
     let lines: Vec<&str> = note.lines().collect();
     assert_eq!(lines[0], "tocsin.vn/journal");
-    assert_eq!(lines[1], "2");
+    assert_eq!(lines[1], size.to_string());
     assert!(lines[4].starts_with("— tocsin.vn/journal "), "{note}");
 
     let (_, _, all) = get("/api/v1/audit/entries".into(), admin.clone()).await;
@@ -67,9 +70,11 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
             .map(|e| e["event"]["region"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(regions(&all), ["01", "15"]);
+    let mut expected = vec!["VN"; tokens as usize];
+    expected.extend(["01", "15"]);
+    assert_eq!(regions(&all), expected);
     assert_eq!(regions(&own), ["01"], "Hà Nội sees its own entries only");
-    assert_eq!(json(&own)["next"], 2);
+    assert_eq!(json(&own)["next"], size);
 
     let (status, _, proof) = get(
         "/api/v1/audit/proof/inclusion?index=1&size=2".into(),
@@ -78,25 +83,35 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
     .await;
     assert_eq!(status, StatusCode::OK, "{proof}");
     assert_eq!(json(&proof)["hashes"].as_array().unwrap().len(), 1);
+    let beyond = size + 1;
     for (uri, field) in [
-        ("/api/v1/audit/proof/inclusion?index=2&size=2", "index"),
-        ("/api/v1/audit/proof/inclusion?index=0&size=3", "size"),
-        ("/api/v1/audit/proof/consistency?from=0&to=2", "from"),
-        ("/api/v1/audit/proof/consistency?from=2&to=1", "from"),
-        ("/api/v1/audit/proof/consistency?from=1&to=9", "to"),
+        (
+            "/api/v1/audit/proof/inclusion?index=2&size=2".to_string(),
+            "index",
+        ),
+        (
+            format!("/api/v1/audit/proof/inclusion?index=0&size={beyond}"),
+            "size",
+        ),
+        ("/api/v1/audit/proof/consistency?from=0&to=2".into(), "from"),
+        ("/api/v1/audit/proof/consistency?from=2&to=1".into(), "from"),
+        (
+            format!("/api/v1/audit/proof/consistency?from=1&to={beyond}"),
+            "to",
+        ),
     ] {
-        let (status, _, text) = get(uri.into(), hanoi.clone()).await;
+        let (status, _, text) = get(uri.clone(), hanoi.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}: {text}");
         assert_eq!(json(&text)["details"][0]["field"], field, "{uri}");
     }
 
     let (_, _, metrics) = get("/metrics".into(), hanoi.clone()).await;
     assert!(
-        metrics.contains("\ntocsin_journal_entries 2\n"),
+        metrics.contains(&format!("\ntocsin_journal_entries {size}\n")),
         "{metrics}"
     );
     assert!(
-        metrics.contains("\ntocsin_journal_checkpoint_size 2\n"),
+        metrics.contains(&format!("\ntocsin_journal_checkpoint_size {size}\n")),
         "{metrics}"
     );
 }
@@ -115,6 +130,7 @@ fn checkpoints_are_stored_an_hour_apart_and_the_latest_is_served() {
         store.record_detections(&[d], 0).unwrap();
     };
     let stored = || store.checkpoints().unwrap().len();
+    let tokens = store.journal_size().unwrap();
     assert!(engine.audit().sign_checkpoint().unwrap().is_some());
     assert!(
         engine.audit().sign_checkpoint().unwrap().is_none(),
@@ -124,7 +140,7 @@ fn checkpoints_are_stored_an_hour_apart_and_the_latest_is_served() {
     let signed = engine.audit().sign_checkpoint().unwrap().unwrap();
     assert_eq!(
         (signed.size, stored()),
-        (1, 1),
+        (tokens + 1, 1),
         "the second is served, not stored"
     );
     clock.set(clock.now() + jiff::SignedDuration::from_hours(1));

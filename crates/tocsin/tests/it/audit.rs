@@ -182,13 +182,13 @@ fn assert_reported(node: &(String, String), what: &str, change: impl FnOnce(&str
     assert!(said.contains(expected), "{what}: {said}");
 }
 
-/// Changes the count of entry 0 (a batch of observations) from 12 to 11, and with `rehash`
-/// also its stored leaf hash, as a careful forger would.
+/// Moves the time of entry 0 (the node's first change, whatever its kind) by 10^12 ms, and with
+/// `rehash` also its stored leaf hash, as a careful forger would.
 fn forge_first_entry(data: &str, rehash: bool) {
     edit(
         data,
         "DROP TRIGGER journal_never_changes;
-         UPDATE journal SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"stored\":12', '\"stored\":11') AS BLOB) WHERE idx = 0;",
+         UPDATE journal SET leaf = CAST(replace(CAST(leaf AS TEXT), '\"at_ms\":1', '\"at_ms\":2') AS BLOB) WHERE idx = 0;",
     );
     if rehash {
         let conn = rusqlite::Connection::open(Path::new(data).join("tocsin.db")).unwrap();
