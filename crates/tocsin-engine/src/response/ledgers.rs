@@ -494,3 +494,20 @@ impl Engine {
         Ok((postings, balances))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::posting_region;
+
+    #[test]
+    fn a_posting_belongs_to_its_holders_province_only_when_they_share_one() {
+        let of = |places: &[Option<&str>]| {
+            posting_region(places.iter().map(|p| p.map(str::to_string)).collect())
+        };
+        assert_eq!(of(&[Some("15"), Some("15")]), "15");
+        assert_eq!(of(&[Some("15"), Some("79")]), "VN", "across provinces");
+        assert_eq!(of(&[Some("15"), None]), "VN", "with a national holder");
+        assert_eq!(of(&[None]), "VN");
+        assert_eq!(of(&[]), "VN");
+    }
+}
