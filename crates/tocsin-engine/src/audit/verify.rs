@@ -136,6 +136,9 @@ enum Named {
     FundPosting(u64),
     Token(String),
     User(u64),
+    /// The latest disabling (or enabling) of a user, and the latest password given.
+    UserDisabled(u64),
+    Password(u64),
 }
 
 impl Named {
@@ -168,6 +171,8 @@ impl Named {
             Change::FundsPosted { posting, .. } => Some(Named::FundPosting(*posting)),
             Change::TokenIssued { token, .. } => Some(Named::Token(token.clone())),
             Change::UserAdded { user, .. } => Some(Named::User(*user)),
+            Change::UserDisabled { user, .. } => Some(Named::UserDisabled(*user)),
+            Change::PasswordChanged { user, .. } => Some(Named::Password(*user)),
             _ => None,
         }
     }
@@ -191,6 +196,8 @@ impl Named {
             Named::FundPosting(id) => format!("fund posting {id}"),
             Named::Token(id) => format!("token {id}"),
             Named::User(id) => format!("user {id}"),
+            Named::UserDisabled(id) => format!("disabling of user {id}"),
+            Named::Password(id) => format!("password of user {id}"),
         }
     }
 }
@@ -367,7 +374,13 @@ fn check_records(
         });
     }
     for (user, checked) in &stored.users {
-        differs(Named::User(user.id), *checked, &|e| differing_user(e, user));
+        let later = LaterState::of(&journaled, user.id);
+        differs(Named::User(user.id), *checked, &|e| {
+            differing_user(e, user, &later)
+        });
+        // Held above through the user's own row.
+        differs(Named::UserDisabled(user.id), false, &|_| None);
+        differs(Named::Password(user.id), false, &|_| None);
     }
     let count = rows.len();
     for (named, checked, field) in rows {
@@ -652,20 +665,51 @@ fn differing_token(event: &Event, token: &tocsin_store::TokenRecord) -> Option<&
     ])
 }
 
-/// The first field in which a user account differs from the one made; whether it is disabled
-/// and its password, which later changes replace, are not held here.
-fn differing_user(event: &Event, user: &tocsin_store::UserRecord) -> Option<&'static str> {
+/// What the journal says of a user since it was made: whether it was last disabled, and the
+/// digest of the last password given.
+struct LaterState {
+    disabled: Option<bool>,
+    password_sha256: Option<String>,
+}
+
+impl LaterState {
+    fn of(journaled: &BTreeMap<Named, Journaled>, user: u64) -> LaterState {
+        let change = |named| journaled.get(&named).map(|j| &j.event.change);
+        LaterState {
+            disabled: match change(Named::UserDisabled(user)) {
+                Some(Change::UserDisabled { disabled, .. }) => Some(*disabled),
+                _ => None,
+            },
+            password_sha256: match change(Named::Password(user)) {
+                Some(Change::PasswordChanged {
+                    password_sha256, ..
+                }) => Some(password_sha256.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The first field in which a user account differs from the one made, or from what the
+/// entries after it made of it (disabled, a new password).
+fn differing_user(
+    event: &Event,
+    user: &tocsin_store::UserRecord,
+    later: &LaterState,
+) -> Option<&'static str> {
     let Change::UserAdded {
         username,
         display_name,
         role,
         scope_region,
         domains,
+        password_sha256,
         ..
     } = &event.change
     else {
         return Some("kind");
     };
+    let password = later.password_sha256.as_ref().unwrap_or(password_sha256);
     first_differing(&[
         ("username", kept_matches(username, &user.username)),
         (
@@ -675,6 +719,14 @@ fn differing_user(event: &Event, user: &tocsin_store::UserRecord) -> Option<&'st
         ("role", role == user.role.as_str()),
         ("scope", *scope_region == user.scope_region),
         ("domains", *domains == domain_names(&user.domains)),
+        (
+            "disabling",
+            later.disabled.unwrap_or(false) == user.disabled,
+        ),
+        (
+            "password",
+            *password == sha256_hex(user.password_hash.as_bytes()),
+        ),
     ])
 }
 

@@ -269,6 +269,19 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     let said = after_edit(
         dir.path(),
+        "UPDATE users SET password_hash = '$argon2id$forged'",
+    );
+    assert!(
+        said.contains("user 1: its password is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(dir.path(), "UPDATE users SET disabled = 0");
+    assert!(
+        said.contains("user 1: its disabling is not what journal entry"),
+        "{said}"
+    );
+    let said = after_edit(
+        dir.path(),
         "INSERT INTO tokens (id, hash, name, role, scope_region, domains, stations, created_ms)
          VALUES ('tk-added', 'x', 'added later', 'admin', 'VN', '', '', 0)",
     );
