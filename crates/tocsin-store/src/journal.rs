@@ -205,8 +205,8 @@ pub(crate) fn user_added(id: u64, user: &crate::UserRecord, actor: &Actor) -> Re
     })
 }
 
-/// An account's change (accounts belong to the whole node).
-pub(crate) fn account_event(at_ms: i64, change: Change, actor: &Actor) -> Event {
+/// A change that belongs to the whole node (accounts, silences), as `actor`'s.
+pub(crate) fn node_event(at_ms: i64, change: Change, actor: &Actor) -> Event {
     Event {
         at_ms,
         actor: actor.clone(),
@@ -326,20 +326,16 @@ pub(crate) fn delivery_attempted(
 
 /// The event of silence `id`, just stored as `s`.
 pub(crate) fn silence_set(id: u64, s: &crate::SilenceRecord, actor: &Actor) -> Result<Event> {
-    Ok(Event {
-        at_ms: s.created_ms,
-        actor: actor.clone(),
-        region: NATION.into(),
-        change: Change::SilenceSet {
-            silence: id,
-            matchers: s.matchers.clone(),
-            recipient: s.recipient.clone(),
-            starts_ms: s.starts_ms,
-            ends_ms: s.ends_ms,
-            author: seal(&s.author)?,
-            reason: seal(&s.reason)?,
-        },
-    })
+    let change = Change::SilenceSet {
+        silence: id,
+        matchers: s.matchers.clone(),
+        recipient: s.recipient.clone(),
+        starts_ms: s.starts_ms,
+        ends_ms: s.ends_ms,
+        author: seal(&s.author)?,
+        reason: seal(&s.reason)?,
+    };
+    Ok(node_event(s.created_ms, change, actor))
 }
 
 /// The newest timeline entry's id (0 when there is none).

@@ -1003,15 +1003,11 @@ impl Store for SqliteStore {
         self.write_recorded(|tx, _, events| {
             let ended = crate::dispatch::expire_silence(tx, id, by, at_ms)?;
             if ended {
-                events.push(Event {
-                    at_ms,
-                    actor: actor.clone(),
-                    region: NATION.into(),
-                    change: Change::SilenceEnded {
-                        silence: id,
-                        by: by.to_string(),
-                    },
-                });
+                let change = Change::SilenceEnded {
+                    silence: id,
+                    by: by.to_string(),
+                };
+                events.push(crate::journal::node_event(at_ms, change, actor));
             }
             Ok(ended)
         })
@@ -1281,7 +1277,7 @@ impl Store for SqliteStore {
             let changed = crate::accounts::set_user_disabled(tx, username, disabled)?;
             if let Some(user) = user.filter(|_| changed) {
                 let change = Change::UserDisabled { user, disabled };
-                events.push(crate::journal::account_event(at_ms, change, actor));
+                events.push(crate::journal::node_event(at_ms, change, actor));
             }
             Ok(changed)
         })
@@ -1303,7 +1299,7 @@ impl Store for SqliteStore {
                     user,
                     password_sha256,
                 };
-                events.push(crate::journal::account_event(at_ms, change, actor));
+                events.push(crate::journal::node_event(at_ms, change, actor));
             }
             Ok(changed)
         })
@@ -1313,7 +1309,7 @@ impl Store for SqliteStore {
         self.write_recorded(|tx, _, events| {
             crate::accounts::insert_session(tx, session)?;
             let change = Change::SignedIn { user: session.user };
-            events.push(crate::journal::account_event(
+            events.push(crate::journal::node_event(
                 session.created_ms,
                 change,
                 actor,
