@@ -500,12 +500,13 @@ pub(crate) fn read_in(
             });
         }
     };
+    let hazards = crate::scope::hazards(filter, "hazard", 7);
     let sql = format!(
         "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
          WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) \
          AND (hazard IS NULL OR {}) \
          AND (?5 OR kind NOT IN (SELECT value FROM json_each(?6))) ORDER BY idx LIMIT ?4",
-        filter.hazard_condition("hazard")
+        hazards.sql
     );
     let (from_param, end_param, limit_param) = (from as i64, end as i64, limit as i64);
     let account_kinds = serde_json::to_string(&Change::ACCOUNT_KINDS)
@@ -513,14 +514,14 @@ pub(crate) fn read_in(
     let entries = select_entries(
         &snapshot,
         &sql,
-        &[
+        &hazards.after(&[
             &from_param,
             &end_param,
             &region,
             &limit_param,
             &with_accounts,
             &account_kinds,
-        ],
+        ]),
     )?;
     Ok(JournalRead {
         next: next_after(&entries, limit, end, from),

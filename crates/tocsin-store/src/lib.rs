@@ -14,6 +14,7 @@ mod journal;
 mod page;
 mod response;
 mod schema;
+mod scope;
 mod sqlite;
 mod warnings;
 
@@ -102,31 +103,6 @@ impl FilterRoot {
 }
 
 impl RegionFilter {
-    /// A SQL condition limiting rows whose hazard is in `column` to the filter's domains
-    /// (`1` when the filter has none): the hazards of those domains, and for `other` every
-    /// hazard no other domain claims.
-    pub(crate) fn hazard_condition(&self, column: &str) -> String {
-        if self.domains.is_empty() {
-            return "1".into();
-        }
-        let list = |hazards: Vec<&str>| {
-            let quoted: Vec<String> = hazards.iter().map(|h| format!("'{h}'")).collect();
-            quoted.join(",")
-        };
-        let allowed = list(tocsin_core::hazard::hazards_of(&self.domains));
-        if !self.domains.contains(&Domain::Other) {
-            return format!("{column} IN ({allowed})");
-        }
-        let others: Vec<Domain> = tocsin_core::station::DOMAINS
-            .into_iter()
-            .filter(|d| !self.domains.contains(d))
-            .collect();
-        format!(
-            "{column} NOT IN ({})",
-            list(tocsin_core::hazard::hazards_of(&others))
-        )
-    }
-
     /// Everything.
     pub fn all() -> RegionFilter {
         RegionFilter {

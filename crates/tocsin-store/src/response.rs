@@ -748,17 +748,19 @@ pub(crate) fn incidents(
     before: Option<&Cursor>,
     limit: usize,
 ) -> Result<Vec<IncidentRecord>> {
-    let (after, cursor) = keyset(before, &INCIDENT_ORDER, 3);
+    let hazards = crate::scope::hazards(filter, "hazard", 3);
+    let (after, cursor) = keyset(before, &INCIDENT_ORDER, 3 + hazards.values.len());
     let sql = format!(
         "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE (?1 IS NULL OR province = ?1) AND {} AND {after} \
          ORDER BY {} LIMIT ?2",
-        filter.hazard_condition("hazard"),
+        hazards.sql,
         newest_first(&INCIDENT_ORDER),
     );
     let mut args = vec![
         Value::from(filter.root.province().map(str::to_owned)),
         Value::Integer(limit as i64),
     ];
+    args.extend(hazards.values);
     args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), incident_from_row)?;

@@ -179,38 +179,6 @@ fn date_text(date: Date) -> String {
     date.to_string()
 }
 
-fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `SQL` condition limiting region rows to the filter.
-fn region_condition(filter: &RegionFilter) -> String {
-    match &filter.root {
-        FilterRoot::Nation => "1".into(),
-        FilterRoot::Province(p) => format!(
-            "(code = 'VN' OR instr(provinces, {}) > 0)",
-            quote(&format!(",{p},"))
-        ),
-        FilterRoot::Commune { commune, province } => {
-            format!("(code IN ('VN', {}, {}))", quote(commune), quote(province))
-        }
-    }
-}
-
-/// `SQL` condition limiting station rows (table alias `s`) to the filter.
-fn station_condition(filter: &RegionFilter) -> String {
-    let region = match &filter.root {
-        FilterRoot::Nation => "1".into(),
-        FilterRoot::Province(p) => format!("s.province = {}", quote(p)),
-        FilterRoot::Commune { commune, .. } => format!("s.commune = {}", quote(commune)),
-    };
-    if filter.domains.is_empty() {
-        return region;
-    }
-    let domains: Vec<String> = filter.domains.iter().map(|d| quote(d.as_str())).collect();
-    format!("{region} AND s.domain IN ({})", domains.join(","))
-}
-
 const TOKEN_COLUMNS: &str =
     "id, hash, name, role, scope_region, domains, stations, created_ms, revoked";
 
@@ -427,19 +395,23 @@ impl Store for SqliteStore {
 
     fn region(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<Region>> {
         self.read(|conn| {
-            let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1", region_condition(filter));
-            Ok(conn.prepare_cached(&sql)?.query_row(params![code, date_text(at)], region_from_row).optional()?)
+            let scope = scope::regions(filter, 3);
+            let sql = format!("SELECT {REGION_COLUMNS} FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1", scope.sql);
+            let at = date_text(at);
+            Ok(conn.prepare_cached(&sql)?.query_row(scope.after(&[&code, &at]).as_slice(), region_from_row).optional()?)
         })
     }
 
     fn children(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Vec<Region>> {
         self.read(|conn| {
+            let scope = scope::regions(filter, 3);
             let sql = format!(
                 "SELECT {REGION_COLUMNS} FROM regions WHERE parent_code = ?1 AND {VALID_ON} AND {} ORDER BY code",
-                region_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![code, date_text(at)], region_from_row)?;
+            let at = date_text(at);
+            let rows = stmt.query_map(scope.after(&[&code, &at]).as_slice(), region_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -470,11 +442,11 @@ impl Store for SqliteStore {
                     frontier.push((to, combine(relation, step), chain));
                 }
             }
-            let visible = region_condition(filter);
+            let visible = scope::regions(filter, 2);
+            let sql = format!("SELECT count(*) FROM regions WHERE uid = ?1 AND {}", visible.sql);
             let mut links = Vec::new();
             for (uid, relation, changes) in found {
-                let sql = format!("SELECT count(*) FROM regions WHERE uid = ?1 AND {visible}");
-                let shown: i64 = conn.query_row(&sql, [uid], |r| r.get(0))?;
+                let shown: i64 = conn.query_row(&sql, visible.after(&[&uid]).as_slice(), |r| r.get(0))?;
                 if shown > 0 {
                     links.push(SuccessorLink {
                         region: region_by_uid(conn, uid)?,
@@ -496,6 +468,7 @@ impl Store for SqliteStore {
         filter: &RegionFilter,
     ) -> Result<Vec<Region>> {
         self.read(|conn| {
+            let scope = scope::regions(filter, 4);
             let validity = match at {
                 Some(_) => VALID_ON.to_string(),
                 None => "(?2 IS NULL)".to_string(),
@@ -504,23 +477,26 @@ impl Store for SqliteStore {
                 "SELECT {REGION_COLUMNS} FROM regions WHERE instr(search_key, ?1) > 0 AND {validity} AND {} \
                  ORDER BY (valid_to IS NOT NULL), (search_key = ?1) DESC, (substr(search_key, 1, length(?1)) = ?1) DESC, \
                  CASE kind WHEN 'nation' THEN 0 WHEN 'province' THEN 1 WHEN 'district' THEN 2 ELSE 3 END, length(search_key), code LIMIT ?3",
-                region_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![key, at.map(date_text), limit as i64], region_from_row)?;
+            let (at, limit) = (at.map(date_text), limit as i64);
+            let rows = stmt.query_map(scope.after(&[&key, &at, &limit]).as_slice(), region_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
     fn boundary(&self, code: &str, at: Date, filter: &RegionFilter) -> Result<Option<String>> {
         self.read(|conn| {
+            let scope = scope::regions(filter, 3);
             let sql = format!(
                 "SELECT boundary FROM regions WHERE code = ?1 AND {VALID_ON} AND {} LIMIT 1",
-                region_condition(filter)
+                scope.sql
             );
+            let at = date_text(at);
             Ok(conn
                 .prepare_cached(&sql)?
-                .query_row(params![code, date_text(at)], |r| r.get(0))
+                .query_row(scope.after(&[&code, &at]).as_slice(), |r| r.get(0))
                 .optional()?
                 .flatten())
         })
@@ -580,13 +556,11 @@ impl Store for SqliteStore {
 
     fn station(&self, id: &str, filter: &RegionFilter) -> Result<Option<Station>> {
         self.read(|conn| {
-            let sql = format!(
-                "{STATION_SELECT} WHERE s.id = ?1 AND {}",
-                station_condition(filter)
-            );
+            let scope = scope::stations(filter, 2);
+            let sql = format!("{STATION_SELECT} WHERE s.id = ?1 AND {}", scope.sql);
             let station = conn
                 .prepare_cached(&sql)?
-                .query_row([id], station_from_row)
+                .query_row(scope.after(&[&id]).as_slice(), station_from_row)
                 .optional()?;
             station.map(|s| with_metrics(conn, s)).transpose()
         })
@@ -594,12 +568,10 @@ impl Store for SqliteStore {
 
     fn stations(&self, filter: &RegionFilter) -> Result<Vec<Station>> {
         self.read(|conn| {
-            let sql = format!(
-                "{STATION_SELECT} WHERE {} ORDER BY s.id",
-                station_condition(filter)
-            );
+            let scope = scope::stations(filter, 1);
+            let sql = format!("{STATION_SELECT} WHERE {} ORDER BY s.id", scope.sql);
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map([], station_from_row)?;
+            let rows = stmt.query_map(scope.after(&[]).as_slice(), station_from_row)?;
             let stations = rows.collect::<rusqlite::Result<Vec<_>>>()?;
             stations
                 .into_iter()
@@ -697,13 +669,14 @@ impl Store for SqliteStore {
 
     fn latest(&self, filter: &RegionFilter) -> Result<Vec<LatestValue>> {
         self.read(|conn| {
+            let scope = scope::stations(filter, 1);
             let sql = format!(
                 "SELECT x.station, x.metric, x.unit, s.commune, l.time_ms, l.value FROM series_latest l \
                  JOIN series x ON x.id = l.series JOIN stations s ON s.id = x.station WHERE {} ORDER BY x.station, x.metric",
-                station_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map(scope.after(&[]).as_slice(), |r| {
                 Ok(LatestValue { station: r.get(0)?, metric: r.get(1)?, unit: r.get(2)?, commune: r.get(3)?, time_ms: r.get(4)?, value: r.get(5)? })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -779,14 +752,16 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<Detection>> {
         self.read(|conn| {
+            let scope = scope::stations(filter, 4);
             let sql = format!(
                 "SELECT {DETECTION_COLUMNS} \
                  FROM detections d JOIN stations s ON s.id = d.station WHERE d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
                  ORDER BY d.time_ms DESC, d.id DESC LIMIT ?3",
-                station_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(params![from_ms, to_ms, limit as i64], detection_from_row)?;
+            let limit = limit as i64;
+            let rows = stmt.query_map(scope.after(&[&from_ms, &to_ms, &limit]).as_slice(), detection_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -800,15 +775,17 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<(i64, Detection)>> {
         self.read(|conn| {
+            let scope = scope::stations(filter, 5);
             let sql = format!(
                 "SELECT {DETECTION_COLUMNS}, d.id \
                  FROM detections d JOIN stations s ON s.id = d.station \
                  WHERE d.id > ?3 AND d.time_ms >= ?1 AND d.time_ms < ?2 AND {} \
                  ORDER BY d.id LIMIT ?4",
-                station_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map(params![from_ms, to_ms, after_seq, limit as i64], |r| {
+            let limit = limit as i64;
+            let rows = stmt.query_map(scope.after(&[&from_ms, &to_ms, &after_seq, &limit]).as_slice(), |r| {
                 Ok((r.get(14)?, detection_from_row(r)?))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -830,14 +807,15 @@ impl Store for SqliteStore {
 
     fn current_levels(&self, filter: &RegionFilter) -> Result<Vec<Detection>> {
         self.read(|conn| {
+            let scope = scope::stations(filter, 1);
             let sql = format!(
                 "SELECT d.station, d.rule, d.hazard, d.commune, d.province, 0, d.level, d.since_ms, d.value, d.status, \
                  d.certainty, d.lead_s, d.lead_earliest_s, d.lead_latest_s \
                  FROM current_levels d JOIN stations s ON s.id = d.station WHERE d.level > 0 AND {} ORDER BY d.level DESC, d.station, d.rule",
-                station_condition(filter)
+                scope.sql
             );
             let mut stmt = conn.prepare(&sql)?;
-            let rows = stmt.query_map([], detection_from_row)?;
+            let rows = stmt.query_map(scope.after(&[]).as_slice(), detection_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }

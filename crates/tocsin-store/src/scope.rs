@@ -1,0 +1,162 @@
+//! Scope conditions of reads. The SQL text of a condition depends only on the shape of the
+//! [`RegionFilter`] (nation, province or commune; with or without domains); the filter's
+//! values — province and commune codes, domains, the hazards those domains cover — are bound
+//! as parameters, never spliced into the text. Lists are bound as one JSON array read with
+//! `json_each`.
+//!
+//! A condition numbers its parameters from the first one its statement leaves free (`first`),
+//! as the keyset cursors of [`crate::page`] do.
+
+use crate::{FilterRoot, RegionFilter};
+use rusqlite::ToSql;
+use rusqlite::types::Value;
+use tocsin_core::station::{DOMAINS, Domain};
+
+/// A condition of a `WHERE` clause and the values it binds, in parameter order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Condition {
+    pub(crate) sql: String,
+    pub(crate) values: Vec<Value>,
+}
+
+impl Condition {
+    fn always() -> Condition {
+        Condition {
+            sql: "1".into(),
+            values: Vec::new(),
+        }
+    }
+
+    /// The statement's own parameters (numbered from 1) followed by this condition's.
+    pub(crate) fn after<'a>(&'a self, own: &[&'a dyn ToSql]) -> Vec<&'a dyn ToSql> {
+        let mut all = own.to_vec();
+        all.extend(self.values.iter().map(|v| v as &dyn ToSql));
+        all
+    }
+}
+
+fn text(value: &str) -> Value {
+    Value::Text(value.to_owned())
+}
+
+/// A JSON array of strings, for `json_each`.
+fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+    let items: Vec<&str> = items.into_iter().collect();
+    Value::Text(serde_json::Value::from(items).to_string())
+}
+
+/// Limits rows of `regions` to the filter: a province's subtree (and the nation), or a commune
+/// with its province and the nation.
+pub(crate) fn regions(filter: &RegionFilter, first: usize) -> Condition {
+    match &filter.root {
+        FilterRoot::Nation => Condition::always(),
+        FilterRoot::Province(province) => Condition {
+            sql: format!("(code = 'VN' OR instr(provinces, ',' || ?{first} || ',') > 0)"),
+            values: vec![text(province)],
+        },
+        FilterRoot::Commune { commune, province } => Condition {
+            sql: format!("(code IN ('VN', ?{first}, ?{}))", first + 1),
+            values: vec![text(commune), text(province)],
+        },
+    }
+}
+
+/// Limits rows of `stations` (table alias `s`) to the filter's region and domains.
+pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
+    let (region, mut values) = match &filter.root {
+        FilterRoot::Nation => ("1".to_string(), Vec::new()),
+        FilterRoot::Province(province) => (format!("s.province = ?{first}"), vec![text(province)]),
+        FilterRoot::Commune { commune, .. } => (format!("s.commune = ?{first}"), vec![text(commune)]),
+    };
+    if filter.domains.is_empty() {
+        return Condition { sql: region, values };
+    }
+    let domains = first + values.len();
+    values.push(json_list(filter.domains.iter().map(|d| d.as_str())));
+    Condition {
+        sql: format!("{region} AND s.domain IN (SELECT value FROM json_each(?{domains}))"),
+        values,
+    }
+}
+
+/// Limits rows whose hazard is `column` to the filter's domains (always true when it has
+/// none): the hazards of those domains, and for `other` every hazard no other domain claims.
+pub(crate) fn hazards(filter: &RegionFilter, column: &str, first: usize) -> Condition {
+    if filter.domains.is_empty() {
+        return Condition::always();
+    }
+    let (operator, domains) = if filter.domains.contains(&Domain::Other) {
+        let others: Vec<Domain> = DOMAINS
+            .into_iter()
+            .filter(|d| !filter.domains.contains(d))
+            .collect();
+        ("NOT IN", others)
+    } else {
+        ("IN", filter.domains.clone())
+    };
+    Condition {
+        sql: format!("{column} {operator} (SELECT value FROM json_each(?{first}))"),
+        values: vec![json_list(tocsin_core::hazard::hazards_of(&domains))],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(root: FilterRoot, domains: Vec<Domain>) -> RegionFilter {
+        RegionFilter { root, domains }
+    }
+
+    #[test]
+    fn no_value_of_the_filter_enters_the_sql() {
+        let hostile = "01') OR 1 OR ('";
+        let province = filter(FilterRoot::Province(hostile.into()), vec![Domain::Health]);
+        let commune = filter(
+            FilterRoot::Commune {
+                commune: hostile.into(),
+                province: hostile.into(),
+            },
+            vec![Domain::Other],
+        );
+        for scoped in [&province, &commune] {
+            for condition in [
+                regions(scoped, 3),
+                stations(scoped, 3),
+                hazards(scoped, "hazard", 3),
+            ] {
+                assert!(!condition.sql.contains(hostile), "{}", condition.sql);
+                assert!(!condition.sql.contains("epidemic"), "{}", condition.sql);
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_are_numbered_from_the_first_free_one() {
+        let province = filter(FilterRoot::Province("01".into()), vec![Domain::Health]);
+        let scoped = stations(&province, 4);
+        assert_eq!(
+            scoped.sql,
+            "s.province = ?4 AND s.domain IN (SELECT value FROM json_each(?5))"
+        );
+        assert_eq!(
+            scoped.values,
+            vec![text("01"), Value::Text(r#"["health"]"#.into())]
+        );
+        assert_eq!(regions(&RegionFilter::all(), 2), Condition::always());
+    }
+
+    #[test]
+    fn the_other_domain_reads_every_hazard_no_other_domain_claims() {
+        let other = hazards(
+            &filter(FilterRoot::Nation, vec![Domain::Other]),
+            "hazard",
+            1,
+        );
+        assert!(other.sql.starts_with("hazard NOT IN"));
+        let Value::Text(list) = &other.values[0] else {
+            panic!("a JSON list");
+        };
+        assert!(list.contains("epidemic"), "{list}");
+    }
+}
