@@ -218,7 +218,8 @@ pub fn delete_session(tx: &Transaction, id: &str) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Durability, SqliteStore, Store};
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
     use tocsin_core::change::Actor;
 
     fn user(name: &str) -> UserRecord {

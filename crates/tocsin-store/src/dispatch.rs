@@ -502,7 +502,8 @@ fn deliveries_of(conn: &Connection, notification: u64) -> Result<Vec<DeliveryRec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Durability, SqliteStore, Store};
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
 
     fn notification(recipient: &str, key: &str) -> NewNotification {
         NewNotification {

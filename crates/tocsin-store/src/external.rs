@@ -307,7 +307,8 @@ fn alert_from_row(r: &Row) -> rusqlite::Result<ExternalAlertRecord> {
 #[cfg(test)]
 mod tests {
     use super::{ExternalAlertRecord, PlacedRegion};
-    use crate::{Durability, FilterRoot, RegionFilter, SqliteStore, Store, StoreError};
+    use crate::traits::*;
+    use crate::{Durability, FilterRoot, RegionFilter, SqliteStore, StoreError};
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap();

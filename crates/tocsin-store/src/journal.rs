@@ -876,7 +876,8 @@ impl Subtrees for Stored<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Durability, SqliteStore, Store};
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
     use tocsin_journal::merkle::{MemoryTree, inclusion_proof, root, verify_inclusion};
 
     fn detection(station: &str, to_level: u8, time_ms: i64) -> Detection {

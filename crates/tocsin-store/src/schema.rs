@@ -640,7 +640,8 @@ pub const MIGRATIONS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
-    use crate::{Durability, SqliteStore, Store};
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
 
     #[test]
     fn a_new_store_has_every_migration_and_no_unused_table() {

@@ -66,10 +66,15 @@ pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
     let (region, mut values) = match &filter.root {
         FilterRoot::Nation => ("1".to_string(), Vec::new()),
         FilterRoot::Province(province) => (format!("s.province = ?{first}"), vec![text(province)]),
-        FilterRoot::Commune { commune, .. } => (format!("s.commune = ?{first}"), vec![text(commune)]),
+        FilterRoot::Commune { commune, .. } => {
+            (format!("s.commune = ?{first}"), vec![text(commune)])
+        }
     };
     if filter.domains.is_empty() {
-        return Condition { sql: region, values };
+        return Condition {
+            sql: region,
+            values,
+        };
     }
     let domains = first + values.len();
     values.push(json_list(filter.domains.iter().map(|d| d.as_str())));

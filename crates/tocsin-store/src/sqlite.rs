@@ -334,7 +334,7 @@ fn region_by_uid(conn: &Connection, uid: i64) -> Result<Region> {
         .query_row([uid], region_from_row)?)
 }
 
-impl Store for SqliteStore {
+impl RegistryStore for SqliteStore {
     fn import_regions(
         &self,
         regions: &[RegionRecord],
@@ -443,10 +443,14 @@ impl Store for SqliteStore {
                 }
             }
             let visible = scope::regions(filter, 2);
-            let sql = format!("SELECT count(*) FROM regions WHERE uid = ?1 AND {}", visible.sql);
+            let sql = format!(
+                "SELECT count(*) FROM regions WHERE uid = ?1 AND {}",
+                visible.sql
+            );
             let mut links = Vec::new();
             for (uid, relation, changes) in found {
-                let shown: i64 = conn.query_row(&sql, visible.after(&[&uid]).as_slice(), |r| r.get(0))?;
+                let shown: i64 =
+                    conn.query_row(&sql, visible.after(&[&uid]).as_slice(), |r| r.get(0))?;
                 if shown > 0 {
                     links.push(SuccessorLink {
                         region: region_by_uid(conn, uid)?,
@@ -602,7 +606,9 @@ impl Store for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
 
+impl ObservationStore for SqliteStore {
     fn append(&self, batches: &[Batch], received_ms: i64) -> Result<Vec<AppendOutcome>> {
         self.write_recorded(|tx, seq, events| {
             insert_observations(tx, seq, batches, received_ms, events)
@@ -737,7 +743,9 @@ impl Store for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
 
+impl DetectionStore for SqliteStore {
     fn record_detections(&self, detections: &[Detection], recorded_ms: i64) -> Result<usize> {
         self.write_recorded(|tx, _, events| {
             insert_detections(tx, detections, recorded_ms, &Actor::Node, events)
@@ -785,9 +793,12 @@ impl Store for SqliteStore {
             );
             let mut stmt = conn.prepare(&sql)?;
             let limit = limit as i64;
-            let rows = stmt.query_map(scope.after(&[&from_ms, &to_ms, &after_seq, &limit]).as_slice(), |r| {
-                Ok((r.get(14)?, detection_from_row(r)?))
-            })?;
+            let rows = stmt.query_map(
+                scope
+                    .after(&[&from_ms, &to_ms, &after_seq, &limit])
+                    .as_slice(),
+                |r| Ok((r.get(14)?, detection_from_row(r)?)),
+            )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -829,7 +840,9 @@ impl Store for SqliteStore {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
 
+impl WarningStore for SqliteStore {
     fn record_lifecycle(
         &self,
         warnings: &[WarningRecord],
@@ -921,7 +934,9 @@ impl Store for SqliteStore {
     fn auto_release(&self) -> Result<Vec<(String, u8)>> {
         self.read(crate::warnings::auto_release)
     }
+}
 
+impl FeedStore for SqliteStore {
     fn add_subscription(
         &self,
         url: &str,
@@ -960,7 +975,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<ExternalAlertRecord>> {
         self.read(|conn| crate::external::external_alerts(conn, filter, before, limit))
     }
+}
 
+impl DispatchStore for SqliteStore {
     fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()> {
         self.write(|tx, _| crate::dispatch::upsert_recipients(tx, recipients))
     }
@@ -1019,161 +1036,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()> {
-        self.write(|tx, _| crate::response::upsert_resources(tx, resources, now_ms))
-    }
-
-    fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>> {
-        self.read(|conn| crate::response::resources(conn, filter))
-    }
-
-    fn update_incident(
-        &self,
-        update: &IncidentUpdate,
-        planner: &dyn Fn(&[Available], &[Need]) -> Plan,
-        actor: &Actor,
-    ) -> Result<IncidentOutcome> {
-        self.write_noting(actor, |tx| {
-            crate::response::update_incident(tx, update, planner)
-        })
-    }
-
-    fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>> {
-        self.write_noting(actor, |tx| {
-            crate::response::stand_down(tx, warning, now_ms, by)
-        })
-    }
-
-    fn complete_task(
-        &self,
-        incident: u64,
-        task: &str,
-        now_ms: i64,
-        by: &str,
-        actor: &Actor,
-    ) -> Result<bool> {
-        self.write_noting(actor, |tx| {
-            crate::response::complete_task(tx, incident, task, now_ms, by)
-        })
-    }
-
-    fn set_incident_role(
-        &self,
-        incident: u64,
-        role: &str,
-        holder: &str,
-        now_ms: i64,
-        by: &str,
-        actor: &Actor,
-    ) -> Result<()> {
-        self.write_noting(actor, |tx| {
-            crate::response::set_role(tx, incident, role, holder, now_ms, by)
-        })
-    }
-
-    fn add_timeline_entry(
-        &self,
-        incident: u64,
-        entry: &TimelineEntry,
-        actor: &Actor,
-    ) -> Result<()> {
-        self.write_noting(actor, |tx| {
-            crate::response::add_entry(
-                tx,
-                incident,
-                entry.time_ms,
-                &entry.kind,
-                &entry.text,
-                &entry.by,
-            )
-        })
-    }
-
-    fn close_incident(
-        &self,
-        incident: u64,
-        after_action: &str,
-        now_ms: i64,
-        by: &str,
-        actor: &Actor,
-    ) -> Result<bool> {
-        self.write_noting(actor, |tx| {
-            crate::response::close_incident(tx, incident, after_action, now_ms, by)
-        })
-    }
-
-    fn incidents(
-        &self,
-        filter: &RegionFilter,
-        before: Option<&Cursor>,
-        limit: usize,
-    ) -> Result<Vec<IncidentRecord>> {
-        self.read(|conn| crate::response::incidents(conn, filter, before, limit))
-    }
-
-    fn incident(&self, id: u64) -> Result<Option<IncidentDetail>> {
-        self.read(|conn| crate::response::incident(conn, id))
-    }
-
-    fn post_stock(
-        &self,
-        posting: &StockPosting,
-        region: &str,
-        actor: &Actor,
-    ) -> Result<(u64, Vec<Replenish>)> {
-        self.write_recorded(|tx, _, events| {
-            let (id, short) = crate::response::post_stock(tx, posting)?;
-            events.push(crate::journal::stock_posted(id, posting, region, actor)?);
-            Ok((id, short))
-        })
-    }
-
-    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()> {
-        self.write(|tx, _| crate::response::set_stock_minimum(tx, warehouse, item, minimum))
-    }
-
-    fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>> {
-        self.read(crate::response::stock_balances)
-    }
-
-    fn post_funds(&self, posting: &FundPosting, region: &str, actor: &Actor) -> Result<u64> {
-        self.write_recorded(|tx, _, events| {
-            let id = crate::response::post_funds(tx, posting)?;
-            events.push(crate::journal::funds_posted(id, posting, region, actor)?);
-            Ok(id)
-        })
-    }
-
-    fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>> {
-        self.read(|conn| crate::response::fund_postings(conn, posting))
-    }
-
-    fn fund_balances(&self) -> Result<BTreeMap<String, i64>> {
-        self.read(crate::response::fund_balances)
-    }
-
-    fn fund_balance_under(&self, account: &str) -> Result<i64> {
-        self.read(|conn| crate::response::fund_balance_under(conn, account))
-    }
-
-    fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
-        use crate::response::{Holders, upsert_holder};
-        self.write(|tx, _| upsert_holder(tx, Holders::Funds, id, name, tier, region))
-    }
-
-    fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
-        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Funds))
-    }
-
-    fn upsert_warehouse(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
-        use crate::response::{Holders, upsert_holder};
-        self.write(|tx, _| upsert_holder(tx, Holders::Warehouses, id, name, tier, region))
-    }
-
-    fn warehouses(&self) -> Result<Vec<(String, String, String, String)>> {
-        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Warehouses))
-    }
-
     fn acknowledge(
         &self,
         key: &AckKey,
@@ -1203,7 +1065,9 @@ impl Store for SqliteStore {
     fn notification(&self, id: u64) -> Result<Option<NotificationRecord>> {
         self.read(|conn| crate::dispatch::notification(conn, id))
     }
+}
 
+impl AccountStore for SqliteStore {
     fn insert_token(&self, token: &TokenRecord, actor: &Actor) -> Result<()> {
         self.write_recorded(|tx, _, events| {
             events.push(crate::journal::token_issued(token, actor));
@@ -1307,7 +1171,168 @@ impl Store for SqliteStore {
     fn delete_session(&self, id: &str) -> Result<bool> {
         self.write(|tx, _| crate::accounts::delete_session(tx, id))
     }
+}
 
+impl ResponseStore for SqliteStore {
+    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()> {
+        self.write(|tx, _| crate::response::upsert_resources(tx, resources, now_ms))
+    }
+
+    fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>> {
+        self.read(|conn| crate::response::resources(conn, filter))
+    }
+
+    fn update_incident(
+        &self,
+        update: &IncidentUpdate,
+        planner: &dyn Fn(&[Available], &[Need]) -> Plan,
+        actor: &Actor,
+    ) -> Result<IncidentOutcome> {
+        self.write_noting(actor, |tx| {
+            crate::response::update_incident(tx, update, planner)
+        })
+    }
+
+    fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>> {
+        self.write_noting(actor, |tx| {
+            crate::response::stand_down(tx, warning, now_ms, by)
+        })
+    }
+
+    fn complete_task(
+        &self,
+        incident: u64,
+        task: &str,
+        now_ms: i64,
+        by: &str,
+        actor: &Actor,
+    ) -> Result<bool> {
+        self.write_noting(actor, |tx| {
+            crate::response::complete_task(tx, incident, task, now_ms, by)
+        })
+    }
+
+    fn set_incident_role(
+        &self,
+        incident: u64,
+        role: &str,
+        holder: &str,
+        now_ms: i64,
+        by: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_noting(actor, |tx| {
+            crate::response::set_role(tx, incident, role, holder, now_ms, by)
+        })
+    }
+
+    fn add_timeline_entry(
+        &self,
+        incident: u64,
+        entry: &TimelineEntry,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_noting(actor, |tx| {
+            crate::response::add_entry(
+                tx,
+                incident,
+                entry.time_ms,
+                &entry.kind,
+                &entry.text,
+                &entry.by,
+            )
+        })
+    }
+
+    fn close_incident(
+        &self,
+        incident: u64,
+        after_action: &str,
+        now_ms: i64,
+        by: &str,
+        actor: &Actor,
+    ) -> Result<bool> {
+        self.write_noting(actor, |tx| {
+            crate::response::close_incident(tx, incident, after_action, now_ms, by)
+        })
+    }
+
+    fn incidents(
+        &self,
+        filter: &RegionFilter,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<IncidentRecord>> {
+        self.read(|conn| crate::response::incidents(conn, filter, before, limit))
+    }
+
+    fn incident(&self, id: u64) -> Result<Option<IncidentDetail>> {
+        self.read(|conn| crate::response::incident(conn, id))
+    }
+}
+
+impl LedgerStore for SqliteStore {
+    fn post_stock(
+        &self,
+        posting: &StockPosting,
+        region: &str,
+        actor: &Actor,
+    ) -> Result<(u64, Vec<Replenish>)> {
+        self.write_recorded(|tx, _, events| {
+            let (id, short) = crate::response::post_stock(tx, posting)?;
+            events.push(crate::journal::stock_posted(id, posting, region, actor)?);
+            Ok((id, short))
+        })
+    }
+
+    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()> {
+        self.write(|tx, _| crate::response::set_stock_minimum(tx, warehouse, item, minimum))
+    }
+
+    fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>> {
+        self.read(crate::response::stock_balances)
+    }
+
+    fn post_funds(&self, posting: &FundPosting, region: &str, actor: &Actor) -> Result<u64> {
+        self.write_recorded(|tx, _, events| {
+            let id = crate::response::post_funds(tx, posting)?;
+            events.push(crate::journal::funds_posted(id, posting, region, actor)?);
+            Ok(id)
+        })
+    }
+
+    fn fund_postings(&self, posting: u64) -> Result<Vec<(u64, FundPosting)>> {
+        self.read(|conn| crate::response::fund_postings(conn, posting))
+    }
+
+    fn fund_balances(&self) -> Result<BTreeMap<String, i64>> {
+        self.read(crate::response::fund_balances)
+    }
+
+    fn fund_balance_under(&self, account: &str) -> Result<i64> {
+        self.read(|conn| crate::response::fund_balance_under(conn, account))
+    }
+
+    fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
+        use crate::response::{Holders, upsert_holder};
+        self.write(|tx, _| upsert_holder(tx, Holders::Funds, id, name, tier, region))
+    }
+
+    fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
+        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Funds))
+    }
+
+    fn upsert_warehouse(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
+        use crate::response::{Holders, upsert_holder};
+        self.write(|tx, _| upsert_holder(tx, Holders::Warehouses, id, name, tier, region))
+    }
+
+    fn warehouses(&self) -> Result<Vec<(String, String, String, String)>> {
+        self.read(|conn| crate::response::holders(conn, crate::response::Holders::Warehouses))
+    }
+}
+
+impl MaintenanceStore for SqliteStore {
     fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
             return Err(StoreError::Conflict(format!(
@@ -1321,6 +1346,12 @@ impl Store for SqliteStore {
         })
     }
 
+    fn schema_version(&self) -> Result<i64> {
+        self.read(|conn| Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+}
+
+impl JournalStore for SqliteStore {
     fn journal_size(&self) -> Result<u64> {
         self.read(crate::journal::size)
     }
@@ -1365,10 +1396,6 @@ impl Store for SqliteStore {
 
     fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>> {
         self.read(crate::journal::latest_checkpoint)
-    }
-
-    fn schema_version(&self) -> Result<i64> {
-        self.read(|conn| Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?))
     }
 }
 

@@ -254,7 +254,8 @@ fn version_from_row(r: &Row) -> rusqlite::Result<Result<VersionRecord>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Durability, SqliteStore, Store};
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
     use crate::{
         Publication, RegionFilter, StoreError, VersionRecord, VersionState, WarningRecord,
     };

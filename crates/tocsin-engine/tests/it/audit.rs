@@ -175,12 +175,13 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
         tocsin_store::Durability::Normal,
     )
     .unwrap();
-    let regions: Vec<(String, String)> = tocsin_store::Store::journal_entries(&store, 0, 1000)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind.ends_with("_posted"))
-        .map(|e| (e.kind, e.region))
-        .collect();
+    let regions: Vec<(String, String)> =
+        tocsin_store::JournalStore::journal_entries(&store, 0, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind.ends_with("_posted"))
+            .map(|e| (e.kind, e.region))
+            .collect();
     assert_eq!(
         regions,
         [
@@ -191,7 +192,8 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     );
     let kinds = |with_accounts: bool| -> Vec<String> {
         let all = tocsin_store::RegionFilter::all();
-        let read = tocsin_store::Store::journal_read_in(&store, &all, 0, 1000, with_accounts);
+        let read =
+            tocsin_store::JournalStore::journal_read_in(&store, &all, 0, 1000, with_accounts);
         let mut kinds: Vec<String> = read.unwrap().entries.into_iter().map(|e| e.kind).collect();
         kinds.retain(|k| tocsin_core::change::Change::ACCOUNT_KINDS.contains(&k.as_str()));
         kinds

@@ -3,12 +3,14 @@
 //! automatic release skips the approval, and a restart resumes the warnings in force.
 
 use crate::detect::{engine_with_station, open, send, wait_for, yen_bai_gauge};
+
 use std::path::Path;
 use std::sync::Arc;
 use tocsin_cap::{CodeList, MsgType, ResponseType, Severity};
 use tocsin_core::clock::ManualClock;
 use tocsin_engine::access::Principal;
 use tocsin_engine::{Engine, EngineOptions};
+use tocsin_store::traits::*;
 use tocsin_store::{VersionRecord, VersionState};
 
 /// Checks `xml` against the CAP 1.2 schema with xmllint (never touching the network).
@@ -390,7 +392,7 @@ fn a_point_hazard_is_a_circle_around_its_station() {
 /// from its cursor and drafts the warning; a second restart reads nothing twice.
 #[test]
 fn level_changes_stored_just_before_a_crash_become_a_warning_after_the_restart() {
-    use tocsin_store::{RegionFilter, Store};
+    use tocsin_store::RegionFilter;
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let first = tempfile::tempdir().unwrap();
     let engine = flood_engine(first.path(), clock.clone());

@@ -313,7 +313,7 @@ fn acknowledged_level_changes_survive_sigkill() {
 /// Read from the store alone: Hà Nội has one heavy rain warning, and each gauge's commune is in
 /// it at level 1 (the warning desk read every rise, whichever moment the kill hit).
 fn check_warning(data: &str, communes: &[(String, String, String)]) {
-    use tocsin_store::Store;
+    use tocsin_store::traits::*;
     let path = std::path::Path::new(data).join("tocsin.db");
     let store = tocsin_store::SqliteStore::open(&path, tocsin_store::Durability::Full).unwrap();
     let warnings: Vec<serde_json::Value> = store
@@ -342,7 +342,8 @@ fn check_warning(data: &str, communes: &[(String, String, String)]) {
 /// observations and its rise to heavy rain level 1, and each station's changes of each rule
 /// chain (every change starts from the level the one before it reached).
 fn check_levels(data: &str, first_s: i64) {
-    use tocsin_store::{RegionFilter, Store};
+    use tocsin_store::RegionFilter;
+    use tocsin_store::traits::*;
     let path = std::path::Path::new(data).join("tocsin.db");
     let store = tocsin_store::SqliteStore::open(&path, tocsin_store::Durability::Full).unwrap();
     let series: std::collections::HashMap<i64, String> = store
