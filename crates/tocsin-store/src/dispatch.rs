@@ -384,7 +384,7 @@ pub(crate) fn notifications(
         "(SELECT v.hazard FROM warning_versions v WHERE v.warning = notifications.warning LIMIT 1)",
         4,
     );
-    let (after, cursor) = keyset(before, &NOTIFICATION_ORDER, 4 + hazards.values.len());
+    let (after, cursor) = keyset(before, &NOTIFICATION_ORDER, 4 + hazards.len());
     let sql = format!(
         "SELECT id, recipient, warning, version, province, reason, suppressed, needs_ack, created_ms, acked_by, acked_ms \
          FROM notifications WHERE (?1 IS NULL OR province = ?1) AND (?2 IS NULL OR warning = ?2) AND {} \
@@ -397,7 +397,7 @@ pub(crate) fn notifications(
         Value::from(warning.map(|w| w as i64)),
         Value::Integer(limit as i64),
     ];
-    args.extend(hazards.values);
+    hazards.append_to(&mut args);
     args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), notification_from_row)?;

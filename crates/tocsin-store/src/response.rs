@@ -749,7 +749,7 @@ pub(crate) fn incidents(
     limit: usize,
 ) -> Result<Vec<IncidentRecord>> {
     let hazards = crate::scope::hazards(filter, "hazard", 3);
-    let (after, cursor) = keyset(before, &INCIDENT_ORDER, 3 + hazards.values.len());
+    let (after, cursor) = keyset(before, &INCIDENT_ORDER, 3 + hazards.len());
     let sql = format!(
         "SELECT {INCIDENT_COLUMNS} FROM incidents WHERE (?1 IS NULL OR province = ?1) AND {} AND {after} \
          ORDER BY {} LIMIT ?2",
@@ -760,7 +760,7 @@ pub(crate) fn incidents(
         Value::from(filter.root.province().map(str::to_owned)),
         Value::Integer(limit as i64),
     ];
-    args.extend(hazards.values);
+    hazards.append_to(&mut args);
     args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), incident_from_row)?;

@@ -5,7 +5,10 @@
 //! `json_each`.
 //!
 //! A condition numbers its parameters from the first one its statement leaves free (`first`),
-//! as the keyset cursors of [`crate::page`] do.
+//! as the keyset cursors of [`crate::page`] do, and checks when it is bound that the
+//! statement's own parameters end just before it: a wrong `first` would let a scope value
+//! alias another parameter, so it fails in the first test that reads through it, whatever
+//! the filter.
 
 use crate::{FilterRoot, RegionFilter};
 use rusqlite::ToSql;
@@ -16,22 +19,47 @@ use tocsin_core::station::{DOMAINS, Domain};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Condition {
     pub(crate) sql: String,
-    pub(crate) values: Vec<Value>,
+    values: Vec<Value>,
+    /// The number of its first parameter.
+    first: usize,
 }
 
 impl Condition {
-    fn always() -> Condition {
+    fn always(first: usize) -> Condition {
         Condition {
             sql: "1".into(),
             values: Vec::new(),
+            first,
         }
+    }
+
+    /// How many parameters it binds.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
     }
 
     /// The statement's own parameters (numbered from 1) followed by this condition's.
     pub(crate) fn after<'a>(&'a self, own: &[&'a dyn ToSql]) -> Vec<&'a dyn ToSql> {
+        self.check_numbering(own.len());
         let mut all = own.to_vec();
         all.extend(self.values.iter().map(|v| v as &dyn ToSql));
         all
+    }
+
+    /// Appends its values to the statement's own, which they follow.
+    pub(crate) fn append_to(self, own: &mut Vec<Value>) {
+        self.check_numbering(own.len());
+        own.extend(self.values);
+    }
+
+    /// A wrong `first` is a fault of the code that built the statement, not of any input.
+    fn check_numbering(&self, own: usize) {
+        assert_eq!(
+            own + 1,
+            self.first,
+            "a scope condition numbered from ?{} follows {own} parameters",
+            self.first
+        );
     }
 }
 
@@ -40,7 +68,7 @@ fn text(value: &str) -> Value {
 }
 
 /// A JSON array of strings, for `json_each`.
-fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
+pub(crate) fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
     let items: Vec<&str> = items.into_iter().collect();
     Value::Text(serde_json::Value::from(items).to_string())
 }
@@ -49,14 +77,16 @@ fn json_list<'a>(items: impl IntoIterator<Item = &'a str>) -> Value {
 /// with its province and the nation.
 pub(crate) fn regions(filter: &RegionFilter, first: usize) -> Condition {
     match &filter.root {
-        FilterRoot::Nation => Condition::always(),
+        FilterRoot::Nation => Condition::always(first),
         FilterRoot::Province(province) => Condition {
             sql: format!("(code = 'VN' OR instr(provinces, ',' || ?{first} || ',') > 0)"),
             values: vec![text(province)],
+            first,
         },
         FilterRoot::Commune { commune, province } => Condition {
             sql: format!("(code IN ('VN', ?{first}, ?{}))", first + 1),
             values: vec![text(commune), text(province)],
+            first,
         },
     }
 }
@@ -74,6 +104,7 @@ pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
         return Condition {
             sql: region,
             values,
+            first,
         };
     }
     let domains = first + values.len();
@@ -81,6 +112,7 @@ pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
     Condition {
         sql: format!("{region} AND s.domain IN (SELECT value FROM json_each(?{domains}))"),
         values,
+        first,
     }
 }
 
@@ -88,7 +120,7 @@ pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
 /// none): the hazards of those domains, and for `other` every hazard no other domain claims.
 pub(crate) fn hazards(filter: &RegionFilter, column: &str, first: usize) -> Condition {
     if filter.domains.is_empty() {
-        return Condition::always();
+        return Condition::always(first);
     }
     let (operator, domains) = if filter.domains.contains(&Domain::Other) {
         let others: Vec<Domain> = DOMAINS
@@ -102,6 +134,7 @@ pub(crate) fn hazards(filter: &RegionFilter, column: &str, first: usize) -> Cond
     Condition {
         sql: format!("{column} {operator} (SELECT value FROM json_each(?{first}))"),
         values: vec![json_list(tocsin_core::hazard::hazards_of(&domains))],
+        first,
     }
 }
 
@@ -148,7 +181,19 @@ mod tests {
             scoped.values,
             vec![text("01"), Value::Text(r#"["health"]"#.into())]
         );
-        assert_eq!(regions(&RegionFilter::all(), 2), Condition::always());
+        assert_eq!(regions(&RegionFilter::all(), 2), Condition::always(2));
+    }
+
+    #[test]
+    fn a_condition_bound_after_the_wrong_number_of_parameters_is_refused() {
+        let scoped = regions(&RegionFilter::all(), 3);
+        let one: &dyn ToSql = &1;
+        assert_eq!(scoped.after(&[one, one]).len(), 2);
+        let misnumbered = std::panic::catch_unwind(|| {
+            let one: &dyn ToSql = &1;
+            scoped.after(&[one]).len()
+        });
+        assert!(misnumbered.is_err());
     }
 
     #[test]

@@ -139,7 +139,7 @@ pub(crate) fn versions_in(
 ) -> Result<Vec<VersionRecord>> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
     let hazards = crate::scope::hazards(filter, "hazard", 5);
-    let (after, cursor) = keyset(before, &VERSION_ORDER, 5 + hazards.values.len());
+    let (after, cursor) = keyset(before, &VERSION_ORDER, 5 + hazards.len());
     let sql = format!(
         "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN (SELECT value FROM json_each(?4)) \
          AND (?1 IS NULL OR province = ?1) AND (?3 IS NULL OR hazard = ?3) AND {} AND {after} ORDER BY {} LIMIT ?2",
@@ -150,9 +150,9 @@ pub(crate) fn versions_in(
         Value::from(filter.root.province().map(str::to_owned)),
         Value::Integer(limit as i64),
         Value::from(hazard.map(str::to_owned)),
-        Value::Text(serde_json::Value::from(states).to_string()),
+        crate::scope::json_list(states),
     ];
-    args.extend(hazards.values);
+    hazards.append_to(&mut args);
     args.extend(cursor);
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), version_from_row)?;
