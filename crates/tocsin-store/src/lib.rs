@@ -9,15 +9,13 @@
 
 mod accounts;
 mod dispatch;
+mod events;
 mod external;
 mod journal;
 mod page;
 mod response;
-mod schema;
-mod scope;
 mod sqlite;
 pub mod traits;
-mod warnings;
 
 pub use accounts::{SessionRecord, UserRecord};
 pub use dispatch::{
@@ -63,12 +61,6 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> StoreError {
-        StoreError::Database(error.to_string())
-    }
-}
 
 /// The part of the region tree (and domains) a read may return.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,4 +348,15 @@ pub struct SeriesQuery {
 pub struct Batch<'a> {
     pub actor: &'a tocsin_core::change::Actor,
     pub observations: &'a [Observation],
+}
+
+impl Paged for VersionRecord {
+    const ARITY: usize = 3;
+    fn cursor(&self) -> Cursor {
+        let sent = self
+            .publication
+            .as_ref()
+            .map_or(self.made_ms, |p| p.sent_ms);
+        Cursor::new(vec![sent, self.warning as i64, i64::from(self.number)])
+    }
 }

@@ -3,7 +3,6 @@
 //! skipped or shown twice when rows are added while a client pages, and every page costs one
 //! index range read, however deep it is.
 
-use rusqlite::types::Value;
 use std::fmt;
 
 /// The sort key of one row of a list (its columns in the list's `ORDER BY`, all descending),
@@ -25,30 +24,9 @@ impl Cursor {
         (key.len() == arity).then_some(Cursor(key))
     }
 
-    /// The SQL condition "after this cursor in a descending order over `columns`", as a row
-    /// value comparison whose values are bound from parameter `?first` on.
-    fn condition(&self, columns: &[&str], first: usize) -> String {
-        let params: Vec<String> = (first..first + self.0.len())
-            .map(|i| format!("?{i}"))
-            .collect();
-        format!("({}) < ({})", columns.join(", "), params.join(", "))
-    }
-}
-
-/// The condition that keeps the rows of a list ordered by `columns` (descending) after
-/// `before`, and the values to bind for it from parameter `?first` on: no condition (`1`) and
-/// no value for the first page.
-pub(crate) fn keyset(
-    before: Option<&Cursor>,
-    columns: &[&str],
-    first: usize,
-) -> (String, Vec<Value>) {
-    match before {
-        None => ("1".into(), Vec::new()),
-        Some(cursor) => (
-            cursor.condition(columns, first),
-            cursor.0.iter().map(|v| Value::Integer(*v)).collect(),
-        ),
+    /// The sort key's numbers, in the list's order.
+    pub fn key(&self) -> &[i64] {
+        &self.0
     }
 }
 
@@ -57,12 +35,6 @@ impl fmt::Display for Cursor {
         let parts: Vec<String> = self.0.iter().map(i64::to_string).collect();
         f.write_str(&parts.join("."))
     }
-}
-
-/// The `ORDER BY` of a list paged over `columns`: each descending.
-pub(crate) fn newest_first(columns: &[&str]) -> String {
-    let each: Vec<String> = columns.iter().map(|c| format!("{c} DESC")).collect();
-    each.join(", ")
 }
 
 /// A row of a paged list: its sort key, matching the list's `ORDER BY`.
@@ -113,15 +85,5 @@ mod tests {
         ] {
             assert_eq!(Cursor::parse(bad, 3), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_condition_binds_the_cursor_as_parameters() {
-        let cursor = Cursor::new(vec![5, 6]);
-        let (condition, values) = keyset(Some(&cursor), &["a", "b"], 3);
-        assert_eq!(condition, "(a, b) < (?3, ?4)");
-        assert_eq!(values, [Value::Integer(5), Value::Integer(6)]);
-        assert_eq!(keyset(None, &["a", "b"], 3), ("1".to_string(), Vec::new()));
-        assert_eq!(newest_first(&["a", "b"]), "a DESC, b DESC");
     }
 }

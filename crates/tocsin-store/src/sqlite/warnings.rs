@@ -1,12 +1,104 @@
-//! SQL of warnings and their versions. A published version's row is guarded by triggers
+//! The SQLite side of warnings and their versions. A published version's row is guarded by triggers
 //! (migration 4): it can be neither updated nor deleted, so a released alert never changes.
 
-use crate::page::{Cursor, Paged, keyset, newest_first};
+use super::page::{keyset, newest_first};
+use super::*;
+use crate::page::Cursor;
 use crate::{
     Publication, RegionFilter, Result, StoreError, VersionRecord, VersionState, WarningRecord,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+
+impl WarningStore for SqliteStore {
+    fn record_lifecycle(
+        &self,
+        warnings: &[WarningRecord],
+        versions: &[VersionRecord],
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            warnings.iter().try_for_each(|w| save_warning(tx, w))?;
+            for version in versions {
+                insert_version(tx, version)?;
+                events.push(crate::events::version_drafted(version, actor));
+            }
+            Ok(())
+        })
+    }
+
+    fn record_consumed_warnings(
+        &self,
+        warnings: &[WarningRecord],
+        consumer: &str,
+        next: u64,
+    ) -> Result<()> {
+        self.write_derived(|tx| {
+            warnings.iter().try_for_each(|w| save_warning(tx, w))?;
+            super::journal::advance(tx, consumer, next)
+        })
+    }
+
+    fn publish_version(
+        &self,
+        warning: &WarningRecord,
+        number: u32,
+        publication: &Publication,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            publish(tx, warning, number, publication)?;
+            events.push(crate::events::alert_released(
+                warning,
+                number,
+                publication,
+                actor,
+            ));
+            Ok(())
+        })
+    }
+
+    fn open_warnings(&self) -> Result<Vec<WarningRecord>> {
+        self.read(open_warnings)
+    }
+
+    fn last_warning_id(&self) -> Result<u64> {
+        self.read(last_warning_id)
+    }
+
+    fn warning_versions(&self, warning: u64) -> Result<Vec<VersionRecord>> {
+        self.read(|conn| versions_of(conn, warning))
+    }
+
+    fn versions_in(
+        &self,
+        filter: &RegionFilter,
+        states: &[VersionState],
+        hazard: Option<&str>,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Vec<VersionRecord>> {
+        self.read(|conn| versions_in(conn, filter, states, hazard, before, limit))
+    }
+
+    fn published_by_identifier(&self, identifier: &str) -> Result<Option<VersionRecord>> {
+        self.read(|conn| published_by_identifier(conn, identifier))
+    }
+
+    fn set_auto_release(
+        &self,
+        hazard: &str,
+        max_level: u8,
+        set_by: &str,
+        set_ms: i64,
+    ) -> Result<()> {
+        self.write(|tx, _| set_auto_release(tx, hazard, max_level, set_by, set_ms))
+    }
+
+    fn auto_release(&self) -> Result<Vec<(String, u8)>> {
+        self.read(auto_release)
+    }
+}
 
 const VERSION_COLUMNS: &str = "warning, number, hazard, province, action, level, made_ms, expires_ms, draft, state, \
      identifier, sent_ms, msg_type, cap_xml, released_by, released_ms";
@@ -138,7 +230,7 @@ pub(crate) fn versions_in(
     limit: usize,
 ) -> Result<Vec<VersionRecord>> {
     let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
-    let hazards = crate::scope::hazards(filter, "hazard", 5);
+    let hazards = super::scope::hazards(filter, "hazard", 5);
     let (after, cursor) = keyset(before, &VERSION_ORDER, 5 + hazards.len());
     let sql = format!(
         "SELECT {VERSION_COLUMNS} FROM warning_versions WHERE state IN (SELECT value FROM json_each(?4)) \
@@ -150,7 +242,7 @@ pub(crate) fn versions_in(
         Value::from(filter.root.province().map(str::to_owned)),
         Value::Integer(limit as i64),
         Value::from(hazard.map(str::to_owned)),
-        crate::scope::json_list(states),
+        super::scope::json_list(states),
     ];
     hazards.append_to(&mut args);
     args.extend(cursor);
@@ -161,17 +253,6 @@ pub(crate) fn versions_in(
 
 /// The order of version lists: newest sent (or drafted) first.
 const VERSION_ORDER: [&str; 3] = ["coalesce(sent_ms, made_ms)", "warning", "number"];
-
-impl Paged for VersionRecord {
-    const ARITY: usize = 3;
-    fn cursor(&self) -> Cursor {
-        let sent = self
-            .publication
-            .as_ref()
-            .map_or(self.made_ms, |p| p.sent_ms);
-        Cursor::new(vec![sent, self.warning as i64, i64::from(self.number)])
-    }
-}
 
 pub(crate) fn published_by_identifier(
     conn: &Connection,

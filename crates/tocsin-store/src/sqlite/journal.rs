@@ -1,0 +1,831 @@
+//! The journal in SQLite: every change's [`Event`] appended, in the transaction of the change, as
+//! the next leaf of an RFC 9162 Merkle tree (migration 12).
+//!
+//! `journal` holds one row per entry, its index gap-free from 0, with the leaf bytes and their
+//! leaf hash; `journal_nodes` the hash of every perfect subtree an append completed (level 1
+//! and up), so a root or a proof for any size reads O(log n) rows; `journal_personal` the
+//! personal values and salts beside their leaves (the only journal rows that may be deleted:
+//! erasure); `checkpoints` the signed tree heads; `journal_cursors` how far each consumer has
+//! read. Triggers refuse to update or delete entries, nodes and checkpoints.
+
+use super::*;
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tocsin_core::change::{Actor, Change, Event, Kept};
+use tocsin_journal::merkle::{self, Hash, Subtrees};
+
+impl JournalStore for SqliteStore {
+    fn journal_size(&self) -> Result<u64> {
+        self.read(size)
+    }
+
+    fn journal_entries(&self, from: u64, limit: usize) -> Result<Vec<JournalEntry>> {
+        self.read(|conn| entries(conn, from, limit))
+    }
+
+    fn journal_read(&self, from: u64, kinds: &[&str], limit: usize) -> Result<JournalRead> {
+        self.read(|conn| read_kinds(conn, from, kinds, limit))
+    }
+
+    fn journal_cursor(&self, consumer: &str) -> Result<u64> {
+        self.read(|conn| cursor(conn, consumer))
+    }
+
+    fn journal_read_in(
+        &self,
+        filter: &RegionFilter,
+        from: u64,
+        limit: usize,
+        with_accounts: bool,
+    ) -> Result<JournalRead> {
+        self.read(|conn| read_in(conn, filter, (from, limit), with_accounts))
+    }
+
+    fn journaled_records(&self) -> Result<JournaledRecords> {
+        self.read(journaled_records)
+    }
+
+    fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]> {
+        self.read(|conn| perfect(conn, level, index))
+    }
+
+    fn insert_checkpoint(&self, checkpoint: &CheckpointRecord) -> Result<()> {
+        self.write(|tx, _| insert_checkpoint(tx, checkpoint))
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRecord>> {
+        self.read(checkpoints)
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>> {
+        self.read(latest_checkpoint)
+    }
+}
+
+/// The event of notification `id`, just stored as `n` with `deliveries` deliveries (its
+/// acknowledgement secret and the endpoints' credentials never enter it).
+pub(crate) fn notification_queued(
+    tx: &Transaction,
+    (id, deliveries): (u64, u32),
+    n: &crate::NewNotification,
+) -> Result<Event> {
+    Ok(Event {
+        at_ms: n.created_ms,
+        actor: Actor::Node,
+        region: n.province.clone(),
+        change: Change::NotificationQueued {
+            notification: id,
+            recipient: n.recipient.clone(),
+            warning: n.warning,
+            version: n.version,
+            hazard: warning_hazard(tx, n.warning)?,
+            reason: n.reason.clone(),
+            suppressed: n.suppressed.clone(),
+            needs_ack: n.needs_ack,
+            deliveries,
+        },
+    })
+}
+
+/// The hazard of a warning, from its versions (empty when it has none).
+fn warning_hazard(tx: &Transaction, warning: u64) -> Result<String> {
+    let hazard: Option<String> = tx
+        .query_row(
+            "SELECT hazard FROM warning_versions WHERE warning = ?1 LIMIT 1",
+            [warning as i64],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(hazard.unwrap_or_default())
+}
+
+/// The first acknowledgement of notification `id`, made just now by `actor` (`None`: its
+/// recipient, through the link in its message).
+pub(crate) fn acknowledged(
+    tx: &Transaction,
+    id: i64,
+    by: &str,
+    at_ms: i64,
+    actor: Option<&Actor>,
+) -> Result<Event> {
+    let (warning, version, province, hazard, recipient): (i64, u32, String, Option<String>, String) =
+        tx.query_row(
+            "SELECT n.warning, n.version, n.province, \
+             (SELECT v.hazard FROM warning_versions v WHERE v.warning = n.warning LIMIT 1), n.recipient \
+             FROM notifications n WHERE n.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+    Ok(Event {
+        at_ms,
+        actor: actor.cloned().unwrap_or(Actor::Recipient(recipient)),
+        region: province,
+        change: Change::NotificationAcknowledged {
+            notification: id as u64,
+            warning: warning as u64,
+            version,
+            hazard: hazard.unwrap_or_default(),
+            by: crate::events::seal(by)?,
+        },
+    })
+}
+
+/// The event of attempt `attempt` of `delivery`, just recorded.
+pub(crate) fn delivery_attempted(
+    tx: &Transaction,
+    delivery: u64,
+    attempt: u32,
+    time_ms: i64,
+    outcome: &str,
+    error: Option<&String>,
+) -> Result<Event> {
+    let (notification, province, hazard): (i64, String, Option<String>) = tx.query_row(
+        "SELECT n.id, n.province, \
+         (SELECT v.hazard FROM warning_versions v WHERE v.warning = n.warning LIMIT 1) \
+         FROM deliveries d JOIN notifications n ON n.id = d.notification WHERE d.id = ?1",
+        [delivery as i64],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(Event {
+        at_ms: time_ms,
+        actor: Actor::Node,
+        region: province,
+        change: Change::DeliveryAttempted {
+            delivery,
+            attempt,
+            notification: notification as u64,
+            hazard: hazard.unwrap_or_default(),
+            time_ms,
+            outcome: outcome.to_string(),
+            error_sha256: error.map(|e| tocsin_core::change::sha256_hex(e.as_bytes())),
+        },
+    })
+}
+
+/// The newest timeline entry's id (0 when there is none).
+pub(crate) fn last_timeline_entry(tx: &Transaction) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT coalesce(max(id), 0) FROM incident_timeline",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The events of the timeline entries added after entry `after`: every write that adds to an
+/// incident's timeline journals each entry it added, whichever step of it added them.
+pub(crate) fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT t.id, t.incident, t.time_ms, t.kind, t.text, t.by, i.province, i.hazard \
+         FROM incident_timeline t JOIN incidents i ON i.id = t.incident WHERE t.id > ?1 ORDER BY t.id",
+    )?;
+    let rows = stmt.query_map([after], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (entry, incident, time_ms, note, text, by, province, hazard) = row?;
+        events.push(Event {
+            at_ms: time_ms,
+            actor: actor.clone(),
+            region: province,
+            change: Change::IncidentNoted {
+                incident: incident as u64,
+                entry,
+                hazard,
+                time_ms,
+                note,
+                text: crate::events::seal(&text)?,
+                by,
+            },
+        });
+    }
+    Ok(events)
+}
+
+/// Appends `events` after entry `next - 1`; returns the index after the last one.
+pub(crate) fn append(tx: &Transaction, next: u64, events: &[Event]) -> Result<u64> {
+    let mut index = next;
+    for event in events {
+        let leaf = event.leaf();
+        let hash = merkle::leaf_hash(&leaf);
+        tx.prepare_cached(
+            "INSERT INTO journal (idx, at_ms, kind, region, hazard, leaf, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            index as i64,
+            event.at_ms,
+            event.change.kind(),
+            event.region,
+            event.hazard(),
+            leaf,
+            hash.as_slice()
+        ])?;
+        for (position, personal) in event.personal().into_iter().enumerate() {
+            let Some(kept) = &personal.kept else { continue };
+            tx.prepare_cached(
+                "INSERT INTO journal_personal (entry, position, value, salt) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                index as i64,
+                position as i64,
+                kept.value,
+                kept.salt.as_slice()
+            ])?;
+        }
+        let source = Stored(tx);
+        for node in merkle::completed_by_append(&source, index, hash)? {
+            tx.prepare_cached("INSERT INTO journal_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?
+                .execute(params![node.level, node.index as i64, node.hash.as_slice()])?;
+        }
+        index += 1;
+    }
+    Ok(index)
+}
+
+/// The number of entries (the index the next one gets).
+pub(crate) fn size(conn: &Connection) -> Result<u64> {
+    let next: i64 = conn.query_row("SELECT coalesce(max(idx) + 1, 0) FROM journal", [], |r| {
+        r.get(0)
+    })?;
+    Ok(next as u64)
+}
+
+/// Entries from index `from` on, at most `limit`, in index order.
+pub(crate) fn entries(conn: &Connection, from: u64, limit: usize) -> Result<Vec<JournalEntry>> {
+    select_entries(
+        conn,
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
+        &[&(from as i64), &(limit as i64)],
+    )
+}
+
+/// The entries of `kinds` from index `from` on, at most `limit`, read in one snapshot.
+pub(crate) fn read_kinds(
+    conn: &Connection,
+    from: u64,
+    kinds: &[&str],
+    limit: usize,
+) -> Result<JournalRead> {
+    let snapshot = conn.unchecked_transaction()?;
+    let end = size(&snapshot)?;
+    let placeholders = vec!["?"; kinds.len()].join(", ");
+    let sql = format!(
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
+         WHERE idx >= ? AND idx < ? AND kind IN ({placeholders}) ORDER BY idx LIMIT ?"
+    );
+    let (from, end_param, limit_param) = (from as i64, end as i64, limit as i64);
+    let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&from, &end_param];
+    bound.extend(kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
+    bound.push(&limit_param);
+    let entries = select_entries(&snapshot, &sql, &bound)?;
+    Ok(JournalRead {
+        next: next_after(&entries, limit, end, from as u64),
+        entries,
+    })
+}
+
+/// The entries of `filter`'s part of the node from index `from` on, at most `limit`, read in
+/// one snapshot: a province's own entries (never the node-wide ones), those of its domains'
+/// hazards (and those of no hazard); everything for the nation; nothing for a commune, whose
+/// scope no entry names. Changes to accounts and tokens only `with_accounts`.
+pub(crate) fn read_in(
+    conn: &Connection,
+    filter: &crate::RegionFilter,
+    (from, limit): (u64, usize),
+    with_accounts: bool,
+) -> Result<JournalRead> {
+    let snapshot = conn.unchecked_transaction()?;
+    let end = size(&snapshot)?;
+    let region = match &filter.root {
+        crate::FilterRoot::Nation => None,
+        crate::FilterRoot::Province(province) => Some(province.as_str()),
+        crate::FilterRoot::Commune { .. } => {
+            return Ok(JournalRead {
+                entries: Vec::new(),
+                next: end.max(from),
+            });
+        }
+    };
+    let hazards = super::scope::hazards(filter, "hazard", 7);
+    let sql = format!(
+        "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
+         WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) \
+         AND (hazard IS NULL OR {}) \
+         AND (?5 OR kind NOT IN (SELECT value FROM json_each(?6))) ORDER BY idx LIMIT ?4",
+        hazards.sql
+    );
+    let (from_param, end_param, limit_param) = (from as i64, end as i64, limit as i64);
+    let account_kinds = serde_json::to_string(&Change::ACCOUNT_KINDS)
+        .map_err(|e| StoreError::Corrupt(format!("account kinds: {e}")))?;
+    let entries = select_entries(
+        &snapshot,
+        &sql,
+        &hazards.after(&[
+            &from_param,
+            &end_param,
+            &region,
+            &limit_param,
+            &with_accounts,
+            &account_kinds,
+        ]),
+    )?;
+    Ok(JournalRead {
+        next: next_after(&entries, limit, end, from),
+        entries,
+    })
+}
+
+/// Where a read that returned `entries` of at most `limit`, in a journal of `end` entries,
+/// goes on: after its last entry when it is full, else at the end.
+fn next_after(entries: &[JournalEntry], limit: usize, end: u64, from: u64) -> u64 {
+    match entries.last() {
+        Some(last) if entries.len() == limit => last.index + 1,
+        _ => end.max(from),
+    }
+}
+
+fn select_entries(
+    conn: &Connection,
+    sql: &str,
+    bound: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<JournalEntry>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(bound, |r| {
+        Ok(JournalEntry {
+            index: r.get::<_, i64>(0)? as u64,
+            at_ms: r.get(1)?,
+            kind: r.get(2)?,
+            region: r.get(3)?,
+            leaf: r.get(4)?,
+            leaf_hash: r.get(5)?,
+            personal: Vec::new(),
+        })
+    })?;
+    let mut found = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    for entry in &mut found {
+        entry.personal = personal_of(conn, entry)?;
+    }
+    Ok(found)
+}
+
+/// Every record the journal names (see [`JournaledRecords`]).
+pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
+    let start = |record: &str| -> Result<i64> {
+        Ok(conn.query_row(
+            "SELECT first_id FROM journal_start WHERE record = ?1",
+            [record],
+            |r| r.get(0),
+        )?)
+    };
+    let sql = format!(
+        "SELECT {}, d.id FROM detections d WHERE d.id >= ?1 ORDER BY d.id",
+        super::observations::DETECTION_COLUMNS
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let detections = stmt
+        .query_map([start("detections")?], |r| {
+            Ok((
+                r.get::<_, i64>(14)?,
+                super::observations::detection_from_row(r)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT warning, number, identifier, cap_xml, released_by, rowid >= ?1 FROM warning_versions \
+         WHERE state = 'published' ORDER BY warning, number",
+    )?;
+    let alerts = stmt
+        .query_map([start("warning_versions")?], |r| {
+            Ok(ReleasedAlert {
+                warning: r.get::<_, i64>(0)? as u64,
+                version: r.get(1)?,
+                identifier: r.get(2)?,
+                cap_xml: r.get(3)?,
+                released_by: r.get(4)?,
+                checked: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, acked_by, id >= ?1 FROM notifications WHERE acked_ms IS NOT NULL ORDER BY id",
+    )?;
+    let acknowledgements = stmt
+        .query_map([start("notifications")?], |r| {
+            Ok(Acknowledgement {
+                notification: r.get::<_, i64>(0)? as u64,
+                acked_by: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                checked: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
+    )?;
+    let timeline = stmt
+        .query_map([start("incident_timeline")?], |r| {
+            Ok(TimelineRow {
+                id: r.get(0)?,
+                incident: r.get::<_, i64>(1)? as u64,
+                time_ms: r.get(2)?,
+                kind: r.get(3)?,
+                text: r.get(4)?,
+                by: r.get(5)?,
+                checked: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT delivery, attempt, time_ms, outcome, error, rowid >= ?1 FROM delivery_attempts \
+         ORDER BY delivery, attempt",
+    )?;
+    let attempts = stmt
+        .query_map([start("delivery_attempts")?], |r| {
+            Ok(AttemptRow {
+                delivery: r.get::<_, i64>(0)? as u64,
+                attempt: r.get(1)?,
+                time_ms: r.get(2)?,
+                outcome: r.get(3)?,
+                error: r.get(4)?,
+                checked: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let first_silence = start("silences")?;
+    let silences = super::dispatch::silences(conn)?
+        .into_iter()
+        .map(|s| {
+            let checked = s.id as i64 >= first_silence;
+            (s, checked)
+        })
+        .collect();
+    let versions = super::warnings::versions_since(conn, start("version_drafts")?)?;
+    let notifications = super::dispatch::notifications_since(conn, start("notification_queue")?)?;
+    let first_stock = start("stock_postings")?;
+    let stock = super::ledgers::stock_postings(conn)?
+        .into_iter()
+        .map(|(id, posting)| (id, posting, id as i64 >= first_stock))
+        .collect();
+    let first_funds = start("fund_postings")?;
+    let funds = super::ledgers::fund_postings(conn, 0)?
+        .into_iter()
+        .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
+        .collect();
+    let tokens = crate::sqlite::tokens_since(conn, start("tokens")?)?;
+    let first_user = start("users")?;
+    let users = super::accounts::users(conn)?
+        .into_iter()
+        .map(|user| {
+            let checked = user.id as i64 >= first_user;
+            (user, checked)
+        })
+        .collect();
+    Ok(JournaledRecords {
+        detections,
+        alerts,
+        acknowledgements,
+        timeline,
+        attempts,
+        silences,
+        versions,
+        notifications,
+        stock,
+        funds,
+        tokens,
+        users,
+    })
+}
+
+/// Where `consumer` reads next (0 before its first read).
+pub(crate) fn cursor(conn: &Connection, consumer: &str) -> Result<u64> {
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT next FROM journal_cursors WHERE consumer = ?1",
+            [consumer],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(next.unwrap_or(0) as u64)
+}
+
+/// Moves `consumer`'s cursor to `next`, in the transaction of what it did with its read.
+pub(crate) fn advance(tx: &Transaction, consumer: &str, next: u64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO journal_cursors (consumer, next) VALUES (?1, ?2) \
+         ON CONFLICT (consumer) DO UPDATE SET next = excluded.next",
+    )?
+    .execute(params![consumer, next as i64])?;
+    Ok(())
+}
+
+fn personal_of(conn: &Connection, entry: &JournalEntry) -> Result<Vec<(usize, Kept)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, value, salt FROM journal_personal WHERE entry = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([entry.index as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as usize,
+            r.get::<_, String>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+        ))
+    })?;
+    let mut kept = Vec::new();
+    for row in rows {
+        let (position, value, salt) = row?;
+        let salt: [u8; 16] = salt.try_into().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "journal entry {}: a salt is not 16 bytes",
+                entry.index
+            ))
+        })?;
+        kept.push((position, Kept { value, salt }));
+    }
+    Ok(kept)
+}
+
+/// The hash of a perfect subtree of the stored tree.
+pub(crate) fn perfect(conn: &Connection, level: u32, index: u64) -> Result<Hash> {
+    Stored(conn).perfect(level, index)
+}
+
+pub(crate) fn insert_checkpoint(tx: &Transaction, checkpoint: &CheckpointRecord) -> Result<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO checkpoints (size, at_ms, note) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            checkpoint.size as i64,
+            checkpoint.at_ms,
+            checkpoint.note
+        ])?;
+    Ok(())
+}
+
+/// Every checkpoint, oldest first.
+pub(crate) fn checkpoints(conn: &Connection) -> Result<Vec<CheckpointRecord>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT size, at_ms, note FROM checkpoints ORDER BY size")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(CheckpointRecord {
+            size: r.get::<_, i64>(0)? as u64,
+            at_ms: r.get(1)?,
+            note: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The newest checkpoint.
+pub(crate) fn latest_checkpoint(conn: &Connection) -> Result<Option<CheckpointRecord>> {
+    let found = conn.query_row(
+        "SELECT size, at_ms, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(CheckpointRecord {
+                size: r.get::<_, i64>(0)? as u64,
+                at_ms: r.get(1)?,
+                note: r.get(2)?,
+            })
+        },
+    );
+    Ok(found.optional()?)
+}
+
+/// The stored tree, through its leaf hashes and completed perfect subtrees.
+struct Stored<'c>(&'c Connection);
+
+impl Subtrees for Stored<'_> {
+    type Error = StoreError;
+
+    fn perfect(&self, level: u32, index: u64) -> Result<Hash> {
+        let hash: Option<Vec<u8>> = if level == 0 {
+            self.0
+                .prepare_cached("SELECT leaf_hash FROM journal WHERE idx = ?1")?
+                .query_row([index as i64], |r| r.get(0))
+                .optional()?
+        } else {
+            self.0
+                .prepare_cached("SELECT hash FROM journal_nodes WHERE level = ?1 AND idx = ?2")?
+                .query_row(params![level, index as i64], |r| r.get(0))
+                .optional()?
+        };
+        let hash = hash.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "journal: the subtree at level {level}, index {index} is missing"
+            ))
+        })?;
+        hash.try_into().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "journal: the subtree at level {level}, index {index} is not 32 bytes"
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traits::*;
+    use crate::{Durability, SqliteStore};
+    use tocsin_journal::merkle::{MemoryTree, inclusion_proof, root, verify_inclusion};
+
+    fn detection(station: &str, to_level: u8, time_ms: i64) -> Detection {
+        Detection {
+            station: station.into(),
+            rule: "heavy_rain_24h".into(),
+            hazard: "heavy_rain".into(),
+            commune: Some("04252".into()),
+            province: Some("15".into()),
+            from_level: 0,
+            to_level,
+            time_ms,
+            value: 120.5,
+            status: "verified".into(),
+            certainty: "observed".into(),
+            lead: None,
+        }
+    }
+
+    /// The store's journal seen as a tree.
+    struct Tree<'s>(&'s SqliteStore);
+
+    impl Subtrees for Tree<'_> {
+        type Error = StoreError;
+        fn perfect(&self, level: u32, index: u64) -> Result<Hash> {
+            self.0.journal_subtree(level, index)
+        }
+    }
+
+    #[test]
+    fn a_consumer_reads_its_kinds_in_order_and_its_cursor_moves_with_what_it_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let stored = |first_seq| Event {
+            at_ms: 0,
+            actor: Actor::Node,
+            region: NATION.into(),
+            change: Change::ObservationsStored {
+                first_seq,
+                stored: 1,
+                duplicates: 0,
+            },
+        };
+        let level = |i| {
+            crate::events::level_changed(&detection(&format!("S{i}"), 1, i), i, 0, &Actor::Node)
+        };
+        let events = vec![stored(1), level(1), stored(2), level(3), level(4)];
+        store
+            .write_recorded(|_, _, journaled| {
+                journaled.extend(events);
+                Ok(())
+            })
+            .unwrap();
+        let indexes = |read: &JournalRead| -> (Vec<u64>, u64) {
+            (read.entries.iter().map(|e| e.index).collect(), read.next)
+        };
+        let levels = [Change::LEVEL_CHANGED];
+        let read = store.journal_read(0, &levels, 2).unwrap();
+        assert_eq!(
+            indexes(&read),
+            (vec![1, 3], 4),
+            "a full read stops after its last"
+        );
+        let read = store.journal_read(4, &levels, 2).unwrap();
+        assert_eq!(indexes(&read), (vec![4], 5));
+        let read = store.journal_read(5, &levels, 2).unwrap();
+        assert_eq!(indexes(&read), (vec![], 5));
+        let read = store.journal_read(0, &["observations_stored"], 10).unwrap();
+        assert_eq!(
+            indexes(&read),
+            (vec![0, 2], 5),
+            "a short read ends at the end"
+        );
+
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 0);
+        store.record_consumed_warnings(&[], "warnings", 4).unwrap();
+        assert_eq!(store.journal_cursor("warnings").unwrap(), 4);
+        assert_eq!(store.journal_cursor("federation").unwrap(), 0);
+    }
+
+    #[test]
+    fn a_scoped_read_returns_only_the_province_s_entries_of_its_domains() {
+        use crate::{FilterRoot, RegionFilter};
+        use tocsin_core::station::Domain;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let at = |province: &str, hazard: &str| {
+            let mut d = detection("S", 1, 0);
+            d.province = Some(province.into());
+            d.hazard = hazard.into();
+            crate::events::level_changed(&d, 1, 0, &Actor::Node)
+        };
+        let national = Event {
+            region: NATION.into(),
+            ..at("01", "heavy_rain")
+        };
+        let events = vec![
+            at("01", "heavy_rain"),
+            at("79", "heavy_rain"),
+            national,
+            at("01", "dengue"),
+        ];
+        store
+            .write_recorded(|_, _, journaled| {
+                journaled.extend(events);
+                Ok(())
+            })
+            .unwrap();
+        let read = |root: FilterRoot, domains: Vec<Domain>| {
+            let filter = RegionFilter { root, domains };
+            let read = store.journal_read_in(&filter, 0, 10, true).unwrap();
+            let indexes: Vec<u64> = read.entries.iter().map(|e| e.index).collect();
+            (indexes, read.next)
+        };
+        assert_eq!(read(FilterRoot::Nation, vec![]), (vec![0, 1, 2, 3], 4));
+        let hanoi = || FilterRoot::Province("01".into());
+        assert_eq!(read(hanoi(), vec![]), (vec![0, 3], 4));
+        assert_eq!(read(hanoi(), vec![Domain::Hydromet]), (vec![0], 4));
+        let commune = FilterRoot::Commune {
+            commune: "00004".into(),
+            province: "01".into(),
+        };
+        assert_eq!(read(commune, vec![]), (vec![], 4));
+        let filter = RegionFilter {
+            root: hanoi(),
+            domains: vec![],
+        };
+        let first = store.journal_read_in(&filter, 0, 1, true).unwrap();
+        assert_eq!(first.next, 1, "a full page goes on after its last entry");
+    }
+
+    #[test]
+    fn each_stored_level_change_is_a_leaf_of_the_tree_and_a_repeat_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db"), Durability::Full).unwrap();
+        let changes: Vec<Detection> = (0..37).map(|i| detection(&format!("S{i}"), 1, i)).collect();
+        store.record_detections(&changes[..20], 1000).unwrap();
+        store.record_detections(&changes, 2000).unwrap();
+        assert_eq!(
+            store.journal_size().unwrap(),
+            37,
+            "the 20 repeated are not journaled again"
+        );
+        let entries = store.journal_entries(0, 100).unwrap();
+        let mut model = MemoryTree::new();
+        for (i, entry) in entries.iter().enumerate() {
+            assert_eq!(entry.index, i as u64);
+            model.push(&entry.leaf);
+            let Change::LevelChanged { station, value, .. } = entry.event().unwrap().change else {
+                panic!("{entry:?}");
+            };
+            assert_eq!((station, value.as_str()), (format!("S{i}"), "120.5"));
+            assert_eq!(entry.region, "15");
+        }
+        let tree = Tree(&store);
+        for size in [1, 2, 3, 20, 32, 37] {
+            assert_eq!(
+                root(&tree, size).unwrap(),
+                root(&model, size).unwrap(),
+                "{size}"
+            );
+        }
+        let stored_root = root(&tree, 37).unwrap();
+        let proof = inclusion_proof(&tree, 25, 37).unwrap();
+        let leaf = merkle::leaf_hash(&entries[25].leaf);
+        verify_inclusion(&leaf, 25, 37, &proof, &stored_root).unwrap();
+    }
+
+    #[test]
+    fn the_database_refuses_to_change_or_delete_an_entry_node_or_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let store = SqliteStore::open(&path, Durability::Full).unwrap();
+        let changes: Vec<Detection> = (0..4).map(|i| detection("S", i + 1, i.into())).collect();
+        store.record_detections(&changes, 1000).unwrap();
+        store
+            .insert_checkpoint(&CheckpointRecord {
+                size: 4,
+                at_ms: 1000,
+                note: "note".into(),
+            })
+            .unwrap();
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        for sql in [
+            "UPDATE journal SET region = '01' WHERE idx = 1",
+            "DELETE FROM journal WHERE idx = 3",
+            "UPDATE journal_nodes SET hash = zeroblob(32)",
+            "DELETE FROM journal_nodes",
+            "UPDATE checkpoints SET note = 'forged'",
+            "DELETE FROM checkpoints",
+        ] {
+            let refused = conn.execute(sql, []).unwrap_err();
+            assert!(refused.to_string().contains("never"), "{sql}: {refused}");
+        }
+    }
+}
