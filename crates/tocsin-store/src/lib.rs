@@ -8,6 +8,7 @@
 //! scopes are enforced where the data is read, not only in screens.
 
 mod accounts;
+pub mod conformance;
 mod dispatch;
 mod events;
 mod external;
