@@ -9,6 +9,9 @@ pub mod accounts;
 pub mod dispatch;
 pub mod feeds;
 pub mod journal;
+pub mod observations;
+pub mod registry;
+pub mod response;
 pub mod warnings;
 
 /// One `#[test]` per conformance check, each on a fresh store from `$open`: an expression that
@@ -31,6 +34,16 @@ macro_rules! conformance_tests {
             warnings::drafts_are_superseded_and_published_alerts_never_change,
             warnings::versions_page_newest_first_without_a_gap_or_a_repeat,
             warnings::auto_release_is_set_and_cleared_per_hazard,
+            registry::a_unit_is_read_as_it_was_on_the_day_asked_and_only_within_the_filter,
+            registry::a_retired_unit_leads_to_the_current_units_that_took_it_over,
+            registry::stations_are_stored_with_their_series_and_read_within_the_filter,
+            observations::an_observation_is_stored_once_and_a_correction_is_a_new_version,
+            observations::values_are_aggregated_per_step_and_the_latest_is_read_within_the_filter,
+            observations::a_level_change_is_stored_once_and_moves_the_current_level,
+            observations::an_observation_and_the_level_change_it_causes_are_stored_together,
+            response::an_incident_books_free_resources_and_its_last_task_releases_them,
+            response::a_stock_posting_that_would_overdraw_changes_nothing,
+            response::a_fund_posting_balances_or_is_refused,
         );
     };
     (@checks $open:expr; $($area:ident :: $check:ident),* $(,)?) => {
