@@ -1,6 +1,7 @@
 //! Regions with their history, successions and stations in SQLite.
 
 use super::*;
+use tocsin_core::region::succession::{self, Link, SuccessionGraph};
 
 pub(super) const VALID_ON: &str =
     "(valid_from IS NULL OR valid_from <= ?2) AND (valid_to IS NULL OR ?2 < valid_to)";
@@ -209,35 +210,23 @@ impl RegistryStore for SqliteStore {
             let Some(start) = uid_on(conn, code, at)? else {
                 return Ok(Vec::new());
             };
-            let mut found: Vec<(i64, Succession, Vec<Date>)> = Vec::new();
-            let mut frontier = vec![(start, Succession::Renamed, Vec::new())];
-            while let Some((uid, relation, changes)) = frontier.pop() {
-                let region = region_by_uid(conn, uid)?;
-                if region.valid_on(today) {
-                    merge_found(&mut found, uid, relation, changes);
-                    continue;
-                }
-                let next = next_units(conn, uid, &region)?;
-                for (to, step, on) in next {
-                    let mut chain = changes.clone();
-                    chain.push(on);
-                    frontier.push((to, combine(relation, step), chain));
-                }
-            }
+            let found = succession::successors(&Stored(conn), start, today)?;
             let visible = scope::regions(filter, 2);
             let sql = format!(
                 "SELECT count(*) FROM regions WHERE uid = ?1 AND {}",
                 visible.sql
             );
             let mut links = Vec::new();
-            for (uid, relation, changes) in found {
+            for reached in found {
                 let shown: i64 =
-                    conn.query_row(&sql, visible.after(&[&uid]).as_slice(), |r| r.get(0))?;
+                    conn.query_row(&sql, visible.after(&[&reached.unit]).as_slice(), |r| {
+                        r.get(0)
+                    })?;
                 if shown > 0 {
                     links.push(SuccessorLink {
-                        region: region_by_uid(conn, uid)?,
-                        relation,
-                        changes,
+                        region: region_by_uid(conn, reached.unit)?,
+                        relation: reached.relation,
+                        changes: reached.changes,
                     });
                 }
             }
@@ -393,82 +382,48 @@ impl RegistryStore for SqliteStore {
 /// The date used for a new unit without a start date when checking for clashes.
 const REFORM_FALLBACK: Date = tocsin_core::region::REFORM_2025;
 
-fn combine(a: Succession, b: Succession) -> Succession {
-    if a == Succession::Partial || b == Succession::Partial {
-        Succession::Partial
-    } else if a == Succession::Whole || b == Succession::Whole {
-        Succession::Whole
-    } else {
-        Succession::Renamed
-    }
-}
+/// The registry's units and links as the succession walk reads them, by uid.
+struct Stored<'c>(&'c Connection);
 
-fn merge_found(
-    found: &mut Vec<(i64, Succession, Vec<Date>)>,
-    uid: i64,
-    relation: Succession,
-    changes: Vec<Date>,
-) {
-    match found.iter_mut().find(|(u, _, _)| *u == uid) {
-        Some(existing) => {
-            existing.1 = if existing.1 == relation {
-                relation
-            } else {
-                Succession::Partial
-            }
-        }
-        None => found.push((uid, relation, changes)),
-    }
-}
+impl SuccessionGraph for Stored<'_> {
+    type Unit = i64;
+    type Error = StoreError;
 
-/// The units a retired unit passed into: its own succession links, or, for a unit abolished
-/// without links of its own (a district), those of the children it had on its last day.
-fn next_units(
-    conn: &Connection,
-    uid: i64,
-    region: &Region,
-) -> Result<Vec<(i64, Succession, Date)>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT to_uid, relation, on_date FROM successions WHERE from_uid = ?1")?;
-    let rows = stmt.query_map([uid], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    let mut next = Vec::new();
-    for row in rows {
-        let (to, relation, on) = row?;
-        let on: Date = on
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("succession date {on:?}")))?;
-        next.push((
-            to,
-            Succession::parse(&relation).unwrap_or(Succession::Partial),
-            on,
-        ));
+    fn unit(&self, uid: i64) -> Result<Region> {
+        region_by_uid(self.0, uid)
     }
-    let last_day = region.valid_to.and_then(|d| d.yesterday().ok());
-    if let (true, Some(last_day)) = (next.is_empty(), last_day) {
+
+    fn links(&self, uid: i64) -> Result<Vec<Link<i64>>> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT to_uid, relation, on_date FROM successions WHERE from_uid = ?1",
+        )?;
+        let rows = stmt.query_map([uid], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (to, relation, on) = row?;
+            let on: Date = on
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("succession date {on:?}")))?;
+            let relation = Succession::parse(&relation)
+                .ok_or_else(|| StoreError::Corrupt(format!("succession relation {relation:?}")))?;
+            Ok(Link { to, relation, on })
+        })
+        .collect()
+    }
+
+    fn children_on(&self, code: &str, day: Date) -> Result<Vec<i64>> {
         let sql = format!("SELECT uid FROM regions WHERE parent_code = ?1 AND {VALID_ON}");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let children: Vec<i64> = stmt
-            .query_map(params![region.code, date_text(last_day)], |r| {
-                r.get::<_, i64>(0)
-            })?
+        let mut stmt = self.0.prepare_cached(&sql)?;
+        let children = stmt
+            .query_map(params![code, date_text(day)], |r| r.get::<_, i64>(0))?
             .collect::<rusqlite::Result<_>>()?;
-        for child in children {
-            let child_region = region_by_uid(conn, child)?;
-            let links = next_units(conn, child, &child_region)?;
-            next.extend(
-                links
-                    .into_iter()
-                    .map(|(to, _, on)| (to, Succession::Partial, on)),
-            );
-        }
+        Ok(children)
     }
-    Ok(next)
 }
 
 const STATION_SELECT: &str = "SELECT s.id, s.name, s.domain, s.lat, s.lon, s.commune, s.attributes, s.retired FROM stations s";

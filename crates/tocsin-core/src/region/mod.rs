@@ -5,6 +5,8 @@
 //! Codes were reused by the 2025 reform (today's Lào Cai carries 15, Yên Bái's old code), so a
 //! region's identity is its code *and* its validity period: a code is always read as of a date.
 
+pub mod succession;
+
 use crate::geo::{BBox, LonLat};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
