@@ -62,7 +62,11 @@ impl Event {
             | Change::IncidentNoted { hazard, .. }
             | Change::DeliveryAttempted { hazard, .. }
             | Change::VersionDrafted { hazard, .. }
-            | Change::NotificationQueued { hazard, .. } => Some(hazard),
+            | Change::NotificationQueued { hazard, .. }
+            | Change::IncidentOpened { hazard, .. }
+            | Change::ResourceBooked { hazard, .. }
+            | Change::IncidentRoleSet { hazard, .. }
+            | Change::IncidentClosed { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. }
             | Change::SilenceSet { .. }
             | Change::SilenceEnded { .. }
@@ -81,6 +85,8 @@ impl Event {
         match &self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
+            Change::IncidentOpened { title, .. } => vec![title],
+            Change::IncidentRoleSet { holder, .. } => vec![holder],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
             Change::FundsPosted { memo, .. } => vec![memo],
@@ -98,6 +104,8 @@ impl Event {
         match &mut self.change {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
+            Change::IncidentOpened { title, .. } => vec![title],
+            Change::IncidentRoleSet { holder, .. } => vec![holder],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
             Change::FundsPosted { memo, .. } => vec![memo],
@@ -345,6 +353,50 @@ pub enum Change {
         text: Personal,
         by: String,
     },
+    /// An incident was opened: for a warning, a commune's report or a drill.
+    IncidentOpened {
+        incident: u64,
+        hazard: String,
+        /// The commune or province it is about.
+        area: String,
+        level: u8,
+        /// The level of government that runs it (`commune`, `province`, `national`).
+        tier: String,
+        warning: Option<u64>,
+        exercise: bool,
+        /// Where it came from (`warning`, `report`, `drill`, …).
+        source: String,
+        /// Its title as written (free text: it may name people).
+        title: Personal,
+    },
+    /// A resource was booked for an incident's request, by the plan made from the free
+    /// resources in the same transaction.
+    ResourceBooked {
+        incident: u64,
+        hazard: String,
+        /// The id of the stored assignment.
+        assignment: u64,
+        request: u64,
+        resource: String,
+        quantity: u64,
+        /// Where it came from: `on_site`, `province`, `neighbour`, `national_reserve`.
+        source: String,
+    },
+    /// A command role of an incident was given to someone.
+    IncidentRoleSet {
+        incident: u64,
+        hazard: String,
+        role: String,
+        /// Who holds it (a person's name or contact).
+        holder: Personal,
+    },
+    /// An incident was closed with its after-action report (named by the hex SHA-256 of its
+    /// JSON as stored).
+    IncidentClosed {
+        incident: u64,
+        hazard: String,
+        after_action_sha256: String,
+    },
 }
 
 impl Change {
@@ -380,6 +432,10 @@ impl Change {
             Change::PasswordChanged { .. } => "password_changed",
             Change::SignedIn { .. } => "signed_in",
             Change::SilenceEnded { .. } => "silence_ended",
+            Change::IncidentOpened { .. } => "incident_opened",
+            Change::ResourceBooked { .. } => "resource_booked",
+            Change::IncidentRoleSet { .. } => "incident_role_set",
+            Change::IncidentClosed { .. } => "incident_closed",
         }
     }
 }

@@ -150,6 +150,9 @@ pub fn an_incident_books_free_resources_and_its_last_task_releases_them(store: &
     assert!(detail.tasks.iter().all(|t| t.status != "open"));
     assert!(detail.assignments.iter().all(|a| a.released_ms.is_some()));
     assert!(detail.timeline.iter().any(|e| e.kind == "opened"));
+    store
+        .set_incident_role(id, "commander", "Trần Văn B", 3500, "duty", &by)
+        .unwrap();
     assert!(store.close_incident(id, "{}", 4000, "duty", &by).unwrap());
     assert!(!store.close_incident(id, "{}", 4000, "duty", &by).unwrap());
     let listed = store.incidents(&province("01"), None, 10).unwrap();

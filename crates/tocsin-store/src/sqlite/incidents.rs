@@ -29,11 +29,11 @@ impl ResponseStore for SqliteStore {
         planner: &dyn Fn(&[Available], &[Need]) -> Plan,
         actor: &Actor,
     ) -> Result<IncidentOutcome> {
-        self.write_noting(actor, |tx| update_incident(tx, update, planner))
+        self.write_incidents(actor, |tx, _| update_incident(tx, update, planner))
     }
 
     fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>> {
-        self.write_noting(actor, |tx| stand_down(tx, warning, now_ms, by))
+        self.write_incidents(actor, |tx, _| stand_down(tx, warning, now_ms, by))
     }
 
     fn complete_task(
@@ -44,7 +44,7 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<bool> {
-        self.write_noting(actor, |tx| complete_task(tx, incident, task, now_ms, by))
+        self.write_incidents(actor, |tx, _| complete_task(tx, incident, task, now_ms, by))
     }
 
     fn set_incident_role(
@@ -56,7 +56,24 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<()> {
-        self.write_noting(actor, |tx| set_role(tx, incident, role, holder, now_ms, by))
+        self.write_incidents(actor, |tx, events| {
+            set_role(tx, incident, role, holder, now_ms, by)?;
+            events.push(journal::incident_event(
+                tx,
+                incident,
+                now_ms,
+                actor,
+                |hazard| {
+                    Ok(Change::IncidentRoleSet {
+                        incident,
+                        hazard,
+                        role: role.to_string(),
+                        holder: crate::events::seal(holder)?,
+                    })
+                },
+            )?);
+            Ok(())
+        })
     }
 
     fn add_timeline_entry(
@@ -65,7 +82,7 @@ impl ResponseStore for SqliteStore {
         entry: &TimelineEntry,
         actor: &Actor,
     ) -> Result<()> {
-        self.write_noting(actor, |tx| {
+        self.write_incidents(actor, |tx, _| {
             add_entry(
                 tx,
                 incident,
@@ -85,8 +102,26 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<bool> {
-        self.write_noting(actor, |tx| {
-            close_incident(tx, incident, after_action, now_ms, by)
+        self.write_incidents(actor, |tx, events| {
+            let closed = close_incident(tx, incident, after_action, now_ms, by)?;
+            if closed {
+                events.push(journal::incident_event(
+                    tx,
+                    incident,
+                    now_ms,
+                    actor,
+                    |hazard| {
+                        Ok(Change::IncidentClosed {
+                            incident,
+                            hazard,
+                            after_action_sha256: tocsin_core::change::sha256_hex(
+                                after_action.as_bytes(),
+                            ),
+                        })
+                    },
+                )?);
+            }
+            Ok(closed)
         })
     }
 

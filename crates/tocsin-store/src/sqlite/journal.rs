@@ -162,18 +162,168 @@ pub(crate) fn delivery_attempted(
     })
 }
 
-/// The newest timeline entry's id (0 when there is none).
-pub(crate) fn last_timeline_entry(tx: &Transaction) -> Result<i64> {
-    Ok(tx.query_row(
-        "SELECT coalesce(max(id), 0) FROM incident_timeline",
-        [],
-        |r| r.get(0),
-    )?)
+/// The newest incident, assignment and timeline entry before a write: what it adds is after them.
+pub(crate) struct IncidentMarks {
+    incident: i64,
+    assignment: i64,
+    timeline: i64,
+}
+
+impl IncidentMarks {
+    pub(crate) fn read(tx: &Transaction) -> Result<IncidentMarks> {
+        Ok(tx.query_row(
+            "SELECT (SELECT coalesce(max(id), 0) FROM incidents), \
+             (SELECT coalesce(max(id), 0) FROM assignments), \
+             (SELECT coalesce(max(id), 0) FROM incident_timeline)",
+            [],
+            |r| {
+                Ok(IncidentMarks {
+                    incident: r.get(0)?,
+                    assignment: r.get(1)?,
+                    timeline: r.get(2)?,
+                })
+            },
+        )?)
+    }
+}
+
+/// The events of what a write added to incidents after `before`: the incidents it opened, the
+/// resources it booked, then the timeline entries it added.
+pub(crate) fn incident_changes(
+    tx: &Transaction,
+    before: &IncidentMarks,
+    actor: &Actor,
+) -> Result<Vec<Event>> {
+    let mut events = incidents_opened(tx, before.incident, actor)?;
+    events.extend(resources_booked(tx, before.assignment, actor)?);
+    events.extend(timeline_noted(tx, before.timeline, actor)?);
+    Ok(events)
+}
+
+fn incidents_opened(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, hazard, area, province, level, tier, warning, exercise, source, title, opened_ms \
+         FROM incidents WHERE id > ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([after], |r| {
+        Ok((
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ),
+            (
+                r.get::<_, String>(3)?,
+                r.get::<_, u8>(4)?,
+                r.get::<_, String>(5)?,
+            ),
+            (
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, bool>(7)?,
+                r.get::<_, String>(8)?,
+            ),
+            (r.get::<_, String>(9)?, r.get::<_, i64>(10)?),
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (
+            (id, hazard, area),
+            (province, level, tier),
+            (warning, exercise, source),
+            (title, at_ms),
+        ) = row?;
+        events.push(Event {
+            at_ms,
+            actor: actor.clone(),
+            region: province,
+            change: Change::IncidentOpened {
+                incident: id as u64,
+                hazard,
+                area,
+                level,
+                tier,
+                warning: warning.map(|w| w as u64),
+                exercise,
+                source,
+                title: crate::events::seal(&title)?,
+            },
+        });
+    }
+    Ok(events)
+}
+
+fn resources_booked(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT a.id, a.incident, a.request, a.resource, a.quantity, a.source, a.assigned_ms, i.province, i.hazard \
+         FROM assignments a JOIN incidents i ON i.id = a.incident WHERE a.id > ?1 ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map([after], |r| {
+        Ok((
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ),
+            (
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+            ),
+            (
+                r.get::<_, i64>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ),
+        ))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let ((id, incident, request), (resource, quantity, source), (at_ms, province, hazard)) =
+            row?;
+        events.push(Event {
+            at_ms,
+            actor: actor.clone(),
+            region: province,
+            change: Change::ResourceBooked {
+                incident: incident as u64,
+                hazard,
+                assignment: id as u64,
+                request: request as u64,
+                resource,
+                quantity: quantity as u64,
+                source,
+            },
+        });
+    }
+    Ok(events)
+}
+
+/// The event of `change` to incident `incident`, made now by `actor`: it belongs to the
+/// incident's province. `change` is handed the incident's hazard.
+pub(crate) fn incident_event(
+    tx: &Transaction,
+    incident: u64,
+    at_ms: i64,
+    actor: &Actor,
+    change: impl FnOnce(String) -> Result<Change>,
+) -> Result<Event> {
+    let (province, hazard): (String, String) = tx.query_row(
+        "SELECT province, hazard FROM incidents WHERE id = ?1",
+        [incident as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(Event {
+        at_ms,
+        actor: actor.clone(),
+        region: province,
+        change: change(hazard)?,
+    })
 }
 
 /// The events of the timeline entries added after entry `after`: every write that adds to an
 /// incident's timeline journals each entry it added, whichever step of it added them.
-pub(crate) fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
     let mut stmt = tx.prepare_cached(
         "SELECT t.id, t.incident, t.time_ms, t.kind, t.text, t.by, i.province, i.hazard \
          FROM incident_timeline t JOIN incidents i ON i.id = t.incident WHERE t.id > ?1 ORDER BY t.id",

@@ -139,17 +139,18 @@ impl SqliteStore {
         self.write_recorded(|tx, seq, _| f(tx, seq))
     }
 
-    /// Runs `f` inside one write transaction and journals, as `actor`'s, every incident
-    /// timeline entry it added.
-    fn write_noting<T>(
+    /// Runs `f` inside one write transaction of incidents and journals, as `actor`'s, every
+    /// incident it opened, resource it booked and timeline entry it added, after the events `f`
+    /// records itself.
+    fn write_incidents<T>(
         &self,
         actor: &Actor,
-        f: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+        f: impl FnOnce(&rusqlite::Transaction, &mut Vec<Event>) -> Result<T>,
     ) -> Result<T> {
         self.write_recorded(|tx, _, events| {
-            let before = journal::last_timeline_entry(tx)?;
-            let out = f(tx)?;
-            events.extend(journal::timeline_noted(tx, before, actor)?);
+            let before = journal::IncidentMarks::read(tx)?;
+            let out = f(tx, events)?;
+            events.extend(journal::incident_changes(tx, &before, actor)?);
             Ok(out)
         })
     }
