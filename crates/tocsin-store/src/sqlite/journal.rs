@@ -200,103 +200,75 @@ pub(crate) fn incident_changes(
     Ok(events)
 }
 
-fn incidents_opened(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, hazard, area, province, level, tier, warning, exercise, source, title, opened_ms \
-         FROM incidents WHERE id > ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map([after], |r| {
-        Ok((
-            (
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ),
-            (
-                r.get::<_, String>(3)?,
-                r.get::<_, u8>(4)?,
-                r.get::<_, String>(5)?,
-            ),
-            (
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, bool>(7)?,
-                r.get::<_, String>(8)?,
-            ),
-            (r.get::<_, String>(9)?, r.get::<_, i64>(10)?),
-        ))
-    })?;
+/// The events of the rows `sql` reads after id `after` (its one parameter), in its order: each
+/// row gives its time, its province and the change it made.
+fn events_of_rows(
+    tx: &Transaction,
+    sql: &str,
+    after: i64,
+    actor: &Actor,
+    change_of: impl Fn(&rusqlite::Row) -> rusqlite::Result<(i64, String, Result<Change>)>,
+) -> Result<Vec<Event>> {
+    let mut stmt = tx.prepare_cached(sql)?;
+    let rows = stmt.query_map([after], |r| change_of(r))?;
     let mut events = Vec::new();
     for row in rows {
-        let (
-            (id, hazard, area),
-            (province, level, tier),
-            (warning, exercise, source),
-            (title, at_ms),
-        ) = row?;
+        let (at_ms, region, change) = row?;
         events.push(Event {
             at_ms,
             actor: actor.clone(),
-            region: province,
-            change: Change::IncidentOpened {
-                incident: id as u64,
-                hazard,
-                area,
-                level,
-                tier,
-                warning: warning.map(|w| w as u64),
-                exercise,
-                source,
-                title: crate::events::seal(&title)?,
-            },
+            region,
+            change: change?,
         });
     }
     Ok(events)
 }
 
-fn resources_booked(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT a.id, a.incident, a.request, a.resource, a.quantity, a.source, a.assigned_ms, i.province, i.hazard \
-         FROM assignments a JOIN incidents i ON i.id = a.incident WHERE a.id > ?1 ORDER BY a.id",
-    )?;
-    let rows = stmt.query_map([after], |r| {
-        Ok((
-            (
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ),
-            (
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-            ),
-            (
-                r.get::<_, i64>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-            ),
-        ))
-    })?;
-    let mut events = Vec::new();
-    for row in rows {
-        let ((id, incident, request), (resource, quantity, source), (at_ms, province, hazard)) =
-            row?;
-        events.push(Event {
-            at_ms,
-            actor: actor.clone(),
-            region: province,
-            change: Change::ResourceBooked {
-                incident: incident as u64,
-                hazard,
-                assignment: id as u64,
-                request: request as u64,
-                resource,
-                quantity: quantity as u64,
-                source,
-            },
+fn incidents_opened(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let sql = "SELECT id, hazard, area, level, tier, warning, exercise, source, title, opened_ms, province \
+               FROM incidents WHERE id > ?1 ORDER BY id";
+    events_of_rows(tx, sql, after, actor, |r| {
+        let (incident, warning, title): (i64, Option<i64>, String) =
+            (r.get(0)?, r.get(5)?, r.get(8)?);
+        let (hazard, area, level, tier, exercise, source) = (
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(6)?,
+            r.get(7)?,
+        );
+        let change = crate::events::seal(&title).map(|title| Change::IncidentOpened {
+            incident: incident as u64,
+            hazard,
+            area,
+            level,
+            tier,
+            warning: warning.map(|w| w as u64),
+            exercise,
+            source,
+            title,
         });
-    }
-    Ok(events)
+        Ok((r.get(9)?, r.get(10)?, change))
+    })
+}
+
+fn resources_booked(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
+    let sql = "SELECT a.id, a.incident, a.request, a.resource, a.quantity, a.source, i.hazard, a.assigned_ms, i.province \
+               FROM assignments a JOIN incidents i ON i.id = a.incident WHERE a.id > ?1 ORDER BY a.id";
+    events_of_rows(tx, sql, after, actor, |r| {
+        let ids: (i64, i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?);
+        let change = Change::ResourceBooked {
+            assignment: ids.0 as u64,
+            incident: ids.1 as u64,
+            request: ids.2 as u64,
+            quantity: ids.3 as u64,
+            resource: r.get(3)?,
+            source: r.get(5)?,
+            hazard: r.get(6)?,
+        };
+        Ok((r.get(7)?, r.get(8)?, Ok(change)))
+    })
 }
 
 /// The event of `change` to incident `incident`, made now by `actor`: it belongs to the
@@ -324,41 +296,23 @@ pub(crate) fn incident_event(
 /// The events of the timeline entries added after entry `after`: every write that adds to an
 /// incident's timeline journals each entry it added, whichever step of it added them.
 fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Event>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT t.id, t.incident, t.time_ms, t.kind, t.text, t.by, i.province, i.hazard \
-         FROM incident_timeline t JOIN incidents i ON i.id = t.incident WHERE t.id > ?1 ORDER BY t.id",
-    )?;
-    let rows = stmt.query_map([after], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
-    let mut events = Vec::new();
-    for row in rows {
-        let (entry, incident, time_ms, note, text, by, province, hazard) = row?;
-        events.push(Event {
-            at_ms: time_ms,
-            actor: actor.clone(),
-            region: province,
-            change: Change::IncidentNoted {
-                incident: incident as u64,
-                entry,
-                hazard,
-                time_ms,
-                note,
-                text: crate::events::seal(&text)?,
-                by,
-            },
+    let sql = "SELECT t.id, t.incident, t.time_ms, t.kind, t.text, t.by, i.hazard, i.province \
+               FROM incident_timeline t JOIN incidents i ON i.id = t.incident WHERE t.id > ?1 ORDER BY t.id";
+    events_of_rows(tx, sql, after, actor, |r| {
+        let (entry, incident, time_ms, text): (i64, i64, i64, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(4)?);
+        let (note, by, hazard) = (r.get(3)?, r.get(5)?, r.get(6)?);
+        let change = crate::events::seal(&text).map(|text| Change::IncidentNoted {
+            incident: incident as u64,
+            entry,
+            hazard,
+            time_ms,
+            note,
+            text,
+            by,
         });
-    }
-    Ok(events)
+        Ok((time_ms, r.get(7)?, change))
+    })
 }
 
 /// Appends `events` after entry `next - 1`; returns the index after the last one.
