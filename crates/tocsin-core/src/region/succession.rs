@@ -162,6 +162,15 @@ mod tests {
         Link { to, relation, on }
     }
 
+    /// A retired at the reform, B retired later, C current.
+    fn three_units() -> Vec<Region> {
+        vec![
+            unit("A", None, Some(REFORM)),
+            unit("B", None, Some(LATER)),
+            unit("C", None, None),
+        ]
+    }
+
     const REFORM: Date = date(2025, 7, 1);
     const LATER: Date = date(2026, 3, 1);
     const TODAY: Date = date(2026, 6, 1);
@@ -180,11 +189,7 @@ mod tests {
     fn a_chain_of_changes_ends_at_the_current_unit_with_every_day_on_the_way() {
         // 0 merged whole into 1 at the reform; 1 was renamed 2 later.
         let graph = Graph {
-            units: vec![
-                unit("A", None, Some(REFORM)),
-                unit("B", None, Some(LATER)),
-                unit("C", None, None),
-            ],
+            units: three_units(),
             links: HashMap::from([
                 (0, vec![link(1, Succession::Whole, REFORM)]),
                 (1, vec![link(2, Succession::Renamed, LATER)]),
@@ -235,13 +240,9 @@ mod tests {
 
     #[test]
     fn a_unit_reached_along_two_different_chains_was_taken_over_partly() {
-        // A split whole into B and partly into C; B then merged whole into C.
+        // A passed whole into B and into C; B was then renamed C.
         let graph = Graph {
-            units: vec![
-                unit("A", None, Some(REFORM)),
-                unit("B", None, Some(LATER)),
-                unit("C", None, None),
-            ],
+            units: three_units(),
             links: HashMap::from([
                 (
                     0,
