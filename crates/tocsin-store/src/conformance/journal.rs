@@ -67,3 +67,109 @@ pub fn each_stored_level_change_is_a_leaf_of_the_tree_and_a_repeat_is_not(store:
     let leaf = merkle::leaf_hash(&entries[25].leaf);
     verify_inclusion(&leaf, 25, 37, &proof, &stored_root).unwrap();
 }
+
+/// Stores one new observation of the rain series, journaled as one `observations_stored`.
+fn store_one(store: &dyn Store, series: i64, time_ms: i64) {
+    let observations = [tocsin_core::observation::Observation {
+        series,
+        time_ms,
+        issued_ms: 0,
+        value: 1.0,
+    }];
+    let batch = Batch {
+        actor: &tocsin_core::change::Actor::Node,
+        observations: &observations,
+    };
+    store.append(&[batch], 0).unwrap();
+}
+
+pub fn a_consumer_reads_its_kinds_in_order_and_its_cursor_moves_with_what_it_stored(
+    store: &dyn Store,
+) {
+    let series = super::observations::rain_series(store);
+    let base = store.journal_size().unwrap();
+    let level = |i: i64| {
+        store
+            .record_detections(&[detection(&format!("S{i}"), 1, i)], 0)
+            .unwrap()
+    };
+    store_one(store, series, 1);
+    level(1);
+    store_one(store, series, 2);
+    level(3);
+    level(4);
+    let indexes = |read: &JournalRead| -> (Vec<u64>, u64) {
+        (
+            read.entries.iter().map(|e| e.index - base).collect(),
+            read.next - base,
+        )
+    };
+    let levels = [Change::LEVEL_CHANGED];
+    let read = store.journal_read(base, &levels, 2).unwrap();
+    assert_eq!(
+        indexes(&read),
+        (vec![1, 3], 4),
+        "a full read stops after its last"
+    );
+    let read = store.journal_read(base + 4, &levels, 2).unwrap();
+    assert_eq!(indexes(&read), (vec![4], 5));
+    let read = store.journal_read(base + 5, &levels, 2).unwrap();
+    assert_eq!(indexes(&read), (vec![], 5));
+    let read = store
+        .journal_read(base, &["observations_stored"], 10)
+        .unwrap();
+    assert_eq!(
+        indexes(&read),
+        (vec![0, 2], 5),
+        "a short read ends at the end"
+    );
+    assert_eq!(store.journal_cursor("warnings").unwrap(), 0);
+    store
+        .record_consumed_warnings(&[], "warnings", base + 4)
+        .unwrap();
+    assert_eq!(store.journal_cursor("warnings").unwrap(), base + 4);
+    assert_eq!(store.journal_cursor("federation").unwrap(), 0);
+}
+
+pub fn a_scoped_read_returns_only_the_province_s_entries_of_its_domains(store: &dyn Store) {
+    use tocsin_core::station::Domain;
+    let at = |province: Option<&str>, hazard: &str, station: &str| {
+        let mut d = detection(station, 1, 0);
+        d.province = province.map(str::to_string);
+        d.hazard = hazard.into();
+        d
+    };
+    let base = store.journal_size().unwrap();
+    let changes = [
+        at(Some("01"), "heavy_rain", "S1"),
+        at(Some("79"), "heavy_rain", "S2"),
+        at(None, "heavy_rain", "S3"),
+        at(Some("01"), "dengue", "S4"),
+    ];
+    assert_eq!(store.record_detections(&changes, 0).unwrap(), 4);
+    let read = |root: FilterRoot, domains: Vec<Domain>| {
+        let filter = RegionFilter { root, domains };
+        let read = store.journal_read_in(&filter, base, 10, true).unwrap();
+        let indexes: Vec<u64> = read.entries.iter().map(|e| e.index - base).collect();
+        (indexes, read.next - base)
+    };
+    assert_eq!(read(FilterRoot::Nation, vec![]), (vec![0, 1, 2, 3], 4));
+    let hanoi = || FilterRoot::Province("01".into());
+    assert_eq!(read(hanoi(), vec![]), (vec![0, 3], 4));
+    assert_eq!(read(hanoi(), vec![Domain::Hydromet]), (vec![0], 4));
+    let commune = FilterRoot::Commune {
+        commune: "00004".into(),
+        province: "01".into(),
+    };
+    assert_eq!(read(commune, vec![]), (vec![], 4));
+    let filter = RegionFilter {
+        root: hanoi(),
+        domains: vec![],
+    };
+    let first = store.journal_read_in(&filter, base, 1, true).unwrap();
+    assert_eq!(
+        first.next,
+        base + 1,
+        "a full page goes on after its last entry"
+    );
+}

@@ -11,7 +11,7 @@ use tocsin_core::station::Domain;
 const HOUR_MS: i64 = 3_600_000;
 
 /// The registry with station S1 (rain, province 01); the id of its rain series.
-fn rain_series(store: &dyn Store) -> i64 {
+pub(super) fn rain_series(store: &dyn Store) -> i64 {
     import_registry(store);
     store
         .upsert_stations(&[station("S1", Domain::Hydromet)], &[Some("01".into())])
