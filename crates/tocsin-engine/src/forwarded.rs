@@ -1,7 +1,7 @@
 //! Alerts a child tocsin node forwards to this one (the vertical data system: commune and
 //! province nodes report up). The sending side is [`crate::channels::http::parent`].
 //!
-//! A forwarded alert is received like one read from a subscribed feed (`feeds.rs`): validated,
+//! A forwarded alert is received like one read from a subscribed feed (`feeds/`): validated,
 //! its signature checked, placed on our regions, and stored as an external alert once per
 //! sender and identifier, so a retry of the same alert stores nothing new. It is recorded with
 //! subscription [`FORWARDED`] and the sending token as its source. Unlike a feed, the sender is

@@ -1,0 +1,66 @@
+//! Recomputing the journal's Merkle tree from its stored entries: each entry's hash and kind,
+//! each stored subtree, and each checkpoint's root as the tree reaches its size.
+
+use super::checkpoints::check_roots;
+use super::records::{Journaled, Named};
+use super::{BATCH, Head, VerifyError};
+use crate::audit::StoredTree;
+use std::collections::BTreeMap;
+use tocsin_journal::merkle::{self, Frontier, Subtrees};
+use tocsin_store::Store;
+
+/// Streams every entry through a [`Frontier`], checking each entry, each stored subtree and
+/// each checkpoint's root as the tree reaches its size; returns the frontier and the entries
+/// by the record they name.
+pub(super) fn recompute(
+    store: &dyn Store,
+    heads: &[Head],
+) -> Result<(Frontier, BTreeMap<Named, Journaled>), VerifyError> {
+    let tree = StoredTree(store);
+    let mut frontier = Frontier::new();
+    let mut journaled = BTreeMap::new();
+    let mut heads = heads.iter().peekable();
+    check_roots(&frontier, &mut heads)?;
+    loop {
+        let batch = store.journal_entries(frontier.size(), BATCH)?;
+        if batch.is_empty() {
+            return Ok((frontier, journaled));
+        }
+        for entry in batch {
+            let index = frontier.size();
+            let fail = |reason: String| VerifyError::Entry { index, reason };
+            if entry.index != index {
+                return Err(fail("missing: the next stored entry is a later one".into()));
+            }
+            if entry.leaf_hash != merkle::leaf_hash(&entry.leaf) {
+                return Err(fail("its stored hash is not the hash of its leaf".into()));
+            }
+            // With the personal values still kept, to hold the records against them.
+            let event = entry.event().map_err(fail)?;
+            if entry.kind != event.change.kind() {
+                return Err(fail(format!(
+                    "its row says {}, its leaf {}",
+                    entry.kind,
+                    event.change.kind()
+                )));
+            }
+            for node in frontier.push(&entry.leaf) {
+                if tree.perfect(node.level, node.index)? != node.hash {
+                    let width = 1u64 << node.level;
+                    let first = node.index * width;
+                    return Err(VerifyError::Entry {
+                        index: first,
+                        reason: format!(
+                            "the stored hash over entries {first}..{} is not the hash of their leaves: one of them was changed",
+                            first + width - 1
+                        ),
+                    });
+                }
+            }
+            if let Some(named) = Named::of(&event.change) {
+                journaled.insert(named, Journaled { index, event });
+            }
+            check_roots(&frontier, &mut heads)?;
+        }
+    }
+}
