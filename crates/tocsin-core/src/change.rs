@@ -76,7 +76,9 @@ impl Event {
             | Change::UserAdded { .. }
             | Change::UserDisabled { .. }
             | Change::PasswordChanged { .. }
-            | Change::SignedIn { .. } => None,
+            | Change::SignedIn { .. }
+            | Change::RecipientSet { .. }
+            | Change::StockMinimumSet { .. } => None,
         }
     }
 
@@ -86,6 +88,11 @@ impl Event {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::IncidentOpened { title, .. } => vec![title],
+            Change::RecipientSet {
+                endpoints,
+                exercise_endpoints,
+                ..
+            } => vec![endpoints, exercise_endpoints],
             Change::IncidentRoleSet { holder, .. } => vec![holder],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
@@ -105,6 +112,11 @@ impl Event {
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::IncidentOpened { title, .. } => vec![title],
+            Change::RecipientSet {
+                endpoints,
+                exercise_endpoints,
+                ..
+            } => vec![endpoints, exercise_endpoints],
             Change::IncidentRoleSet { holder, .. } => vec![holder],
             Change::SilenceSet { author, reason, .. } => vec![author, reason],
             Change::StockPosted { note, .. } => vec![note],
@@ -353,6 +365,25 @@ pub enum Change {
         text: Personal,
         by: String,
     },
+    /// A recipient of warnings was made or replaced. Its endpoints (addresses and numbers, as
+    /// stored JSON) are personal data and enter the leaf sealed.
+    RecipientSet {
+        recipient: String,
+        name: String,
+        sector: String,
+        tier: String,
+        language: String,
+        exercises: bool,
+        endpoints: Personal,
+        exercise_endpoints: Personal,
+    },
+    /// The minimum stock of an item in a warehouse was set: a balance below it asks for
+    /// replenishment.
+    StockMinimumSet {
+        warehouse: String,
+        item: String,
+        minimum: u64,
+    },
     /// An incident was opened: for a warning, a commune's report or a drill.
     IncidentOpened {
         incident: u64,
@@ -432,6 +463,8 @@ impl Change {
             Change::PasswordChanged { .. } => "password_changed",
             Change::SignedIn { .. } => "signed_in",
             Change::SilenceEnded { .. } => "silence_ended",
+            Change::RecipientSet { .. } => "recipient_set",
+            Change::StockMinimumSet { .. } => "stock_minimum_set",
             Change::IncidentOpened { .. } => "incident_opened",
             Change::ResourceBooked { .. } => "resource_booked",
             Change::IncidentRoleSet { .. } => "incident_role_set",

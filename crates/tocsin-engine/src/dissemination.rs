@@ -59,7 +59,7 @@ impl Engine {
     /// Creates or replaces recipients (an administrator, or a national operator).
     pub fn set_recipients(&self, who: &Principal, entries: &[RecipientEntry]) -> Result<()> {
         who.require(Resource::Recipients, Access::Write)?;
-        self.dispatch.set_recipients(entries)
+        self.dispatch.set_recipients(entries, &who.actor())
     }
 
     /// The silences that concern the provinces `who` sees (by their region or recipient), and

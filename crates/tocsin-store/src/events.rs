@@ -186,3 +186,22 @@ pub(crate) fn silence_set(id: u64, s: &crate::SilenceRecord, actor: &Actor) -> R
     };
     Ok(node_event(s.created_ms, change, actor))
 }
+
+/// The event of recipient `r`, just stored (its endpoints sealed): in the recipient's region.
+pub(crate) fn recipient_set(r: &crate::RecipientRecord, actor: &Actor) -> Result<Event> {
+    Ok(Event {
+        at_ms: r.updated_ms,
+        actor: actor.clone(),
+        region: r.region.clone(),
+        change: Change::RecipientSet {
+            recipient: r.id.clone(),
+            name: r.name.clone(),
+            sector: r.sector.clone(),
+            tier: r.tier.clone(),
+            language: r.language.clone(),
+            exercises: r.exercises,
+            endpoints: seal(&r.endpoints)?,
+            exercise_endpoints: seal(&r.exercise_endpoints)?,
+        },
+    })
+}

@@ -263,8 +263,8 @@ pub trait FeedStore: Send + Sync {
 
 /// Recipients, silences, the notification outbox, delivery attempts and acknowledgements.
 pub trait DispatchStore: Send + Sync {
-    /// Creates or replaces recipients by id.
-    fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()>;
+    /// Creates or replaces recipients by id, journaled as `actor`'s.
+    fn upsert_recipients(&self, recipients: &[RecipientRecord], actor: &Actor) -> Result<()>;
     fn recipients(&self) -> Result<Vec<RecipientRecord>>;
     /// Stores a new silence; its id.
     fn insert_silence(&self, silence: &SilenceRecord, actor: &Actor) -> Result<u64>;
@@ -412,7 +412,16 @@ pub trait LedgerStore: Send + Sync {
         region: &str,
         actor: &Actor,
     ) -> Result<(u64, Vec<tocsin_core::response::ledger::Replenish>)>;
-    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()>;
+    /// Sets an item's minimum stock in a warehouse, journaled as `actor`'s at `at_ms` in the
+    /// warehouse's region.
+    fn set_stock_minimum(
+        &self,
+        warehouse: &str,
+        item: &str,
+        minimum: u64,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()>;
     /// (warehouse, item, balance, minimum).
     fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>>;
     /// Posts a balanced fund transaction, journaled as `actor`'s in `region`; returns its

@@ -17,8 +17,9 @@ impl DispatchDesk {
             .clone()
     }
 
-    /// Creates or replaces recipients (all or nothing): ids once each, every endpoint checked.
-    pub fn set_recipients(&self, entries: &[RecipientEntry]) -> Result<()> {
+    /// Creates or replaces recipients (all or nothing): ids once each, every endpoint checked;
+    /// journaled as `actor`'s.
+    pub fn set_recipients(&self, entries: &[RecipientEntry], actor: &Actor) -> Result<()> {
         let mut problems: Vec<RecordError> =
             crate::batch::repeated_ids(entries.iter().map(|e| e.recipient.id.as_str()))
                 .into_iter()
@@ -42,7 +43,7 @@ impl DispatchDesk {
         }
         let now = self.now();
         let records: Vec<RecipientRecord> = entries.iter().map(|e| record_of(e, now)).collect();
-        self.store.upsert_recipients(&records)?;
+        self.store.upsert_recipients(&records, actor)?;
         self.reload()
     }
 

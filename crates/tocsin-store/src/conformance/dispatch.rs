@@ -2,6 +2,7 @@
 
 use crate::traits::*;
 use crate::*;
+use tocsin_core::change::{Actor, Change};
 use tocsin_core::dispatch::Reason;
 
 pub(crate) fn notification(recipient: &str, key: &str) -> NewNotification {
@@ -135,5 +136,52 @@ pub fn silences_expire_with_who_and_when_and_stay_in_the_audit(store: &dyn Store
     assert_eq!(
         (all[0].ends_ms, all[0].expired_by.as_deref()),
         (5000, Some("supervisor"))
+    );
+}
+
+pub fn recipients_are_replaced_by_id_and_journaled_with_their_endpoints_sealed(store: &dyn Store) {
+    let recipient = RecipientRecord {
+        id: "pccc-01".into(),
+        name: "Ban chỉ huy PCTT Hà Nội".into(),
+        sector: "disaster".into(),
+        region: "01".into(),
+        tier: "province".into(),
+        exercises: false,
+        language: "vi".into(),
+        endpoints: r#"[{"sms":"+84912345678"}]"#.into(),
+        exercise_endpoints: "[]".into(),
+        updated_ms: 1000,
+    };
+    let actor = Actor::User("admin".into());
+    store
+        .upsert_recipients(std::slice::from_ref(&recipient), &actor)
+        .unwrap();
+    let renamed = RecipientRecord {
+        name: "BCH PCTT Hà Nội".into(),
+        updated_ms: 2000,
+        ..recipient
+    };
+    store
+        .upsert_recipients(std::slice::from_ref(&renamed), &actor)
+        .unwrap();
+    assert_eq!(store.recipients().unwrap(), std::slice::from_ref(&renamed));
+    let entries = store.journal_entries(0, 10).unwrap();
+    assert_eq!(entries.len(), 2);
+    let last = &entries[1];
+    assert_eq!(
+        (last.kind.as_str(), last.region.as_str(), last.at_ms),
+        ("recipient_set", "01", 2000)
+    );
+    assert!(
+        !String::from_utf8_lossy(&last.leaf).contains("0912345678"),
+        "the number is sealed"
+    );
+    let Change::RecipientSet { endpoints, .. } = last.event().unwrap().change else {
+        panic!("{last:?}");
+    };
+    assert_eq!(
+        endpoints.kept.map(|k| k.value),
+        Some(renamed.endpoints),
+        "kept beside the leaf"
     );
 }

@@ -28,6 +28,7 @@ macro_rules! conformance_tests {
             dispatch::the_record_pages_newest_first_and_rows_added_meanwhile_do_not_shift_it,
             dispatch::the_outbox_keeps_every_attempt_and_the_first_acknowledgement,
             dispatch::silences_expire_with_who_and_when_and_stay_in_the_audit,
+            dispatch::recipients_are_replaced_by_id_and_journaled_with_their_endpoints_sealed,
             feeds::subscriptions_are_added_once_polled_and_removed,
             feeds::an_alert_is_stored_once_and_shown_by_the_regions_it_was_placed_on,
             journal::each_stored_level_change_is_a_leaf_of_the_tree_and_a_repeat_is_not,

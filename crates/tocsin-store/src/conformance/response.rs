@@ -172,7 +172,20 @@ pub fn a_stock_posting_that_would_overdraw_changes_nothing(store: &dyn Store) {
     store
         .upsert_warehouse("W1", "Kho 1", Tier::Province, "01")
         .unwrap();
-    store.set_stock_minimum("W1", "rice_kg", 50).unwrap();
+    let keeper = Actor::User("keeper".into());
+    store
+        .set_stock_minimum("W1", "rice_kg", 50, 900, &keeper)
+        .unwrap();
+    let journaled = store.journal_entries(0, 10).unwrap();
+    let minimum = journaled
+        .iter()
+        .find(|e| e.kind == "stock_minimum_set")
+        .unwrap();
+    assert_eq!(
+        (minimum.region.as_str(), minimum.at_ms),
+        ("01", 900),
+        "the warehouse's region"
+    );
     let posting = |delta: i64| StockPosting {
         lines: vec![StockLine {
             warehouse: "W1".into(),

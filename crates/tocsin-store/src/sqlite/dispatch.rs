@@ -11,8 +11,14 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 use tocsin_core::change::Event;
 
 impl DispatchStore for SqliteStore {
-    fn upsert_recipients(&self, recipients: &[RecipientRecord]) -> Result<()> {
-        self.write(|tx, _| upsert_recipients(tx, recipients))
+    fn upsert_recipients(&self, recipients: &[RecipientRecord], actor: &Actor) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            upsert_recipients(tx, recipients)?;
+            for recipient in recipients {
+                events.push(crate::events::recipient_set(recipient, actor)?);
+            }
+            Ok(())
+        })
     }
 
     fn recipients(&self) -> Result<Vec<RecipientRecord>> {

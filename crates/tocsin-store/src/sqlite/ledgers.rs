@@ -25,8 +25,33 @@ impl LedgerStore for SqliteStore {
         })
     }
 
-    fn set_stock_minimum(&self, warehouse: &str, item: &str, minimum: u64) -> Result<()> {
-        self.write(|tx, _| set_stock_minimum(tx, warehouse, item, minimum))
+    fn set_stock_minimum(
+        &self,
+        warehouse: &str,
+        item: &str,
+        minimum: u64,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            set_stock_minimum(tx, warehouse, item, minimum)?;
+            let region: Option<String> = tx
+                .query_row(
+                    "SELECT region FROM warehouses WHERE id = ?1",
+                    [warehouse],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let change = Change::StockMinimumSet {
+                warehouse: warehouse.to_string(),
+                item: item.to_string(),
+                minimum,
+            };
+            let mut event = crate::events::node_event(at_ms, change, actor);
+            event.region = region.unwrap_or_else(|| NATION.into());
+            events.push(event);
+            Ok(())
+        })
     }
 
     fn stock_balances(&self) -> Result<Vec<(String, String, i64, u64)>> {

@@ -94,7 +94,10 @@ impl Engine {
         let minimum = storable(minimum)
             .map_err(|reason| EngineError::Invalid(format!("minimum: {reason}")))?;
         self.require_warehouse(who, Access::Write, warehouse)?;
-        Ok(self.store().set_stock_minimum(warehouse, item, minimum)?)
+        let now = self.clock().now().as_millisecond();
+        Ok(self
+            .store()
+            .set_stock_minimum(warehouse, item, minimum, now, &who.actor())?)
     }
 
     /// (warehouse, item, balance, minimum) of the warehouses in `who`'s scope.
