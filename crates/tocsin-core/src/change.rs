@@ -66,7 +66,10 @@ impl Event {
             | Change::IncidentOpened { hazard, .. }
             | Change::ResourceBooked { hazard, .. }
             | Change::IncidentRoleSet { hazard, .. }
-            | Change::IncidentClosed { hazard, .. } => Some(hazard),
+            | Change::IncidentClosed { hazard, .. }
+            | Change::IncidentRaised { hazard, .. }
+            | Change::TasksEnded { hazard, .. }
+            | Change::ResourcesReleased { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. }
             | Change::SilenceSet { .. }
             | Change::SilenceEnded { .. }
@@ -428,6 +431,27 @@ pub enum Change {
         hazard: String,
         after_action_sha256: String,
     },
+    /// An open incident's level was raised by a later, higher warning for its area.
+    IncidentRaised {
+        incident: u64,
+        hazard: String,
+        level: u8,
+    },
+    /// Open tasks of an incident ended: `done` (one, by an officer) or `closed` (every open
+    /// one, when the incident closed or stood down).
+    TasksEnded {
+        incident: u64,
+        hazard: String,
+        tasks: Vec<String>,
+        status: String,
+    },
+    /// The resources booked for an incident went back to their holders: these assignments
+    /// ended.
+    ResourcesReleased {
+        incident: u64,
+        hazard: String,
+        assignments: Vec<u64>,
+    },
 }
 
 impl Change {
@@ -469,6 +493,9 @@ impl Change {
             Change::ResourceBooked { .. } => "resource_booked",
             Change::IncidentRoleSet { .. } => "incident_role_set",
             Change::IncidentClosed { .. } => "incident_closed",
+            Change::IncidentRaised { .. } => "incident_raised",
+            Change::TasksEnded { .. } => "tasks_ended",
+            Change::ResourcesReleased { .. } => "resources_released",
         }
     }
 }

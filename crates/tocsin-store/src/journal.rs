@@ -76,6 +76,11 @@ pub struct JournaledRecords {
     pub funds: Vec<(u64, crate::FundPosting, bool)>,
     pub tokens: Vec<(crate::TokenRecord, bool)>,
     pub users: Vec<(crate::UserRecord, bool)>,
+    /// Every incident with its roles, tasks and assignments.
+    pub incidents: Vec<(crate::IncidentDetail, bool)>,
+    pub recipients: Vec<(crate::RecipientRecord, bool)>,
+    /// Every stock minimum: warehouse, item, minimum.
+    pub stock_minimums: Vec<(String, String, u64, bool)>,
 }
 
 /// A delivery attempt as stored.

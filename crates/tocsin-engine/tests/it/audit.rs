@@ -4,7 +4,9 @@
 //! a timeline entry rewritten, a warning version, notification, ledger posting, token or
 //! account changed or added, or a
 //! silence set, lengthened or un-ended behind
-//! the node's back (triggers dropped where they stand in the way) is named.
+//! the node's back (triggers dropped where they stand in the way) is named; so are an
+//! incident's level, title, closing, command roles and ended tasks, a recipient's endpoints and
+//! a stock minimum changed, added or removed.
 
 use crate::detect::{engine_with_station, yen_bai_gauge};
 use crate::dispatch::{CLIMBING, Webhooks, recipients, release_flood};
@@ -41,13 +43,25 @@ fn recorded_node(dir: &Path) {
         lon: 104.87,
         text: "Nước tràn qua cầu".into(),
         reporter: "Trạm y tế xã (synthetic)".into(),
-        level: None,
+        level: Some(3),
         attachments: Vec::new(),
     };
     let incident = engine.open_incident(&admin, &report).unwrap().incident;
     engine
         .add_incident_note(&admin, incident, "Đội cứu hộ đã đến hiện trường")
         .unwrap();
+    engine
+        .set_incident_role(
+            &admin,
+            incident,
+            "commander",
+            "Chủ tịch UBND xã (synthetic)",
+        )
+        .unwrap();
+    let first_task = engine.incident(&admin, incident).unwrap().tasks[0]
+        .task
+        .clone();
+    engine.complete_task(&admin, incident, &first_task).unwrap();
     let now = clock.now().as_millisecond();
     let silence = Silence {
         id: 0,
@@ -135,6 +149,9 @@ fn ledgers(engine: &tocsin_engine::Engine, admin: &Principal) {
         note: "Nhập kho đợt 1".into(),
     };
     engine.move_stock(admin, &receipt).unwrap();
+    engine
+        .set_stock_minimum(admin, "kho-15", "life_jacket", 150)
+        .unwrap();
 }
 
 fn verify_dir(dir: &Path) -> Result<tocsin_engine::audit::verify::Verified, VerifyError> {
@@ -380,5 +397,61 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     assert!(
         said.contains("no journal entry names it: it was written outside the node"),
         "{said}"
+    );
+}
+
+#[test]
+fn edits_of_incidents_recipients_and_stock_minimums_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    recorded_node(dir.path());
+    verify_dir(dir.path()).unwrap();
+    let named = |sql: &str, what: &str| {
+        let said = after_edit(dir.path(), sql);
+        assert!(said.contains(what), "{sql}: {said}");
+    };
+    named(
+        "UPDATE incidents SET level = level + 1",
+        "incident 1: its level is not what journal entry",
+    );
+    named(
+        "UPDATE incidents SET title = 'Không có gì'",
+        "incident 1: its title is not what journal entry",
+    );
+    named(
+        "UPDATE incidents SET status = 'closed', closed_ms = 1, after_action = '{}'",
+        "closing of incident 1: no journal entry names it",
+    );
+    named(
+        "UPDATE incident_roles SET holder = 'Ai đó'",
+        "role commander of incident 2: its holder is not what journal entry",
+    );
+    named(
+        "INSERT INTO incident_roles (incident, role, holder, assigned_ms) VALUES (2, 'safety', 'Ai đó', 1)",
+        "role safety of incident 2: no journal entry names it",
+    );
+    named(
+        "UPDATE incident_tasks SET status = 'open', ended_ms = NULL, ended_by = NULL WHERE status = 'done'",
+        "of incident 2 is not stored: it was deleted",
+    );
+    named(
+        "UPDATE incident_tasks SET status = 'done', ended_ms = 1 WHERE status = 'open'",
+        "end of task",
+    );
+    named(
+        "UPDATE incident_tasks SET status = 'done', ended_ms = 1 WHERE status = 'open'",
+        "no journal entry names it: it was written outside the node",
+    );
+    named(
+        "UPDATE recipients SET endpoints = '[]'",
+        "its endpoints is not what journal entry",
+    );
+    named("DELETE FROM recipients", "is not stored: it was deleted");
+    named(
+        "UPDATE stock_minimums SET minimum = 0",
+        "minimum of life_jacket in warehouse kho-15: its minimum is not what journal entry",
+    );
+    named(
+        "INSERT INTO stock_minimums (warehouse, item, minimum) VALUES ('kho-15', 'rice_kg', 5)",
+        "minimum of rice_kg in warehouse kho-15: no journal entry names it",
     );
 }

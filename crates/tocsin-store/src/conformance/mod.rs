@@ -45,6 +45,7 @@ macro_rules! conformance_tests {
             observations::a_level_change_is_stored_once_and_moves_the_current_level,
             observations::an_observation_and_the_level_change_it_causes_are_stored_together,
             response::an_incident_books_free_resources_and_its_last_task_releases_them,
+            response::every_change_to_an_incident_is_journaled_in_its_order,
             response::a_stock_posting_that_would_overdraw_changes_nothing,
             response::a_fund_posting_balances_or_is_refused,
         );

@@ -168,6 +168,84 @@ pub fn an_incident_books_free_resources_and_its_last_task_releases_them(store: &
     );
 }
 
+/// The journaled changes to incident `id`, as (kind, change).
+fn incident_changes(store: &dyn Store, id: u64) -> Vec<tocsin_core::change::Change> {
+    use tocsin_core::change::Change;
+    let entries = store.journal_entries(0, 1000).unwrap();
+    entries
+        .iter()
+        .map(|e| e.event().unwrap().change)
+        .filter(|change| match change {
+            Change::IncidentOpened { incident, .. }
+            | Change::ResourceBooked { incident, .. }
+            | Change::IncidentRaised { incident, .. }
+            | Change::TasksEnded { incident, .. }
+            | Change::ResourcesReleased { incident, .. }
+            | Change::IncidentRoleSet { incident, .. }
+            | Change::IncidentClosed { incident, .. } => *incident == id,
+            _ => false,
+        })
+        .collect()
+}
+
+pub fn every_change_to_an_incident_is_journaled_in_its_order(store: &dyn Store) {
+    use tocsin_core::change::Change;
+    store.upsert_resources(&[boats(3)], 0).unwrap();
+    let id = open_with_request(store, 2).incident;
+    let by = Actor::User("duty".into());
+    let raise = |level: u8| IncidentUpdate {
+        existing: Some(id),
+        incident: NewIncident {
+            level,
+            opened_ms: 1500,
+            ..new_incident()
+        },
+        tasks: Vec::new(),
+        requests: Vec::new(),
+        draw_from: Vec::new(),
+    };
+    store.update_incident(&raise(4), &first_free, &by).unwrap();
+    store.update_incident(&raise(2), &first_free, &by).unwrap();
+    assert_eq!(store.incident(id).unwrap().unwrap().incident.level, 4);
+    store
+        .complete_task(id, "evacuate", 2000, "duty", &by)
+        .unwrap();
+    store
+        .set_incident_role(id, "commander", "Trần Văn B", 2500, "duty", &by)
+        .unwrap();
+    store.close_incident(id, "{}", 4000, "duty", &by).unwrap();
+    let changes = incident_changes(store, id);
+    let kinds: Vec<&str> = changes.iter().map(Change::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "incident_opened",
+            "resource_booked",
+            "incident_raised",
+            "tasks_ended",
+            "incident_role_set",
+            "tasks_ended",
+            "resources_released",
+            "incident_closed"
+        ],
+        "a raise to a lower level changes nothing and is not journaled"
+    );
+    let assignment = store.incident(id).unwrap().unwrap().assignments[0].id;
+    assert!(matches!(
+        &changes[2],
+        Change::IncidentRaised { level: 4, .. }
+    ));
+    assert!(
+        matches!(&changes[3], Change::TasksEnded { tasks, status, .. } if tasks == &["evacuate"] && status == "done")
+    );
+    assert!(
+        matches!(&changes[5], Change::TasksEnded { tasks, status, .. } if tasks == &["report"] && status == "closed")
+    );
+    assert!(
+        matches!(&changes[6], Change::ResourcesReleased { assignments, .. } if assignments == &[assignment])
+    );
+}
+
 pub fn a_stock_posting_that_would_overdraw_changes_nothing(store: &dyn Store) {
     store
         .upsert_warehouse("W1", "Kho 1", Tier::Province, "01")

@@ -2,6 +2,7 @@
 //! is planned by `tocsin_core::response::matching` on the stock read in the same transaction that
 //! books it, so two requests never book the same stock.
 
+use super::journal::IncidentJournal;
 use super::page::{keyset, newest_first};
 use super::resources::{
     corrupt, free_resources, json_list, parse_list, reserve, resources, upsert_resources,
@@ -29,11 +30,15 @@ impl ResponseStore for SqliteStore {
         planner: &dyn Fn(&[Available], &[Need]) -> Plan,
         actor: &Actor,
     ) -> Result<IncidentOutcome> {
-        self.write_incidents(actor, |tx, _| update_incident(tx, update, planner))
+        self.write_incidents(actor, |tx, journal| {
+            update_incident(tx, update, planner, journal)
+        })
     }
 
     fn stand_down(&self, warning: u64, now_ms: i64, by: &str, actor: &Actor) -> Result<Vec<u64>> {
-        self.write_incidents(actor, |tx, _| stand_down(tx, warning, now_ms, by))
+        self.write_incidents(actor, |tx, journal| {
+            stand_down(tx, warning, now_ms, by, journal)
+        })
     }
 
     fn complete_task(
@@ -44,7 +49,9 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<bool> {
-        self.write_incidents(actor, |tx, _| complete_task(tx, incident, task, now_ms, by))
+        self.write_incidents(actor, |tx, journal| {
+            complete_task(tx, incident, task, now_ms, by, journal)
+        })
     }
 
     fn set_incident_role(
@@ -56,23 +63,16 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<()> {
-        self.write_incidents(actor, |tx, events| {
+        self.write_incidents(actor, |tx, journal| {
             set_role(tx, incident, role, holder, now_ms, by)?;
-            events.push(journal::incident_event(
-                tx,
-                incident,
-                now_ms,
-                actor,
-                |hazard| {
-                    Ok(Change::IncidentRoleSet {
-                        incident,
-                        hazard,
-                        role: role.to_string(),
-                        holder: crate::events::seal(holder)?,
-                    })
-                },
-            )?);
-            Ok(())
+            journal.record(tx, incident, now_ms, |hazard| {
+                Ok(Change::IncidentRoleSet {
+                    incident,
+                    hazard,
+                    role: role.to_string(),
+                    holder: crate::events::seal(holder)?,
+                })
+            })
         })
     }
 
@@ -102,26 +102,8 @@ impl ResponseStore for SqliteStore {
         by: &str,
         actor: &Actor,
     ) -> Result<bool> {
-        self.write_incidents(actor, |tx, events| {
-            let closed = close_incident(tx, incident, after_action, now_ms, by)?;
-            if closed {
-                events.push(journal::incident_event(
-                    tx,
-                    incident,
-                    now_ms,
-                    actor,
-                    |hazard| {
-                        Ok(Change::IncidentClosed {
-                            incident,
-                            hazard,
-                            after_action_sha256: tocsin_core::change::sha256_hex(
-                                after_action.as_bytes(),
-                            ),
-                        })
-                    },
-                )?);
-            }
-            Ok(closed)
+        self.write_incidents(actor, |tx, journal| {
+            close_incident(tx, incident, after_action, now_ms, by, journal)
         })
     }
 
@@ -145,6 +127,7 @@ pub(crate) fn update_incident(
     tx: &Transaction,
     update: &IncidentUpdate,
     planner: &dyn Fn(&[Available], &[Need]) -> Plan,
+    journal: &mut IncidentJournal,
 ) -> Result<IncidentOutcome> {
     let new = &update.incident;
     let existing: Option<u64> = match (update.existing, new.warning) {
@@ -161,10 +144,19 @@ pub(crate) fn update_incident(
     };
     let (incident, opened) = match existing {
         Some(id) => {
-            tx.execute(
-                "UPDATE incidents SET level = max(level, ?2) WHERE id = ?1",
+            let raised = tx.execute(
+                "UPDATE incidents SET level = ?2 WHERE id = ?1 AND level < ?2",
                 params![id as i64, new.level],
             )?;
+            if raised == 1 {
+                journal.record(tx, id, new.opened_ms, |hazard| {
+                    Ok(Change::IncidentRaised {
+                        incident: id,
+                        hazard,
+                        level: new.level,
+                    })
+                })?;
+            }
             (id, false)
         }
         None => {
@@ -288,7 +280,13 @@ pub(super) fn add_entry(
 }
 
 /// Releases the incident's assignments that are still held; returns how many.
-fn release_assignments(tx: &Transaction, incident: u64, now_ms: i64, by: &str) -> Result<usize> {
+fn release_assignments(
+    tx: &Transaction,
+    incident: u64,
+    now_ms: i64,
+    by: &str,
+    journal: &mut IncidentJournal,
+) -> Result<usize> {
     let held: Vec<(i64, String, i64)> = {
         let mut stmt = tx.prepare_cached(
             "SELECT id, resource, quantity FROM assignments WHERE incident = ?1 AND released_ms IS NULL",
@@ -315,6 +313,13 @@ fn release_assignments(tx: &Transaction, incident: u64, now_ms: i64, by: &str) -
             &format!("{} assignment(s) released", held.len()),
             by,
         )?;
+        journal.record(tx, incident, now_ms, |hazard| {
+            Ok(Change::ResourcesReleased {
+                incident,
+                hazard,
+                assignments: held.iter().map(|(id, ..)| *id as u64).collect(),
+            })
+        })?;
     }
     Ok(held.len())
 }
@@ -326,12 +331,19 @@ fn end_open_tasks(
     status: &str,
     now_ms: i64,
     by: &str,
+    journal: &mut IncidentJournal,
 ) -> Result<usize> {
-    let ended = tx.execute(
-        "UPDATE incident_tasks SET status = ?2, ended_ms = ?3, ended_by = ?4 WHERE incident = ?1 AND status = 'open'",
-        params![incident as i64, status, now_ms, by],
-    )?;
+    let tasks: Vec<String> = {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE incident_tasks SET status = ?2, ended_ms = ?3, ended_by = ?4 \
+             WHERE incident = ?1 AND status = 'open' RETURNING task",
+        )?;
+        let rows = stmt.query_map(params![incident as i64, status, now_ms, by], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let ended = tasks.len();
     if ended > 0 {
+        journal_tasks_ended(tx, incident, tasks, status, now_ms, journal)?;
         add_entry(
             tx,
             incident,
@@ -351,6 +363,7 @@ pub(crate) fn complete_task(
     task: &str,
     now_ms: i64,
     by: &str,
+    journal: &mut IncidentJournal,
 ) -> Result<bool> {
     let done = tx.execute(
         "UPDATE incident_tasks SET status = 'done', ended_ms = ?3, ended_by = ?4 WHERE incident = ?1 AND task = ?2 AND status = 'open'",
@@ -360,15 +373,35 @@ pub(crate) fn complete_task(
         return Ok(false);
     }
     add_entry(tx, incident, now_ms, "task_done", task, by)?;
+    let done = vec![task.to_string()];
+    journal_tasks_ended(tx, incident, done, "done", now_ms, journal)?;
     let open: i64 = tx.query_row(
         "SELECT count(*) FROM incident_tasks WHERE incident = ?1 AND status = 'open'",
         [incident as i64],
         |r| r.get(0),
     )?;
     if open == 0 {
-        release_assignments(tx, incident, now_ms, by)?;
+        release_assignments(tx, incident, now_ms, by, journal)?;
     }
     Ok(true)
+}
+
+fn journal_tasks_ended(
+    tx: &Transaction,
+    incident: u64,
+    tasks: Vec<String>,
+    status: &str,
+    now_ms: i64,
+    journal: &mut IncidentJournal,
+) -> Result<()> {
+    journal.record(tx, incident, now_ms, |hazard| {
+        Ok(Change::TasksEnded {
+            incident,
+            hazard,
+            tasks,
+            status: status.to_string(),
+        })
+    })
 }
 
 fn incidents_of_warning(tx: &Transaction, warning: u64) -> Result<Vec<u64>> {
@@ -409,14 +442,15 @@ pub(crate) fn close_incident(
     after_action: &str,
     now_ms: i64,
     by: &str,
+    journal: &mut IncidentJournal,
 ) -> Result<bool> {
     let closed = tx.execute(
         "UPDATE incidents SET status = 'closed', closed_ms = ?2, closed_by = ?3, after_action = ?4 WHERE id = ?1 AND status = 'open'",
         params![incident as i64, now_ms, by, after_action],
     )?;
     if closed == 1 {
-        end_open_tasks(tx, incident, "closed", now_ms, by)?;
-        release_assignments(tx, incident, now_ms, by)?;
+        end_open_tasks(tx, incident, "closed", now_ms, by, journal)?;
+        release_assignments(tx, incident, now_ms, by, journal)?;
         add_entry(
             tx,
             incident,
@@ -425,6 +459,13 @@ pub(crate) fn close_incident(
             "after-action report filed",
             by,
         )?;
+        journal.record(tx, incident, now_ms, |hazard| {
+            Ok(Change::IncidentClosed {
+                incident,
+                hazard,
+                after_action_sha256: tocsin_core::change::sha256_hex(after_action.as_bytes()),
+            })
+        })?;
     }
     Ok(closed == 1)
 }
@@ -482,6 +523,20 @@ pub(crate) fn incidents(
     rows.map(|row| row?).collect()
 }
 
+/// Every incident with everything that belongs to it, by id.
+pub(crate) fn all_incidents(conn: &Connection) -> Result<Vec<IncidentDetail>> {
+    let ids: Vec<i64> = {
+        let mut stmt = conn.prepare("SELECT id FROM incidents ORDER BY id")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut all = Vec::with_capacity(ids.len());
+    for id in ids {
+        all.extend(incident(conn, id as u64)?);
+    }
+    Ok(all)
+}
+
 /// The order of incident lists: newest opened first.
 const INCIDENT_ORDER: [&str; 1] = ["id"];
 
@@ -510,11 +565,12 @@ pub(crate) fn stand_down(
     warning: u64,
     now_ms: i64,
     by: &str,
+    journal: &mut IncidentJournal,
 ) -> Result<Vec<u64>> {
     let incidents = incidents_of_warning(tx, warning)?;
     for &incident in &incidents {
-        end_open_tasks(tx, incident, "closed", now_ms, by)?;
-        release_assignments(tx, incident, now_ms, by)?;
+        end_open_tasks(tx, incident, "closed", now_ms, by, journal)?;
+        release_assignments(tx, incident, now_ms, by, journal)?;
         add_entry(tx, incident, now_ms, "stood_down", "the warning ended", by)?;
     }
     Ok(incidents)

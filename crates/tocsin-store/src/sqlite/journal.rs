@@ -42,7 +42,7 @@ impl JournalStore for SqliteStore {
     }
 
     fn journaled_records(&self) -> Result<JournaledRecords> {
-        self.read(journaled_records)
+        self.read(super::journaled::journaled_records)
     }
 
     fn journal_subtree(&self, level: u32, index: u64) -> Result<[u8; 32]> {
@@ -271,26 +271,36 @@ fn resources_booked(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<E
     })
 }
 
-/// The event of `change` to incident `incident`, made now by `actor`: it belongs to the
-/// incident's province. `change` is handed the incident's hazard.
-pub(crate) fn incident_event(
-    tx: &Transaction,
-    incident: u64,
-    at_ms: i64,
-    actor: &Actor,
-    change: impl FnOnce(String) -> Result<Change>,
-) -> Result<Event> {
-    let (province, hazard): (String, String) = tx.query_row(
-        "SELECT province, hazard FROM incidents WHERE id = ?1",
-        [incident as i64],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(Event {
-        at_ms,
-        actor: actor.clone(),
-        region: province,
-        change: change(hazard)?,
-    })
+/// The events one write to incidents makes as it changes them, beside those of the rows it
+/// adds (see [`incident_changes`]).
+pub(crate) struct IncidentJournal<'a> {
+    pub(crate) actor: &'a Actor,
+    pub(crate) events: &'a mut Vec<Event>,
+}
+
+impl IncidentJournal<'_> {
+    /// Records `change` to incident `incident`, made at `at_ms`: it belongs to the incident's
+    /// province, and `change` is handed the incident's hazard.
+    pub(crate) fn record(
+        &mut self,
+        tx: &Transaction,
+        incident: u64,
+        at_ms: i64,
+        change: impl FnOnce(String) -> Result<Change>,
+    ) -> Result<()> {
+        let (province, hazard): (String, String) = tx.query_row(
+            "SELECT province, hazard FROM incidents WHERE id = ?1",
+            [incident as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        self.events.push(Event {
+            at_ms,
+            actor: self.actor.clone(),
+            region: province,
+            change: change(hazard)?,
+        });
+        Ok(())
+    }
 }
 
 /// The events of the timeline entries added after entry `after`: every write that adds to an
@@ -479,133 +489,6 @@ fn select_entries(
         entry.personal = personal_of(conn, entry)?;
     }
     Ok(found)
-}
-
-/// Every record the journal names (see [`JournaledRecords`]).
-pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
-    let start = |record: &str| -> Result<i64> {
-        Ok(conn.query_row(
-            "SELECT first_id FROM journal_start WHERE record = ?1",
-            [record],
-            |r| r.get(0),
-        )?)
-    };
-    let sql = format!(
-        "SELECT {}, d.id FROM detections d WHERE d.id >= ?1 ORDER BY d.id",
-        super::observations::DETECTION_COLUMNS
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let detections = stmt
-        .query_map([start("detections")?], |r| {
-            Ok((
-                r.get::<_, i64>(14)?,
-                super::observations::detection_from_row(r)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT warning, number, identifier, cap_xml, released_by, rowid >= ?1 FROM warning_versions \
-         WHERE state = 'published' ORDER BY warning, number",
-    )?;
-    let alerts = stmt
-        .query_map([start("warning_versions")?], |r| {
-            Ok(ReleasedAlert {
-                warning: r.get::<_, i64>(0)? as u64,
-                version: r.get(1)?,
-                identifier: r.get(2)?,
-                cap_xml: r.get(3)?,
-                released_by: r.get(4)?,
-                checked: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, acked_by, id >= ?1 FROM notifications WHERE acked_ms IS NOT NULL ORDER BY id",
-    )?;
-    let acknowledgements = stmt
-        .query_map([start("notifications")?], |r| {
-            Ok(Acknowledgement {
-                notification: r.get::<_, i64>(0)? as u64,
-                acked_by: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                checked: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
-    )?;
-    let timeline = stmt
-        .query_map([start("incident_timeline")?], |r| {
-            Ok(TimelineRow {
-                id: r.get(0)?,
-                incident: r.get::<_, i64>(1)? as u64,
-                time_ms: r.get(2)?,
-                kind: r.get(3)?,
-                text: r.get(4)?,
-                by: r.get(5)?,
-                checked: r.get(6)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT delivery, attempt, time_ms, outcome, error, rowid >= ?1 FROM delivery_attempts \
-         ORDER BY delivery, attempt",
-    )?;
-    let attempts = stmt
-        .query_map([start("delivery_attempts")?], |r| {
-            Ok(AttemptRow {
-                delivery: r.get::<_, i64>(0)? as u64,
-                attempt: r.get(1)?,
-                time_ms: r.get(2)?,
-                outcome: r.get(3)?,
-                error: r.get(4)?,
-                checked: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let first_silence = start("silences")?;
-    let silences = super::dispatch::silences(conn)?
-        .into_iter()
-        .map(|s| {
-            let checked = s.id as i64 >= first_silence;
-            (s, checked)
-        })
-        .collect();
-    let versions = super::warnings::versions_since(conn, start("version_drafts")?)?;
-    let notifications = super::dispatch::notifications_since(conn, start("notification_queue")?)?;
-    let first_stock = start("stock_postings")?;
-    let stock = super::ledgers::stock_postings(conn)?
-        .into_iter()
-        .map(|(id, posting)| (id, posting, id as i64 >= first_stock))
-        .collect();
-    let first_funds = start("fund_postings")?;
-    let funds = super::ledgers::fund_postings(conn, 0)?
-        .into_iter()
-        .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
-        .collect();
-    let tokens = crate::sqlite::tokens_since(conn, start("tokens")?)?;
-    let first_user = start("users")?;
-    let users = super::accounts::users(conn)?
-        .into_iter()
-        .map(|user| {
-            let checked = user.id as i64 >= first_user;
-            (user, checked)
-        })
-        .collect();
-    Ok(JournaledRecords {
-        detections,
-        alerts,
-        acknowledgements,
-        timeline,
-        attempts,
-        silences,
-        versions,
-        notifications,
-        stock,
-        funds,
-        tokens,
-        users,
-    })
 }
 
 /// Where `consumer` reads next (0 before its first read).

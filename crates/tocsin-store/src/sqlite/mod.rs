@@ -17,6 +17,7 @@ mod dispatch;
 mod feeds;
 mod incidents;
 mod journal;
+mod journaled;
 mod ledgers;
 mod observations;
 mod page;
@@ -145,11 +146,11 @@ impl SqliteStore {
     fn write_incidents<T>(
         &self,
         actor: &Actor,
-        f: impl FnOnce(&rusqlite::Transaction, &mut Vec<Event>) -> Result<T>,
+        f: impl FnOnce(&rusqlite::Transaction, &mut journal::IncidentJournal) -> Result<T>,
     ) -> Result<T> {
         self.write_recorded(|tx, _, events| {
             let before = journal::IncidentMarks::read(tx)?;
-            let out = f(tx, events)?;
+            let out = f(tx, &mut journal::IncidentJournal { actor, events })?;
             events.extend(journal::incident_changes(tx, &before, actor)?);
             Ok(out)
         })

@@ -636,6 +636,13 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'tokens', coalesce(max(rowid), 0) + 1 FROM tokens;
     INSERT INTO journal_start SELECT 'users', coalesce(max(id), 0) + 1 FROM users;
     "#,
+    // 20: incidents (raised, their tasks ended, their resources released), recipients and stock
+    // minimums are journaled from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'incidents', coalesce(max(id), 0) + 1 FROM incidents;
+    INSERT INTO journal_start SELECT 'recipients', coalesce(max(rowid), 0) + 1 FROM recipients;
+    INSERT INTO journal_start SELECT 'stock_minimums', coalesce(max(rowid), 0) + 1 FROM stock_minimums;
+    "#,
 ];
 
 #[cfg(test)]

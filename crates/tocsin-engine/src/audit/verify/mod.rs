@@ -13,12 +13,16 @@
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
 //!   against the kept salted digests), delivery attempts, silences set and ended, the versions
 //!   the warning lifecycle made (their drafts by SHA-256), the notifications queued, and
-//!   every stock and fund posting with its lines: each record an entry names is stored with the same
-//!   fields, and each made since its kind is journaled (`journal_start`) is named by an entry.
+//!   every stock and fund posting with its lines, stock minimums and recipients as last set
+//!   (their endpoints against the kept digests), and incidents as opened, raised and closed with
+//!   their bookings, releases, ended tasks and command roles: each record an entry names is
+//!   stored with the same fields, and each made since its kind is journaled (`journal_start`) is
+//!   named by an entry.
 
 mod accounts;
 mod checkpoints;
 mod fields;
+mod incidents;
 mod records;
 mod tree;
 

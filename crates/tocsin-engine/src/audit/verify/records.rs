@@ -8,9 +8,13 @@ use super::fields::{
     differing_funds, differing_notification, differing_silence, differing_silence_end,
     differing_stock, differing_version,
 };
+use super::incidents::{
+    differing_booking, differing_closure, differing_incident, differing_minimum,
+    differing_recipient, differing_release, differing_role, differing_task_end, raised_level,
+};
 use std::collections::BTreeMap;
 use tocsin_core::change::{Change, Event};
-use tocsin_store::Store;
+use tocsin_store::{JournaledRecords, Store};
 
 /// A record an entry names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,42 +35,77 @@ pub(super) enum Named {
     /// The latest disabling (or enabling) of a user, and the latest password given.
     UserDisabled(u64),
     Password(u64),
+    Incident(u64),
+    /// The latest raise of an incident's level.
+    IncidentLevel(u64),
+    IncidentClosure(u64),
+    Assignment(u64),
+    Release(u64),
+    /// The end of a task of an incident.
+    TaskEnd(u64, String),
+    /// The latest holder of a command role of an incident.
+    Role(u64, String),
+    Recipient(String),
+    StockMinimum(String, String),
 }
 
 impl Named {
-    /// The record an event names, if it names one (batches of observations are checked by
-    /// their own table's triggers and counts, not here).
-    pub(super) fn of(change: &Change) -> Option<Named> {
+    /// The records an event names (batches of observations are checked by their own table's
+    /// triggers and counts, not here).
+    pub(super) fn of(change: &Change) -> Vec<Named> {
         match change {
+            Change::TasksEnded {
+                incident, tasks, ..
+            } => tasks
+                .iter()
+                .map(|task| Named::TaskEnd(*incident, task.clone()))
+                .collect(),
+            Change::ResourcesReleased { assignments, .. } => {
+                assignments.iter().copied().map(Named::Release).collect()
+            }
+            _ => Named::one_of(change).into_iter().collect(),
+        }
+    }
+
+    /// The record an event that names one record names.
+    fn one_of(change: &Change) -> Option<Named> {
+        Some(match change {
             Change::LevelChanged { detection, .. } if *detection > 0 => {
-                Some(Named::Detection(*detection))
+                Named::Detection(*detection)
             }
             Change::AlertReleased {
                 warning, version, ..
-            } => Some(Named::Alert(*warning, *version)),
+            } => Named::Alert(*warning, *version),
             Change::NotificationAcknowledged { notification, .. } => {
-                Some(Named::Acknowledgement(*notification))
+                Named::Acknowledgement(*notification)
             }
-            Change::IncidentNoted { entry, .. } => Some(Named::TimelineEntry(*entry)),
+            Change::IncidentNoted { entry, .. } => Named::TimelineEntry(*entry),
             Change::DeliveryAttempted {
                 delivery, attempt, ..
-            } => Some(Named::Attempt(*delivery, *attempt)),
-            Change::SilenceSet { silence, .. } => Some(Named::Silence(*silence)),
-            Change::SilenceEnded { silence, .. } => Some(Named::SilenceEnd(*silence)),
+            } => Named::Attempt(*delivery, *attempt),
+            Change::SilenceSet { silence, .. } => Named::Silence(*silence),
+            Change::SilenceEnded { silence, .. } => Named::SilenceEnd(*silence),
             Change::VersionDrafted {
                 warning, version, ..
-            } => Some(Named::Version(*warning, *version)),
-            Change::NotificationQueued { notification, .. } => {
-                Some(Named::Notification(*notification))
-            }
-            Change::StockPosted { posting, .. } => Some(Named::StockPosting(*posting)),
-            Change::FundsPosted { posting, .. } => Some(Named::FundPosting(*posting)),
-            Change::TokenIssued { token, .. } => Some(Named::Token(token.clone())),
-            Change::UserAdded { user, .. } => Some(Named::User(*user)),
-            Change::UserDisabled { user, .. } => Some(Named::UserDisabled(*user)),
-            Change::PasswordChanged { user, .. } => Some(Named::Password(*user)),
-            _ => None,
-        }
+            } => Named::Version(*warning, *version),
+            Change::NotificationQueued { notification, .. } => Named::Notification(*notification),
+            Change::StockPosted { posting, .. } => Named::StockPosting(*posting),
+            Change::FundsPosted { posting, .. } => Named::FundPosting(*posting),
+            Change::TokenIssued { token, .. } => Named::Token(token.clone()),
+            Change::UserAdded { user, .. } => Named::User(*user),
+            Change::UserDisabled { user, .. } => Named::UserDisabled(*user),
+            Change::PasswordChanged { user, .. } => Named::Password(*user),
+            Change::IncidentOpened { incident, .. } => Named::Incident(*incident),
+            Change::IncidentRaised { incident, .. } => Named::IncidentLevel(*incident),
+            Change::IncidentClosed { incident, .. } => Named::IncidentClosure(*incident),
+            Change::ResourceBooked { assignment, .. } => Named::Assignment(*assignment),
+            Change::IncidentRoleSet { incident, role, .. } => Named::Role(*incident, role.clone()),
+            Change::RecipientSet { recipient, .. } => Named::Recipient(recipient.clone()),
+            Change::StockMinimumSet {
+                warehouse, item, ..
+            } => Named::StockMinimum(warehouse.clone(), item.clone()),
+            _ => return None,
+        })
     }
 
     fn describe(&self) -> String {
@@ -90,6 +129,17 @@ impl Named {
             Named::User(id) => format!("user {id}"),
             Named::UserDisabled(id) => format!("disabling of user {id}"),
             Named::Password(id) => format!("password of user {id}"),
+            Named::Incident(id) => format!("incident {id}"),
+            Named::IncidentLevel(id) => format!("level of incident {id}"),
+            Named::IncidentClosure(id) => format!("closing of incident {id}"),
+            Named::Assignment(id) => format!("assignment {id}"),
+            Named::Release(id) => format!("release of assignment {id}"),
+            Named::TaskEnd(incident, task) => format!("end of task {task} of incident {incident}"),
+            Named::Role(incident, role) => format!("role {role} of incident {incident}"),
+            Named::Recipient(id) => format!("recipient {id}"),
+            Named::StockMinimum(warehouse, item) => {
+                format!("minimum of {item} in warehouse {warehouse}")
+            }
         }
     }
 }
@@ -100,6 +150,145 @@ pub(super) struct Journaled {
     pub(super) event: Event,
 }
 
+/// The stored records held against the entries that name them, as they are read.
+struct Held<'a> {
+    journaled: &'a BTreeMap<Named, Journaled>,
+    /// Each record, whether an entry must name it, and the first field its entry disagrees on.
+    rows: Vec<(Named, bool, Option<&'static str>)>,
+}
+
+impl Held<'_> {
+    /// Holds the record `named` against its entry, if any, by `differ`.
+    fn hold(
+        &mut self,
+        named: Named,
+        checked: bool,
+        differ: &dyn Fn(&Event) -> Option<&'static str>,
+    ) {
+        let field = self.journaled.get(&named).and_then(|j| differ(&j.event));
+        self.rows.push((named, checked, field));
+    }
+
+    /// A record held through another one: its entry is accounted for, never reported.
+    fn held_above(&mut self, named: Named) {
+        self.hold(named, false, &|_| None);
+    }
+
+    fn warnings_and_dispatch(&mut self, stored: &JournaledRecords) {
+        for (id, detection) in &stored.detections {
+            self.hold(Named::Detection(*id), true, &|e| {
+                differing_field(e, detection)
+            });
+        }
+        for alert in &stored.alerts {
+            let named = Named::Alert(alert.warning, alert.version);
+            self.hold(named, alert.checked, &|e| differing_alert(e, alert));
+        }
+        for ack in &stored.acknowledgements {
+            let named = Named::Acknowledgement(ack.notification);
+            self.hold(named, ack.checked, &|e| differing_ack(e, ack));
+        }
+        for row in &stored.attempts {
+            let named = Named::Attempt(row.delivery, row.attempt);
+            self.hold(named, row.checked, &|e| differing_attempt(e, row));
+        }
+        for (silence, checked) in &stored.silences {
+            self.hold(Named::Silence(silence.id), *checked, &|e| {
+                differing_silence(e, silence)
+            });
+            if silence.expired_by.is_some() {
+                self.hold(Named::SilenceEnd(silence.id), *checked, &|e| {
+                    differing_silence_end(e, silence)
+                });
+            }
+        }
+        for (version, checked) in &stored.versions {
+            let named = Named::Version(version.warning, version.number);
+            self.hold(named, *checked, &|e| differing_version(e, version));
+        }
+        for (notification, deliveries, checked) in &stored.notifications {
+            self.hold(Named::Notification(notification.id), *checked, &|e| {
+                differing_notification(e, notification, *deliveries)
+            });
+        }
+        for (recipient, checked) in &stored.recipients {
+            self.hold(Named::Recipient(recipient.id.clone()), *checked, &|e| {
+                differing_recipient(e, recipient)
+            });
+        }
+    }
+
+    fn ledgers_and_accounts(&mut self, stored: &JournaledRecords) {
+        for (id, posting, checked) in &stored.stock {
+            self.hold(Named::StockPosting(*id), *checked, &|e| {
+                differing_stock(e, posting)
+            });
+        }
+        for (id, posting, checked) in &stored.funds {
+            self.hold(Named::FundPosting(*id), *checked, &|e| {
+                differing_funds(e, posting)
+            });
+        }
+        for (warehouse, item, minimum, checked) in &stored.stock_minimums {
+            let named = Named::StockMinimum(warehouse.clone(), item.clone());
+            self.hold(named, *checked, &|e| differing_minimum(e, *minimum));
+        }
+        for (token, checked) in &stored.tokens {
+            self.hold(Named::Token(token.id.clone()), *checked, &|e| {
+                differing_token(e, token)
+            });
+        }
+        for (user, checked) in &stored.users {
+            let later = LaterState::of(self.journaled, user.id);
+            self.hold(Named::User(user.id), *checked, &|e| {
+                differing_user(e, user, &later)
+            });
+            self.held_above(Named::UserDisabled(user.id));
+            self.held_above(Named::Password(user.id));
+        }
+    }
+
+    fn incidents(&mut self, stored: &JournaledRecords) {
+        for row in &stored.timeline {
+            self.hold(Named::TimelineEntry(row.id), row.checked, &|e| {
+                differing_entry(e, row)
+            });
+        }
+        for (detail, checked) in &stored.incidents {
+            let (incident, checked) = (&detail.incident, *checked);
+            let id = incident.id;
+            let raised = raised_level(self.journaled, id);
+            self.hold(Named::Incident(id), checked, &|e| {
+                differing_incident(e, incident, raised, checked)
+            });
+            self.held_above(Named::IncidentLevel(id));
+            if incident.closed_ms.is_some() {
+                self.hold(Named::IncidentClosure(id), checked, &|e| {
+                    differing_closure(e, incident)
+                });
+            }
+            for assignment in &detail.assignments {
+                self.hold(Named::Assignment(assignment.id), checked, &|e| {
+                    differing_booking(e, id, assignment)
+                });
+                if let Some(released_ms) = assignment.released_ms {
+                    self.hold(Named::Release(assignment.id), checked, &|e| {
+                        differing_release(e, released_ms)
+                    });
+                }
+            }
+            for task in detail.tasks.iter().filter(|t| t.status != "open") {
+                let named = Named::TaskEnd(id, task.task.clone());
+                self.hold(named, checked, &|e| differing_task_end(e, task));
+            }
+            for (role, holder) in &detail.roles {
+                let named = Named::Role(id, role.clone());
+                self.hold(named, checked, &|e| differing_role(e, holder));
+            }
+        }
+    }
+}
+
 /// Every record the journal names against its entry, and every record made since its kind is
 /// journaled against the entries: a record no entry names was written outside the node, an
 /// entry whose record is gone names a deletion.
@@ -108,77 +297,14 @@ pub(super) fn check_records(
     mut journaled: BTreeMap<Named, Journaled>,
 ) -> Result<usize, VerifyError> {
     let stored = store.journaled_records()?;
-    let mut rows: Vec<(Named, bool, Option<&'static str>)> = Vec::new();
-    let mut differs =
-        |named: Named, checked: bool, differ: &dyn Fn(&Event) -> Option<&'static str>| {
-            let field = journaled.get(&named).and_then(|j| differ(&j.event));
-            rows.push((named, checked, field));
-        };
-    for (id, detection) in &stored.detections {
-        differs(Named::Detection(*id), true, &|e| {
-            differing_field(e, detection)
-        });
-    }
-    for alert in &stored.alerts {
-        let named = Named::Alert(alert.warning, alert.version);
-        differs(named, alert.checked, &|e| differing_alert(e, alert));
-    }
-    for ack in &stored.acknowledgements {
-        let named = Named::Acknowledgement(ack.notification);
-        differs(named, ack.checked, &|e| differing_ack(e, ack));
-    }
-    for row in &stored.timeline {
-        differs(Named::TimelineEntry(row.id), row.checked, &|e| {
-            differing_entry(e, row)
-        });
-    }
-    for row in &stored.attempts {
-        let named = Named::Attempt(row.delivery, row.attempt);
-        differs(named, row.checked, &|e| differing_attempt(e, row));
-    }
-    for (silence, checked) in &stored.silences {
-        differs(Named::Silence(silence.id), *checked, &|e| {
-            differing_silence(e, silence)
-        });
-        if silence.expired_by.is_some() {
-            differs(Named::SilenceEnd(silence.id), *checked, &|e| {
-                differing_silence_end(e, silence)
-            });
-        }
-    }
-    for (version, checked) in &stored.versions {
-        let named = Named::Version(version.warning, version.number);
-        differs(named, *checked, &|e| differing_version(e, version));
-    }
-    for (notification, deliveries, checked) in &stored.notifications {
-        differs(Named::Notification(notification.id), *checked, &|e| {
-            differing_notification(e, notification, *deliveries)
-        });
-    }
-    for (id, posting, checked) in &stored.stock {
-        differs(Named::StockPosting(*id), *checked, &|e| {
-            differing_stock(e, posting)
-        });
-    }
-    for (id, posting, checked) in &stored.funds {
-        differs(Named::FundPosting(*id), *checked, &|e| {
-            differing_funds(e, posting)
-        });
-    }
-    for (token, checked) in &stored.tokens {
-        differs(Named::Token(token.id.clone()), *checked, &|e| {
-            differing_token(e, token)
-        });
-    }
-    for (user, checked) in &stored.users {
-        let later = LaterState::of(&journaled, user.id);
-        differs(Named::User(user.id), *checked, &|e| {
-            differing_user(e, user, &later)
-        });
-        // Held above through the user's own row.
-        differs(Named::UserDisabled(user.id), false, &|_| None);
-        differs(Named::Password(user.id), false, &|_| None);
-    }
+    let mut held = Held {
+        journaled: &journaled,
+        rows: Vec::new(),
+    };
+    held.warnings_and_dispatch(&stored);
+    held.ledgers_and_accounts(&stored);
+    held.incidents(&stored);
+    let rows = held.rows;
     let count = rows.len();
     for (named, checked, field) in rows {
         match journaled.remove(&named) {

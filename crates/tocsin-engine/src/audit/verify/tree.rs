@@ -57,7 +57,8 @@ pub(super) fn recompute(
                     });
                 }
             }
-            if let Some(named) = Named::of(&event.change) {
+            for named in Named::of(&event.change) {
+                let event = event.clone();
                 journaled.insert(named, Journaled { index, event });
             }
             check_roots(&frontier, &mut heads)?;
