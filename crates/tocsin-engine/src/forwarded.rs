@@ -47,7 +47,7 @@ impl Engine {
         let now = self.clock().now().as_millisecond();
         let source = format!("forwarded with token {}", who.token_id);
         let mut alert = self.external_alert(FORWARDED, source, xml.to_vec(), now)?;
-        let stored = match self.store().insert_external_alert(&alert)? {
+        let stored = match self.store().insert_external_alert(&alert, &who.actor())? {
             Some(id) => {
                 alert.id = id;
                 true

@@ -205,3 +205,81 @@ pub(crate) fn recipient_set(r: &crate::RecipientRecord, actor: &Actor) -> Result
         },
     })
 }
+
+/// The event of a stored resource record.
+pub(crate) fn resource_set(r: &crate::ResourceRecord, at_ms: i64, actor: &Actor) -> Event {
+    Event {
+        at_ms,
+        actor: actor.clone(),
+        region: r.province.clone(),
+        change: Change::ResourceSet {
+            resource: r.id.clone(),
+            name: r.name.clone(),
+            category: r.category.as_str().to_string(),
+            sort: r.kind.clone(),
+            unit: r.unit.clone(),
+            quantity: r.quantity,
+            status: r.status.clone(),
+            owner: r.owner.clone(),
+            commune: r.commune.clone(),
+            tier: r.tier.as_str().to_string(),
+            lon: r.lon.to_string(),
+            lat: r.lat.to_string(),
+            readiness_minutes: r.readiness_minutes,
+            skills: r.skills.clone(),
+        },
+    }
+}
+
+/// The event of a stored external alert, `id` its number. It belongs to the one province it was
+/// placed on, or to the whole node.
+pub(crate) fn external_alert_stored(
+    id: u64,
+    alert: &crate::ExternalAlertRecord,
+    actor: &Actor,
+) -> Event {
+    let mut provinces: Vec<&str> = alert.regions.iter().map(|r| r.province.as_str()).collect();
+    provinces.sort_unstable();
+    provinces.dedup();
+    let region = match provinces.as_slice() {
+        [one] => one.to_string(),
+        _ => NATION.into(),
+    };
+    Event {
+        at_ms: alert.received_ms,
+        actor: actor.clone(),
+        region,
+        change: Change::ExternalAlertStored {
+            alert: id,
+            subscription: alert.subscription,
+            sender: alert.sender.clone(),
+            identifier: alert.identifier.clone(),
+            placement: alert.placement.clone(),
+            cap_sha256: tocsin_core::change::sha256_hex(&alert.cap_xml),
+        },
+    }
+}
+
+/// The event of a station as stored (`station` read back with its metrics), in its province.
+pub(crate) fn station_set(
+    station: &tocsin_core::station::Station,
+    province: Option<&str>,
+    at_ms: i64,
+    actor: &Actor,
+) -> Event {
+    // Writing these plain types into a string cannot fail.
+    let definition = serde_json::to_string(station).unwrap_or_default();
+    Event {
+        at_ms,
+        actor: actor.clone(),
+        region: province.unwrap_or(NATION).to_string(),
+        change: Change::StationSet {
+            station: station.id.clone(),
+            name: station.name.clone(),
+            domain: station.domain.as_str().to_string(),
+            commune: station.commune.clone(),
+            retired: station.retired.clone(),
+            definition_sha256: tocsin_core::change::sha256_hex(definition.as_bytes()),
+        },
+    }
+}

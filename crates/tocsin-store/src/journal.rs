@@ -81,6 +81,28 @@ pub struct JournaledRecords {
     pub recipients: Vec<(crate::RecipientRecord, bool)>,
     /// Every stock minimum: warehouse, item, minimum.
     pub stock_minimums: Vec<(String, String, u64, bool)>,
+    pub holders: Vec<HolderRow>,
+    /// Every hazard released without an officer: hazard, highest level, who set it.
+    pub auto_release: Vec<(String, u8, String, bool)>,
+    pub subscriptions: Vec<(crate::SubscriptionRecord, bool)>,
+    pub external_alerts: Vec<(crate::ExternalAlertRecord, bool)>,
+    pub resources: Vec<(crate::ResourceRecord, bool)>,
+    /// Every station as stored with its province.
+    pub stations: Vec<(tocsin_core::station::Station, Option<String>, bool)>,
+    /// The digest of the registry as stored (the backend's `registry_digest`).
+    pub registry_sha256: String,
+}
+
+/// A fund or a warehouse as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HolderRow {
+    /// `fund` or `warehouse`.
+    pub holder: String,
+    pub id: String,
+    pub name: String,
+    pub tier: String,
+    pub region: String,
+    pub checked: bool,
 }
 
 /// A delivery attempt as stored.

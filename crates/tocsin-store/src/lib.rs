@@ -9,6 +9,7 @@
 
 mod accounts;
 pub mod conformance;
+mod digest;
 mod dispatch;
 mod events;
 mod external;
@@ -25,8 +26,8 @@ pub use dispatch::{
 };
 pub use external::{ExternalAlertRecord, PlacedRegion, SubscriptionRecord};
 pub use journal::{
-    Acknowledgement, AttemptRow, CheckpointRecord, JournalEntry, JournalRead, JournaledRecords,
-    NATION, ReleasedAlert, TimelineRow,
+    Acknowledgement, AttemptRow, CheckpointRecord, HolderRow, JournalEntry, JournalRead,
+    JournaledRecords, NATION, ReleasedAlert, TimelineRow,
 };
 pub use page::{Cursor, Page, Paged};
 pub use response::{

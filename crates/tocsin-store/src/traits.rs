@@ -47,6 +47,8 @@ pub trait RegistryStore: Send + Sync {
         &self,
         regions: &[RegionRecord],
         successions: &[SuccessionRecord],
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()>;
     /// Records a later change (a recode, a rename, a merge): retires `from` units on `on`
     /// (when still current), inserts the new units and links them.
@@ -54,6 +56,8 @@ pub trait RegistryStore: Send + Sync {
         &self,
         new_units: &[RegionRecord],
         successions: &[SuccessionRecord],
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()>;
     /// How many units of `kind` are valid on `at`.
     fn count_regions(&self, kind: tocsin_core::region::RegionKind, at: Date) -> Result<u64>;
@@ -91,7 +95,13 @@ pub trait RegistryStore: Send + Sync {
     fn predecessor_provinces(&self, today: Date) -> Result<Vec<(String, String)>>;
 
     /// Creates or replaces stations (and their series) in one transaction.
-    fn upsert_stations(&self, stations: &[Station], provinces: &[Option<String>]) -> Result<()>;
+    fn upsert_stations(
+        &self,
+        stations: &[Station],
+        provinces: &[Option<String>],
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()>;
     fn station(&self, id: &str, filter: &RegionFilter) -> Result<Option<Station>>;
     fn stations(&self, filter: &RegionFilter) -> Result<Vec<Station>>;
     /// Every series with what validation and scoping need.
@@ -224,6 +234,7 @@ pub trait WarningStore: Send + Sync {
         max_level: u8,
         set_by: &str,
         set_ms: i64,
+        actor: &Actor,
     ) -> Result<()>;
     /// Every hazard with automatic release, and its highest level.
     fn auto_release(&self) -> Result<Vec<(String, u8)>>;
@@ -238,18 +249,23 @@ pub trait FeedStore: Send + Sync {
         name: &str,
         added_by: &str,
         added_ms: i64,
+        actor: &Actor,
     ) -> Result<SubscriptionRecord>;
     /// Every subscription, oldest first.
     fn subscriptions(&self) -> Result<Vec<SubscriptionRecord>>;
     /// Removes a subscription (its alerts stay); false when there was none.
-    fn remove_subscription(&self, id: u64) -> Result<bool>;
+    fn remove_subscription(&self, id: u64, at_ms: i64, actor: &Actor) -> Result<bool>;
     /// Records a poll's outcome: validators, times, failures and error.
     fn record_poll(&self, subscription: &SubscriptionRecord) -> Result<()>;
     /// Whether an alert read from `source` (its URL) is stored already.
     fn has_external_source(&self, source: &str) -> Result<bool>;
     /// Stores an external alert with its regions; `None` when the same sender and identifier
     /// are stored already, else the new id.
-    fn insert_external_alert(&self, alert: &ExternalAlertRecord) -> Result<Option<u64>>;
+    fn insert_external_alert(
+        &self,
+        alert: &ExternalAlertRecord,
+        actor: &Actor,
+    ) -> Result<Option<u64>>;
     /// External alerts `filter` shows (by the regions they were placed on; a national filter
     /// shows all, those outside our territory too), newest received first, after `before` when
     /// given, at most `limit`.
@@ -344,7 +360,12 @@ pub trait AccountStore: Send + Sync {
 /// Response resources and incidents: their tasks, requests, assignments, roles and timeline.
 pub trait ResponseStore: Send + Sync {
     /// Creates or replaces resources by id; what is assigned stays.
-    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()>;
+    fn upsert_resources(
+        &self,
+        resources: &[ResourceRecord],
+        now_ms: i64,
+        actor: &Actor,
+    ) -> Result<()>;
     /// The resources of the provinces in `filter`, and the national reserves.
     fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>>;
     /// Opens or extends an incident and books resources for its new requests by the plan
@@ -438,6 +459,8 @@ pub trait LedgerStore: Send + Sync {
         name: &str,
         tier: tocsin_core::response::Tier,
         region: &str,
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()>;
     /// (id, name, tier, region).
     fn funds(&self) -> Result<Vec<(String, String, String, String)>>;
@@ -448,6 +471,8 @@ pub trait LedgerStore: Send + Sync {
         name: &str,
         tier: tocsin_core::response::Tier,
         region: &str,
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()>;
     /// (id, name, tier, region).
     fn warehouses(&self) -> Result<Vec<(String, String, String, String)>>;
@@ -471,16 +496,20 @@ pub trait JournalStore: Send + Sync {
     fn journal_read(&self, from: u64, kinds: &[&str], limit: usize) -> Result<JournalRead>;
     /// Where `consumer` reads the journal next (0 before its first read).
     fn journal_cursor(&self, consumer: &str) -> Result<u64>;
+    /// Journals a change the node keeps outside its database (see
+    /// `Change::is_kept_outside`); any other change is refused: the store journals those with
+    /// their records.
+    fn journal_outside(&self, event: &tocsin_core::change::Event) -> Result<()>;
     /// The entries within `filter` from index `from` on, at most `limit`, and where to read
     /// next: a province's own entries and those of its domains; nothing for a commune.
-    /// `with_accounts`: whether changes to accounts and tokens are read too (for those who
-    /// may read accounts).
+    /// Entries of the `hidden` kinds are left out (those of the resources the reader may not
+    /// read).
     fn journal_read_in(
         &self,
         filter: &RegionFilter,
         from: u64,
         limit: usize,
-        with_accounts: bool,
+        hidden: &[&str],
     ) -> Result<JournalRead>;
     /// The records the journal names, as stored, to hold against it.
     fn journaled_records(&self) -> Result<JournaledRecords>;

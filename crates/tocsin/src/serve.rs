@@ -180,9 +180,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
     }))
 }
 
-/// The node's drills, kept in `exercises/` under its data folder; none without the official
-/// administrative files each exercise space imports.
-fn exercises(settings: &Settings) -> Result<Option<Arc<Exercises>>> {
+/// The node's drills, kept in `exercises/` under its data folder and journaled in `engine`'s;
+/// none without the official administrative files each exercise space imports.
+fn exercises(settings: &Settings, engine: &Engine) -> Result<Option<Arc<Exercises>>> {
     if !settings.regions_from.join("nested-divisions.json").exists() {
         return Ok(None);
     }
@@ -191,7 +191,10 @@ fn exercises(settings: &Settings) -> Result<Option<Arc<Exercises>>> {
         settings.regions_from.clone(),
         crate::region_changes(settings.region_changes.as_deref())?,
         engine_options(settings)?,
-        Arc::new(tocsin_engine::clock::SystemClock),
+        (
+            Arc::new(tocsin_engine::clock::SystemClock),
+            engine.store().clone(),
+        ),
     ))))
 }
 
@@ -214,11 +217,11 @@ pub async fn serve(
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> Result<()> {
     let state = Arc::new(AppState {
+        exercises: exercises(settings, &engine)?,
         engine,
         metrics: Default::default(),
         limits: settings.limits.clone(),
         catalog_dir: settings.catalog.clone(),
-        exercises: exercises(settings)?,
     });
     tokio::spawn(reload_on_hangup(state.clone()));
     let minute = std::time::Duration::from_secs(60);

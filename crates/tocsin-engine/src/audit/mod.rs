@@ -239,10 +239,14 @@ impl Audit {
     pub fn entries(&self, who: &Principal, from: u64, limit: usize) -> Result<AuditEntries> {
         who.require(Resource::AuditEntries, Access::Read)?;
         let limit = crate::error::limit_within(limit, ENTRIES_MAX)?;
-        let with_accounts = who.require(Resource::Users, Access::Read).is_ok();
+        let hidden: Vec<&str> = tocsin_core::change::KINDS
+            .iter()
+            .filter(|(_, resource)| who.require(*resource, Access::Read).is_err())
+            .map(|(kind, _)| *kind)
+            .collect();
         let JournalRead { entries, next } =
             self.store
-                .journal_read_in(&who.filter, from, limit, with_accounts)?;
+                .journal_read_in(&who.filter, from, limit, &hidden)?;
         let entries = entries
             .into_iter()
             .map(|entry| {

@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tocsin_core::Clock;
+use tocsin_core::change::{Actor, Change, Event};
+use tocsin_store::Store;
 
 /// The drills of a node.
 pub struct Exercises {
@@ -29,6 +31,8 @@ pub struct Exercises {
     options: EngineOptions,
     /// The node's clock, for when drills start (each drill has a clock of its own).
     clock: Arc<dyn Clock>,
+    /// The node's store, whose journal records that drills started, ended and were removed.
+    journal: Arc<dyn Store>,
     runs: Mutex<BTreeMap<u64, Run>>,
 }
 
@@ -72,13 +76,13 @@ pub struct RunView {
 
 impl Exercises {
     /// The drills kept under `root`; `admin_dir` holds the official administrative files each
-    /// exercise space imports, with `region_changes`.
+    /// exercise space imports, with `region_changes`; `journal` is the node's store.
     pub fn new(
         root: PathBuf,
         admin_dir: PathBuf,
         region_changes: Vec<RegionChange>,
         options: EngineOptions,
-        clock: Arc<dyn Clock>,
+        (clock, journal): (Arc<dyn Clock>, Arc<dyn Store>),
     ) -> Exercises {
         let runs = earlier_runs(&root);
         Exercises {
@@ -87,8 +91,14 @@ impl Exercises {
             region_changes: Arc::new(region_changes),
             options,
             clock,
+            journal,
             runs: Mutex::new(runs),
         }
+    }
+
+    /// Journals `change` to drills, made now by `actor`.
+    fn journal(&self, change: Change, actor: &Actor) -> Result<()> {
+        journal_drill(&*self.journal, &*self.clock, change, actor)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Run>> {
@@ -102,6 +112,7 @@ impl Exercises {
         speed: Speed,
         speed_text: &str,
         participants: Vec<RecipientEntry>,
+        actor: &Actor,
     ) -> Result<u64> {
         let mut runs = self.lock();
         if let Some((id, _)) = runs.iter().find(|(_, r)| lock(&r.outcome).is_none()) {
@@ -129,6 +140,13 @@ impl Exercises {
                 work_dir.display()
             ))
         })?;
+        let started = Change::DrillStarted {
+            drill: id,
+            scenario: drill.id.clone(),
+            speed: speed_text.to_string(),
+            participants: participants.len() as u64,
+        };
+        self.journal(started, actor)?;
         let run = Run {
             meta,
             control: Arc::new(Control::new(drill.start.as_millisecond())),
@@ -137,6 +155,7 @@ impl Exercises {
         let (control, outcome) = (run.control.clone(), run.outcome.clone());
         let (admin_dir, options) = (self.admin_dir.clone(), self.options.clone());
         let region_changes = self.region_changes.clone();
+        let (journal, clock) = (self.journal.clone(), self.clock.clone());
         std::thread::Builder::new()
             .name(format!("tocsin-drill-{id}"))
             .spawn(move || {
@@ -154,8 +173,10 @@ impl Exercises {
                     Ok(result) => result.map_err(|e| e.to_string()),
                     Err(_) => Err("the drill stopped on an internal error".to_string()),
                 };
-                if let Ok(report) = &result {
-                    save_report(&work_dir, report);
+                let saved = result.as_ref().ok().and_then(|r| save_report(&work_dir, r));
+                let ended = ended(id, &result, saved.as_deref());
+                if let Err(e) = journal_drill(&*journal, &*clock, ended, &Actor::Node) {
+                    tracing::warn!(error = %e, drill = id, "the end of the drill could not be journaled");
                 }
                 *lock(&outcome) = Some(result);
             })
@@ -187,7 +208,7 @@ impl Exercises {
     }
 
     /// Deletes a finished drill and its exercise space; `false` when there is no such drill.
-    pub fn remove(&self, id: u64) -> Result<bool> {
+    pub fn remove(&self, id: u64, actor: &Actor) -> Result<bool> {
         let mut runs = self.lock();
         let Some(run) = runs.get(&id) else {
             return Ok(false);
@@ -204,6 +225,7 @@ impl Exercises {
             })?;
         }
         runs.remove(&id);
+        self.journal(Change::DrillRemoved { drill: id }, actor)?;
         Ok(true)
     }
 
@@ -225,9 +247,11 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
     let outcome = lock(&run.outcome);
     let (status, error, report) = match &*outcome {
         None => ("running", None, None),
-        Some(Ok(report)) if report.cancelled_at.is_some() => ("cancelled", None, Some(report)),
-        Some(Ok(report)) => ("finished", None, Some(report)),
-        Some(Err(e)) => ("failed", Some(e.clone()), None),
+        Some(result) => (
+            status_of(result),
+            result.as_ref().err().cloned(),
+            result.as_ref().ok(),
+        ),
     };
     let expectations_met = report.map(|r| (r.expectations_met, r.expectations.len()));
     let report = report.filter(|_| with_report).cloned();
@@ -249,15 +273,60 @@ fn view(id: u64, run: &Run, with_report: bool) -> RunView {
     }
 }
 
-fn save_report(work_dir: &Path, report: &DrillReport) {
+/// Saves the report in the drill's folder; returns the bytes saved.
+fn save_report(work_dir: &Path, report: &DrillReport) -> Option<Vec<u8>> {
     let written = serde_json::to_vec_pretty(report)
         .map_err(|e| e.to_string())
         .and_then(|json| {
-            std::fs::write(work_dir.join("report.json"), json).map_err(|e| e.to_string())
+            std::fs::write(work_dir.join("report.json"), &json).map_err(|e| e.to_string())?;
+            Ok(json)
         });
-    if let Err(e) = written {
-        tracing::warn!(error = %e, folder = %work_dir.display(), "the drill's report could not be saved");
+    written
+        .inspect_err(|e| {
+            tracing::warn!(error = %e, folder = %work_dir.display(), "the drill's report could not be saved");
+        })
+        .ok()
+}
+
+/// The change a drill's end makes: how it ended, and its report as saved.
+fn ended(
+    drill: u64,
+    result: &std::result::Result<DrillReport, String>,
+    saved: Option<&[u8]>,
+) -> Change {
+    let report = result.as_ref().ok();
+    Change::DrillEnded {
+        drill,
+        status: status_of(result).to_string(),
+        expectations_met: report.map(|r| r.expectations_met as u64),
+        expectations: report.map(|r| r.expectations.len() as u64),
+        report_sha256: saved.map(tocsin_core::change::sha256_hex),
     }
+}
+
+/// `finished`, `cancelled` or `failed`.
+fn status_of(result: &std::result::Result<DrillReport, String>) -> &'static str {
+    match result {
+        Ok(report) if report.cancelled_at.is_some() => "cancelled",
+        Ok(_) => "finished",
+        Err(_) => "failed",
+    }
+}
+
+/// Journals `change` to drills in the node's journal, made now by `actor` for the whole node.
+fn journal_drill(
+    journal: &dyn Store,
+    clock: &dyn Clock,
+    change: Change,
+    actor: &Actor,
+) -> Result<()> {
+    let event = Event {
+        at_ms: clock.now().as_millisecond(),
+        actor: actor.clone(),
+        region: tocsin_store::NATION.into(),
+        change,
+    };
+    Ok(journal.journal_outside(&event)?)
 }
 
 /// The drills of earlier runs of the node: what they were (`drill.json`) and their reports

@@ -43,7 +43,10 @@ impl Engine {
         check_url(url)?;
         let now = self.clock().now().as_millisecond();
         let by = format!("token {}", who.token_id);
-        match self.store().add_subscription(url, name.trim(), &by, now) {
+        match self
+            .store()
+            .add_subscription(url, name.trim(), &by, now, &who.actor())
+        {
             Err(StoreError::Conflict(why)) => Err(EngineError::Conflict(why)),
             other => Ok(other?),
         }
@@ -58,7 +61,8 @@ impl Engine {
     /// Ends a subscription (a national operator or administrator); its alerts stay.
     pub fn remove_subscription(&self, who: &Principal, id: u64) -> Result<()> {
         who.require(Resource::Subscriptions, Access::Write)?;
-        if self.store().remove_subscription(id)? {
+        let now = self.clock().now().as_millisecond();
+        if self.store().remove_subscription(id, now, &who.actor())? {
             Ok(())
         } else {
             Err(EngineError::NotFound(format!("no subscription {id}")))

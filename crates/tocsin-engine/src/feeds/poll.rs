@@ -4,6 +4,7 @@
 use crate::engine::Engine;
 use crate::error::Result;
 use std::time::Duration;
+use tocsin_core::change::Actor;
 use tocsin_store::{ExternalAlertRecord, SubscriptionRecord};
 
 /// How long after a complete poll a feed is due again.
@@ -140,7 +141,7 @@ impl Engine {
         let mut alert = self
             .external_alert(subscription.id, source, bytes, now)
             .map_err(|e| in_entry(e.to_string()))?;
-        let inserted = self.store().insert_external_alert(&alert);
+        let inserted = self.store().insert_external_alert(&alert, &Actor::Node);
         match inserted.map_err(|e| in_entry(e.to_string()))? {
             Some(id) => {
                 alert.id = id;

@@ -10,16 +10,19 @@ use crate::registry::import::{ImportReport, read_official_files};
 use jiff::civil::Date;
 use std::path::Path;
 use tocsin_core::access::{Access, Resource};
+use tocsin_core::change::Actor;
 use tocsin_core::region::{Region, RegionKind};
 use tocsin_store::{RegionFilter, SuccessorLink};
 
 impl Engine {
-    /// Replaces the registry with the official files in `dir` plus `changes`.
+    /// Replaces the registry with the official files in `dir` plus `changes` (the node's own
+    /// setup, journaled as the node's).
     pub fn import_regions(&self, dir: &Path, changes: &[RegionChange]) -> Result<ImportReport> {
         let import =
             read_official_files(dir, changes).map_err(|e| EngineError::Invalid(e.to_string()))?;
+        let now = self.clock.now().as_millisecond();
         self.store
-            .import_regions(&import.regions, &import.successions)?;
+            .import_regions(&import.regions, &import.successions, now, &Actor::Node)?;
         self.reload_boundaries()?;
         self.replace_catalog((*self.catalog()).clone())?;
         Ok(import.report)
@@ -61,8 +64,10 @@ impl Engine {
             provinces,
         };
         let new = crate::registry::changes::successor_of(&record, change);
+        let link = crate::registry::changes::link_of(change);
+        let now = self.clock.now().as_millisecond();
         self.store
-            .record_region_change(&[new], &[crate::registry::changes::link_of(change)])?;
+            .record_region_change(&[new], &[link], now, &Actor::Node)?;
         self.reload_boundaries()?;
         Ok(true)
     }

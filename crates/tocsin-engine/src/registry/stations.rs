@@ -77,7 +77,9 @@ impl Engine {
         if !errors.is_empty() {
             return Err(EngineError::InvalidStations(errors));
         }
-        self.store.upsert_stations(&stations, &provinces)?;
+        let now = self.clock.now().as_millisecond();
+        self.store
+            .upsert_stations(&stations, &provinces, now, &who.actor())?;
         self.reload_stations()?;
         Ok(stations.len())
     }

@@ -242,7 +242,8 @@ impl Engine {
             }
         }
         let now = self.clock().now().as_millisecond();
-        self.store().upsert_resources(resources, now)?;
+        self.store()
+            .upsert_resources(resources, now, &who.actor())?;
         Ok(resources.len())
     }
 }

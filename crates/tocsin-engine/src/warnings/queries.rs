@@ -158,6 +158,7 @@ impl Engine {
             max_level,
             &format!("token {}", who.token_id),
             now,
+            &who.actor(),
         )?)
     }
 

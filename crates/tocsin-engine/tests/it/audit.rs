@@ -6,7 +6,9 @@
 //! silence set, lengthened or un-ended behind
 //! the node's back (triggers dropped where they stand in the way) is named; so are an
 //! incident's level, title, closing, command roles and ended tasks, a recipient's endpoints and
-//! a stock minimum changed, added or removed.
+//! a stock minimum changed, added or removed, and a fund, warehouse, automatic release, feed
+//! subscription, resource, station or unit of the registry changed, added or removed, and an alert received from another node changed or
+//! deleted.
 
 use crate::detect::{engine_with_station, yen_bai_gauge};
 use crate::dispatch::{CLIMBING, Webhooks, recipients, release_flood};
@@ -78,17 +80,125 @@ fn recorded_node(dir: &Path) {
     assert!(engine.expire_silence(&admin, ended).unwrap());
     assert_eq!((kept, ended), (1, 2));
     ledgers(&engine, &admin);
-    accounts(&engine, &admin);
+    let viewer = accounts(&engine, &admin);
+    settings(&engine, &admin);
+    readers_see_only_what_they_may_read(&engine, &viewer);
 }
 
-/// A token and a user account that signs in, is given a new password and is disabled.
-fn accounts(engine: &tocsin_engine::Engine, admin: &Principal) {
+/// The kinds of the journal's entries `who` reads.
+fn kinds_read_by(engine: &tocsin_engine::Engine, who: &Principal) -> Vec<String> {
+    let page = engine.audit().entries(who, 0, 1000).unwrap();
+    let kinds = page
+        .entries
+        .iter()
+        .map(|e| e.event["change"]["kind"].as_str().unwrap());
+    kinds.map(str::to_string).collect()
+}
+
+/// A province's viewer reads the journal's entries of its province, but none of the changes to
+/// what viewers may not read: recipients, ledgers and their holders, subscriptions, accounts.
+fn readers_see_only_what_they_may_read(engine: &tocsin_engine::Engine, viewer: &Principal) {
+    let hidden = [
+        "recipient_set",
+        "funds_posted",
+        "stock_posted",
+        "stock_minimum_set",
+        "holder_set",
+        "token_issued",
+        "user_added",
+        "signed_in",
+    ];
+    let everything = kinds_read_by(engine, &Principal::local_admin());
+    for kind in hidden {
+        assert!(
+            everything.iter().any(|k| k == kind),
+            "{kind}: {everything:?}"
+        );
+    }
+    let seen = kinds_read_by(engine, viewer);
+    assert!(seen.iter().any(|k| k == "level_changed"), "{seen:?}");
+    assert!(seen.iter().any(|k| k == "incident_opened"), "{seen:?}");
+    for kind in hidden {
+        assert!(
+            !seen.iter().any(|k| k == kind),
+            "a viewer reads {kind}: {seen:?}"
+        );
+    }
+}
+
+/// Automatic release, feed subscriptions (two removed, the last one's id given again) and a
+/// resource (synthetic holder).
+fn settings(engine: &tocsin_engine::Engine, admin: &Principal) {
+    use tocsin_core::response::{Category, Tier};
+    engine.set_auto_release(admin, "river_flood", 2).unwrap();
+    engine.set_auto_release(admin, "heavy_rain", 1).unwrap();
+    engine.set_auto_release(admin, "heavy_rain", 0).unwrap();
+    let kept = engine
+        .add_subscription(
+            admin,
+            "http://feed.example.org/cap?key=synthetic",
+            "Nguồn A",
+        )
+        .unwrap();
+    let removed = engine
+        .add_subscription(admin, "http://other.example.org/cap", "Nguồn B")
+        .unwrap();
+    let last = engine
+        .add_subscription(admin, "http://last.example.org/cap", "Nguồn C")
+        .unwrap();
+    engine.remove_subscription(admin, last.id).unwrap();
+    let again = engine
+        .add_subscription(admin, "http://again.example.org/cap", "Nguồn D")
+        .unwrap();
+    engine.remove_subscription(admin, removed.id).unwrap();
+    assert_eq!((kept.id, removed.id, last.id), (1, 2, 3));
+    assert_eq!(
+        again.id, 3,
+        "the store gives the last id again after its removal"
+    );
+    let boats = crate::response::resource(
+        "boats-15",
+        (Category::Materials, "boat"),
+        4,
+        (None, "15", Tier::Province, 104.9),
+    );
+    engine.set_resources(admin, &[boats]).unwrap();
+    let received = engine
+        .receive_forwarded(admin, FORWARDED.as_bytes())
+        .unwrap();
+    assert_eq!(received.alert.id, 1);
+}
+
+/// An alert a province node forwards, placed on Yên Bái by geocode.
+const FORWARDED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>yenbai.tocsin.w7.v1</identifier>
+  <sender>canhbao@yenbai.tocsin.test</sender>
+  <sent>2026-11-22T09:00:00+07:00</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Public</scope>
+  <info>
+    <language>vi-VN</language>
+    <category>Met</category>
+    <event>Lũ</event>
+    <urgency>Expected</urgency>
+    <severity>Severe</severity>
+    <certainty>Likely</certainty>
+    <headline>Lũ trên sông Thao</headline>
+    <area><areaDesc>Yên Bái</areaDesc><geocode><valueName>VN-DVHC</valueName><value>15</value></geocode></area>
+  </info>
+</alert>"#;
+
+/// A viewer's token and a user account that signs in, is given a new password and is
+/// disabled; returns the viewer.
+fn accounts(engine: &tocsin_engine::Engine, admin: &Principal) -> Principal {
     use tocsin_core::access::{Role, Scope};
     let viewer = Scope {
         region: "15".into(),
         ..Scope::nation()
     };
-    engine
+    let (secret, _) = engine
         .create_token("Sở NN&PTNT Lào Cai", Role::Viewer, viewer.clone())
         .unwrap();
     let password = "một mật khẩu đủ dài 2026";
@@ -107,6 +217,7 @@ fn accounts(engine: &tocsin_engine::Engine, admin: &Principal) {
         .set_password(admin, "lan", "mật khẩu mới cũng đủ dài 2026")
         .unwrap();
     engine.disable_user(admin, "lan").unwrap();
+    engine.authenticate(&secret).unwrap().unwrap()
 }
 
 /// A provincial fund with a contribution and a warehouse with a receipt (synthetic holders).
@@ -207,16 +318,20 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
         ],
         "a provincial holder's postings belong to its province"
     );
-    let kinds = |with_accounts: bool| -> Vec<String> {
+    let accounts: Vec<&str> = tocsin_core::change::KINDS
+        .iter()
+        .filter(|(_, resource)| *resource == tocsin_core::access::Resource::Users)
+        .map(|(kind, _)| *kind)
+        .collect();
+    let kinds = |hidden: &[&str]| -> Vec<String> {
         let all = tocsin_store::RegionFilter::all();
-        let read =
-            tocsin_store::JournalStore::journal_read_in(&store, &all, 0, 1000, with_accounts);
+        let read = tocsin_store::JournalStore::journal_read_in(&store, &all, 0, 1000, hidden);
         let mut kinds: Vec<String> = read.unwrap().entries.into_iter().map(|e| e.kind).collect();
-        kinds.retain(|k| tocsin_core::change::Change::ACCOUNT_KINDS.contains(&k.as_str()));
+        kinds.retain(|k| accounts.contains(&k.as_str()));
         kinds
     };
     assert_eq!(
-        kinds(true),
+        kinds(&[]),
         [
             "token_issued",
             "user_added",
@@ -226,7 +341,7 @@ fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
         ]
     );
     assert!(
-        kinds(false).is_empty(),
+        kinds(&accounts).is_empty(),
         "accounts are shown only to those who may read them"
     );
     drop(store);
@@ -453,5 +568,79 @@ fn edits_of_incidents_recipients_and_stock_minimums_are_named() {
     named(
         "INSERT INTO stock_minimums (warehouse, item, minimum) VALUES ('kho-15', 'rice_kg', 5)",
         "minimum of rice_kg in warehouse kho-15: no journal entry names it",
+    );
+}
+
+#[test]
+fn edits_of_holders_automatic_release_subscriptions_resources_stations_and_the_registry_are_named()
+{
+    let dir = tempfile::tempdir().unwrap();
+    recorded_node(dir.path());
+    verify_dir(dir.path()).unwrap();
+    let named = |sql: &str, what: &str| {
+        let said = after_edit(dir.path(), sql);
+        assert!(said.contains(what), "{sql}: {said}");
+    };
+    named(
+        "UPDATE funds SET region = '01'",
+        "fund fund-15: its region is not what journal entry",
+    );
+    named(
+        "DELETE FROM warehouses",
+        "its warehouse kho-15 is not stored: it was deleted",
+    );
+    named(
+        "UPDATE auto_release SET max_level = 5",
+        "automatic release of river_flood: its highest level is not what journal entry",
+    );
+    named(
+        "INSERT INTO auto_release (hazard, max_level, set_by, set_ms) VALUES ('heavy_rain', 3, 'x', 1)",
+        "automatic release of heavy_rain: its highest level is not what journal entry",
+    );
+    named(
+        "UPDATE subscriptions SET url = 'http://evil.example.org/cap' WHERE id = 1",
+        "subscription 1: its address is not what journal entry",
+    );
+    named(
+        "INSERT INTO subscriptions (id, url, name, added_by, added_ms, next_poll_ms, failures)
+         VALUES (2, 'http://other.example.org/cap', 'Nguồn B', 'x', 1, 1, 0)",
+        "subscription 2: its removal is not what journal entry",
+    );
+    named(
+        "DELETE FROM subscriptions WHERE id = 3",
+        "its subscription 3 is not stored: it was deleted",
+    );
+    named(
+        "INSERT INTO subscriptions (id, url, name, added_by, added_ms, next_poll_ms, failures)
+         VALUES (4, 'http://third.example.org/cap', 'C', 'x', 1, 1, 0)",
+        "subscription 4: no journal entry names it",
+    );
+    named(
+        "UPDATE external_alerts SET placement = 'outside'",
+        "external alert 1: its placement is not what journal entry",
+    );
+    named(
+        "DELETE FROM external_alert_regions; DELETE FROM external_alerts",
+        "its external alert 1 is not stored: it was deleted",
+    );
+    named(
+        "UPDATE stations SET lat = lat + 0.5",
+        "its definition is not what journal entry",
+    );
+    named(
+        "UPDATE series SET max = 1",
+        "its definition is not what journal entry",
+    );
+    named(
+        "UPDATE regions SET name = 'Không tên' WHERE code = '15'",
+        "the registry of units: its units and successions is not what journal entry",
+    );
+    named(
+        "UPDATE resources SET quantity = 40",
+        "resource boats-15: its quantity is not what journal entry",
+    );
+    named(
+        "DELETE FROM resources",
+        "its resource boats-15 is not stored: it was deleted",
     );
 }

@@ -20,7 +20,7 @@ const COMMUNE: &str = "04252";
 const PROVINCE: &str = "15";
 
 /// A synthetic resource: what it is, how many, and where (commune, province, tier, longitude).
-fn resource(
+pub(crate) fn resource(
     id: &str,
     (category, kind): (Category, &str),
     quantity: u64,

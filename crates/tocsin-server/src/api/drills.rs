@@ -88,7 +88,7 @@ async fn start(
     let scenario =
         Scenario::parse("scenario", &body).map_err(|p| ApiError::invalid_scenario(&p))?;
     let participants = state.engine.drill_participants(&who)?;
-    let id = exercises.start(scenario, speed, &query.speed, participants)?;
+    let id = exercises.start(scenario, speed, &query.speed, participants, &who.actor())?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": id, "status": "running", "href": format!("/api/v1/drills/{id}") })),
@@ -166,7 +166,7 @@ async fn remove(
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
     require_national_admin(&who)?;
-    if exercises(&state)?.remove(id)? {
+    if exercises(&state)?.remove(id, &who.actor())? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::new(

@@ -34,9 +34,15 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
     let clock = Arc::new(ManualClock::new("2026-11-22T03:00:00Z".parse().unwrap()));
     let fixture = Fixture::build(clock.clone(), STATIONS_CSV);
     let store = fixture.state.engine.store();
-    // The fixture's tokens are journaled first, as the nation's.
-    let tokens = store.journal_size().unwrap();
-    let size = tokens + 2;
+    // The fixture's setup is journaled first: the registry and the tokens as the nation's, each
+    // station in its province.
+    let setup: Vec<String> = store
+        .journal_entries(0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.region)
+        .collect();
+    let size = setup.len() as u64 + 2;
     store
         .record_detections(
             &[
@@ -70,10 +76,14 @@ async fn the_journal_is_served_to_verifiers_within_scope() {
             .map(|e| e["event"]["region"].as_str().unwrap().to_string())
             .collect()
     };
-    let mut expected = vec!["VN"; tokens as usize];
-    expected.extend(["01", "15"]);
+    let mut expected = setup.clone();
+    expected.extend(["01".into(), "15".into()]);
     assert_eq!(regions(&all), expected);
-    assert_eq!(regions(&own), ["01"], "Hà Nội sees its own entries only");
+    assert_eq!(
+        regions(&own),
+        ["01", "01"],
+        "Hà Nội sees its own entries only: its station's and its level change"
+    );
     assert_eq!(json(&own)["next"], size);
 
     let (status, _, proof) = get(

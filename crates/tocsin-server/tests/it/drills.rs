@@ -85,6 +85,33 @@ async fn an_administrator_runs_a_drill_and_reads_its_report() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = send("DELETE", &uri, Some(admin), "", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The node's journal records that it started, ended and was deleted, and by whom.
+    let (status, body) = send(
+        "GET",
+        "/api/v1/audit/entries?from=0&limit=1000",
+        Some(admin),
+        "",
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let entries = json(&body)["entries"].as_array().unwrap().clone();
+    let drills: Vec<&serde_json::Value> = entries
+        .iter()
+        .map(|e| &e["event"])
+        .filter(|e| e["change"]["kind"].as_str().unwrap().starts_with("drill_"))
+        .collect();
+    let kinds: Vec<&str> = drills
+        .iter()
+        .map(|e| e["change"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["drill_started", "drill_ended", "drill_removed"]);
+    assert_eq!(drills[0]["actor"]["by"], "token", "{}", drills[0]);
+    assert_eq!(drills[1]["actor"]["by"], "node", "{}", drills[1]);
+    let ended = &drills[1]["change"];
+    assert_eq!(ended["status"], "finished", "{ended}");
+    assert_eq!(ended["expectations_met"], 1, "{ended}");
+    assert_eq!(ended["report_sha256"].as_str().map(str::len), Some(64));
 }
 
 #[tokio::test]

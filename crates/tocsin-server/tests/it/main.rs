@@ -94,7 +94,7 @@ impl Fixture {
             admin_dir,
             Vec::new(),
             options.clone(),
-            clock,
+            (clock, engine.store().clone()),
         );
         let state = Arc::new(AppState {
             engine: Arc::new(engine),

@@ -2,6 +2,13 @@
 
 use crate::traits::*;
 use crate::*;
+use tocsin_core::change::{Actor, Change};
+
+/// The kinds and regions of the journal's entries.
+fn journaled(store: &dyn Store) -> Vec<(String, String)> {
+    let entries = store.journal_entries(0, 100).unwrap();
+    entries.into_iter().map(|e| (e.kind, e.region)).collect()
+}
 
 pub(crate) fn alert(identifier: &str, regions: &[(&str, &str)]) -> ExternalAlertRecord {
     ExternalAlertRecord {
@@ -54,11 +61,13 @@ pub(crate) fn shown(store: &dyn Store, root: FilterRoot) -> Vec<String> {
 }
 
 pub fn subscriptions_are_added_once_polled_and_removed(store: &dyn Store) {
+    let by = Actor::Token("t1".into());
+    let url = "http://feed.example/atom?key=s3cr3t";
     let added = store
-        .add_subscription("http://feed.example/atom", "Example", "token t1", 5)
+        .add_subscription(url, "Example", "token t1", 5, &by)
         .unwrap();
     assert_eq!((added.next_poll_ms, added.failures), (5, 0));
-    let again = store.add_subscription("http://feed.example/atom", "Again", "token t1", 6);
+    let again = store.add_subscription(url, "Again", "token t1", 6, &by);
     assert!(matches!(again, Err(StoreError::Conflict(_))));
     let mut polled = added.clone();
     polled.etag = Some("\"v1\"".into());
@@ -67,23 +76,54 @@ pub fn subscriptions_are_added_once_polled_and_removed(store: &dyn Store) {
     polled.last_error = Some("feed: 500".into());
     store.record_poll(&polled).unwrap();
     assert_eq!(store.subscriptions().unwrap(), vec![polled]);
-    assert!(store.remove_subscription(added.id).unwrap());
-    assert!(!store.remove_subscription(added.id).unwrap());
+    assert!(store.remove_subscription(added.id, 7, &by).unwrap());
+    assert!(!store.remove_subscription(added.id, 8, &by).unwrap());
+    assert_eq!(
+        journaled(store),
+        [
+            ("subscription_added".into(), NATION.into()),
+            ("subscription_removed".into(), NATION.into())
+        ],
+        "a refused subscription and a second removal change nothing"
+    );
+    let entry = &store.journal_entries(0, 1).unwrap()[0];
+    assert!(
+        !String::from_utf8_lossy(&entry.leaf).contains("s3cr3t"),
+        "a feed's address enters the leaf sealed"
+    );
+    let Change::SubscriptionAdded { url: sealed, .. } = entry.event().unwrap().change else {
+        panic!("{entry:?}");
+    };
+    assert_eq!(sealed.kept.map(|k| k.value).as_deref(), Some(url));
 }
 
 pub fn an_alert_is_stored_once_and_shown_by_the_regions_it_was_placed_on(store: &dyn Store) {
     let hanoi = alert("a1", &[("00004", "01"), ("00008", "01")]);
-    assert!(store.insert_external_alert(&hanoi).unwrap().is_some());
-    assert_eq!(store.insert_external_alert(&hanoi).unwrap(), None);
+    let poller = Actor::Node;
+    assert!(
+        store
+            .insert_external_alert(&hanoi, &poller)
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.insert_external_alert(&hanoi, &poller).unwrap(), None);
     assert!(store.has_external_source(&hanoi.source).unwrap());
     store
-        .insert_external_alert(&alert("a2", &[("15", "15")]))
+        .insert_external_alert(&alert("a2", &[("15", "15")]), &poller)
         .unwrap();
-    store.insert_external_alert(&alert("a3", &[])).unwrap();
+    store
+        .insert_external_alert(&alert("a3", &[]), &poller)
+        .unwrap();
     let mut unreadable = alert("x", &[]);
     (unreadable.sender, unreadable.identifier) = (None, None);
     unreadable.placement = "invalid".into();
-    store.insert_external_alert(&unreadable).unwrap();
+    store.insert_external_alert(&unreadable, &poller).unwrap();
+    let regions: Vec<String> = journaled(store).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(
+        regions,
+        ["01", "15", NATION, NATION],
+        "each alert stored once, in the one province it was placed on or the whole node's"
+    );
 
     assert_eq!(
         store

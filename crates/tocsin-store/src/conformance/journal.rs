@@ -147,29 +147,89 @@ pub fn a_scoped_read_returns_only_the_province_s_entries_of_its_domains(store: &
         at(Some("01"), "dengue", "S4"),
     ];
     assert_eq!(store.record_detections(&changes, 0).unwrap(), 4);
+    let station = |id: &str, domain: Domain| tocsin_core::station::Station {
+        id: id.into(),
+        name: format!("{id} (synthetic)"),
+        domain,
+        lat: 21.0,
+        lon: 105.8,
+        commune: None,
+        metrics: Vec::new(),
+        attributes: Default::default(),
+        retired: None,
+    };
+    let stations = [
+        station("H1", Domain::Health),
+        station("W1", Domain::Hydromet),
+    ];
+    let provinces = [Some("01".to_string()), Some("01".to_string())];
+    let node = tocsin_core::change::Actor::Node;
+    store
+        .upsert_stations(&stations, &provinces, 0, &node)
+        .unwrap();
     let read = |root: FilterRoot, domains: Vec<Domain>| {
         let filter = RegionFilter { root, domains };
-        let read = store.journal_read_in(&filter, base, 10, true).unwrap();
+        let read = store.journal_read_in(&filter, base, 10, &[]).unwrap();
         let indexes: Vec<u64> = read.entries.iter().map(|e| e.index - base).collect();
         (indexes, read.next - base)
     };
-    assert_eq!(read(FilterRoot::Nation, vec![]), (vec![0, 1, 2, 3], 4));
+    assert_eq!(
+        read(FilterRoot::Nation, vec![]),
+        (vec![0, 1, 2, 3, 4, 5], 6)
+    );
     let hanoi = || FilterRoot::Province("01".into());
-    assert_eq!(read(hanoi(), vec![]), (vec![0, 3], 4));
-    assert_eq!(read(hanoi(), vec![Domain::Hydromet]), (vec![0], 4));
+    assert_eq!(read(hanoi(), vec![]), (vec![0, 3, 4, 5], 6));
+    assert_eq!(
+        read(hanoi(), vec![Domain::Hydromet]),
+        (vec![0, 5], 6),
+        "a station's entry is read within its domain"
+    );
     let commune = FilterRoot::Commune {
         commune: "00004".into(),
         province: "01".into(),
     };
-    assert_eq!(read(commune, vec![]), (vec![], 4));
+    assert_eq!(read(commune, vec![]), (vec![], 6));
+    let unhidden = store
+        .journal_read_in(&RegionFilter::all(), base, 10, &["station_set"])
+        .unwrap();
+    let kinds: Vec<&str> = unhidden.entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["level_changed"; 4], "a hidden kind is never read");
     let filter = RegionFilter {
         root: hanoi(),
         domains: vec![],
     };
-    let first = store.journal_read_in(&filter, base, 1, true).unwrap();
+    let first = store.journal_read_in(&filter, base, 1, &[]).unwrap();
     assert_eq!(
         first.next,
         base + 1,
         "a full page goes on after its last entry"
     );
+}
+
+pub fn only_a_change_kept_outside_the_database_is_journaled_on_its_own(store: &dyn Store) {
+    use tocsin_core::change::{Actor, Event};
+    let event = |change: Change| Event {
+        at_ms: 5,
+        actor: Actor::Node,
+        region: NATION.into(),
+        change,
+    };
+    store
+        .journal_outside(&event(Change::DrillRemoved { drill: 3 }))
+        .unwrap();
+    let forged = event(Change::SilenceEnded {
+        silence: 1,
+        by: "x".into(),
+    });
+    assert!(matches!(
+        store.journal_outside(&forged),
+        Err(StoreError::Conflict(_))
+    ));
+    let kinds: Vec<String> = store
+        .journal_entries(0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["drill_removed"]);
 }

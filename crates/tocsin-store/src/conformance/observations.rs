@@ -14,7 +14,12 @@ const HOUR_MS: i64 = 3_600_000;
 pub(super) fn rain_series(store: &dyn Store) -> i64 {
     import_registry(store);
     store
-        .upsert_stations(&[station("S1", Domain::Hydromet)], &[Some("01".into())])
+        .upsert_stations(
+            &[station("S1", Domain::Hydromet)],
+            &[Some("01".into())],
+            0,
+            &tocsin_core::change::Actor::Node,
+        )
         .unwrap();
     store.series_catalog().unwrap()[0].series
 }

@@ -3,6 +3,7 @@
 use crate::traits::*;
 use crate::*;
 use jiff::civil::{Date, date};
+use tocsin_core::change::Actor;
 use tocsin_core::region::{Region, RegionKind, Succession};
 use tocsin_core::station::{Domain, MetricSpec, Station};
 
@@ -66,7 +67,9 @@ pub(super) fn import_registry(store: &dyn Store) {
         relation: Succession::Whole,
         note: "synthetic merge".into(),
     }];
-    store.import_regions(&regions, &successions).unwrap();
+    store
+        .import_regions(&regions, &successions, 0, &Actor::Node)
+        .unwrap();
 }
 
 fn province(code: &str) -> RegionFilter {
@@ -180,7 +183,7 @@ pub fn stations_are_stored_with_their_series_and_read_within_the_filter(store: &
     let air = station("S2", Domain::Air);
     let provinces = [Some("01".to_string()), Some("01".to_string())];
     store
-        .upsert_stations(&[rain.clone(), air.clone()], &provinces)
+        .upsert_stations(&[rain.clone(), air.clone()], &provinces, 5, &Actor::Node)
         .unwrap();
     assert_eq!(
         store.station("S1", &RegionFilter::all()).unwrap(),
@@ -210,7 +213,12 @@ pub fn stations_are_stored_with_their_series_and_read_within_the_filter(store: &
         ..rain
     };
     store
-        .upsert_stations(std::slice::from_ref(&renamed), &provinces[..1])
+        .upsert_stations(
+            std::slice::from_ref(&renamed),
+            &provinces[..1],
+            6,
+            &Actor::Node,
+        )
         .unwrap();
     assert_eq!(
         store.station("S1", &RegionFilter::all()).unwrap(),

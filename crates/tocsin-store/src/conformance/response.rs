@@ -114,7 +114,15 @@ fn province(code: &str) -> RegionFilter {
 }
 
 pub fn an_incident_books_free_resources_and_its_last_task_releases_them(store: &dyn Store) {
-    store.upsert_resources(&[boats(3)], 0).unwrap();
+    store
+        .upsert_resources(&[boats(3)], 0, &Actor::Node)
+        .unwrap();
+    let set = store.journal_entries(0, 1).unwrap()[0].event().unwrap();
+    assert_eq!(set.region, "01");
+    assert!(
+        matches!(&set.change, tocsin_core::change::Change::ResourceSet { resource, quantity: 3, lon, .. } if resource == "R1" && lon == "105.8"),
+        "{set:?}"
+    );
     let outcome = open_with_request(store, 2);
     assert!(outcome.opened);
     assert_eq!((outcome.tasks_added, outcome.requests_added), (2, 1));
@@ -190,7 +198,9 @@ fn incident_changes(store: &dyn Store, id: u64) -> Vec<tocsin_core::change::Chan
 
 pub fn every_change_to_an_incident_is_journaled_in_its_order(store: &dyn Store) {
     use tocsin_core::change::Change;
-    store.upsert_resources(&[boats(3)], 0).unwrap();
+    store
+        .upsert_resources(&[boats(3)], 0, &Actor::Node)
+        .unwrap();
     let id = open_with_request(store, 2).incident;
     let by = Actor::User("duty".into());
     let raise = |level: u8| IncidentUpdate {
@@ -247,10 +257,10 @@ pub fn every_change_to_an_incident_is_journaled_in_its_order(store: &dyn Store) 
 }
 
 pub fn a_stock_posting_that_would_overdraw_changes_nothing(store: &dyn Store) {
-    store
-        .upsert_warehouse("W1", "Kho 1", Tier::Province, "01")
-        .unwrap();
     let keeper = Actor::User("keeper".into());
+    store
+        .upsert_warehouse("W1", "Kho 1", Tier::Province, "01", 800, &keeper)
+        .unwrap();
     store
         .set_stock_minimum("W1", "rice_kg", 50, 900, &keeper)
         .unwrap();
@@ -259,6 +269,7 @@ pub fn a_stock_posting_that_would_overdraw_changes_nothing(store: &dyn Store) {
         .iter()
         .find(|e| e.kind == "stock_minimum_set")
         .unwrap();
+    assert_eq!(journaled[0].kind, "holder_set");
     assert_eq!(
         (minimum.region.as_str(), minimum.at_ms),
         ("01", 900),
@@ -290,7 +301,7 @@ pub fn a_stock_posting_that_would_overdraw_changes_nothing(store: &dyn Store) {
 
 pub fn a_fund_posting_balances_or_is_refused(store: &dyn Store) {
     store
-        .upsert_fund("F1", "Quỹ 1", Tier::Province, "01")
+        .upsert_fund("F1", "Quỹ 1", Tier::Province, "01", 0, &Actor::Node)
         .unwrap();
     let posting = |lines: Vec<(&str, i64)>| FundPosting {
         lines: lines

@@ -154,16 +154,30 @@ pub fn versions_page_newest_first_without_a_gap_or_a_repeat(store: &dyn Store) {
 }
 
 pub fn auto_release_is_set_and_cleared_per_hazard(store: &dyn Store) {
-    store.set_auto_release("heavy_rain", 2, "admin", 1).unwrap();
-    store.set_auto_release("heavy_rain", 3, "admin", 2).unwrap();
-    store.set_auto_release("heat", 1, "admin", 2).unwrap();
+    let admin = tocsin_core::change::Actor::User("admin".into());
+    let set = |hazard: &str, level: u8, at_ms: i64| {
+        store
+            .set_auto_release(hazard, level, "admin", at_ms, &admin)
+            .unwrap()
+    };
+    set("heavy_rain", 2, 1);
+    set("heavy_rain", 3, 2);
+    set("heat", 1, 2);
     assert_eq!(
         store.auto_release().unwrap(),
         vec![("heat".into(), 1), ("heavy_rain".into(), 3)]
     );
-    store.set_auto_release("heat", 0, "admin", 3).unwrap();
+    set("heat", 0, 3);
     assert_eq!(
         store.auto_release().unwrap(),
         vec![("heavy_rain".into(), 3)]
     );
+    let entries = store.journal_entries(0, 10).unwrap();
+    let set: Vec<(Option<String>, i64)> = entries
+        .iter()
+        .map(|e| (e.event().unwrap().hazard().map(str::to_owned), e.at_ms))
+        .collect();
+    let heat = || Some("heat".to_string());
+    let rain = || Some("heavy_rain".to_string());
+    assert_eq!(set, [(rain(), 1), (rain(), 2), (heat(), 2), (heat(), 3)]);
 }

@@ -17,16 +17,34 @@ impl FeedStore for SqliteStore {
         name: &str,
         added_by: &str,
         added_ms: i64,
+        actor: &Actor,
     ) -> Result<SubscriptionRecord> {
-        self.write(|tx, _| add_subscription(tx, url, name, added_by, added_ms))
+        self.write_recorded(|tx, _, events| {
+            let added = add_subscription(tx, url, name, added_by, added_ms)?;
+            let change = Change::SubscriptionAdded {
+                subscription: added.id,
+                url: crate::events::seal(url)?,
+                name: name.to_string(),
+                by: added_by.to_string(),
+            };
+            events.push(crate::events::node_event(added_ms, change, actor));
+            Ok(added)
+        })
     }
 
     fn subscriptions(&self) -> Result<Vec<SubscriptionRecord>> {
         self.read(subscriptions)
     }
 
-    fn remove_subscription(&self, id: u64) -> Result<bool> {
-        self.write(|tx, _| remove_subscription(tx, id))
+    fn remove_subscription(&self, id: u64, at_ms: i64, actor: &Actor) -> Result<bool> {
+        self.write_recorded(|tx, _, events| {
+            let removed = remove_subscription(tx, id)?;
+            if removed {
+                let change = Change::SubscriptionRemoved { subscription: id };
+                events.push(crate::events::node_event(at_ms, change, actor));
+            }
+            Ok(removed)
+        })
     }
 
     fn record_poll(&self, subscription: &SubscriptionRecord) -> Result<()> {
@@ -37,8 +55,18 @@ impl FeedStore for SqliteStore {
         self.read(|conn| has_external_source(conn, source))
     }
 
-    fn insert_external_alert(&self, alert: &ExternalAlertRecord) -> Result<Option<u64>> {
-        self.write(|tx, _| insert_external_alert(tx, alert))
+    fn insert_external_alert(
+        &self,
+        alert: &ExternalAlertRecord,
+        actor: &Actor,
+    ) -> Result<Option<u64>> {
+        self.write_recorded(|tx, _, events| {
+            let stored = insert_external_alert(tx, alert)?;
+            if let Some(id) = stored {
+                events.push(crate::events::external_alert_stored(id, alert, actor));
+            }
+            Ok(stored)
+        })
     }
 
     fn external_alerts(

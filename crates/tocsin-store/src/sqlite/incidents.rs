@@ -16,8 +16,19 @@ use tocsin_core::response::matching::{Available, Need, Plan};
 use tocsin_core::response::{Category, Tier};
 
 impl ResponseStore for SqliteStore {
-    fn upsert_resources(&self, resources: &[ResourceRecord], now_ms: i64) -> Result<()> {
-        self.write(|tx, _| upsert_resources(tx, resources, now_ms))
+    fn upsert_resources(
+        &self,
+        resources: &[ResourceRecord],
+        now_ms: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            upsert_resources(tx, resources, now_ms)?;
+            for resource in resources {
+                events.push(crate::events::resource_set(resource, now_ms, actor));
+            }
+            Ok(())
+        })
     }
 
     fn resources(&self, filter: &RegionFilter) -> Result<Vec<ResourceRecord>> {

@@ -27,6 +27,19 @@ impl JournalStore for SqliteStore {
         self.read(|conn| read_kinds(conn, from, kinds, limit))
     }
 
+    fn journal_outside(&self, event: &Event) -> Result<()> {
+        if !event.change.is_kept_outside() {
+            return Err(StoreError::Conflict(format!(
+                "journal: a {} is journaled with its record, not on its own",
+                event.change.kind()
+            )));
+        }
+        self.write_recorded(|_, _, events| {
+            events.push(event.clone());
+            Ok(())
+        })
+    }
+
     fn journal_cursor(&self, consumer: &str) -> Result<u64> {
         self.read(|conn| cursor(conn, consumer))
     }
@@ -36,9 +49,9 @@ impl JournalStore for SqliteStore {
         filter: &RegionFilter,
         from: u64,
         limit: usize,
-        with_accounts: bool,
+        hidden: &[&str],
     ) -> Result<JournalRead> {
-        self.read(|conn| read_in(conn, filter, (from, limit), with_accounts))
+        self.read(|conn| read_in(conn, filter, (from, limit), hidden))
     }
 
     fn journaled_records(&self) -> Result<JournaledRecords> {
@@ -332,7 +345,7 @@ pub(crate) fn append(tx: &Transaction, next: u64, events: &[Event]) -> Result<u6
         let leaf = event.leaf();
         let hash = merkle::leaf_hash(&leaf);
         tx.prepare_cached(
-            "INSERT INTO journal (idx, at_ms, kind, region, hazard, leaf, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO journal (idx, at_ms, kind, region, hazard, domain, leaf, leaf_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
             index as i64,
@@ -340,6 +353,7 @@ pub(crate) fn append(tx: &Transaction, next: u64, events: &[Event]) -> Result<u6
             event.change.kind(),
             event.region,
             event.hazard(),
+            event.domain(),
             leaf,
             hash.as_slice()
         ])?;
@@ -409,13 +423,13 @@ pub(crate) fn read_kinds(
 
 /// The entries of `filter`'s part of the node from index `from` on, at most `limit`, read in
 /// one snapshot: a province's own entries (never the node-wide ones), those of its domains'
-/// hazards (and those of no hazard); everything for the nation; nothing for a commune, whose
-/// scope no entry names. Changes to accounts and tokens only `with_accounts`.
+/// hazards and stations (and those of neither); everything for the nation; nothing for a
+/// commune, whose scope no entry names. Never an entry of the `hidden` kinds.
 pub(crate) fn read_in(
     conn: &Connection,
     filter: &crate::RegionFilter,
     (from, limit): (u64, usize),
-    with_accounts: bool,
+    hidden: &[&str],
 ) -> Result<JournalRead> {
     let snapshot = conn.unchecked_transaction()?;
     let end = size(&snapshot)?;
@@ -429,28 +443,21 @@ pub(crate) fn read_in(
             });
         }
     };
-    let hazards = super::scope::hazards(filter, "hazard", 7);
+    let hazards = super::scope::hazards(filter, "hazard", 6).or_absent("hazard");
+    let domains = super::scope::domains(filter, "domain", 6 + hazards.len()).or_absent("domain");
+    let scope = hazards.and(domains);
     let sql = format!(
         "SELECT idx, at_ms, kind, region, leaf, leaf_hash FROM journal \
-         WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) \
-         AND (hazard IS NULL OR {}) \
-         AND (?5 OR kind NOT IN (SELECT value FROM json_each(?6))) ORDER BY idx LIMIT ?4",
-        hazards.sql
+         WHERE idx >= ?1 AND idx < ?2 AND (?3 IS NULL OR region = ?3) AND {} \
+         AND kind NOT IN (SELECT value FROM json_each(?5)) ORDER BY idx LIMIT ?4",
+        scope.sql
     );
     let (from_param, end_param, limit_param) = (from as i64, end as i64, limit as i64);
-    let account_kinds = serde_json::to_string(&Change::ACCOUNT_KINDS)
-        .map_err(|e| StoreError::Corrupt(format!("account kinds: {e}")))?;
+    let hidden = super::scope::json_list(hidden.iter().copied());
     let entries = select_entries(
         &snapshot,
         &sql,
-        &hazards.after(&[
-            &from_param,
-            &end_param,
-            &region,
-            &limit_param,
-            &with_accounts,
-            &account_kinds,
-        ]),
+        &scope.after(&[&from_param, &end_param, &region, &limit_param, &hidden]),
     )?;
     Ok(JournalRead {
         next: next_after(&entries, limit, end, from),

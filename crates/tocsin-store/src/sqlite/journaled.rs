@@ -1,164 +1,249 @@
 //! The records the journal names, read as stored for `audit verify` to hold against it (see
-//! [`JournaledRecords`]).
+//! [`JournaledRecords`]). A record is `checked` when it was made at or after the first row
+//! `journal_start` names for its kind.
 
-use crate::{Acknowledgement, AttemptRow, JournaledRecords, ReleasedAlert, Result, TimelineRow};
-use rusqlite::Connection;
+use crate::{
+    Acknowledgement, AttemptRow, HolderRow, JournaledRecords, RegionFilter, ReleasedAlert, Result,
+    TimelineRow,
+};
+use rusqlite::{Connection, Row};
 use std::collections::HashSet;
 
 /// Every record the journal names (see [`JournaledRecords`]).
 pub(crate) fn journaled_records(conn: &Connection) -> Result<JournaledRecords> {
-    let start = |record: &str| -> Result<i64> {
-        Ok(conn.query_row(
+    let reader = Reader { conn };
+    let mut records = JournaledRecords::default();
+    reader.detections_and_warnings(&mut records)?;
+    reader.dispatch(&mut records)?;
+    reader.ledgers(&mut records)?;
+    reader.accounts_and_feeds(&mut records)?;
+    reader.incidents_and_resources(&mut records)?;
+    Ok(records)
+}
+
+struct Reader<'a> {
+    conn: &'a Connection,
+}
+
+impl Reader<'_> {
+    /// The first row of `record` the journal names.
+    fn start(&self, record: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
             "SELECT first_id FROM journal_start WHERE record = ?1",
             [record],
             |r| r.get(0),
         )?)
-    };
-    let sql = format!(
-        "SELECT {}, d.id FROM detections d WHERE d.id >= ?1 ORDER BY d.id",
-        super::observations::DETECTION_COLUMNS
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let detections = stmt
-        .query_map([start("detections")?], |r| {
-            Ok((
-                r.get::<_, i64>(14)?,
-                super::observations::detection_from_row(r)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT warning, number, identifier, cap_xml, released_by, rowid >= ?1 FROM warning_versions \
-         WHERE state = 'published' ORDER BY warning, number",
-    )?;
-    let alerts = stmt
-        .query_map([start("warning_versions")?], |r| {
-            Ok(ReleasedAlert {
-                warning: r.get::<_, i64>(0)? as u64,
-                version: r.get(1)?,
-                identifier: r.get(2)?,
-                cap_xml: r.get(3)?,
-                released_by: r.get(4)?,
-                checked: r.get(5)?,
+    }
+
+    /// The rows `sql` selects with the start of `record` as its one parameter.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        record: &str,
+        row: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql)?;
+        let rows = stmt.query_map([self.start(record)?], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The keys of the rows of `table` (by its text `key`) made since the journal began
+    /// recording it (by rowid: a replaced row keeps its own).
+    fn later_keys(&self, table: &str, key: &str) -> Result<HashSet<String>> {
+        let sql = format!("SELECT {key} FROM {table} WHERE rowid >= ?1");
+        Ok(self.rows(&sql, table, |r| r.get(0))?.into_iter().collect())
+    }
+
+    fn detections_and_warnings(&self, records: &mut JournaledRecords) -> Result<()> {
+        let sql = format!(
+            "SELECT {}, d.id FROM detections d WHERE d.id >= ?1 ORDER BY d.id",
+            super::observations::DETECTION_COLUMNS
+        );
+        records.detections = self.rows(&sql, "detections", |r| {
+            Ok((r.get(14)?, super::observations::detection_from_row(r)?))
+        })?;
+        records.alerts = self.rows(
+            "SELECT warning, number, identifier, cap_xml, released_by, rowid >= ?1 FROM warning_versions \
+             WHERE state = 'published' ORDER BY warning, number",
+            "warning_versions",
+            |r| {
+                Ok(ReleasedAlert {
+                    warning: r.get::<_, i64>(0)? as u64,
+                    version: r.get(1)?,
+                    identifier: r.get(2)?,
+                    cap_xml: r.get(3)?,
+                    released_by: r.get(4)?,
+                    checked: r.get(5)?,
+                })
+            },
+        )?;
+        records.versions =
+            super::warnings::versions_since(self.conn, self.start("version_drafts")?)?;
+        records.auto_release = self.rows(
+            "SELECT hazard, max_level, set_by, rowid >= ?1 FROM auto_release ORDER BY hazard",
+            "auto_release",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        Ok(())
+    }
+
+    fn dispatch(&self, records: &mut JournaledRecords) -> Result<()> {
+        records.acknowledgements = self.rows(
+            "SELECT id, acked_by, id >= ?1 FROM notifications WHERE acked_ms IS NOT NULL ORDER BY id",
+            "notifications",
+            |r| {
+                Ok(Acknowledgement {
+                    notification: r.get::<_, i64>(0)? as u64,
+                    acked_by: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    checked: r.get(2)?,
+                })
+            },
+        )?;
+        records.attempts = self.rows(
+            "SELECT delivery, attempt, time_ms, outcome, error, rowid >= ?1 FROM delivery_attempts \
+             ORDER BY delivery, attempt",
+            "delivery_attempts",
+            |r| {
+                Ok(AttemptRow {
+                    delivery: r.get::<_, i64>(0)? as u64,
+                    attempt: r.get(1)?,
+                    time_ms: r.get(2)?,
+                    outcome: r.get(3)?,
+                    error: r.get(4)?,
+                    checked: r.get(5)?,
+                })
+            },
+        )?;
+        let first_silence = self.start("silences")?;
+        records.silences = super::dispatch::silences(self.conn)?
+            .into_iter()
+            .map(|s| {
+                let checked = s.id as i64 >= first_silence;
+                (s, checked)
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, acked_by, id >= ?1 FROM notifications WHERE acked_ms IS NOT NULL ORDER BY id",
-    )?;
-    let acknowledgements = stmt
-        .query_map([start("notifications")?], |r| {
-            Ok(Acknowledgement {
-                notification: r.get::<_, i64>(0)? as u64,
-                acked_by: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                checked: r.get(2)?,
+            .collect();
+        records.notifications =
+            super::dispatch::notifications_since(self.conn, self.start("notification_queue")?)?;
+        let later = self.later_keys("recipients", "id")?;
+        records.recipients = super::dispatch::recipients(self.conn)?
+            .into_iter()
+            .map(|r| {
+                let checked = later.contains(&r.id);
+                (r, checked)
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
-    )?;
-    let timeline = stmt
-        .query_map([start("incident_timeline")?], |r| {
-            Ok(TimelineRow {
-                id: r.get(0)?,
-                incident: r.get::<_, i64>(1)? as u64,
-                time_ms: r.get(2)?,
-                kind: r.get(3)?,
-                text: r.get(4)?,
-                by: r.get(5)?,
-                checked: r.get(6)?,
+            .collect();
+        Ok(())
+    }
+
+    fn ledgers(&self, records: &mut JournaledRecords) -> Result<()> {
+        let first_stock = self.start("stock_postings")?;
+        records.stock = super::ledgers::stock_postings(self.conn)?
+            .into_iter()
+            .map(|(id, posting)| (id, posting, id as i64 >= first_stock))
+            .collect();
+        let first_funds = self.start("fund_postings")?;
+        records.funds = super::ledgers::fund_postings(self.conn, 0)?
+            .into_iter()
+            .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
+            .collect();
+        records.stock_minimums = self.rows(
+            "SELECT warehouse, item, minimum, rowid >= ?1 FROM stock_minimums ORDER BY warehouse, item",
+            "stock_minimums",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?)),
+        )?;
+        for (table, holder) in [("funds", "fund"), ("warehouses", "warehouse")] {
+            let sql =
+                format!("SELECT id, name, tier, region, rowid >= ?1 FROM {table} ORDER BY id");
+            records.holders.extend(self.rows(&sql, table, |r| {
+                Ok(HolderRow {
+                    holder: holder.into(),
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    tier: r.get(2)?,
+                    region: r.get(3)?,
+                    checked: r.get(4)?,
+                })
+            })?);
+        }
+        Ok(())
+    }
+
+    fn accounts_and_feeds(&self, records: &mut JournaledRecords) -> Result<()> {
+        records.tokens = crate::sqlite::tokens_since(self.conn, self.start("tokens")?)?;
+        let first_user = self.start("users")?;
+        records.users = super::accounts::users(self.conn)?
+            .into_iter()
+            .map(|user| {
+                let checked = user.id as i64 >= first_user;
+                (user, checked)
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT delivery, attempt, time_ms, outcome, error, rowid >= ?1 FROM delivery_attempts \
-         ORDER BY delivery, attempt",
-    )?;
-    let attempts = stmt
-        .query_map([start("delivery_attempts")?], |r| {
-            Ok(AttemptRow {
-                delivery: r.get::<_, i64>(0)? as u64,
-                attempt: r.get(1)?,
-                time_ms: r.get(2)?,
-                outcome: r.get(3)?,
-                error: r.get(4)?,
-                checked: r.get(5)?,
+            .collect();
+        let first_subscription = self.start("subscriptions")?;
+        records.subscriptions = super::feeds::subscriptions(self.conn)?
+            .into_iter()
+            .map(|s| {
+                let checked = s.id as i64 >= first_subscription;
+                (s, checked)
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let first_silence = start("silences")?;
-    let silences = super::dispatch::silences(conn)?
-        .into_iter()
-        .map(|s| {
-            let checked = s.id as i64 >= first_silence;
-            (s, checked)
-        })
-        .collect();
-    let versions = super::warnings::versions_since(conn, start("version_drafts")?)?;
-    let notifications = super::dispatch::notifications_since(conn, start("notification_queue")?)?;
-    let first_stock = start("stock_postings")?;
-    let stock = super::ledgers::stock_postings(conn)?
-        .into_iter()
-        .map(|(id, posting)| (id, posting, id as i64 >= first_stock))
-        .collect();
-    let first_funds = start("fund_postings")?;
-    let funds = super::ledgers::fund_postings(conn, 0)?
-        .into_iter()
-        .map(|(id, posting)| (id, posting, id as i64 >= first_funds))
-        .collect();
-    let tokens = crate::sqlite::tokens_since(conn, start("tokens")?)?;
-    let first_user = start("users")?;
-    let users = super::accounts::users(conn)?
-        .into_iter()
-        .map(|user| {
-            let checked = user.id as i64 >= first_user;
-            (user, checked)
-        })
-        .collect();
-    let first_incident = start("incidents")?;
-    let incidents = super::incidents::all_incidents(conn)?
-        .into_iter()
-        .map(|detail| {
-            let checked = detail.incident.id as i64 >= first_incident;
-            (detail, checked)
-        })
-        .collect();
-    let later: HashSet<String> = {
-        let mut stmt = conn.prepare("SELECT id FROM recipients WHERE rowid >= ?1")?;
-        let rows = stmt.query_map([start("recipients")?], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    let recipients = super::dispatch::recipients(conn)?
-        .into_iter()
-        .map(|r| {
-            let checked = later.contains(&r.id);
-            (r, checked)
-        })
-        .collect();
-    let mut stmt = conn.prepare(
-        "SELECT warehouse, item, minimum, rowid >= ?1 FROM stock_minimums ORDER BY warehouse, item",
-    )?;
-    let stock_minimums = stmt
-        .query_map([start("stock_minimums")?], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(JournaledRecords {
-        detections,
-        alerts,
-        acknowledgements,
-        timeline,
-        attempts,
-        silences,
-        versions,
-        notifications,
-        stock,
-        funds,
-        tokens,
-        users,
-        incidents,
-        recipients,
-        stock_minimums,
-    })
+            .collect();
+        let first_alert = self.start("external_alerts")?;
+        let all = super::feeds::external_alerts(
+            self.conn,
+            &RegionFilter::all(),
+            None,
+            i64::MAX as usize,
+        )?;
+        records.external_alerts = all
+            .into_iter()
+            .map(|a| {
+                let checked = a.id as i64 >= first_alert;
+                (a, checked)
+            })
+            .collect();
+        Ok(())
+    }
+
+    fn incidents_and_resources(&self, records: &mut JournaledRecords) -> Result<()> {
+        let first_incident = self.start("incidents")?;
+        records.incidents = super::incidents::all_incidents(self.conn)?
+            .into_iter()
+            .map(|detail| {
+                let checked = detail.incident.id as i64 >= first_incident;
+                (detail, checked)
+            })
+            .collect();
+        records.timeline = self.rows(
+            "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
+            "incident_timeline",
+            |r| {
+                Ok(TimelineRow {
+                    id: r.get(0)?,
+                    incident: r.get::<_, i64>(1)? as u64,
+                    time_ms: r.get(2)?,
+                    kind: r.get(3)?,
+                    text: r.get(4)?,
+                    by: r.get(5)?,
+                    checked: r.get(6)?,
+                })
+            },
+        )?;
+        let later = self.later_keys("stations", "id")?;
+        records.stations = super::registry::stored_stations(self.conn)?
+            .into_iter()
+            .map(|(station, province)| {
+                let checked = later.contains(&station.id);
+                (station, province, checked)
+            })
+            .collect();
+        records.registry_sha256 = super::registry::registry_digest(self.conn)?;
+        let later = self.later_keys("resources", "id")?;
+        records.resources = super::resources::resources(self.conn, &RegionFilter::all())?
+            .into_iter()
+            .map(|r| {
+                let checked = later.contains(&r.id);
+                (r, checked)
+            })
+            .collect();
+        Ok(())
+    }
 }

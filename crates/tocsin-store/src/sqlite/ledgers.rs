@@ -78,16 +78,52 @@ impl LedgerStore for SqliteStore {
         self.read(|conn| fund_balance_under(conn, account))
     }
 
-    fn upsert_fund(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
-        self.write(|tx, _| upsert_holder(tx, Holders::Funds, id, name, tier, region))
+    fn upsert_fund(
+        &self,
+        id: &str,
+        name: &str,
+        tier: Tier,
+        region: &str,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let holder = Holder {
+            holders: Holders::Funds,
+            id,
+            name,
+            tier,
+            region,
+        };
+        self.write_recorded(|tx, _, events| {
+            events.push(upsert_holder(tx, &holder, at_ms, actor)?);
+            Ok(())
+        })
     }
 
     fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
         self.read(|conn| holders(conn, Holders::Funds))
     }
 
-    fn upsert_warehouse(&self, id: &str, name: &str, tier: Tier, region: &str) -> Result<()> {
-        self.write(|tx, _| upsert_holder(tx, Holders::Warehouses, id, name, tier, region))
+    fn upsert_warehouse(
+        &self,
+        id: &str,
+        name: &str,
+        tier: Tier,
+        region: &str,
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let holder = Holder {
+            holders: Holders::Warehouses,
+            id,
+            name,
+            tier,
+            region,
+        };
+        self.write_recorded(|tx, _, events| {
+            events.push(upsert_holder(tx, &holder, at_ms, actor)?);
+            Ok(())
+        })
     }
 
     fn warehouses(&self) -> Result<Vec<(String, String, String, String)>> {
@@ -326,24 +362,45 @@ impl Holders {
             Holders::Warehouses => "warehouses",
         }
     }
+
+    /// What the journal calls one of them.
+    fn holder(self) -> &'static str {
+        match self {
+            Holders::Funds => "fund",
+            Holders::Warehouses => "warehouse",
+        }
+    }
 }
 
-/// Creates or renames a fund or warehouse of an administrative level and region.
-pub(crate) fn upsert_holder(
-    tx: &Transaction,
+/// A fund or warehouse as made or renamed.
+pub(crate) struct Holder<'a> {
     holders: Holders,
-    id: &str,
-    name: &str,
+    id: &'a str,
+    name: &'a str,
     tier: Tier,
-    region: &str,
-) -> Result<()> {
+    region: &'a str,
+}
+
+/// Creates or renames a fund or warehouse of an administrative level and region; returns the
+/// event that records it.
+fn upsert_holder(tx: &Transaction, h: &Holder, at_ms: i64, actor: &Actor) -> Result<Event> {
     let sql = format!(
         "INSERT INTO {} (id, name, tier, region) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT(id) DO UPDATE SET name = ?2, tier = ?3, region = ?4",
-        holders.table()
+        h.holders.table()
     );
-    tx.execute(&sql, params![id, name, tier.as_str(), region])?;
-    Ok(())
+    tx.execute(&sql, params![h.id, h.name, h.tier.as_str(), h.region])?;
+    Ok(Event {
+        at_ms,
+        actor: actor.clone(),
+        region: h.region.to_string(),
+        change: Change::HolderSet {
+            holder: h.holders.holder().to_string(),
+            id: h.id.to_string(),
+            name: h.name.to_string(),
+            tier: h.tier.as_str().to_string(),
+        },
+    })
 }
 
 /// Funds or warehouses: (id, name, tier, region).

@@ -122,13 +122,22 @@ impl RegistryStore for SqliteStore {
         &self,
         regions: &[RegionRecord],
         successions: &[SuccessionRecord],
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| {
+        self.write_recorded(|tx, _, events| {
             tx.execute_batch("DELETE FROM successions; DELETE FROM regions;")?;
             for record in regions {
                 insert_region(tx, record)?;
             }
-            insert_successions(tx, successions)
+            insert_successions(tx, successions)?;
+            let change = Change::RegistryImported {
+                units: regions.len() as u64,
+                successions: successions.len() as u64,
+                registry_sha256: registry_digest(tx)?,
+            };
+            events.push(crate::events::node_event(at_ms, change, actor));
+            Ok(())
         })
     }
 
@@ -136,8 +145,13 @@ impl RegistryStore for SqliteStore {
         &self,
         new_units: &[RegionRecord],
         successions: &[SuccessionRecord],
+        at_ms: i64,
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| {
+        self.write_recorded(|tx, _, events| {
+            let mut retired: Vec<String> = successions.iter().map(|s| s.from.clone()).collect();
+            retired.sort_unstable();
+            retired.dedup();
             for s in successions {
                 let before =
                     s.on.yesterday()
@@ -165,7 +179,14 @@ impl RegistryStore for SqliteStore {
                 }
                 insert_region(tx, record)?;
             }
-            insert_successions(tx, successions)
+            insert_successions(tx, successions)?;
+            let change = Change::RegionChanged {
+                units: new_units.iter().map(|r| r.region.code.clone()).collect(),
+                retired,
+                registry_sha256: registry_digest(tx)?,
+            };
+            events.push(crate::events::node_event(at_ms, change, actor));
+            Ok(())
         })
     }
 
@@ -320,10 +341,23 @@ impl RegistryStore for SqliteStore {
         })
     }
 
-    fn upsert_stations(&self, stations: &[Station], provinces: &[Option<String>]) -> Result<()> {
-        self.write(|tx, _| {
+    fn upsert_stations(
+        &self,
+        stations: &[Station],
+        provinces: &[Option<String>],
+        at_ms: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
             for (station, province) in stations.iter().zip(provinces) {
                 upsert_station(tx, station, province.as_deref())?;
+                let stored = stored_station(tx, &station.id)?;
+                events.push(crate::events::station_set(
+                    &stored,
+                    province.as_deref(),
+                    at_ms,
+                    actor,
+                ));
             }
             Ok(())
         })
@@ -486,4 +520,67 @@ fn upsert_station(
         .execute(params![station.id, m.name, m.unit, m.min, m.max, m.interval_s])?;
     }
     Ok(())
+}
+
+/// A station as stored, with its active metrics.
+pub(super) fn stored_station(conn: &Connection, id: &str) -> Result<Station> {
+    let station = conn
+        .prepare_cached(&format!("{STATION_SELECT} WHERE s.id = ?1"))?
+        .query_row([id], station_from_row)?;
+    with_metrics(conn, station)
+}
+
+/// Every station as stored with its province, by id.
+pub(super) fn stored_stations(conn: &Connection) -> Result<Vec<(Station, Option<String>)>> {
+    let ids: Vec<(String, Option<String>)> = {
+        let mut stmt = conn.prepare("SELECT id, province FROM stations ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    ids.into_iter()
+        .map(|(id, province)| Ok((stored_station(conn, &id)?, province)))
+        .collect()
+}
+
+/// The registry's digest ([`crate::digest::lines_sha256`]): first every unit, by code then start
+/// of validity (none first), as `["unit", code, kind, name, name_en, division_type, parent,
+/// valid_from, valid_to, provinces, source, hex SHA-256 of its boundary]` (`null` for what it
+/// does not have; provinces as stored, `,01,02,`), then every succession, by the codes and
+/// starts of its units, as `["succession", from, from's valid_from, to, to's valid_from,
+/// relation, on, note]`. Centres and bounding boxes are left out: they are made from the
+/// boundary.
+pub(crate) fn registry_digest(conn: &Connection) -> Result<String> {
+    let mut lines = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, provinces, source, boundary \
+         FROM regions ORDER BY code, valid_from IS NOT NULL, valid_from",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let mut line = vec![serde_json::Value::from("unit")];
+        for i in 0..10 {
+            line.push(r.get::<_, Option<String>>(i)?.into());
+        }
+        let boundary: Option<String> = r.get(10)?;
+        line.push(
+            boundary
+                .map(|b| tocsin_core::change::sha256_hex(b.as_bytes()))
+                .into(),
+        );
+        lines.push(serde_json::Value::Array(line));
+    }
+    let mut stmt = conn.prepare(
+        "SELECT f.code, f.valid_from, t.code, t.valid_from, s.relation, s.on_date, s.note \
+         FROM successions s JOIN regions f ON f.uid = s.from_uid JOIN regions t ON t.uid = s.to_uid \
+         ORDER BY f.code, f.valid_from IS NOT NULL, f.valid_from, t.code, t.valid_from IS NOT NULL, t.valid_from",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let mut line = vec![serde_json::Value::from("succession")];
+        for i in 0..7 {
+            line.push(r.get::<_, Option<String>>(i)?.into());
+        }
+        lines.push(serde_json::Value::Array(line));
+    }
+    Ok(crate::digest::lines_sha256(lines))
 }

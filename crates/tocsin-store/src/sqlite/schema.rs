@@ -643,6 +643,22 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT INTO journal_start SELECT 'recipients', coalesce(max(rowid), 0) + 1 FROM recipients;
     INSERT INTO journal_start SELECT 'stock_minimums', coalesce(max(rowid), 0) + 1 FROM stock_minimums;
     "#,
+    // 21: funds, warehouses, automatic release, feed subscriptions, external alerts, resources,
+    // stations and the registry are journaled from here on.
+    r#"
+    INSERT INTO journal_start SELECT 'funds', coalesce(max(rowid), 0) + 1 FROM funds;
+    INSERT INTO journal_start SELECT 'warehouses', coalesce(max(rowid), 0) + 1 FROM warehouses;
+    INSERT INTO journal_start SELECT 'auto_release', coalesce(max(rowid), 0) + 1 FROM auto_release;
+    INSERT INTO journal_start SELECT 'subscriptions', coalesce(max(id), 0) + 1 FROM subscriptions;
+    INSERT INTO journal_start SELECT 'external_alerts', coalesce(max(id), 0) + 1 FROM external_alerts;
+    INSERT INTO journal_start SELECT 'resources', coalesce(max(rowid), 0) + 1 FROM resources;
+    INSERT INTO journal_start SELECT 'stations', coalesce(max(rowid), 0) + 1 FROM stations;
+    "#,
+    // 22: the domain of the station a journal entry is about, kept beside it for scoped reads
+    // (no entry named a station before).
+    r#"
+    ALTER TABLE journal ADD COLUMN domain TEXT;
+    "#,
 ];
 
 #[cfg(test)]

@@ -33,6 +33,28 @@ impl Condition {
         }
     }
 
+    /// This condition, or true where `column` is NULL.
+    pub(crate) fn or_absent(self, column: &str) -> Condition {
+        Condition {
+            sql: format!("({column} IS NULL OR {})", self.sql),
+            ..self
+        }
+    }
+
+    /// Both conditions; `next` is numbered from the parameter after this one's.
+    pub(crate) fn and(mut self, next: Condition) -> Condition {
+        assert_eq!(
+            self.first + self.len(),
+            next.first,
+            "a scope condition numbered from ?{} follows one that ends before ?{}",
+            next.first,
+            self.first + self.len()
+        );
+        self.sql = format!("{} AND {}", self.sql, next.sql);
+        self.values.extend(next.values);
+        self
+    }
+
     /// How many parameters it binds.
     pub(crate) fn len(&self) -> usize {
         self.values.len()
@@ -93,25 +115,30 @@ pub(crate) fn regions(filter: &RegionFilter, first: usize) -> Condition {
 
 /// Limits rows of `stations` (table alias `s`) to the filter's region and domains.
 pub(crate) fn stations(filter: &RegionFilter, first: usize) -> Condition {
-    let (region, mut values) = match &filter.root {
+    let (region, values) = match &filter.root {
         FilterRoot::Nation => ("1".to_string(), Vec::new()),
         FilterRoot::Province(province) => (format!("s.province = ?{first}"), vec![text(province)]),
         FilterRoot::Commune { commune, .. } => {
             (format!("s.commune = ?{first}"), vec![text(commune)])
         }
     };
-    if filter.domains.is_empty() {
-        return Condition {
-            sql: region,
-            values,
-            first,
-        };
-    }
-    let domains = first + values.len();
-    values.push(json_list(filter.domains.iter().map(|d| d.as_str())));
-    Condition {
-        sql: format!("{region} AND s.domain IN (SELECT value FROM json_each(?{domains}))"),
+    let region = Condition {
+        sql: region,
         values,
+        first,
+    };
+    let next = first + region.len();
+    region.and(domains(filter, "s.domain", next))
+}
+
+/// Limits rows whose domain is `column` to the filter's domains (always true when it has none).
+pub(crate) fn domains(filter: &RegionFilter, column: &str, first: usize) -> Condition {
+    if filter.domains.is_empty() {
+        return Condition::always(first);
+    }
+    Condition {
+        sql: format!("{column} IN (SELECT value FROM json_each(?{first}))"),
+        values: vec![json_list(filter.domains.iter().map(|d| d.as_str()))],
         first,
     }
 }

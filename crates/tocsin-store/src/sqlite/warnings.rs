@@ -91,8 +91,18 @@ impl WarningStore for SqliteStore {
         max_level: u8,
         set_by: &str,
         set_ms: i64,
+        actor: &Actor,
     ) -> Result<()> {
-        self.write(|tx, _| set_auto_release(tx, hazard, max_level, set_by, set_ms))
+        self.write_recorded(|tx, _, events| {
+            set_auto_release(tx, hazard, max_level, set_by, set_ms)?;
+            let change = Change::AutoReleaseSet {
+                hazard: hazard.to_string(),
+                max_level,
+                by: set_by.to_string(),
+            };
+            events.push(crate::events::node_event(set_ms, change, actor));
+            Ok(())
+        })
     }
 
     fn auto_release(&self) -> Result<Vec<(String, u8)>> {

@@ -340,7 +340,8 @@ fn check_warning(data: &str, communes: &[(String, String, String)]) {
 
 /// Read from the store alone (no engine, which would reconcile): every gauge has its 13
 /// observations and its rise to heavy rain level 1, and each station's changes of each rule
-/// chain (every change starts from the level the one before it reached).
+/// chain in the order they were stored (every change starts from the level the one before it
+/// reached).
 fn check_levels(data: &str, first_s: i64) {
     use tocsin_store::RegionFilter;
     use tocsin_store::traits::*;
@@ -356,10 +357,19 @@ fn check_levels(data: &str, first_s: i64) {
     for (id, _, _) in store.observed_since(first_s * 1000).unwrap() {
         *observations.entry(series[&id].clone()).or_default() += 1;
     }
-    let mut detections = store
+    // In the order they were stored: a data gap closed by an observation sent late is stamped
+    // before the gap it closes, so the order of their times is not the order of the chain.
+    let all = store
         .detections(&RegionFilter::all(), i64::MIN, i64::MAX, usize::MAX)
         .unwrap();
-    detections.reverse();
+    let detections: Vec<_> = store
+        .journaled_records()
+        .unwrap()
+        .detections
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(detections.len(), all.len(), "every detection is journaled");
     let mut levels: std::collections::HashMap<(String, String, String), u8> = Default::default();
     let mut broken = Vec::new();
     for d in &detections {

@@ -1,12 +1,12 @@
 //! Field-by-field comparison of incidents with their entries: each incident as opened and as
 //! the entries after it raised and closed it, its bookings and their release, its ended tasks
-//! and its command roles; and the recipients and stock minimums as last set.
+//! and its command roles.
 
 use super::fields::{first_differing, kept_matches};
 use super::records::{Journaled, Named};
 use std::collections::BTreeMap;
 use tocsin_core::change::{Change, Event, sha256_hex};
-use tocsin_store::{AssignmentRecord, IncidentRecord, RecipientRecord, TaskRecord};
+use tocsin_store::{AssignmentRecord, IncidentRecord, TaskRecord};
 
 /// The level the journal last gave incident `incident`: raised by a later entry, or as opened.
 pub(super) fn raised_level(journaled: &BTreeMap<Named, Journaled>, incident: u64) -> Option<u8> {
@@ -129,42 +129,4 @@ pub(super) fn differing_role(event: &Event, holder: &str) -> Option<&'static str
         return Some("kind");
     };
     first_differing(&[("holder", kept_matches(set, holder))])
-}
-
-/// The first field in which a recipient differs from the one last journaled.
-pub(super) fn differing_recipient(event: &Event, r: &RecipientRecord) -> Option<&'static str> {
-    let Change::RecipientSet {
-        name,
-        sector,
-        tier,
-        language,
-        exercises,
-        endpoints,
-        exercise_endpoints,
-        ..
-    } = &event.change
-    else {
-        return Some("kind");
-    };
-    first_differing(&[
-        ("name", *name == r.name),
-        ("sector", *sector == r.sector),
-        ("region", event.region == r.region),
-        ("tier", *tier == r.tier),
-        ("language", *language == r.language),
-        ("exercises", *exercises == r.exercises),
-        ("endpoints", kept_matches(endpoints, &r.endpoints)),
-        (
-            "exercise endpoints",
-            kept_matches(exercise_endpoints, &r.exercise_endpoints),
-        ),
-    ])
-}
-
-/// Whether a stock minimum differs from the one last journaled.
-pub(super) fn differing_minimum(event: &Event, stored: u64) -> Option<&'static str> {
-    let Change::StockMinimumSet { minimum, .. } = &event.change else {
-        return Some("kind");
-    };
-    first_differing(&[("minimum", *minimum == stored)])
 }

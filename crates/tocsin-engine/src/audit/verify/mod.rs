@@ -13,8 +13,11 @@
 //!   by its SHA-256), acknowledgements and incident timeline entries (their personal values
 //!   against the kept salted digests), delivery attempts, silences set and ended, the versions
 //!   the warning lifecycle made (their drafts by SHA-256), the notifications queued, and
-//!   every stock and fund posting with its lines, stock minimums and recipients as last set
-//!   (their endpoints against the kept digests), and incidents as opened, raised and closed with
+//!   every stock and fund posting with its lines; recipients (their endpoints against the kept
+//!   digests), stock minimums, funds, warehouses, automatic release and resources as last set;
+//!   feed subscriptions as added (and gone once removed) and the alerts they brought in;
+//!   stations (their whole definition by SHA-256) and the registry of units and successions
+//!   (by the digest the last import or change left); and incidents as opened, raised and closed with
 //!   their bookings, releases, ended tasks and command roles: each record an entry names is
 //!   stored with the same fields, and each made since its kind is journaled (`journal_start`) is
 //!   named by an entry.
@@ -24,6 +27,7 @@ mod checkpoints;
 mod fields;
 mod incidents;
 mod records;
+mod settings;
 mod tree;
 
 use checkpoints::{check_consistency, signed_heads};

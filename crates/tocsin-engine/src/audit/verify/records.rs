@@ -9,8 +9,13 @@ use super::fields::{
     differing_stock, differing_version,
 };
 use super::incidents::{
-    differing_booking, differing_closure, differing_incident, differing_minimum,
-    differing_recipient, differing_release, differing_role, differing_task_end, raised_level,
+    differing_booking, differing_closure, differing_incident, differing_release, differing_role,
+    differing_task_end, raised_level,
+};
+use super::settings::{
+    differing_auto_release, differing_external_alert, differing_holder, differing_minimum,
+    differing_recipient, differing_registry, differing_resource, differing_station,
+    differing_subscription,
 };
 use std::collections::BTreeMap;
 use tocsin_core::change::{Change, Event};
@@ -47,6 +52,16 @@ pub(super) enum Named {
     Role(u64, String),
     Recipient(String),
     StockMinimum(String, String),
+    /// A fund or warehouse, by kind and id.
+    Holder(String, String),
+    AutoRelease(String),
+    Subscription(u64),
+    SubscriptionRemoval(u64),
+    ExternalAlert(u64),
+    Resource(String),
+    Station(String),
+    /// The registry of units and successions, as the last import or change left it.
+    Registry,
 }
 
 impl Named {
@@ -104,6 +119,16 @@ impl Named {
             Change::StockMinimumSet {
                 warehouse, item, ..
             } => Named::StockMinimum(warehouse.clone(), item.clone()),
+            Change::HolderSet { holder, id, .. } => Named::Holder(holder.clone(), id.clone()),
+            Change::AutoReleaseSet { hazard, .. } => Named::AutoRelease(hazard.clone()),
+            Change::SubscriptionAdded { subscription, .. } => Named::Subscription(*subscription),
+            Change::SubscriptionRemoved { subscription } => {
+                Named::SubscriptionRemoval(*subscription)
+            }
+            Change::ExternalAlertStored { alert, .. } => Named::ExternalAlert(*alert),
+            Change::ResourceSet { resource, .. } => Named::Resource(resource.clone()),
+            Change::StationSet { station, .. } => Named::Station(station.clone()),
+            Change::RegistryImported { .. } | Change::RegionChanged { .. } => Named::Registry,
             _ => return None,
         })
     }
@@ -140,6 +165,14 @@ impl Named {
             Named::StockMinimum(warehouse, item) => {
                 format!("minimum of {item} in warehouse {warehouse}")
             }
+            Named::Holder(holder, id) => format!("{holder} {id}"),
+            Named::AutoRelease(hazard) => format!("automatic release of {hazard}"),
+            Named::Subscription(id) => format!("subscription {id}"),
+            Named::SubscriptionRemoval(id) => format!("removal of subscription {id}"),
+            Named::ExternalAlert(id) => format!("external alert {id}"),
+            Named::Resource(id) => format!("resource {id}"),
+            Named::Station(id) => format!("station {id}"),
+            Named::Registry => "the registry of units".into(),
         }
     }
 }
@@ -289,6 +322,82 @@ impl Held<'_> {
     }
 }
 
+impl Held<'_> {
+    fn settings(&mut self, stored: &JournaledRecords) {
+        for holder in &stored.holders {
+            let named = Named::Holder(holder.holder.clone(), holder.id.clone());
+            self.hold(named, holder.checked, &|e| differing_holder(e, holder));
+        }
+        for (hazard, max_level, set_by, checked) in &stored.auto_release {
+            self.hold(Named::AutoRelease(hazard.clone()), *checked, &|e| {
+                differing_auto_release(e, *max_level, set_by)
+            });
+        }
+        for (subscription, checked) in &stored.subscriptions {
+            let added = Named::Subscription(subscription.id);
+            let removal = Named::SubscriptionRemoval(subscription.id);
+            let index = |named| self.journaled.get(named).map(|j: &Journaled| j.index);
+            // An id the store gave again after a removal: the removal ended its earlier life.
+            let removed = match (index(&added), index(&removal)) {
+                (Some(added), Some(removed)) if removed < added => {
+                    self.held_above(removal);
+                    false
+                }
+                (_, removed) => removed.is_some(),
+            };
+            self.hold(added, *checked, &|e| {
+                differing_subscription(e, subscription, removed)
+            });
+        }
+        for (alert, checked) in &stored.external_alerts {
+            self.hold(Named::ExternalAlert(alert.id), *checked, &|e| {
+                differing_external_alert(e, alert)
+            });
+        }
+        for (resource, checked) in &stored.resources {
+            self.hold(Named::Resource(resource.id.clone()), *checked, &|e| {
+                differing_resource(e, resource)
+            });
+        }
+        for (station, province, checked) in &stored.stations {
+            self.hold(Named::Station(station.id.clone()), *checked, &|e| {
+                differing_station(e, station, province.as_deref())
+            });
+        }
+        // A registry imported before imports were journaled is named by no entry.
+        self.hold(Named::Registry, false, &|e| {
+            differing_registry(e, &stored.registry_sha256)
+        });
+        self.gone_as_journaled(stored);
+    }
+
+    /// What the journal says is gone and is not stored: a subscription removed (with the entry
+    /// that added it), automatic release turned off.
+    fn gone_as_journaled(&mut self, stored: &JournaledRecords) {
+        let journaled = self.journaled;
+        for (named, entry) in journaled {
+            match (named, &entry.event.change) {
+                (Named::SubscriptionRemoval(id), _)
+                    if !stored.subscriptions.iter().any(|(s, _)| s.id == *id) =>
+                {
+                    let added = Named::Subscription(*id);
+                    // Unless the id was given again after this removal: that one's entry stands.
+                    if journaled.get(&added).is_none_or(|a| a.index < entry.index) {
+                        self.held_above(added);
+                    }
+                    self.held_above(named.clone());
+                }
+                (Named::AutoRelease(hazard), Change::AutoReleaseSet { max_level: 0, .. })
+                    if !stored.auto_release.iter().any(|(h, ..)| h == hazard) =>
+                {
+                    self.held_above(named.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Every record the journal names against its entry, and every record made since its kind is
 /// journaled against the entries: a record no entry names was written outside the node, an
 /// entry whose record is gone names a deletion.
@@ -304,6 +413,7 @@ pub(super) fn check_records(
     held.warnings_and_dispatch(&stored);
     held.ledgers_and_accounts(&stored);
     held.incidents(&stored);
+    held.settings(&stored);
     let rows = held.rows;
     let count = rows.len();
     for (named, checked, field) in rows {

@@ -32,7 +32,10 @@ impl Engine {
         region: &str,
     ) -> Result<()> {
         self.check_new_holder(who, "fund", id, name, tier, region)?;
-        Ok(self.store().upsert_fund(id, name, tier, region)?)
+        let now = self.clock().now().as_millisecond();
+        Ok(self
+            .store()
+            .upsert_fund(id, name, tier, region, now, &who.actor())?)
     }
 
     /// The account of a fund `who` may post to.

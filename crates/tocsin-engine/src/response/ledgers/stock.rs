@@ -120,6 +120,9 @@ impl Engine {
         region: &str,
     ) -> Result<()> {
         self.check_new_holder(who, "warehouse", id, name, tier, region)?;
-        Ok(self.store().upsert_warehouse(id, name, tier, region)?)
+        let now = self.clock().now().as_millisecond();
+        Ok(self
+            .store()
+            .upsert_warehouse(id, name, tier, region, now, &who.actor())?)
     }
 }

@@ -13,6 +13,10 @@
 //! leaf: erasing the value and its salt leaves every proof intact, and without the salt the
 //! digest cannot be matched against guessed values.
 
+mod readers;
+
+pub use readers::KINDS;
+
 use crate::dispatch::{Reason, Suppression};
 use crate::response::ledger::{FundLine, StockLine};
 use serde::{Deserialize, Serialize};
@@ -69,7 +73,8 @@ impl Event {
             | Change::IncidentClosed { hazard, .. }
             | Change::IncidentRaised { hazard, .. }
             | Change::TasksEnded { hazard, .. }
-            | Change::ResourcesReleased { hazard, .. } => Some(hazard),
+            | Change::ResourcesReleased { hazard, .. }
+            | Change::AutoReleaseSet { hazard, .. } => Some(hazard),
             Change::ObservationsStored { .. }
             | Change::SilenceSet { .. }
             | Change::SilenceEnded { .. }
@@ -81,13 +86,34 @@ impl Event {
             | Change::PasswordChanged { .. }
             | Change::SignedIn { .. }
             | Change::RecipientSet { .. }
-            | Change::StockMinimumSet { .. } => None,
+            | Change::StockMinimumSet { .. }
+            | Change::HolderSet { .. }
+            | Change::SubscriptionAdded { .. }
+            | Change::SubscriptionRemoved { .. }
+            | Change::ResourceSet { .. }
+            | Change::ExternalAlertStored { .. }
+            | Change::RegistryImported { .. }
+            | Change::RegionChanged { .. }
+            | Change::StationSet { .. }
+            | Change::DrillStarted { .. }
+            | Change::DrillEnded { .. }
+            | Change::DrillRemoved { .. } => None,
+        }
+    }
+
+    /// The domain of the station the change is about (`hydromet`, `air`, …), for the domain
+    /// part of a scope check of a change no hazard names.
+    pub fn domain(&self) -> Option<&str> {
+        match &self.change {
+            Change::StationSet { domain, .. } => Some(domain),
+            _ => None,
         }
     }
 
     /// The personal values this event carries, in the order they appear.
     pub fn personal(&self) -> Vec<&Personal> {
         match &self.change {
+            Change::SubscriptionAdded { url, .. } => vec![url],
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::IncidentOpened { title, .. } => vec![title],
@@ -112,6 +138,7 @@ impl Event {
     /// The personal values, to put their kept values back or to erase them.
     pub fn personal_mut(&mut self) -> Vec<&mut Personal> {
         match &mut self.change {
+            Change::SubscriptionAdded { url, .. } => vec![url],
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
             Change::IncidentOpened { title, .. } => vec![title],
@@ -452,22 +479,119 @@ pub enum Change {
         hazard: String,
         assignments: Vec<u64>,
     },
+    /// A fund or a warehouse (`holder`) was made or renamed, held at a tier in its region.
+    HolderSet {
+        holder: String,
+        id: String,
+        name: String,
+        tier: String,
+    },
+    /// Warnings of a hazard up to `max_level` are released without an officer from now on (0:
+    /// none are).
+    AutoReleaseSet {
+        hazard: String,
+        max_level: u8,
+        by: String,
+    },
+    /// Another agency's alert feed was subscribed to. Its URL can carry a credential, so it
+    /// enters the leaf sealed.
+    SubscriptionAdded {
+        subscription: u64,
+        url: Personal,
+        name: String,
+        by: String,
+    },
+    /// A feed subscription was removed.
+    SubscriptionRemoved { subscription: u64 },
+    /// A response resource was registered or its record replaced (what is booked of it moves
+    /// only with bookings and releases). Its position is written as shortest decimal text.
+    ResourceSet {
+        resource: String,
+        name: String,
+        category: String,
+        /// What sort of resource it is (`boat`, `medical_team`, …).
+        sort: String,
+        unit: String,
+        quantity: u64,
+        status: String,
+        owner: String,
+        commune: Option<String>,
+        tier: String,
+        lon: String,
+        lat: String,
+        readiness_minutes: u32,
+        skills: Vec<String>,
+    },
+    /// Another agency's alert was stored (once per sender and identifier), named by the hex
+    /// SHA-256 of its bytes as received. Where it was read is left out: a feed's address can
+    /// carry a credential.
+    ExternalAlertStored {
+        alert: u64,
+        subscription: u64,
+        sender: Option<String>,
+        identifier: Option<String>,
+        placement: String,
+        cap_sha256: String,
+    },
+    /// The registry of administrative units and their successions was imported whole;
+    /// `registry_sha256` is the digest of the registry as stored after it (the store's
+    /// `registry_digest`).
+    RegistryImported {
+        units: u64,
+        successions: u64,
+        registry_sha256: String,
+    },
+    /// A reorganisation took effect: the units it made and the units whose validity it ended,
+    /// by code, with the registry's digest after it.
+    RegionChanged {
+        units: Vec<String>,
+        retired: Vec<String>,
+        registry_sha256: String,
+    },
+    /// A station was registered or its definition replaced; its whole definition as stored
+    /// (position, metrics, attributes) is named by the hex SHA-256 of its JSON.
+    StationSet {
+        station: String,
+        name: String,
+        domain: String,
+        commune: Option<String>,
+        retired: Option<String>,
+        definition_sha256: String,
+    },
+    /// A drill began in an exercise space of its own (`exercises/{drill}` under the data
+    /// folder): the scenario it plays, how fast, and how many recipients take part.
+    DrillStarted {
+        drill: u64,
+        scenario: String,
+        speed: String,
+        participants: u64,
+    },
+    /// A drill stopped: `finished`, `cancelled` or `failed`, with how many of its expectations
+    /// were met and the hex SHA-256 of its report as saved (`report.json`).
+    DrillEnded {
+        drill: u64,
+        status: String,
+        expectations_met: Option<u64>,
+        expectations: Option<u64>,
+        report_sha256: Option<String>,
+    },
+    /// A drill that no longer ran was deleted with its exercise space.
+    DrillRemoved { drill: u64 },
 }
 
 impl Change {
     /// The `kind` of a [`Change::LevelChanged`], for consumers that follow level changes.
     pub const LEVEL_CHANGED: &'static str = "level_changed";
 
-    /// The kinds of changes to accounts and tokens: shown only to those who may read accounts.
-    pub const ACCOUNT_KINDS: [&'static str; 5] = [
-        "token_issued",
-        "user_added",
-        "user_disabled",
-        "password_changed",
-        "signed_in",
-    ];
+    /// Whether this is a change the node keeps outside its database (a drill's exercise space),
+    /// journaled on its own rather than with a record.
+    pub fn is_kept_outside(&self) -> bool {
+        matches!(
+            self,
+            Change::DrillStarted { .. } | Change::DrillEnded { .. } | Change::DrillRemoved { .. }
+        )
+    }
 
-    /// The `kind` tag of this change.
     pub fn kind(&self) -> &'static str {
         match self {
             Change::ObservationsStored { .. } => "observations_stored",
@@ -496,6 +620,18 @@ impl Change {
             Change::IncidentRaised { .. } => "incident_raised",
             Change::TasksEnded { .. } => "tasks_ended",
             Change::ResourcesReleased { .. } => "resources_released",
+            Change::HolderSet { .. } => "holder_set",
+            Change::AutoReleaseSet { .. } => "auto_release_set",
+            Change::SubscriptionAdded { .. } => "subscription_added",
+            Change::SubscriptionRemoved { .. } => "subscription_removed",
+            Change::ResourceSet { .. } => "resource_set",
+            Change::ExternalAlertStored { .. } => "external_alert_stored",
+            Change::RegistryImported { .. } => "registry_imported",
+            Change::RegionChanged { .. } => "region_changed",
+            Change::StationSet { .. } => "station_set",
+            Change::DrillStarted { .. } => "drill_started",
+            Change::DrillEnded { .. } => "drill_ended",
+            Change::DrillRemoved { .. } => "drill_removed",
         }
     }
 }
@@ -569,41 +705,5 @@ mod tests {
             Personal::seal("x", [2; 16]).sha256
         );
         assert_eq!(event.personal(), [&by]);
-    }
-
-    #[test]
-    fn the_account_kinds_are_the_kinds_of_the_account_changes() {
-        let user = || Personal::seal("lan", [1; 16]);
-        let changes = [
-            Change::TokenIssued {
-                token: "t".into(),
-                name: String::new(),
-                role: "viewer".into(),
-                scope_region: "VN".into(),
-                domains: Vec::new(),
-                stations: Vec::new(),
-                hash_sha256: String::new(),
-            },
-            Change::UserAdded {
-                user: 1,
-                username: user(),
-                display_name: user(),
-                role: "viewer".into(),
-                scope_region: "VN".into(),
-                domains: Vec::new(),
-                password_sha256: String::new(),
-            },
-            Change::UserDisabled {
-                user: 1,
-                disabled: true,
-            },
-            Change::PasswordChanged {
-                user: 1,
-                password_sha256: String::new(),
-            },
-            Change::SignedIn { user: 1 },
-        ];
-        let kinds: Vec<&str> = changes.iter().map(Change::kind).collect();
-        assert_eq!(kinds, Change::ACCOUNT_KINDS);
     }
 }
