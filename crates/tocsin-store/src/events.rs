@@ -260,6 +260,12 @@ pub(crate) fn external_alert_stored(
     }
 }
 
+/// A station's whole definition as the journal names it: its JSON.
+pub(crate) fn station_definition(station: &tocsin_core::station::Station) -> String {
+    // Writing these plain types into a string cannot fail.
+    serde_json::to_string(station).unwrap_or_default()
+}
+
 /// The event of a station as stored (`station` read back with its metrics), in its province.
 pub(crate) fn station_set(
     station: &tocsin_core::station::Station,
@@ -267,8 +273,7 @@ pub(crate) fn station_set(
     at_ms: i64,
     actor: &Actor,
 ) -> Event {
-    // Writing these plain types into a string cannot fail.
-    let definition = serde_json::to_string(station).unwrap_or_default();
+    let definition = station_definition(station);
     Event {
         at_ms,
         actor: actor.clone(),

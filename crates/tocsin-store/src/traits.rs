@@ -496,6 +496,12 @@ pub trait JournalStore: Send + Sync {
     fn journal_read(&self, from: u64, kinds: &[&str], limit: usize) -> Result<JournalRead>;
     /// Where `consumer` reads the journal next (0 before its first read).
     fn journal_cursor(&self, consumer: &str) -> Result<u64>;
+    /// The content kept beside the journal under the hex SHA-256 `sha256` (see
+    /// `Event::contents`), if any.
+    fn journal_content(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+    /// The first entry whose contents are kept beside the journal (the entries before were
+    /// written before contents were kept).
+    fn content_kept_from(&self) -> Result<u64>;
     /// Journals a change the node keeps outside its database (see
     /// `Change::is_kept_outside`); any other change is refused: the store journals those with
     /// their records.

@@ -110,34 +110,42 @@ impl Event {
         }
     }
 
-    /// The personal values this event carries, in the order they appear.
-    pub fn personal(&self) -> Vec<&Personal> {
+    /// The digests of the contents this change names only by digest and the store keeps beside
+    /// the journal (a draft, a CAP alert, a station's definition, the registry).
+    pub fn contents(&self) -> Vec<&str> {
         match &self.change {
-            Change::SubscriptionAdded { url, .. } => vec![url],
-            Change::NotificationAcknowledged { by, .. } => vec![by],
-            Change::IncidentNoted { text, .. } => vec![text],
-            Change::IncidentOpened { title, .. } => vec![title],
-            Change::RecipientSet {
-                endpoints,
-                exercise_endpoints,
-                ..
-            } => vec![endpoints, exercise_endpoints],
-            Change::IncidentRoleSet { holder, .. } => vec![holder],
-            Change::SilenceSet { author, reason, .. } => vec![author, reason],
-            Change::StockPosted { note, .. } => vec![note],
-            Change::FundsPosted { memo, .. } => vec![memo],
-            Change::UserAdded {
-                username,
-                display_name,
-                ..
-            } => vec![username, display_name],
+            Change::VersionDrafted { draft_sha256, .. } => vec![draft_sha256],
+            Change::AlertReleased { cap_sha256, .. }
+            | Change::ExternalAlertStored { cap_sha256, .. } => vec![cap_sha256],
+            Change::StationSet {
+                definition_sha256, ..
+            } => vec![definition_sha256],
+            Change::RegistryImported {
+                registry_sha256, ..
+            }
+            | Change::RegionChanged {
+                registry_sha256, ..
+            } => vec![registry_sha256],
             _ => Vec::new(),
         }
     }
 
+    /// The personal values this event carries, in the order they appear.
+    pub fn personal(&self) -> Vec<&Personal> {
+        personal_of!(&self.change)
+    }
+
     /// The personal values, to put their kept values back or to erase them.
     pub fn personal_mut(&mut self) -> Vec<&mut Personal> {
-        match &mut self.change {
+        personal_of!(&mut self.change)
+    }
+}
+
+/// The personal values of a change, borrowed as the change is (`&` or `&mut`), in the order
+/// they appear.
+macro_rules! personal_of {
+    ($change:expr) => {
+        match $change {
             Change::SubscriptionAdded { url, .. } => vec![url],
             Change::NotificationAcknowledged { by, .. } => vec![by],
             Change::IncidentNoted { text, .. } => vec![text],
@@ -158,8 +166,9 @@ impl Event {
             } => vec![username, display_name],
             _ => Vec::new(),
         }
-    }
+    };
 }
+use personal_of;
 
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -292,6 +292,12 @@ fn after_edit(dir: &Path, sql: &str) -> String {
     }
 }
 
+/// That `verify` of a copy of `dir` after `sql` says `what`.
+fn reported(dir: &Path, sql: &str, what: &str) {
+    let said = after_edit(dir, sql);
+    assert!(said.contains(what), "{sql}: {said}");
+}
+
 #[test]
 fn edits_of_alerts_acknowledgements_and_timelines_are_named() {
     let dir = tempfile::tempdir().unwrap();
@@ -520,52 +526,63 @@ fn edits_of_incidents_recipients_and_stock_minimums_are_named() {
     let dir = tempfile::tempdir().unwrap();
     recorded_node(dir.path());
     verify_dir(dir.path()).unwrap();
-    let named = |sql: &str, what: &str| {
-        let said = after_edit(dir.path(), sql);
-        assert!(said.contains(what), "{sql}: {said}");
-    };
-    named(
+    reported(
+        dir.path(),
         "UPDATE incidents SET level = level + 1",
         "incident 1: its level is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incidents SET title = 'Không có gì'",
         "incident 1: its title is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incidents SET status = 'closed', closed_ms = 1, after_action = '{}'",
         "closing of incident 1: no journal entry names it",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incident_roles SET holder = 'Ai đó'",
         "role commander of incident 2: its holder is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "INSERT INTO incident_roles (incident, role, holder, assigned_ms) VALUES (2, 'safety', 'Ai đó', 1)",
         "role safety of incident 2: no journal entry names it",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incident_tasks SET status = 'open', ended_ms = NULL, ended_by = NULL WHERE status = 'done'",
         "of incident 2 is not stored: it was deleted",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incident_tasks SET status = 'done', ended_ms = 1 WHERE status = 'open'",
         "end of task",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE incident_tasks SET status = 'done', ended_ms = 1 WHERE status = 'open'",
         "no journal entry names it: it was written outside the node",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE recipients SET endpoints = '[]'",
         "its endpoints is not what journal entry",
     );
-    named("DELETE FROM recipients", "is not stored: it was deleted");
-    named(
+    reported(
+        dir.path(),
+        "DELETE FROM recipients",
+        "is not stored: it was deleted",
+    );
+    reported(
+        dir.path(),
         "UPDATE stock_minimums SET minimum = 0",
         "minimum of life_jacket in warehouse kho-15: its minimum is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "INSERT INTO stock_minimums (warehouse, item, minimum) VALUES ('kho-15', 'rice_kg', 5)",
         "minimum of rice_kg in warehouse kho-15: no journal entry names it",
     );
@@ -577,69 +594,90 @@ fn edits_of_holders_automatic_release_subscriptions_resources_stations_and_the_r
     let dir = tempfile::tempdir().unwrap();
     recorded_node(dir.path());
     verify_dir(dir.path()).unwrap();
-    let named = |sql: &str, what: &str| {
-        let said = after_edit(dir.path(), sql);
-        assert!(said.contains(what), "{sql}: {said}");
-    };
-    named(
+    reported(
+        dir.path(),
         "UPDATE funds SET region = '01'",
         "fund fund-15: its region is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "DELETE FROM warehouses",
         "its warehouse kho-15 is not stored: it was deleted",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE auto_release SET max_level = 5",
         "automatic release of river_flood: its highest level is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "INSERT INTO auto_release (hazard, max_level, set_by, set_ms) VALUES ('heavy_rain', 3, 'x', 1)",
         "automatic release of heavy_rain: its highest level is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE subscriptions SET url = 'http://evil.example.org/cap' WHERE id = 1",
         "subscription 1: its address is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "INSERT INTO subscriptions (id, url, name, added_by, added_ms, next_poll_ms, failures)
          VALUES (2, 'http://other.example.org/cap', 'Nguồn B', 'x', 1, 1, 0)",
         "subscription 2: its removal is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "DELETE FROM subscriptions WHERE id = 3",
         "its subscription 3 is not stored: it was deleted",
     );
-    named(
+    reported(
+        dir.path(),
         "INSERT INTO subscriptions (id, url, name, added_by, added_ms, next_poll_ms, failures)
          VALUES (4, 'http://third.example.org/cap', 'C', 'x', 1, 1, 0)",
         "subscription 4: no journal entry names it",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE external_alerts SET placement = 'outside'",
         "external alert 1: its placement is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "DELETE FROM external_alert_regions; DELETE FROM external_alerts",
         "its external alert 1 is not stored: it was deleted",
     );
-    named(
+    reported(
+        dir.path(),
+        "DROP TRIGGER journal_content_never_goes; DELETE FROM journal_content",
+        "is not kept: it was deleted",
+    );
+    reported(
+        dir.path(),
+        "DROP TRIGGER journal_content_never_changes; UPDATE journal_content SET bytes = x'00'",
+        "was changed",
+    );
+    reported(
+        dir.path(),
         "UPDATE stations SET lat = lat + 0.5",
         "its definition is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE series SET max = 1",
         "its definition is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE regions SET name = 'Không tên' WHERE code = '15'",
         "the registry of units: its units and successions is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "UPDATE resources SET quantity = 40",
         "resource boats-15: its quantity is not what journal entry",
     );
-    named(
+    reported(
+        dir.path(),
         "DELETE FROM resources",
         "its resource boats-15 is not stored: it was deleted",
     );

@@ -233,3 +233,37 @@ pub fn only_a_change_kept_outside_the_database_is_journaled_on_its_own(store: &d
         .collect();
     assert_eq!(kinds, ["drill_removed"]);
 }
+
+pub fn what_an_entry_names_by_digest_is_kept_beside_the_journal(store: &dyn Store) {
+    use tocsin_core::change::{Actor, sha256_hex};
+    let station = tocsin_core::station::Station {
+        id: "K1".into(),
+        name: "K1 (synthetic)".into(),
+        domain: tocsin_core::station::Domain::Hydromet,
+        lat: 21.0,
+        lon: 105.8,
+        commune: None,
+        metrics: Vec::new(),
+        attributes: Default::default(),
+        retired: None,
+    };
+    let from = store.journal_size().unwrap();
+    assert!(store.content_kept_from().unwrap() <= from);
+    store
+        .upsert_stations(
+            std::slice::from_ref(&station),
+            &[Some("01".into())],
+            0,
+            &Actor::Node,
+        )
+        .unwrap();
+    let event = store.journal_entries(from, 1).unwrap()[0].event().unwrap();
+    let [digest] = event.contents()[..] else {
+        panic!("{event:?}");
+    };
+    let kept = store.journal_content(digest).unwrap().unwrap();
+    assert_eq!(sha256_hex(&kept), digest);
+    let read: tocsin_core::station::Station = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(read, station, "the definition as stored, whole");
+    assert_eq!(store.journal_content(&"0".repeat(64)).unwrap(), None);
+}

@@ -35,6 +35,7 @@ macro_rules! conformance_tests {
             journal::a_consumer_reads_its_kinds_in_order_and_its_cursor_moves_with_what_it_stored,
             journal::a_scoped_read_returns_only_the_province_s_entries_of_its_domains,
             journal::only_a_change_kept_outside_the_database_is_journaled_on_its_own,
+            journal::what_an_entry_names_by_digest_is_kept_beside_the_journal,
             warnings::drafts_are_superseded_and_published_alerts_never_change,
             warnings::versions_page_newest_first_without_a_gap_or_a_repeat,
             warnings::auto_release_is_set_and_cleared_per_hazard,

@@ -63,6 +63,7 @@ impl FeedStore for SqliteStore {
         self.write_recorded(|tx, _, events| {
             let stored = insert_external_alert(tx, alert)?;
             if let Some(id) = stored {
+                super::journal::keep_content(tx, &alert.cap_xml)?;
                 events.push(crate::events::external_alert_stored(id, alert, actor));
             }
             Ok(stored)

@@ -40,6 +40,26 @@ impl JournalStore for SqliteStore {
         })
     }
 
+    fn journal_content(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT bytes FROM journal_content WHERE sha256 = ?1")?
+                .query_row([sha256], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    fn content_kept_from(&self) -> Result<u64> {
+        self.read(|conn| {
+            let first: i64 = conn.query_row(
+                "SELECT first_id FROM journal_start WHERE record = 'journal_content'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(first as u64)
+        })
+    }
+
     fn journal_cursor(&self, consumer: &str) -> Result<u64> {
         self.read(|conn| cursor(conn, consumer))
     }
@@ -336,6 +356,17 @@ fn timeline_noted(tx: &Transaction, after: i64, actor: &Actor) -> Result<Vec<Eve
         });
         Ok((time_ms, r.get(7)?, change))
     })
+}
+
+/// Keeps `bytes` beside the journal under their hex SHA-256, for the entry that names them only
+/// by that digest: so that the node can be replayed, and its history sent to another, whole.
+pub(crate) fn keep_content(tx: &Transaction, bytes: &[u8]) -> Result<()> {
+    let sha256 = tocsin_core::change::sha256_hex(bytes);
+    tx.prepare_cached(
+        "INSERT INTO journal_content (sha256, bytes) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![sha256, bytes])?;
+    Ok(())
 }
 
 /// Appends `events` after entry `next - 1`; returns the index after the last one.
@@ -644,6 +675,11 @@ mod tests {
             .unwrap();
         drop(store);
         let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO journal_content (sha256, bytes) VALUES ('x', x'01')",
+            [],
+        )
+        .unwrap();
         for sql in [
             "UPDATE journal SET region = '01' WHERE idx = 1",
             "DELETE FROM journal WHERE idx = 3",
@@ -651,6 +687,8 @@ mod tests {
             "DELETE FROM journal_nodes",
             "UPDATE checkpoints SET note = 'forged'",
             "DELETE FROM checkpoints",
+            "UPDATE journal_content SET bytes = x'00'",
+            "DELETE FROM journal_content",
         ] {
             let refused = conn.execute(sql, []).unwrap_err();
             assert!(refused.to_string().contains("never"), "{sql}: {refused}");

@@ -47,11 +47,37 @@ impl Reader<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The keys of the rows of `table` (by its text `key`) made since the journal began
-    /// recording it (by rowid: a replaced row keeps its own).
-    fn later_keys(&self, table: &str, key: &str) -> Result<HashSet<String>> {
-        let sql = format!("SELECT {key} FROM {table} WHERE rowid >= ?1");
-        Ok(self.rows(&sql, table, |r| r.get(0))?.into_iter().collect())
+    /// Each of `rows` of `record`, with whether its `id` is at or after the first the journal
+    /// names.
+    fn checked_by_id<T>(
+        &self,
+        record: &str,
+        rows: Vec<T>,
+        id: impl Fn(&T) -> u64,
+    ) -> Result<Vec<(T, bool)>> {
+        let first = self.start(record)?;
+        let checked = |row: T| {
+            let checked = id(&row) as i64 >= first;
+            (row, checked)
+        };
+        Ok(rows.into_iter().map(checked).collect())
+    }
+
+    /// Each of `rows` of `table` (whose text key is its `id` column), with whether it was made
+    /// since the journal began recording it (by rowid: a replaced row keeps its own).
+    fn checked_by_key<T>(
+        &self,
+        table: &str,
+        rows: Vec<T>,
+        key: impl Fn(&T) -> &str,
+    ) -> Result<Vec<(T, bool)>> {
+        let sql = format!("SELECT id FROM {table} WHERE rowid >= ?1");
+        let later: HashSet<String> = self.rows(&sql, table, |r| r.get(0))?.into_iter().collect();
+        let checked = |row: T| {
+            let checked = later.contains(key(&row));
+            (row, checked)
+        };
+        Ok(rows.into_iter().map(checked).collect())
     }
 
     fn detections_and_warnings(&self, records: &mut JournaledRecords) -> Result<()> {
@@ -114,24 +140,12 @@ impl Reader<'_> {
                 })
             },
         )?;
-        let first_silence = self.start("silences")?;
-        records.silences = super::dispatch::silences(self.conn)?
-            .into_iter()
-            .map(|s| {
-                let checked = s.id as i64 >= first_silence;
-                (s, checked)
-            })
-            .collect();
+        let silences = super::dispatch::silences(self.conn)?;
+        records.silences = self.checked_by_id("silences", silences, |s| s.id)?;
         records.notifications =
             super::dispatch::notifications_since(self.conn, self.start("notification_queue")?)?;
-        let later = self.later_keys("recipients", "id")?;
-        records.recipients = super::dispatch::recipients(self.conn)?
-            .into_iter()
-            .map(|r| {
-                let checked = later.contains(&r.id);
-                (r, checked)
-            })
-            .collect();
+        let recipients = super::dispatch::recipients(self.conn)?;
+        records.recipients = self.checked_by_key("recipients", recipients, |r| &r.id)?;
         Ok(())
     }
 
@@ -170,48 +184,19 @@ impl Reader<'_> {
 
     fn accounts_and_feeds(&self, records: &mut JournaledRecords) -> Result<()> {
         records.tokens = crate::sqlite::tokens_since(self.conn, self.start("tokens")?)?;
-        let first_user = self.start("users")?;
-        records.users = super::accounts::users(self.conn)?
-            .into_iter()
-            .map(|user| {
-                let checked = user.id as i64 >= first_user;
-                (user, checked)
-            })
-            .collect();
-        let first_subscription = self.start("subscriptions")?;
-        records.subscriptions = super::feeds::subscriptions(self.conn)?
-            .into_iter()
-            .map(|s| {
-                let checked = s.id as i64 >= first_subscription;
-                (s, checked)
-            })
-            .collect();
-        let first_alert = self.start("external_alerts")?;
-        let all = super::feeds::external_alerts(
-            self.conn,
-            &RegionFilter::all(),
-            None,
-            i64::MAX as usize,
-        )?;
-        records.external_alerts = all
-            .into_iter()
-            .map(|a| {
-                let checked = a.id as i64 >= first_alert;
-                (a, checked)
-            })
-            .collect();
+        let users = super::accounts::users(self.conn)?;
+        records.users = self.checked_by_id("users", users, |u| u.id)?;
+        let subscriptions = super::feeds::subscriptions(self.conn)?;
+        records.subscriptions = self.checked_by_id("subscriptions", subscriptions, |s| s.id)?;
+        let all = RegionFilter::all();
+        let alerts = super::feeds::external_alerts(self.conn, &all, None, i64::MAX as usize)?;
+        records.external_alerts = self.checked_by_id("external_alerts", alerts, |a| a.id)?;
         Ok(())
     }
 
     fn incidents_and_resources(&self, records: &mut JournaledRecords) -> Result<()> {
-        let first_incident = self.start("incidents")?;
-        records.incidents = super::incidents::all_incidents(self.conn)?
-            .into_iter()
-            .map(|detail| {
-                let checked = detail.incident.id as i64 >= first_incident;
-                (detail, checked)
-            })
-            .collect();
+        let incidents = super::incidents::all_incidents(self.conn)?;
+        records.incidents = self.checked_by_id("incidents", incidents, |d| d.incident.id)?;
         records.timeline = self.rows(
             "SELECT id, incident, time_ms, kind, text, by, id >= ?1 FROM incident_timeline ORDER BY id",
             "incident_timeline",
@@ -227,23 +212,15 @@ impl Reader<'_> {
                 })
             },
         )?;
-        let later = self.later_keys("stations", "id")?;
-        records.stations = super::registry::stored_stations(self.conn)?
+        let stations = super::registry::stored_stations(self.conn)?;
+        records.stations = self
+            .checked_by_key("stations", stations, |(s, _)| &s.id)?
             .into_iter()
-            .map(|(station, province)| {
-                let checked = later.contains(&station.id);
-                (station, province, checked)
-            })
+            .map(|((station, province), checked)| (station, province, checked))
             .collect();
         records.registry_sha256 = super::registry::registry_digest(self.conn)?;
-        let later = self.later_keys("resources", "id")?;
-        records.resources = super::resources::resources(self.conn, &RegionFilter::all())?
-            .into_iter()
-            .map(|r| {
-                let checked = later.contains(&r.id);
-                (r, checked)
-            })
-            .collect();
+        let resources = super::resources::resources(self.conn, &RegionFilter::all())?;
+        records.resources = self.checked_by_key("resources", resources, |r| &r.id)?;
         Ok(())
     }
 }

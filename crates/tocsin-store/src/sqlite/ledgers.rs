@@ -87,17 +87,15 @@ impl LedgerStore for SqliteStore {
         at_ms: i64,
         actor: &Actor,
     ) -> Result<()> {
+        let holders = Holders::Funds;
         let holder = Holder {
-            holders: Holders::Funds,
+            holders,
             id,
             name,
             tier,
             region,
         };
-        self.write_recorded(|tx, _, events| {
-            events.push(upsert_holder(tx, &holder, at_ms, actor)?);
-            Ok(())
-        })
+        self.record_holder(&holder, at_ms, actor)
     }
 
     fn funds(&self) -> Result<Vec<(String, String, String, String)>> {
@@ -113,17 +111,15 @@ impl LedgerStore for SqliteStore {
         at_ms: i64,
         actor: &Actor,
     ) -> Result<()> {
+        let holders = Holders::Warehouses;
         let holder = Holder {
-            holders: Holders::Warehouses,
+            holders,
             id,
             name,
             tier,
             region,
         };
-        self.write_recorded(|tx, _, events| {
-            events.push(upsert_holder(tx, &holder, at_ms, actor)?);
-            Ok(())
-        })
+        self.record_holder(&holder, at_ms, actor)
     }
 
     fn warehouses(&self) -> Result<Vec<(String, String, String, String)>> {
@@ -379,6 +375,16 @@ pub(crate) struct Holder<'a> {
     name: &'a str,
     tier: Tier,
     region: &'a str,
+}
+
+impl SqliteStore {
+    /// Creates or renames a fund or warehouse, and journals it.
+    fn record_holder(&self, holder: &Holder, at_ms: i64, actor: &Actor) -> Result<()> {
+        self.write_recorded(|tx, _, events| {
+            events.push(upsert_holder(tx, holder, at_ms, actor)?);
+            Ok(())
+        })
+    }
 }
 
 /// Creates or renames a fund or warehouse of an administrative level and region; returns the

@@ -70,6 +70,9 @@ fn insert_region(tx: &rusqlite::Transaction, record: &RegionRecord) -> Result<i6
         key,
         provinces,
     ])?;
+    if let Some(boundary) = &record.boundary {
+        super::journal::keep_content(tx, boundary.as_bytes())?;
+    }
     Ok(tx.last_insert_rowid())
 }
 
@@ -134,7 +137,7 @@ impl RegistryStore for SqliteStore {
             let change = Change::RegistryImported {
                 units: regions.len() as u64,
                 successions: successions.len() as u64,
-                registry_sha256: registry_digest(tx)?,
+                registry_sha256: keep_registry(tx)?,
             };
             events.push(crate::events::node_event(at_ms, change, actor));
             Ok(())
@@ -183,7 +186,7 @@ impl RegistryStore for SqliteStore {
             let change = Change::RegionChanged {
                 units: new_units.iter().map(|r| r.region.code.clone()).collect(),
                 retired,
-                registry_sha256: registry_digest(tx)?,
+                registry_sha256: keep_registry(tx)?,
             };
             events.push(crate::events::node_event(at_ms, change, actor));
             Ok(())
@@ -352,6 +355,8 @@ impl RegistryStore for SqliteStore {
             for (station, province) in stations.iter().zip(provinces) {
                 upsert_station(tx, station, province.as_deref())?;
                 let stored = stored_station(tx, &station.id)?;
+                let definition = crate::events::station_definition(&stored);
+                super::journal::keep_content(tx, definition.as_bytes())?;
                 events.push(crate::events::station_set(
                     &stored,
                     province.as_deref(),
@@ -542,14 +547,28 @@ pub(super) fn stored_stations(conn: &Connection) -> Result<Vec<(Station, Option<
         .collect()
 }
 
-/// The registry's digest ([`crate::digest::lines_sha256`]): first every unit, by code then start
+/// Keeps the registry's lines beside the journal; returns their digest.
+fn keep_registry(tx: &rusqlite::Transaction) -> Result<String> {
+    let lines = registry_lines(tx)?;
+    super::journal::keep_content(tx, lines.as_bytes())?;
+    Ok(tocsin_core::change::sha256_hex(lines.as_bytes()))
+}
+
+/// The registry's digest: the hex SHA-256 of its lines ([`registry_lines`]).
+pub(crate) fn registry_digest(conn: &Connection) -> Result<String> {
+    Ok(tocsin_core::change::sha256_hex(
+        registry_lines(conn)?.as_bytes(),
+    ))
+}
+
+/// The registry as lines ([`crate::digest::lines_text`]): first every unit, by code then start
 /// of validity (none first), as `["unit", code, kind, name, name_en, division_type, parent,
 /// valid_from, valid_to, provinces, source, hex SHA-256 of its boundary]` (`null` for what it
 /// does not have; provinces as stored, `,01,02,`), then every succession, by the codes and
 /// starts of its units, as `["succession", from, from's valid_from, to, to's valid_from,
 /// relation, on, note]`. Centres and bounding boxes are left out: they are made from the
 /// boundary.
-pub(crate) fn registry_digest(conn: &Connection) -> Result<String> {
+pub(crate) fn registry_lines(conn: &Connection) -> Result<String> {
     let mut lines = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, provinces, source, boundary \
@@ -582,5 +601,5 @@ pub(crate) fn registry_digest(conn: &Connection) -> Result<String> {
         }
         lines.push(serde_json::Value::Array(line));
     }
-    Ok(crate::digest::lines_sha256(lines))
+    Ok(crate::digest::lines_text(lines))
 }

@@ -659,6 +659,19 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE journal ADD COLUMN domain TEXT;
     "#,
+    // 23: what entries name only by digest (drafts, CAP alerts, stations' definitions, the
+    // registry and its boundaries) is kept beside the journal from the entry after the last.
+    r#"
+    CREATE TABLE journal_content (
+        sha256 TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TRIGGER journal_content_never_changes BEFORE UPDATE ON journal_content
+        BEGIN SELECT RAISE(ABORT, 'journal content never changes'); END;
+    CREATE TRIGGER journal_content_never_goes BEFORE DELETE ON journal_content
+        BEGIN SELECT RAISE(ABORT, 'journal content is never deleted'); END;
+    INSERT INTO journal_start SELECT 'journal_content', count(*) FROM journal;
+    "#,
 ];
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ impl WarningStore for SqliteStore {
             warnings.iter().try_for_each(|w| save_warning(tx, w))?;
             for version in versions {
                 insert_version(tx, version)?;
+                super::journal::keep_content(tx, version.draft.as_bytes())?;
                 events.push(crate::events::version_drafted(version, actor));
             }
             Ok(())
@@ -48,6 +49,7 @@ impl WarningStore for SqliteStore {
     ) -> Result<()> {
         self.write_recorded(|tx, _, events| {
             publish(tx, warning, number, publication)?;
+            super::journal::keep_content(tx, publication.cap_xml.as_bytes())?;
             events.push(crate::events::alert_released(
                 warning,
                 number,

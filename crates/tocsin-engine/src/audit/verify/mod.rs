@@ -3,7 +3,8 @@
 //! thing that does not match:
 //!
 //! - every entry is there (indexes from 0 without a gap), its stored leaf hash is the hash of
-//!   its leaf, its leaf reads as an event of the kind its row says, and every perfect subtree
+//!   its leaf, its leaf reads as an event of the kind its row says, what it names only by digest
+//!   is kept beside the journal with that digest (from the first entry contents were kept for), and every perfect subtree
 //!   the store keeps is the hash of the leaves below it (an entry changed in place, with or
 //!   without its hash, is named by the first subtree over it);
 //! - every checkpoint, stored or given, is signed by the node's key, lies within the journal

@@ -17,6 +17,7 @@ pub(super) fn recompute(
     heads: &[Head],
 ) -> Result<(Frontier, BTreeMap<Named, Journaled>), VerifyError> {
     let tree = StoredTree(store);
+    let content_from = store.content_kept_from()?;
     let mut frontier = Frontier::new();
     let mut journaled = BTreeMap::new();
     let mut heads = heads.iter().peekable();
@@ -57,6 +58,10 @@ pub(super) fn recompute(
                     });
                 }
             }
+            if index >= content_from {
+                check_contents(store, &event)
+                    .map_err(|reason| VerifyError::Entry { index, reason })?;
+            }
             for named in Named::of(&event.change) {
                 let event = event.clone();
                 journaled.insert(named, Journaled { index, event });
@@ -64,4 +69,19 @@ pub(super) fn recompute(
             check_roots(&frontier, &mut heads)?;
         }
     }
+}
+
+/// Whether every content `event` names by digest is kept beside the journal as it was.
+fn check_contents(store: &dyn Store, event: &tocsin_core::change::Event) -> Result<(), String> {
+    for digest in event.contents() {
+        let kept = store.journal_content(digest).map_err(|e| e.to_string())?;
+        match kept {
+            None => return Err(format!("its content {digest} is not kept: it was deleted")),
+            Some(bytes) if tocsin_core::change::sha256_hex(&bytes) != digest => {
+                return Err(format!("its content {digest} was changed"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
