@@ -19,6 +19,7 @@ pub mod outbreak;
 pub mod periods;
 pub mod region;
 pub mod response;
+pub mod secrets;
 pub mod station;
 pub mod text;
 pub mod trend;

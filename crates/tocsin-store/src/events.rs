@@ -187,16 +187,22 @@ pub(crate) fn silence_set(id: u64, s: &crate::SilenceRecord, actor: &Actor) -> R
     Ok(node_event(s.created_ms, change, actor))
 }
 
-/// The event of recipient `r`, just stored (its endpoints sealed): in the recipient's region.
-pub(crate) fn recipient_set(r: &crate::RecipientRecord, actor: &Actor) -> Result<Event> {
+/// The event of recipient `r`, just stored (its endpoints sealed): in the province of the unit
+/// it serves.
+pub(crate) fn recipient_set(
+    r: &crate::RecipientRecord,
+    province: &str,
+    actor: &Actor,
+) -> Result<Event> {
     Ok(Event {
         at_ms: r.updated_ms,
         actor: actor.clone(),
-        region: r.region.clone(),
+        region: province.to_string(),
         change: Change::RecipientSet {
             recipient: r.id.clone(),
             name: r.name.clone(),
             sector: r.sector.clone(),
+            area: r.region.clone(),
             tier: r.tier.clone(),
             language: r.language.clone(),
             exercises: r.exercises,

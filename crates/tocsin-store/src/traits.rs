@@ -279,8 +279,14 @@ pub trait FeedStore: Send + Sync {
 
 /// Recipients, silences, the notification outbox, delivery attempts and acknowledgements.
 pub trait DispatchStore: Send + Sync {
-    /// Creates or replaces recipients by id, journaled as `actor`'s.
-    fn upsert_recipients(&self, recipients: &[RecipientRecord], actor: &Actor) -> Result<()>;
+    /// Creates or replaces recipients by id, journaled as `actor`'s as `shown`: the same
+    /// recipients with every secret of their endpoints replaced (the journal keeps no secret).
+    fn upsert_recipients(
+        &self,
+        recipients: &[RecipientRecord],
+        shown: &[RecipientRecord],
+        actor: &Actor,
+    ) -> Result<()>;
     fn recipients(&self) -> Result<Vec<RecipientRecord>>;
     /// Stores a new silence; its id.
     fn insert_silence(&self, silence: &SilenceRecord, actor: &Actor) -> Result<u64>;

@@ -410,6 +410,8 @@ pub enum Change {
         recipient: String,
         name: String,
         sector: String,
+        /// The unit it serves (a province or a commune); the entry's region is its province.
+        area: String,
         tier: String,
         language: String,
         exercises: bool,
@@ -494,6 +496,8 @@ pub enum Change {
         id: String,
         name: String,
         tier: String,
+        /// The unit that holds it (a province or a commune); the entry's region is its province.
+        area: String,
     },
     /// Warnings of a hazard up to `max_level` are released without an officer from now on (0:
     /// none are).

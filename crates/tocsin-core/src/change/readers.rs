@@ -226,6 +226,7 @@ mod tests {
                 recipient: s(),
                 name: s(),
                 sector: s(),
+                area: s(),
                 tier: s(),
                 language: s(),
                 exercises: false,
@@ -260,6 +261,7 @@ mod tests {
                 id: s(),
                 name: s(),
                 tier: s(),
+                area: s(),
             },
             Change::TokenIssued {
                 token: s(),

@@ -80,8 +80,7 @@ pub enum Endpoint {
     },
 }
 
-/// What a secret reads as once set: secrets are written, never read back.
-pub const SECRET_SET: &str = "set";
+pub use tocsin_core::secrets::{SECRET_SET, without_credentials};
 
 impl Endpoint {
     /// The endpoint as it may be shown: its secrets (the webhook's HMAC key, the parent node's
@@ -339,23 +338,6 @@ mod tests {
     fn excerpts_are_short_and_on_one_line() {
         assert_eq!(excerpt("a\n  b", 10), "a b");
         assert_eq!(excerpt("Lũ trên sông Hồng", 6), "Lũ trê…");
-    }
-}
-
-/// `url` without a `user:password@` part.
-pub(crate) fn without_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => {
-            let prefix = if scheme.is_empty() {
-                String::new()
-            } else {
-                format!("{scheme}://")
-            };
-            format!("{prefix}{SECRET_SET}@{}", &rest[at + 1..])
-        }
-        None => url.to_string(),
     }
 }
 

@@ -43,7 +43,11 @@ impl DispatchDesk {
         }
         let now = self.now();
         let records: Vec<RecipientRecord> = entries.iter().map(|e| record_of(e, now)).collect();
-        self.store.upsert_recipients(&records, actor)?;
+        let shown: Vec<RecipientRecord> = entries
+            .iter()
+            .map(|e| record_of(&e.redacted(), now))
+            .collect();
+        self.store.upsert_recipients(&records, &shown, actor)?;
         self.reload()
     }
 

@@ -6,7 +6,9 @@
 //! channels. A drill leaves what it is in `exercises/{id}/drill.json` and, once finished, its
 //! report in `report.json`; both are read back after a restart. An administrator may cancel a
 //! running drill: it stops before its next step, is scored as far as it got and shown as
-//! cancelled, and the next drill may start.
+//! cancelled, and the next drill may start. The node's journal records each drill's start, its
+//! end (that of one the node's stop cut off at the node's next start) and its removal; no id is
+//! given twice (the last one given is kept in `exercises/last_id`).
 
 use super::scenario::Scenario;
 use super::score::DrillReport;
@@ -35,6 +37,12 @@ pub struct Exercises {
     journal: Arc<dyn Store>,
     runs: Mutex<BTreeMap<u64, Run>>,
 }
+
+/// The file under the drills' folder that holds the last id given to a drill.
+const LAST_ID: &str = "last_id";
+
+/// The file that marks a drill's folder once its end is journaled.
+const ENDED: &str = "ended";
 
 /// What is known of a drill from its start, kept in `exercises/{id}/drill.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -85,7 +93,7 @@ impl Exercises {
         (clock, journal): (Arc<dyn Clock>, Arc<dyn Store>),
     ) -> Exercises {
         let runs = earlier_runs(&root);
-        Exercises {
+        let exercises = Exercises {
             root,
             admin_dir,
             region_changes: Arc::new(region_changes),
@@ -93,6 +101,33 @@ impl Exercises {
             clock,
             journal,
             runs: Mutex::new(runs),
+        };
+        exercises.journal_interrupted();
+        exercises
+    }
+
+    /// Journals the end of every earlier drill the node's stop cut off, once (its folder is
+    /// marked `ended` when its end is journaled).
+    fn journal_interrupted(&self) {
+        for (id, run) in self.lock().iter() {
+            let folder = self.root.join(id.to_string());
+            let cut_off = lock(&run.outcome).as_ref().is_some_and(|o| o.is_err());
+            if !cut_off || folder.join(ENDED).exists() {
+                continue;
+            }
+            let ended = Change::DrillEnded {
+                drill: *id,
+                status: "interrupted".into(),
+                expectations_met: None,
+                expectations: None,
+                report_sha256: None,
+            };
+            let journaled = journal_drill(&*self.journal, &*self.clock, ended, &Actor::Node)
+                .map_err(|e| e.to_string())
+                .and_then(|()| std::fs::write(folder.join(ENDED), b"").map_err(|e| e.to_string()));
+            if let Err(e) = journaled {
+                tracing::warn!(error = %e, drill = id, "the end of an interrupted drill could not be journaled");
+            }
         }
     }
 
@@ -120,7 +155,12 @@ impl Exercises {
                 "drill {id} is still running; one drill runs at a time"
             )));
         }
-        let id = runs.keys().next_back().map_or(1, |last| last + 1);
+        // Never an id given before, even to a drill since removed: the journal names drills by it.
+        let given = std::fs::read_to_string(self.root.join(LAST_ID))
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let id = runs.keys().next_back().copied().unwrap_or(0).max(given) + 1;
         let drill = &scenario.file.drill;
         let meta = RunMeta {
             drill: drill.id.clone(),
@@ -131,6 +171,7 @@ impl Exercises {
         };
         let work_dir = self.root.join(id.to_string());
         let written = std::fs::create_dir_all(&work_dir).and_then(|()| {
+            std::fs::write(self.root.join(LAST_ID), id.to_string())?;
             let json = serde_json::to_vec_pretty(&meta).unwrap_or_default();
             std::fs::write(work_dir.join("drill.json"), json)
         });
@@ -175,8 +216,13 @@ impl Exercises {
                 };
                 let saved = result.as_ref().ok().and_then(|r| save_report(&work_dir, r));
                 let ended = ended(id, &result, saved.as_deref());
-                if let Err(e) = journal_drill(&*journal, &*clock, ended, &Actor::Node) {
-                    tracing::warn!(error = %e, drill = id, "the end of the drill could not be journaled");
+                match journal_drill(&*journal, &*clock, ended, &Actor::Node) {
+                    Ok(()) => {
+                        let _ = std::fs::write(work_dir.join(ENDED), b"");
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, drill = id, "the end of the drill could not be journaled");
+                    }
                 }
                 *lock(&outcome) = Some(result);
             })
@@ -218,6 +264,8 @@ impl Exercises {
                 "drill {id} is still running; cancel it first"
             )));
         }
+        // Journaled first: a removal that fails later is still on record.
+        self.journal(Change::DrillRemoved { drill: id }, actor)?;
         let folder = self.root.join(id.to_string());
         if folder.exists() {
             std::fs::remove_dir_all(&folder).map_err(|e| {
@@ -225,7 +273,6 @@ impl Exercises {
             })?;
         }
         runs.remove(&id);
-        self.journal(Change::DrillRemoved { drill: id }, actor)?;
         Ok(true)
     }
 

@@ -454,3 +454,63 @@ fn the_yagi_sea_stations_are_judged_by_the_sea_rule_only() {
         .max();
     assert_eq!(open_sea_max, Some(4));
 }
+
+/// A drill the node's stop cut off is journaled as interrupted once, at the node's next start,
+/// and the id of a drill is never given again.
+#[test]
+fn a_drill_cut_off_by_the_node_s_stop_is_journaled_once_and_its_id_never_given_again() {
+    use std::sync::Arc;
+    use tocsin_engine::drill::exercises::Exercises;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("exercises");
+    std::fs::create_dir_all(root.join("4")).unwrap();
+    let meta = r#"{"drill":"cut-off","title_vi":"x","title_en":"x","speed":"max","started":"2026-11-22T03:00:00Z"}"#;
+    std::fs::write(root.join("4/drill.json"), meta).unwrap();
+    std::fs::write(root.join("last_id"), "7").unwrap();
+    let store: Arc<dyn tocsin_store::Store> = Arc::new(
+        tocsin_store::SqliteStore::open(&dir.path().join("db"), tocsin_store::Durability::Normal)
+            .unwrap(),
+    );
+    let clock: Arc<dyn tocsin_core::Clock> = Arc::new(tocsin_core::clock::ManualClock::new(
+        "2026-11-22T04:00:00Z".parse().unwrap(),
+    ));
+    let open = || {
+        Exercises::new(
+            root.clone(),
+            PathBuf::from("/nonexistent"),
+            Vec::new(),
+            EngineOptions::new(tocsin_engine::Durability::Normal),
+            (clock.clone(), store.clone()),
+        )
+    };
+    let first = open();
+    assert_eq!(first.list()[0].status, "failed");
+    drop(first);
+    drop(open());
+    let ends: Vec<String> = store
+        .journal_entries(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event().unwrap().change)
+        .map(|c| match c {
+            tocsin_core::change::Change::DrillEnded { drill, status, .. } => {
+                format!("{drill} {status}")
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ends,
+        ["4 interrupted"],
+        "journaled once, at the first start"
+    );
+    let scenario = shipped("yagi-2024.toml");
+    let admin = tocsin_engine::access::Principal::local_admin();
+    let id = open()
+        .start(scenario, Speed::Max, "max", Vec::new(), &admin.actor())
+        .unwrap();
+    assert_eq!(
+        id, 8,
+        "after the last id given, not after the last drill kept"
+    );
+}

@@ -148,21 +148,38 @@ pub fn recipients_are_replaced_by_id_and_journaled_with_their_endpoints_sealed(s
         tier: "province".into(),
         exercises: false,
         language: "vi".into(),
-        endpoints: r#"[{"sms":"+84912345678"}]"#.into(),
+        endpoints: r#"[{"sms":"+84912345678"},{"webhook":"http://h.example","secret":"k3y"}]"#
+            .into(),
         exercise_endpoints: "[]".into(),
         updated_ms: 1000,
     };
+    // What the journal is shown: the secrets replaced, as the desk does.
+    let shown = |r: &RecipientRecord| RecipientRecord {
+        endpoints: r.endpoints.replace("k3y", "set"),
+        ..r.clone()
+    };
     let actor = Actor::User("admin".into());
     store
-        .upsert_recipients(std::slice::from_ref(&recipient), &actor)
+        .upsert_recipients(
+            std::slice::from_ref(&recipient),
+            &[shown(&recipient)],
+            &actor,
+        )
         .unwrap();
+    assert!(
+        matches!(
+            store.upsert_recipients(std::slice::from_ref(&recipient), &[], &actor),
+            Err(StoreError::Conflict(_))
+        ),
+        "every recipient is shown to the journal"
+    );
     let renamed = RecipientRecord {
         name: "BCH PCTT Hà Nội".into(),
         updated_ms: 2000,
         ..recipient
     };
     store
-        .upsert_recipients(std::slice::from_ref(&renamed), &actor)
+        .upsert_recipients(std::slice::from_ref(&renamed), &[shown(&renamed)], &actor)
         .unwrap();
     assert_eq!(store.recipients().unwrap(), std::slice::from_ref(&renamed));
     let entries = store.journal_entries(0, 10).unwrap();
@@ -181,7 +198,7 @@ pub fn recipients_are_replaced_by_id_and_journaled_with_their_endpoints_sealed(s
     };
     assert_eq!(
         endpoints.kept.map(|k| k.value),
-        Some(renamed.endpoints),
-        "kept beside the leaf"
+        Some(shown(&renamed).endpoints),
+        "kept beside the leaf without its secret"
     );
 }

@@ -62,7 +62,7 @@ pub(crate) fn shown(store: &dyn Store, root: FilterRoot) -> Vec<String> {
 
 pub fn subscriptions_are_added_once_polled_and_removed(store: &dyn Store) {
     let by = Actor::Token("t1".into());
-    let url = "http://feed.example/atom?key=s3cr3t";
+    let url = "http://reader:s3cr3t@feed.example/atom";
     let added = store
         .add_subscription(url, "Example", "token t1", 5, &by)
         .unwrap();
@@ -94,7 +94,11 @@ pub fn subscriptions_are_added_once_polled_and_removed(store: &dyn Store) {
     let Change::SubscriptionAdded { url: sealed, .. } = entry.event().unwrap().change else {
         panic!("{entry:?}");
     };
-    assert_eq!(sealed.kept.map(|k| k.value).as_deref(), Some(url));
+    assert_eq!(
+        sealed.kept.map(|k| k.value).as_deref(),
+        Some("http://set@feed.example/atom"),
+        "kept beside the leaf without its credentials"
+    );
 }
 
 pub fn an_alert_is_stored_once_and_shown_by_the_regions_it_was_placed_on(store: &dyn Store) {

@@ -11,11 +11,26 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 use tocsin_core::change::Event;
 
 impl DispatchStore for SqliteStore {
-    fn upsert_recipients(&self, recipients: &[RecipientRecord], actor: &Actor) -> Result<()> {
+    fn upsert_recipients(
+        &self,
+        recipients: &[RecipientRecord],
+        shown: &[RecipientRecord],
+        actor: &Actor,
+    ) -> Result<()> {
+        if shown
+            .iter()
+            .map(|r| &r.id)
+            .ne(recipients.iter().map(|r| &r.id))
+        {
+            return Err(StoreError::Conflict(
+                "recipients: what the journal is shown is not the recipients stored".into(),
+            ));
+        }
         self.write_recorded(|tx, _, events| {
             upsert_recipients(tx, recipients)?;
-            for recipient in recipients {
-                events.push(crate::events::recipient_set(recipient, actor)?);
+            for recipient in shown {
+                let province = super::registry::province_of(tx, &recipient.region)?;
+                events.push(crate::events::recipient_set(recipient, &province, actor)?);
             }
             Ok(())
         })

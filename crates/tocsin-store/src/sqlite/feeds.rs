@@ -23,7 +23,7 @@ impl FeedStore for SqliteStore {
             let added = add_subscription(tx, url, name, added_by, added_ms)?;
             let change = Change::SubscriptionAdded {
                 subscription: added.id,
-                url: crate::events::seal(url)?,
+                url: crate::events::seal(&tocsin_core::secrets::without_credentials(url))?,
                 name: name.to_string(),
                 by: added_by.to_string(),
             };

@@ -48,7 +48,10 @@ impl LedgerStore for SqliteStore {
                 minimum,
             };
             let mut event = crate::events::node_event(at_ms, change, actor);
-            event.region = region.unwrap_or_else(|| NATION.into());
+            event.region = match region {
+                Some(region) => super::registry::province_of(tx, &region)?,
+                None => NATION.into(),
+            };
             events.push(event);
             Ok(())
         })
@@ -399,12 +402,13 @@ fn upsert_holder(tx: &Transaction, h: &Holder, at_ms: i64, actor: &Actor) -> Res
     Ok(Event {
         at_ms,
         actor: actor.clone(),
-        region: h.region.to_string(),
+        region: super::registry::province_of(tx, h.region)?,
         change: Change::HolderSet {
             holder: h.holders.holder().to_string(),
             id: h.id.to_string(),
             name: h.name.to_string(),
             tier: h.tier.as_str().to_string(),
+            area: h.region.to_string(),
         },
     })
 }

@@ -561,8 +561,8 @@ pub(crate) fn registry_digest(conn: &Connection) -> Result<String> {
     ))
 }
 
-/// The registry as lines ([`crate::digest::lines_text`]): first every unit, by code then start
-/// of validity (none first), as `["unit", code, kind, name, name_en, division_type, parent,
+/// The registry as lines ([`crate::digest::lines_text`]): first every unit, by code, start then
+/// end of validity (none first), kind and name, as `["unit", code, kind, name, name_en, division_type, parent,
 /// valid_from, valid_to, provinces, source, hex SHA-256 of its boundary]` (`null` for what it
 /// does not have; provinces as stored, `,01,02,`), then every succession, by the codes and
 /// starts of its units, as `["succession", from, from's valid_from, to, to's valid_from,
@@ -572,7 +572,7 @@ pub(crate) fn registry_lines(conn: &Connection) -> Result<String> {
     let mut lines = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT code, kind, name, name_en, division_type, parent_code, valid_from, valid_to, provinces, source, boundary \
-         FROM regions ORDER BY code, valid_from IS NOT NULL, valid_from",
+         FROM regions ORDER BY code, valid_from IS NOT NULL, valid_from, valid_to IS NOT NULL, valid_to, kind, name, uid",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -591,7 +591,7 @@ pub(crate) fn registry_lines(conn: &Connection) -> Result<String> {
     let mut stmt = conn.prepare(
         "SELECT f.code, f.valid_from, t.code, t.valid_from, s.relation, s.on_date, s.note \
          FROM successions s JOIN regions f ON f.uid = s.from_uid JOIN regions t ON t.uid = s.to_uid \
-         ORDER BY f.code, f.valid_from IS NOT NULL, f.valid_from, t.code, t.valid_from IS NOT NULL, t.valid_from",
+         ORDER BY f.code, f.valid_from IS NOT NULL, f.valid_from, t.code, t.valid_from IS NOT NULL, t.valid_from, s.on_date, s.relation",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -602,4 +602,24 @@ pub(crate) fn registry_lines(conn: &Connection) -> Result<String> {
         lines.push(serde_json::Value::Array(line));
     }
     Ok(crate::digest::lines_text(lines))
+}
+
+/// The province a unit of the registry lies in, for the journal's `region`: a province's own
+/// code, the province of a current commune (the first, should it lie in several), or the whole
+/// node's for the nation and for a code the registry does not know now.
+pub(crate) fn province_of(conn: &Connection, code: &str) -> Result<String> {
+    if code.len() == 2 {
+        return Ok(code.to_string());
+    }
+    let provinces: Option<String> = conn
+        .prepare_cached(
+            "SELECT provinces FROM regions WHERE code = ?1 AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1",
+        )?
+        .query_row([code], |r| r.get(0))
+        .optional()?;
+    let first = provinces
+        .as_deref()
+        .and_then(|p| p.split(',').find(|p| !p.is_empty()))
+        .map(str::to_string);
+    Ok(first.unwrap_or_else(|| NATION.into()))
 }

@@ -3,6 +3,7 @@
 //! the alerts they brought in, response resources, stations and the registry of units.
 
 use super::fields::{first_differing, kept_matches};
+use crate::channels::Endpoint;
 use tocsin_core::change::{Change, Event, sha256_hex};
 use tocsin_core::station::Station;
 use tocsin_store::{
@@ -14,6 +15,7 @@ pub(super) fn differing_recipient(event: &Event, r: &RecipientRecord) -> Option<
     let Change::RecipientSet {
         name,
         sector,
+        area,
         tier,
         language,
         exercises,
@@ -24,17 +26,26 @@ pub(super) fn differing_recipient(event: &Event, r: &RecipientRecord) -> Option<
     else {
         return Some("kind");
     };
+    let shown = |endpoints: &str| -> Option<String> {
+        let read: Vec<Endpoint> = serde_json::from_str(endpoints).ok()?;
+        let shown: Vec<Endpoint> = read.iter().map(Endpoint::redacted).collect();
+        serde_json::to_string(&shown).ok()
+    };
+    let (endpoints_shown, exercise_shown) = (shown(&r.endpoints), shown(&r.exercise_endpoints));
     first_differing(&[
         ("name", *name == r.name),
         ("sector", *sector == r.sector),
-        ("region", event.region == r.region),
+        ("region", *area == r.region),
         ("tier", *tier == r.tier),
         ("language", *language == r.language),
         ("exercises", *exercises == r.exercises),
-        ("endpoints", kept_matches(endpoints, &r.endpoints)),
+        (
+            "endpoints",
+            endpoints_shown.is_some_and(|e| kept_matches(endpoints, &e)),
+        ),
         (
             "exercise endpoints",
-            kept_matches(exercise_endpoints, &r.exercise_endpoints),
+            exercise_shown.is_some_and(|e| kept_matches(exercise_endpoints, &e)),
         ),
     ])
 }
@@ -49,13 +60,16 @@ pub(super) fn differing_minimum(event: &Event, stored: u64) -> Option<&'static s
 
 /// The first field in which a fund or warehouse differs from the one last journaled.
 pub(super) fn differing_holder(event: &Event, h: &HolderRow) -> Option<&'static str> {
-    let Change::HolderSet { name, tier, .. } = &event.change else {
+    let Change::HolderSet {
+        name, tier, area, ..
+    } = &event.change
+    else {
         return Some("kind");
     };
     first_differing(&[
         ("name", *name == h.name),
         ("tier", *tier == h.tier),
-        ("region", event.region == h.region),
+        ("region", *area == h.region),
     ])
 }
 
@@ -87,9 +101,10 @@ pub(super) fn differing_subscription(
     let Change::SubscriptionAdded { url, name, by, .. } = &event.change else {
         return Some("kind");
     };
+    let shown = tocsin_core::secrets::without_credentials(&s.url);
     first_differing(&[
         ("removal", !removed),
-        ("address", kept_matches(url, &s.url)),
+        ("address", kept_matches(url, &shown)),
         ("name", *name == s.name),
         ("adder", *by == s.added_by),
         ("time added", event.at_ms == s.added_ms),
