@@ -658,6 +658,13 @@ fn edits_of_holders_automatic_release_subscriptions_resources_stations_and_the_r
     );
     reported(
         dir.path(),
+        "DROP TRIGGER journal_content_never_goes;
+         DELETE FROM journal_content WHERE sha256 IN (SELECT sha256 FROM journal_content
+             WHERE bytes LIKE '{\"type\"%' LIMIT 1)",
+        "is not kept: it was deleted",
+    );
+    reported(
+        dir.path(),
         "UPDATE stations SET lat = lat + 0.5",
         "its definition is not what journal entry",
     );

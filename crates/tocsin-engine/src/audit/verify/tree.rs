@@ -6,6 +6,7 @@ use super::records::{Journaled, Named};
 use super::{BATCH, Head, VerifyError};
 use crate::audit::StoredTree;
 use std::collections::BTreeMap;
+use tocsin_core::change::Change;
 use tocsin_journal::merkle::{self, Frontier, Subtrees};
 use tocsin_store::Store;
 
@@ -71,17 +72,40 @@ pub(super) fn recompute(
     }
 }
 
-/// Whether every content `event` names by digest is kept beside the journal as it was.
+/// Whether every content `event` names by digest is kept beside the journal as it was, and,
+/// for the registry, every boundary its lines name.
 fn check_contents(store: &dyn Store, event: &tocsin_core::change::Event) -> Result<(), String> {
     for digest in event.contents() {
-        let kept = store.journal_content(digest).map_err(|e| e.to_string())?;
-        match kept {
-            None => return Err(format!("its content {digest} is not kept: it was deleted")),
-            Some(bytes) if tocsin_core::change::sha256_hex(&bytes) != digest => {
-                return Err(format!("its content {digest} was changed"));
+        let kept = kept_content(store, digest)?;
+        if matches!(
+            event.change,
+            Change::RegistryImported { .. } | Change::RegionChanged { .. }
+        ) {
+            for boundary in boundaries_named(&kept) {
+                kept_content(store, &boundary)?;
             }
-            Some(_) => {}
         }
     }
     Ok(())
+}
+
+/// The content kept under `digest`, if it is there as it was.
+fn kept_content(store: &dyn Store, digest: &str) -> Result<Vec<u8>, String> {
+    match store.journal_content(digest).map_err(|e| e.to_string())? {
+        None => Err(format!("its content {digest} is not kept: it was deleted")),
+        Some(bytes) if tocsin_core::change::sha256_hex(&bytes) != digest => {
+            Err(format!("its content {digest} was changed"))
+        }
+        Some(bytes) => Ok(bytes),
+    }
+}
+
+/// The digests of the boundaries the registry's lines name: the last field of each unit's line.
+fn boundaries_named(lines: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(lines);
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Vec<serde_json::Value>>(line).ok())
+        .filter(|fields| fields.first().and_then(|f| f.as_str()) == Some("unit"))
+        .filter_map(|fields| fields.last().and_then(|f| f.as_str()).map(str::to_string))
+        .collect()
 }
