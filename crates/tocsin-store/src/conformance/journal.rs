@@ -147,17 +147,7 @@ pub fn a_scoped_read_returns_only_the_province_s_entries_of_its_domains(store: &
         at(Some("01"), "dengue", "S4"),
     ];
     assert_eq!(store.record_detections(&changes, 0).unwrap(), 4);
-    let station = |id: &str, domain: Domain| tocsin_core::station::Station {
-        id: id.into(),
-        name: format!("{id} (synthetic)"),
-        domain,
-        lat: 21.0,
-        lon: 105.8,
-        commune: None,
-        metrics: Vec::new(),
-        attributes: Default::default(),
-        retired: None,
-    };
+    use super::registry::station;
     let stations = [
         station("H1", Domain::Health),
         station("W1", Domain::Hydromet),
@@ -236,17 +226,7 @@ pub fn only_a_change_kept_outside_the_database_is_journaled_on_its_own(store: &d
 
 pub fn what_an_entry_names_by_digest_is_kept_beside_the_journal(store: &dyn Store) {
     use tocsin_core::change::{Actor, sha256_hex};
-    let station = tocsin_core::station::Station {
-        id: "K1".into(),
-        name: "K1 (synthetic)".into(),
-        domain: tocsin_core::station::Domain::Hydromet,
-        lat: 21.0,
-        lon: 105.8,
-        commune: None,
-        metrics: Vec::new(),
-        attributes: Default::default(),
-        retired: None,
-    };
+    let station = super::registry::station("K1", tocsin_core::station::Domain::Hydromet);
     let from = store.journal_size().unwrap();
     assert!(store.content_kept_from().unwrap() <= from);
     store
