@@ -3,7 +3,6 @@
 //! no one a change to what they may not read — a viewer no recipient's name, a province's
 //! operator no account.
 
-use super::Change;
 use crate::access::Resource;
 
 /// Every kind of change, with the resource whose read rule decides who reads its entries.
@@ -48,22 +47,10 @@ pub const KINDS: [(&str, Resource); 38] = [
     ("drill_removed", Resource::Drills),
 ];
 
-impl Change {
-    /// The resource whose read rule decides who reads this change's entry (every kind is in
-    /// [`KINDS`]; one that were not would be read as the strictest rule's, the accounts').
-    pub fn resource(&self) -> Resource {
-        let kind = self.kind();
-        KINDS
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map_or(Resource::Users, |(_, resource)| *resource)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::Personal;
+    use crate::change::{Change, Personal};
     use crate::dispatch::Reason;
 
     fn s() -> String {
@@ -367,10 +354,10 @@ mod tests {
         let mut listed: Vec<&str> = KINDS.iter().map(|(kind, _)| *kind).collect();
         listed.sort_unstable();
         assert_eq!(kinds, listed);
-        let accounts: Vec<&str> = changes
+        let accounts: Vec<&str> = KINDS
             .iter()
-            .filter(|c| c.resource() == Resource::Users)
-            .map(Change::kind)
+            .filter(|(_, resource)| *resource == Resource::Users)
+            .map(|(kind, _)| *kind)
             .collect();
         assert_eq!(
             accounts,
